@@ -1,0 +1,75 @@
+package org.ultramem.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.ultramem.data.DataException;
+import org.ultramem.data.Split;
+import org.ultramem.model.ModelConfig;
+import org.ultramem.model.Transformer;
+import org.ultramem.train.Checkpoints;
+import org.ultramem.train.DatasetBatches;
+import org.ultramem.train.TrainConfig;
+import org.ultramem.train.Trainer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ultramem eval}: scores a checkpoint on a data split (loss, perplexity, bits per byte). */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Score a checkpoint on the validation (or training) split.")
+public final class EvalCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Checkpoint directory (the --out of train).")
+    Path model;
+
+    @Option(names = "--split", defaultValue = "val", description = "val or train (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--tokens", description = "Score only the first N tokens (default: the whole split).")
+    Long tokens;
+
+    @Option(names = "--data", description = "Data folder (default: training.data_dir of the checkpoint, else data).")
+    Path data;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Windows per forward (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Override
+    public Integer call() throws Exception {
+        Split s = switch (split) {
+            case "val", "validation" -> Split.VALIDATION;
+            case "train" -> Split.TRAIN;
+            default -> throw new IllegalArgumentException("--split " + split + " must be val or train");
+        };
+        if (batch <= 0) {
+            throw new IllegalArgumentException("--batch " + batch + " must be > 0");
+        }
+        ModelConfig cfg = Checkpoints.readConfig(model);
+        TrainConfig tc = Checkpoints.readTrainConfig(model);
+        int seq = tc != null ? tc.seqLen() : cfg.maxPositionEmbeddings();
+        Path dataDir = data != null ? data : Path.of(tc != null ? tc.dataDir() : "data");
+        var out = spec.commandLine().getOut();
+        try (DatasetBatches ds = DatasetBatches.open(dataDir, s, false)) {
+            Transformer m = Checkpoints.loadModel(model, batch, seq);
+            long limit = tokens != null ? tokens : ds.evalSize();
+            if (limit <= 1) {
+                throw new IllegalArgumentException("--tokens " + limit + " must be > 1");
+            }
+            long t0 = System.nanoTime();
+            Trainer.EvalResult r = Trainer.evaluate(m, ds, limit, batch, seq);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            out.printf(Locale.ROOT, "%s split, %,d tokens scored (seq %d): loss %.4f nats/token, ppl %.2f, "
+                            + "%.4f bits/byte (%.1f s, %,.0f tokens/s)%n", s.key, r.tokens(), seq, r.loss(),
+                    r.perplexity(), r.bitsPerByte(), secs, r.tokens() / secs);
+            out.flush();
+            return 0;
+        } catch (DataException e) {
+            spec.commandLine().getErr().println("ultramem eval: " + e.getMessage());
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package org.ultramem.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.ultramem.infer.Generator;
+import org.ultramem.infer.Sampler;
+import org.ultramem.model.Transformer;
+import org.ultramem.text.BpeTokenizer;
+import org.ultramem.text.TokenizerJson;
+import org.ultramem.train.Checkpoints;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ultramem generate}: continues a prompt with a checkpoint, streaming to stdout. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue a prompt; prints the continuation (prefill/decode tokens/s on stderr).")
+public final class GenerateCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Checkpoint directory.")
+    Path model;
+
+    @Option(names = "--prompt", required = true, description = "Prompt text.")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "200", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0.8", description = "Softmax temperature (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Keep the K most likely tokens (0: off).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus mass (1: off; default: ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--greedy", description = "Always take the most likely token.")
+    boolean greedy;
+
+    @Override
+    public Integer call() throws Exception {
+        Sampler.Settings settings = new Sampler.Settings(temperature, topK, topP, greedy);
+        Path tokFile = model.resolve(Checkpoints.TOKENIZER);
+        if (!Files.isRegularFile(tokFile)) {
+            throw new IllegalArgumentException(model + " has no " + Checkpoints.TOKENIZER
+                    + "; copy data/tokenizer.json there (checkpoints written by `ultramem train` include it)");
+        }
+        BpeTokenizer tok = TokenizerJson.load(tokFile);
+        Transformer m = Checkpoints.loadModel(model, 1, 1);
+        String text = generate(m, tok, prompt, maxTokens, settings, seed, System.out, System.err);
+        return text == null ? 1 : 0;
+    }
+
+    /**
+     * Streams the continuation of {@code prompt} to {@code out} (raw UTF-8 bytes, so multi-byte
+     * characters split across tokens print correctly) and the speeds to {@code err}; returns it.
+     */
+    public static String generate(Transformer m, BpeTokenizer tok, String prompt, int maxTokens,
+                                  Sampler.Settings settings, long seed, PrintStream out, PrintStream err) {
+        int[] ids = tok.encode(prompt);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        Generator.Output r = new Generator(m).generate(ids, maxTokens, new Sampler(settings, seed), tok.endOfTextId(),
+                id -> {
+                    byte[] b = tok.tokenBytes(id);
+                    out.write(b, 0, b.length);
+                    out.flush();
+                    all.write(b, 0, b.length);
+                });
+        out.println();
+        out.flush();
+        err.printf(Locale.ROOT, "prefill %d tokens at %,.0f tokens/s; decode %d tokens at %,.1f tokens/s%n",
+                r.promptTokens(), r.prefillTokensPerS(), r.tokens().length, r.decodeTokensPerS());
+        return all.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,162 @@
+package org.ultramem.infer;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Picks the next token from one row of logits: greedy (arg-max, lowest id on ties) or random
+ * from the softmax at a temperature, optionally restricted to the top-k tokens and then to the
+ * smallest set whose probability reaches top-p (nucleus). Seeded: the same seed and logits give the
+ * same tokens.
+ *
+ * <p>Filtering order: temperature, top-k, top-p, renormalize. Ties in ranking go to the lower
+ * token id, so filtering is deterministic. Non-finite logits: NaN is rejected with an error (the
+ * model diverged); +∞ logits share all the mass, −∞ logits get probability 0.
+ */
+public final class Sampler {
+
+    /**
+     * Sampling settings. {@code topK <= 0} disables top-k; {@code topP >= 1} disables top-p;
+     * {@code greedy} (or temperature 0) takes the arg-max.
+     */
+    public record Settings(double temperature, int topK, double topP, boolean greedy) {
+        public Settings {
+            if (!(temperature >= 0) || !Double.isFinite(temperature)) {
+                throw new IllegalArgumentException("temperature (" + temperature + ") must be finite and >= 0");
+            }
+            if (!(topP > 0 && topP <= 1)) {
+                throw new IllegalArgumentException("top-p (" + topP + ") must be in (0, 1]; use 1 to disable it");
+            }
+            if (topK < 0) {
+                throw new IllegalArgumentException("top-k (" + topK + ") must be >= 0; use 0 to disable it");
+            }
+        }
+
+        public static Settings greedyDecoding() {
+            return new Settings(0, 0, 1, true);
+        }
+
+        boolean isGreedy() {
+            return greedy || temperature == 0;
+        }
+    }
+
+    private final Settings settings;
+    private final SplittableRandom random;
+
+    public Sampler(Settings settings, long seed) {
+        this.settings = settings;
+        this.random = new SplittableRandom(seed);
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Samples a token id from {@code logits[off .. off+vocab)}. */
+    public int sample(float[] logits, int off, int vocab) {
+        if (settings.isGreedy()) {
+            return argMax(logits, off, vocab);
+        }
+        double[] p = probabilities(logits, off, vocab, settings);
+        double u = random.nextDouble();
+        double cum = 0;
+        int last = -1;
+        for (int i = 0; i < vocab; i++) {
+            if (p[i] == 0) {
+                continue;
+            }
+            last = i;
+            cum += p[i];
+            if (u < cum) {
+                return i;
+            }
+        }
+        return last; // rounding left u ≥ Σp: take the last kept token
+    }
+
+    /** Samples from a whole logits row. */
+    public int sample(float[] logits) {
+        return sample(logits, 0, logits.length);
+    }
+
+    /** Arg-max of {@code logits[off .. off+vocab)}; the lowest id wins ties. */
+    public static int argMax(float[] logits, int off, int vocab) {
+        int best = 0;
+        for (int i = 0; i < vocab; i++) {
+            float x = logits[off + i];
+            if (Float.isNaN(x)) {
+                throw nanError(i);
+            }
+            if (x > logits[off + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The filtered, renormalized distribution the sampler draws from (greedy ignored), in double:
+     * softmax(logits / T), then top-k, then top-p.
+     */
+    public static double[] probabilities(float[] logits, int off, int vocab, Settings s) {
+        double t = s.temperature() == 0 ? 1 : s.temperature();
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            float x = logits[off + i];
+            if (Float.isNaN(x)) {
+                throw nanError(i);
+            }
+            max = Math.max(max, x / t);
+        }
+        double[] p = new double[vocab];
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            double z = logits[off + i] / t;
+            p[i] = max == Double.POSITIVE_INFINITY ? (z == max ? 1 : 0) : Math.exp(z - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < vocab; i++) {
+            p[i] /= sum;
+        }
+        boolean topK = s.topK() > 0 && s.topK() < vocab;
+        boolean topP = s.topP() < 1;
+        if (!topK && !topP) {
+            return p;
+        }
+        Integer[] order = new Integer[vocab];
+        for (int i = 0; i < vocab; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        int keep = topK ? s.topK() : vocab;
+        if (topP) {
+            double mass = 0;
+            for (int r = 0; r < keep; r++) {
+                mass += p[order[r]];
+            }
+            double cum = 0;
+            for (int r = 0; r < keep; r++) {
+                cum += p[order[r]] / mass;
+                if (cum >= s.topP()) {
+                    keep = r + 1;
+                    break;
+                }
+            }
+        }
+        double[] out = new double[vocab];
+        double kept = 0;
+        for (int r = 0; r < keep; r++) {
+            kept += p[order[r]];
+        }
+        for (int r = 0; r < keep; r++) {
+            out[order[r]] = p[order[r]] / kept;
+        }
+        return out;
+    }
+
+    private static IllegalStateException nanError(int token) {
+        return new IllegalStateException("logit of token " + token + " is NaN: the model produced "
+                + "non-finite outputs; check the checkpoint (re-run `ultramem eval`) or retrain with a lower lr");
+    }
+}

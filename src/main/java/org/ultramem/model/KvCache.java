@@ -1,0 +1,92 @@
+package org.ultramem.model;
+
+import org.ultramem.nn.Attention;
+
+/**
+ * Per-sequence state for incremental decoding: for each layer the rotated keys and the values of
+ * every position seen so far, K and V [capacity, D] (row t = position t), plus the one-token
+ * scratch a decode step writes into. A cache belongs to one sequence and one thread; several
+ * caches may decode through the same {@link Transformer} at once (none of them touch the
+ * model's training buffers).
+ */
+public final class KvCache {
+
+    private final float[][] keys;
+    private final float[][] values;
+    private final int capacity;
+    private int length;
+
+    // Decode scratch, one token wide (shared across layers: they run one after another).
+    final float[] x;
+    final float[] normed;
+    final float[] branch;
+    final float[] rstd = new float[1];
+    final float[] gate;
+    final float[] up;
+    final float[] act;
+    final float[] logits;
+    final Attention.DecodeBuffers attention;
+
+    /** An empty cache for up to {@code capacity} positions of a model shaped by {@code cfg}. */
+    public KvCache(ModelConfig cfg, int capacity) {
+        if (capacity <= 0 || capacity > cfg.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("KV cache capacity " + capacity + " must be in [1, "
+                    + cfg.maxPositionEmbeddings() + "] (max_position_embeddings)");
+        }
+        int d = cfg.hiddenSize();
+        this.capacity = capacity;
+        this.keys = new float[cfg.numLayers()][Math.multiplyExact(capacity, d)];
+        this.values = new float[cfg.numLayers()][Math.multiplyExact(capacity, d)];
+        this.x = new float[d];
+        this.normed = new float[d];
+        this.branch = new float[d];
+        this.gate = new float[cfg.intermediateSize()];
+        this.up = new float[cfg.intermediateSize()];
+        this.act = new float[cfg.intermediateSize()];
+        this.logits = new float[cfg.vocabSize()];
+        this.attention = new Attention.DecodeBuffers(d, capacity);
+    }
+
+    /** Number of positions already in the cache: the position the next token will take. */
+    public int length() {
+        return length;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Forgets every position (buffers are reused, not cleared). */
+    public void reset() {
+        length = 0;
+    }
+
+    /** Drops positions from {@code newLength} on (e.g. to re-decode after a rejected draft). */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate a KV cache of length " + length
+                    + " to " + newLength);
+        }
+        length = newLength;
+    }
+
+    float[] keys(int layer) {
+        return keys[layer];
+    }
+
+    float[] values(int layer) {
+        return values[layer];
+    }
+
+    /** Fails unless one more position fits. */
+    void requireRoom() {
+        if (length >= capacity) {
+            throw new IllegalStateException("KV cache is full (capacity " + capacity
+                    + " positions); start a new sequence or create a larger cache");
+        }
+    }
+
+    void advance() {
+        length++;
+    }
+}

@@ -1,0 +1,352 @@
+package org.ultramem.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.ultramem.nn.Attention;
+import org.ultramem.nn.CrossEntropy;
+import org.ultramem.nn.Embedding;
+import org.ultramem.nn.Parameter;
+import org.ultramem.nn.RmsNorm;
+import org.ultramem.nn.SwiGlu;
+import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.tensor.kernel.Kernels;
+
+/**
+ * Decoder-only transformer with tied embeddings. Shapes, with rows = batch·seq tokens flattened
+ * token-major, D = hidden_size, V = vocab_size, L = num_hidden_layers:
+ * <pre>
+ *   x₀ = E[tokens]                                  [rows, D]     E: [V, D]
+ *   for l in 0..L−1 (pre-norm blocks):
+ *     h_l     = x_l + Attn_l(RMS_attn_l(x_l))       [rows, D]
+ *     x_{l+1} = h_l + SwiGLU_l(RMS_ff_l(h_l))       [rows, D]
+ *   logits = RMS_final(x_L) · Eᵀ                    [rows, V]
+ * </pre>
+ * Parameters carry Hugging Face Llama names ({@code model.embed_tokens.weight},
+ * {@code model.layers.{i}.self_attn.q_proj.weight}, {@code model.layers.{i}.mlp.down_proj.weight},
+ * {@code model.norm.weight}, ...), Linear weights stored [out, in].
+ *
+ * <p><b>Initialization</b> (OLMo-like, deterministic in the seed): embeddings and the input
+ * projections (q, k, v, gate, up) ~ N(0, σ) with σ = initializer_range; the output projections
+ * (o_proj, down_proj) ~ N(0, σ/√(2L)) so the residual stream's variance does not grow with depth;
+ * norm gains 1. Each parameter draws from its own {@code SplittableRandom.split()} of the seed, in
+ * {@link #parameters()} order. Normals are not truncated.
+ *
+ * <p>Training methods ({@link #forwardBackward}, {@link #forwardLoss}, {@link #forwardLogits}) use
+ * activation buffers allocated once for maxBatch × maxSeq tokens, so a step allocates nothing and
+ * only one may run at a time. Decoding ({@link #prefill}, {@link #decode}) uses only its
+ * {@link KvCache} and may run for several caches at once while nobody trains.
+ */
+public final class Transformer implements LanguageModel {
+
+    private final ModelConfig cfg;
+    private final int maxBatch;
+    private final int maxSeq;
+    private final int dModel;
+    private final int numLayers;
+    private final Kernels kernels = KernelProvider.get();
+
+    private final Embedding embedding;
+    private final RmsNorm[] attnNorm;
+    private final Attention[] attn;
+    private final RmsNorm[] ffnNorm;
+    private final SwiGlu[] ffn;
+    private final RmsNorm finalNorm;
+    private final CrossEntropy head;
+    private final List<Parameter> parameters;
+    private final Map<String, Parameter> byName;
+
+    // Activations [maxRows, D]: x[l] enters block l, h[l] is its mid-block residual, nAttn/nFfn the
+    // normalized inputs of its attention and FFN, nFinal the final norm's output.
+    private final float[][] x;
+    private final float[][] h;
+    private final float[][] nAttn;
+    private final float[][] nFfn;
+    private final float[] nFinal;
+    private final float[] branch;
+    // Backward scratch [maxRows, D]: gradient of the residual stream and of a norm's output.
+    private final float[] dResidual;
+    private final float[] dNormed;
+
+    /**
+     * A freshly initialized model whose training buffers hold {@code maxBatch} sequences of up to
+     * {@code maxSeq} tokens (maxSeq ≤ max_position_embeddings).
+     */
+    public Transformer(ModelConfig cfg, int maxBatch, int maxSeq, long seed) {
+        if (maxBatch <= 0) {
+            throw new IllegalArgumentException("maximum batch size " + maxBatch + " must be > 0");
+        }
+        if (maxSeq <= 0 || maxSeq > cfg.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("maximum sequence length " + maxSeq + " must be in [1, "
+                    + cfg.maxPositionEmbeddings() + "] (config key `max_position_embeddings`)");
+        }
+        this.cfg = cfg;
+        this.maxBatch = maxBatch;
+        this.maxSeq = maxSeq;
+        this.dModel = cfg.hiddenSize();
+        this.numLayers = cfg.numLayers();
+        int maxRows = Math.multiplyExact(maxBatch, maxSeq);
+        float eps = (float) cfg.rmsNormEps();
+        float theta = (float) cfg.ropeTheta();
+
+        embedding = new Embedding("model.embed_tokens.weight", cfg.vocabSize(), dModel);
+        attnNorm = new RmsNorm[numLayers];
+        attn = new Attention[numLayers];
+        ffnNorm = new RmsNorm[numLayers];
+        ffn = new SwiGlu[numLayers];
+        Attention.Grads attnGrads = Attention.Grads.allocate(maxRows, dModel);
+        SwiGlu.Grads ffnGrads = SwiGlu.Grads.allocate(maxRows, cfg.intermediateSize());
+        for (int l = 0; l < numLayers; l++) {
+            String p = "model.layers." + l + ".";
+            attnNorm[l] = new RmsNorm(p + "input_layernorm.weight", dModel, eps, maxRows);
+            attn[l] = new Attention(p + "self_attn.", dModel, cfg.numHeads(), theta, maxBatch, maxSeq, attnGrads);
+            ffnNorm[l] = new RmsNorm(p + "post_attention_layernorm.weight", dModel, eps, maxRows);
+            ffn[l] = new SwiGlu(p + "mlp.", dModel, cfg.intermediateSize(), maxRows, ffnGrads);
+        }
+        finalNorm = new RmsNorm("model.norm.weight", dModel, eps, maxRows);
+        head = new CrossEntropy(embedding.weight, maxRows);
+
+        List<Parameter> ps = new ArrayList<>();
+        ps.add(embedding.weight);
+        for (int l = 0; l < numLayers; l++) {
+            ps.add(attnNorm[l].weight);
+            ps.add(attn[l].qProj.weight);
+            ps.add(attn[l].kProj.weight);
+            ps.add(attn[l].vProj.weight);
+            ps.add(attn[l].oProj.weight);
+            ps.add(ffnNorm[l].weight);
+            ps.add(ffn[l].gateProj.weight);
+            ps.add(ffn[l].upProj.weight);
+            ps.add(ffn[l].downProj.weight);
+        }
+        ps.add(finalNorm.weight);
+        parameters = List.copyOf(ps);
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        for (Parameter p : parameters) {
+            m.put(p.name, p);
+        }
+        byName = Collections.unmodifiableMap(m);
+
+        int n = Math.multiplyExact(maxRows, dModel);
+        x = new float[numLayers + 1][n];
+        h = new float[numLayers][n];
+        nAttn = new float[numLayers][n];
+        nFfn = new float[numLayers][n];
+        nFinal = new float[n];
+        branch = new float[n];
+        dResidual = new float[n];
+        dNormed = new float[n];
+        initialize(seed);
+    }
+
+    /** Draws every parameter afresh from {@code seed} (see the class comment for the scheme). */
+    public void initialize(long seed) {
+        SplittableRandom root = new SplittableRandom(seed);
+        double std = cfg.initializerRange();
+        double outStd = std / Math.sqrt(2.0 * numLayers);
+        for (Parameter p : parameters) {
+            SplittableRandom rnd = root.split();
+            if (p.group == Parameter.Group.NO_DECAY) {
+                Arrays.fill(p.data, 1f);
+            } else {
+                boolean output = p.name.endsWith("o_proj.weight") || p.name.endsWith("down_proj.weight");
+                double s = output ? outStd : std;
+                for (int i = 0; i < p.data.length; i++) {
+                    p.data[i] = (float) (s * rnd.nextGaussian());
+                }
+            }
+        }
+    }
+
+    @Override
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /** Every parameter by its checkpoint name, in {@link #parameters()} order (unmodifiable). */
+    public Map<String, Parameter> parametersByName() {
+        return byName;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    public int maxSeq() {
+        return maxSeq;
+    }
+
+    /**
+     * tokens, targets [batch·seq]; targets −1 are not scored. Adds the gradient of
+     * lossScale × (mean NLL over scored tokens) into every parameter's grad.
+     */
+    @Override
+    public StepLoss forwardBackward(int[] tokens, int[] targets, int batch, int seq, float lossScale) {
+        int rows = checkBatch(tokens, targets, batch, seq);
+        long scored = countScored(targets, rows);
+        if (scored == 0) {
+            return new StepLoss(0, 0, Map.of());
+        }
+        forward(tokens, batch, seq);
+
+        // Loss and its gradient w.r.t. the final norm's output (and the tied embedding).
+        float gradScale = (float) (lossScale / (double) scored);
+        Arrays.fill(dNormed, 0, rows * dModel, 0f);
+        double nll = head.forwardBackward(dNormed, nFinal, targets, rows, gradScale);
+
+        // Backward: exactly the reverse of forward. dResidual carries ∂L/∂x along the stream;
+        // each norm's backward adds its branch's contribution into it.
+        Arrays.fill(dResidual, 0, rows * dModel, 0f);
+        finalNorm.backward(dResidual, dNormed, x[numLayers], rows);
+        for (int l = numLayers - 1; l >= 0; l--) {
+            Arrays.fill(dNormed, 0, rows * dModel, 0f);
+            ffn[l].backward(dNormed, dResidual, nFfn[l], rows);
+            ffnNorm[l].backward(dResidual, dNormed, h[l], rows);
+            Arrays.fill(dNormed, 0, rows * dModel, 0f);
+            attn[l].backward(dNormed, dResidual, nAttn[l], batch, seq);
+            attnNorm[l].backward(dResidual, dNormed, x[l], rows);
+        }
+        embedding.backward(dResidual, tokens, rows);
+        return new StepLoss(nll, scored, Map.of());
+    }
+
+    /** Summed NLL over scored tokens (targets ≥ 0); no gradients. Shapes as forwardBackward. */
+    @Override
+    public StepLoss forwardLoss(int[] tokens, int[] targets, int batch, int seq) {
+        int rows = checkBatch(tokens, targets, batch, seq);
+        long scored = countScored(targets, rows);
+        if (scored == 0) {
+            return new StepLoss(0, 0, Map.of());
+        }
+        forward(tokens, batch, seq);
+        return new StepLoss(head.loss(nFinal, targets, rows), scored, Map.of());
+    }
+
+    /** out [batch·seq, V] = logits of every position (a full forward, no loss). */
+    public void forwardLogits(float[] out, int[] tokens, int batch, int seq) {
+        int rows = checkBatch(tokens, null, batch, seq);
+        if (out.length < (long) rows * cfg.vocabSize()) {
+            throw new IllegalArgumentException("logits buffer holds " + out.length + " floats; batch "
+                    + batch + " × seq " + seq + " × vocab " + cfg.vocabSize() + " needed");
+        }
+        forward(tokens, batch, seq);
+        head.logits(out, nFinal, rows);
+    }
+
+    /** Forward up to the final norm: fills x, h, nAttn, nFfn and nFinal for rows = batch·seq. */
+    private void forward(int[] tokens, int batch, int seq) {
+        int rows = batch * seq;
+        int n = rows * dModel;
+        embedding.forward(x[0], tokens, rows);
+        for (int l = 0; l < numLayers; l++) {
+            attnNorm[l].forward(nAttn[l], x[l], rows);
+            attn[l].forward(branch, nAttn[l], batch, seq);
+            kernels.add(h[l], x[l], branch, n);
+            ffnNorm[l].forward(nFfn[l], h[l], rows);
+            ffn[l].forward(branch, nFfn[l], rows);
+            kernels.add(x[l + 1], h[l], branch, n);
+        }
+        finalNorm.forward(nFinal, x[numLayers], rows);
+    }
+
+    /** A fresh cache holding up to {@code capacity} ≤ max_position_embeddings positions. */
+    public KvCache newKvCache(int capacity) {
+        return new KvCache(cfg, capacity);
+    }
+
+    /**
+     * Appends {@code tokens} to the cache one position at a time and returns the logits [V] after
+     * the last one. The returned array belongs to the cache and is overwritten by its next call.
+     */
+    public float[] prefill(KvCache cache, int[] tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("prefill needs at least one token");
+        }
+        for (int i = 0; i < tokens.length; i++) {
+            step(cache, tokens[i], i == tokens.length - 1);
+        }
+        return cache.logits;
+    }
+
+    /**
+     * Appends one token at position {@code cache.length()} and returns the next-token logits [V]
+     * (owned by the cache, overwritten by its next call).
+     */
+    public float[] decode(KvCache cache, int token) {
+        step(cache, token, true);
+        return cache.logits;
+    }
+
+    /** One token through every block, reading and extending the cache; the same math as forward. */
+    private void step(KvCache c, int token, boolean wantLogits) {
+        c.requireRoom();
+        if (token < 0 || token >= cfg.vocabSize()) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, "
+                    + cfg.vocabSize() + ")");
+        }
+        int pos = c.length();
+        System.arraycopy(embedding.weight.data, token * dModel, c.x, 0, dModel);
+        for (int l = 0; l < numLayers; l++) {
+            attnNorm[l].apply(c.normed, c.x, 1, c.rstd);
+            attn[l].decode(c.branch, c.normed, c.keys(l), c.values(l), pos, c.attention);
+            kernels.add(c.x, c.x, c.branch, dModel);
+            ffnNorm[l].apply(c.normed, c.x, 1, c.rstd);
+            ffn[l].apply(c.branch, c.normed, 1, c.gate, c.up, c.act);
+            kernels.add(c.x, c.x, c.branch, dModel);
+        }
+        c.advance();
+        if (wantLogits) {
+            finalNorm.apply(c.normed, c.x, 1, c.rstd);
+            head.logits(c.logits, c.normed, 1);
+        }
+    }
+
+    /** Validates a batch against the buffers and the vocabulary; returns rows = batch·seq. */
+    private int checkBatch(int[] tokens, int[] targets, int batch, int seq) {
+        if (batch <= 0 || batch > maxBatch) {
+            throw new IllegalArgumentException("batch " + batch + " must be in [1, " + maxBatch
+                    + "] (the model was built for at most " + maxBatch + " sequences)");
+        }
+        if (seq <= 0 || seq > maxSeq) {
+            throw new IllegalArgumentException("sequence length " + seq + " must be in [1, " + maxSeq
+                    + "] (the model was built for at most " + maxSeq + " positions)");
+        }
+        int rows = batch * seq;
+        if (tokens.length < rows) {
+            throw new IllegalArgumentException("tokens holds " + tokens.length + " ids; batch " + batch
+                    + " × seq " + seq + " = " + rows + " needed");
+        }
+        if (targets != null) {
+            if (targets.length < rows) {
+                throw new IllegalArgumentException("targets holds " + targets.length + " ids; batch "
+                        + batch + " × seq " + seq + " = " + rows + " needed");
+            }
+            for (int i = 0; i < rows; i++) {
+                if (targets[i] < -1 || targets[i] >= cfg.vocabSize()) {
+                    throw new IllegalArgumentException("target " + targets[i] + " at position " + i
+                            + " must be −1 (not scored) or in [0, " + cfg.vocabSize() + ")");
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static long countScored(int[] targets, int rows) {
+        long n = 0;
+        for (int i = 0; i < rows; i++) {
+            if (targets[i] >= 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,136 @@
+package org.ultramem.nn.memory;
+
+import java.util.SplittableRandom;
+import org.ultramem.tensor.kernel.Kernels;
+
+/**
+ * Implicit value expansion (IVE) with multi-core value chunks (spec §A.3 steps 10-11, §B.2 step 2).
+ *
+ * <p>A grid cell z ∈ [0, E·N) maps through the fixed permutation π to v = π[z]; its virtual block
+ * (projector) is p = v div N and its physical value row is v mod N. Since π is a permutation,
+ * every physical row appears exactly once in each of the E blocks.
+ *
+ * <p>Pooling per token, for slots s with weights w_t[s] (T cores, chunk c = D_v / T):
+ * {@code P[p_s, t·c:(t+1)·c] += w_t[s] · V[row_s, t·c:(t+1)·c]}; P is [E][D_v], block-major.
+ * Backward: {@code dw_t[s] = ⟨V[row_s, chunk t], dP[p_s, chunk t]⟩} and
+ * {@code dV[row_s, chunk t] += w_t[s] · dP[p_s, chunk t]} (duplicates add).
+ */
+final class ImplicitValueExpansion {
+
+    private final int valueNum;
+    private final int expand;
+    private final int valueDim;
+    private final int cores;
+    private final int chunk;
+    private final int[] shuffle;
+
+    ImplicitValueExpansion(UltraMemConfig cfg, long seed) {
+        this.valueNum = cfg.valueNum();
+        this.expand = cfg.valueExpand();
+        this.valueDim = cfg.valueDim();
+        this.cores = cfg.tuckerCores();
+        this.chunk = valueDim / cores;
+        this.shuffle = randomPermutation(expand * valueNum, seed);
+    }
+
+    /** A uniform random permutation of [0, size) (Fisher-Yates with a seeded generator). */
+    static int[] randomPermutation(int size, long seed) {
+        int[] p = new int[size];
+        for (int i = 0; i < size; i++) {
+            p[i] = i;
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = size - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    /** The live permutation π, [E·N]. */
+    int[] shuffle() {
+        return shuffle;
+    }
+
+    /** Replaces π (e.g. from a checkpoint) after checking it is a permutation of [0, E·N). */
+    void setShuffle(int[] pi) {
+        if (pi.length != shuffle.length) {
+            throw new IllegalArgumentException("shuffle_index has " + pi.length + " entries, expected "
+                    + "E·N = " + shuffle.length + "; the checkpoint belongs to another config");
+        }
+        boolean[] seen = new boolean[pi.length];
+        for (int i = 0; i < pi.length; i++) {
+            int v = pi[i];
+            if (v < 0 || v >= pi.length || seen[v]) {
+                throw new IllegalArgumentException("shuffle_index[" + i + "] = " + v + " breaks the "
+                        + "permutation rule (each of 0.." + (pi.length - 1) + " exactly once); the "
+                        + "buffer is corrupt");
+            }
+            seen[v] = true;
+        }
+        System.arraycopy(pi, 0, shuffle, 0, pi.length);
+    }
+
+    /** Virtual block p of grid cell z. */
+    int group(int z) {
+        return shuffle[z] / valueNum;
+    }
+
+    /** Physical value row of grid cell z. */
+    int row(int z) {
+        return shuffle[z] % valueNum;
+    }
+
+    /**
+     * Pools {@code slots} slots of one token into P ({@code pooled[pOff ..]}, [E][D_v], zeroed
+     * here first). rows/groups at sOff, weights [slots][T] at sOff·T.
+     */
+    void pool(Kernels kern, float[] pooled, int pOff, float[] values, int[] rows, int[] groups,
+              float[] w, int sOff, int slots) {
+        java.util.Arrays.fill(pooled, pOff, pOff + expand * valueDim, 0f);
+        for (int s = sOff; s < sOff + slots; s++) {
+            int vOff = rows[s] * valueDim;
+            int outOff = pOff + groups[s] * valueDim;
+            for (int t = 0; t < cores; t++) {
+                kern.axpy(pooled, outOff + t * chunk, w[s * cores + t], values, vOff + t * chunk, chunk);
+            }
+        }
+    }
+
+    /** dw_t[s] = ⟨V[row_s, chunk t], dP[p_s, chunk t]⟩ for one token's slots (overwrites dw). */
+    void weightGrad(Kernels kern, float[] dw, float[] dPooled, int pOff, float[] values,
+                    int[] rows, int[] groups, int sOff, int slots) {
+        for (int s = sOff; s < sOff + slots; s++) {
+            int vOff = rows[s] * valueDim;
+            int gOff = pOff + groups[s] * valueDim;
+            for (int t = 0; t < cores; t++) {
+                dw[s * cores + t] = kern.dot(values, vOff + t * chunk, dPooled, gOff + t * chunk, chunk);
+            }
+        }
+    }
+
+    /**
+     * dV[row, chunk t] += w_t · dP[p, chunk t] for every slot of {@code tokens} tokens whose row
+     * lies in [rowStart, rowEnd): one thread per row range keeps the scatter race-free and the
+     * summation order fixed (token order), whatever the thread count.
+     */
+    void scatterValueGrad(Kernels kern, float[] dValues, float[] dPooled, float[] w, int[] rows,
+                          int[] groups, int tokens, int slotsPerToken, int rowStart, int rowEnd) {
+        int pw = expand * valueDim;
+        for (int b = 0; b < tokens; b++) {
+            for (int s = b * slotsPerToken; s < (b + 1) * slotsPerToken; s++) {
+                int row = rows[s];
+                if (row < rowStart || row >= rowEnd) {
+                    continue;
+                }
+                int gOff = b * pw + groups[s] * valueDim;
+                for (int t = 0; t < cores; t++) {
+                    kern.axpy(dValues, row * valueDim + t * chunk, w[s * cores + t], dPooled,
+                            gOff + t * chunk, chunk);
+                }
+            }
+        }
+    }
+}

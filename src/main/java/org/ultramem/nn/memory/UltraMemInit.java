@@ -1,0 +1,64 @@
+package org.ultramem.nn.memory;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Initialization of an UltraMem layer (spec §D.1, §D.2). All normals are plain (not truncated);
+ * "N(0, s)" means standard deviation s.
+ *
+ * <p>{@code init = "code"} (released V1 code): W_q, K ~ N(0, 1/√D_k); query/key norm weights
+ * D_k^(−0.33); cores U[0, 1); values N(0, 0.02); W_o N(0, 1/√(E·D_v)).
+ *
+ * <p>{@code init = "paper"} (the V1 paper's "improved init" as re-described by a secondary source,
+ * unverified): values N(0, √(E / (2·k·H·L))) with L = {@code mem_layers}; query norm weight
+ * 1/√E[Y] with Y the mean of the top-m of n standard normals (Monte Carlo, 256 draws, seeded);
+ * key norm weight 1/√D_k; everything else as "code".
+ */
+final class UltraMemInit {
+
+    private UltraMemInit() {
+    }
+
+    static void initialize(UltraMemLayer layer, UltraMemConfig cfg, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int dk = cfg.keyDim();
+        double qStd = 1 / Math.sqrt(dk);
+        double outStd = 1 / Math.sqrt((double) cfg.valueExpand() * cfg.valueDim());
+        if ("paper".equals(cfg.init())) {
+            double valueStd = Math.sqrt(cfg.valueExpand()
+                    / (2.0 * cfg.topK() * cfg.heads() * cfg.memLayers()));
+            double meanTop = meanTopM(cfg.keysPerSide(), cfg.candidates(), new SplittableRandom(seed + 1));
+            layer.fill(rnd, qStd, qStd, (float) (1 / Math.sqrt(meanTop)), (float) (1 / Math.sqrt(dk)),
+                    valueStd, outStd);
+        } else {
+            float normW = (float) Math.pow(dk, -0.33);
+            layer.fill(rnd, qStd, qStd, normW, normW, 0.02, outStd);
+        }
+    }
+
+    /** Monte Carlo estimate of E[mean of the top-m of n standard normals] (floored at 1e-3). */
+    static double meanTopM(int n, int m, SplittableRandom rnd) {
+        int draws = 256;
+        double total = 0;
+        double[] sample = new double[n];
+        for (int d = 0; d < draws; d++) {
+            for (int i = 0; i < n; i++) {
+                sample[i] = rnd.nextGaussian();
+            }
+            Arrays.sort(sample);
+            double s = 0;
+            for (int i = n - m; i < n; i++) {
+                s += sample[i];
+            }
+            total += s / m;
+        }
+        return Math.max(1e-3, total / draws);
+    }
+
+    static void normal(float[] a, SplittableRandom rnd, double std) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (rnd.nextGaussian() * std);
+        }
+    }
+}

@@ -1,0 +1,654 @@
+package org.ultramem.nn.memory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.Parallel;
+import org.ultramem.tensor.kernel.TopK;
+
+/**
+ * One UltraMem (V1) memory layer: query projection, RMS-normalized product keys, Tucker-decomposed
+ * retrieval with multi-core scoring, implicit value expansion and the output projection
+ * (spec §A, §B). Tokens are flattened: x, y are [B, D].
+ *
+ * <p>Parameters (golden names): {@code query_proj.weight} [Q·2·D_k, D], {@code query_norm.weight}
+ * and {@code keys_norm.weight} [D_k] (with qk_norm), {@code keys} [H, 2, n, D_k, r],
+ * {@code tucker_core.<t>} [H, r, r] (with tdqkr), {@code values} [N, D_v] (group VALUES,
+ * row-sparse), {@code values_proj.weight} [D, E·D_v] (with output_projection). Buffers: u, v
+ * [H·r] and π [E·N]. Q = 1 when heads share the query, else H (head h uses slot h).
+ *
+ * <p>Exact reformulations (spec §A.6): the coarse top-m uses keys folded with u (row side) / v
+ * (column side), one GEMM q̂·K_foldᵀ per side; exact rank components are computed only for the m
+ * candidates. Top-k ties: higher score, then lower index (rows/columns by key index, the final
+ * top-k by flat grid index a·m + c). Work is split over tokens; reductions across tokens (cores,
+ * keys, values) run in token order, so results do not depend on the thread count.
+ *
+ * <p>Contract: {@link #refreshTucker()} once per optimizer step before the first forward (the
+ * constructor runs it once); {@link #backward} follows the {@link #forward} whose state it uses
+ * and adds (+=) into parameter gradients and dx.
+ */
+public final class UltraMemLayer {
+
+    private final UltraMemConfig cfg;
+    private final Kernels kern;
+    private final TuckerRetrieval retrieval;
+    private final ImplicitValueExpansion ive;
+    private final UltraMemDiagnostics diagnostics;
+    private final int dModel;
+    private final int dk;
+    private final int dv;
+    private final int n;
+    private final int heads;
+    private final int rank;
+    private final int cores;
+    private final int m;
+    private final int kFinal;
+    private final int slots;
+    private final int querySlots;
+    private final int poolWidth;
+    private final int maxTokens;
+
+    private final Parameter queryProj;
+    private final Parameter queryNorm;
+    private final Parameter keysNorm;
+    private final Parameter keys;
+    private final Parameter[] tuckerCores;
+    private final Parameter values;
+    private final Parameter valuesProj;
+    private final float[] tuckerU;
+    private final float[] tuckerV;
+
+    // Forward state (Saved): sized for maxTokens.
+    private int tokens = -1;
+    private final float[] x;
+    private final float[] q;
+    private final float[] qHat;
+    private final float[] qRstd;
+    private final float[] keysT;
+    private final float[] kHat;
+    private final float[] kRstd;
+    private final float[] kFold;
+    private final float[] coreSum;
+    private final float[][] coreData;
+    private final float[] coarse;
+    private final int[] cand;
+    private final float[] exact;
+    private final int[] sel;
+    private final float[] selScore;
+    private final int[] slotZ;
+    private final int[] slotRow;
+    private final int[] slotGroup;
+    private final float[] slotW;
+    private final float[] pooled;
+
+    // Backward scratch.
+    private final float[] dPooled;
+    private final float[] dSlotW;
+    private final float[] dExact;
+    private final float[] dqHat;
+    private final float[] dq;
+    private final float[] dCoreTok;
+    private final int[] keyStart;
+    private final int[] keyEntries;
+    private final int[] touchedKeys;
+    private final float[] dKeyRows;
+    private final float[] keyRows;
+    private final float[] keyRowRstd;
+    private final float[] dKeyIn;
+
+    public UltraMemLayer(UltraMemConfig cfg, int hiddenSize, int maxTokens, long seed) {
+        this(cfg, hiddenSize, maxTokens, seed, KernelProvider.get());
+    }
+
+    public UltraMemLayer(UltraMemConfig cfg, int hiddenSize, int maxTokens, long seed, Kernels kernels) {
+        if (hiddenSize <= 0 || maxTokens <= 0) {
+            throw new IllegalArgumentException("UltraMemLayer needs hiddenSize (" + hiddenSize
+                    + ") and maxTokens (" + maxTokens + ") > 0");
+        }
+        if (!cfg.outputProjection() && cfg.valueDim() != hiddenSize) {
+            throw new IllegalArgumentException("config key `mem_vdim` (" + cfg.valueDim() + ") must "
+                    + "equal hidden_size (" + hiddenSize + ") when output_projection is false; set "
+                    + "mem_vdim to the hidden size or turn the projection on");
+        }
+        this.cfg = cfg;
+        this.kern = kernels;
+        this.retrieval = new TuckerRetrieval(cfg);
+        this.ive = new ImplicitValueExpansion(cfg, seed ^ 0x5DEECE66DL);
+        this.dModel = hiddenSize;
+        this.dk = cfg.keyDim();
+        this.dv = cfg.valueDim();
+        this.n = cfg.keysPerSide();
+        this.heads = cfg.heads();
+        this.rank = cfg.tuckerRank();
+        this.cores = cfg.tuckerCores();
+        this.m = cfg.candidates();
+        this.kFinal = cfg.topK();
+        this.slots = heads * kFinal;
+        this.querySlots = cfg.querySlots();
+        this.poolWidth = cfg.valueExpand() * dv;
+        this.maxTokens = maxTokens;
+        int nValues = cfg.valueNum();
+
+        queryProj = new Parameter("query_proj.weight", new int[] {querySlots * 2 * dk, dModel},
+                Parameter.Group.DECAY);
+        queryNorm = cfg.qkNorm() ? new Parameter("query_norm.weight", new int[] {dk},
+                Parameter.Group.NO_DECAY) : null;
+        keysNorm = cfg.qkNorm() ? new Parameter("keys_norm.weight", new int[] {dk},
+                Parameter.Group.NO_DECAY) : null;
+        keys = new Parameter("keys", new int[] {heads, 2, n, dk, rank}, Parameter.Group.DECAY);
+        tuckerCores = new Parameter[cfg.tdqkr() ? cores : 0];
+        for (int t = 0; t < tuckerCores.length; t++) {
+            tuckerCores[t] = new Parameter("tucker_core." + t, new int[] {heads, rank, rank},
+                    Parameter.Group.DECAY);
+        }
+        values = new Parameter("values", new int[] {nValues, dv}, Parameter.Group.VALUES, true);
+        valuesProj = cfg.outputProjection() ? new Parameter("values_proj.weight",
+                new int[] {dModel, poolWidth}, Parameter.Group.DECAY) : null;
+        tuckerU = new float[heads * rank];
+        tuckerV = new float[heads * rank];
+        diagnostics = new UltraMemDiagnostics(nValues, heads * 2 * n);
+
+        int qWidth = querySlots * 2 * dk;
+        int keyFloats = heads * 2 * n * rank * dk;
+        x = new float[maxTokens * dModel];
+        q = new float[maxTokens * qWidth];
+        qHat = new float[maxTokens * qWidth];
+        qRstd = new float[maxTokens * querySlots * 2];
+        keysT = new float[keyFloats];
+        kHat = new float[keyFloats];
+        kRstd = new float[heads * 2 * n * rank];
+        kFold = new float[2 * heads * n * dk];
+        coreSum = new float[heads * rank * rank];
+        coreData = new float[cores][];
+        coarse = new float[maxTokens * heads * n];
+        cand = new int[maxTokens * heads * 2 * m];
+        exact = new float[maxTokens * heads * 2 * m * rank];
+        sel = new int[maxTokens * slots];
+        selScore = new float[maxTokens * slots];
+        slotZ = new int[maxTokens * slots];
+        slotRow = new int[maxTokens * slots];
+        slotGroup = new int[maxTokens * slots];
+        slotW = new float[maxTokens * slots * cores];
+        pooled = new float[maxTokens * poolWidth];
+        dPooled = new float[maxTokens * poolWidth];
+        dSlotW = new float[maxTokens * slots * cores];
+        dExact = new float[exact.length];
+        dqHat = new float[maxTokens * qWidth];
+        dq = new float[maxTokens * qWidth];
+        dCoreTok = new float[maxTokens * heads * cores * rank * rank];
+        keyStart = new int[heads * 2 * n + 1];
+        keyEntries = new int[cand.length];
+        touchedKeys = new int[heads * 2 * n];
+        dKeyRows = new float[keyFloats];
+        keyRows = new float[keyFloats];
+        keyRowRstd = new float[kRstd.length];
+        dKeyIn = new float[keyFloats];
+
+        UltraMemInit.initialize(this, cfg, seed);
+        refreshTucker();
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Forward / backward
+
+    /**
+     * Forward. x: [B, D] → y: [B, D] (overwritten), B = tokens ≤ maxTokens. Keeps x and the
+     * selection for {@link #backward}.
+     */
+    public void forward(float[] y, float[] xIn, int tokens) {
+        checkTokens(tokens);
+        this.tokens = tokens;
+        int qWidth = querySlots * 2 * dk;
+        System.arraycopy(xIn, 0, x, 0, tokens * dModel);
+
+        // 1-2. Query projection and per-half RMS normalization.
+        kern.matmul(false, true, tokens, qWidth, dModel, x, 0, dModel, queryProj.data, 0, dModel,
+                q, 0, qWidth, false);
+        if (queryNorm != null) {
+            kern.rmsNormForward(qHat, qRstd, q, queryNorm.data, tokens * querySlots * 2, dk, cfg.rmsEps());
+        } else {
+            System.arraycopy(q, 0, qHat, 0, tokens * qWidth);
+        }
+        // 3. Normalized keys, folded keys and summed cores (once per forward).
+        prepareKeys();
+        // 4-6. Coarse scores q̂·K_foldᵀ, one GEMM per side (per head without query sharing).
+        int ldc = heads * n;
+        for (int side = 0; side < 2; side++) {
+            for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
+                int cols = querySlots == 1 ? heads * n : n;
+                kern.matmul(false, true, tokens, cols, dk, qHat, (h % querySlots * 2 + side) * dk,
+                        qWidth, kFold, (side * heads + h) * n * dk, dk, coarse, h * n, ldc, false);
+            }
+            int s = side;
+            Parallel.forRange(tokens, 16, (start, end) -> {
+                float[] topScratch = new float[m];
+                for (int b = start; b < end; b++) {
+                    for (int h = 0; h < heads; h++) {
+                        TopK.select(coarse, (b * heads + h) * n, n, m, cand, candOff(b, h, s),
+                                topScratch, 0);
+                    }
+                }
+            });
+        }
+        // 7-11. Exact candidate scores, grid, final top-k, addresses and pooling, per token.
+        Parallel.forRange(tokens, 8, (start, end) -> {
+            float[] scratch = retrieval.newScratch();
+            for (int b = start; b < end; b++) {
+                retrieveAndPool(b, scratch);
+            }
+        });
+        // 12. Per-block output projection.
+        if (valuesProj != null) {
+            kern.matmul(false, true, tokens, dModel, poolWidth, pooled, 0, poolWidth,
+                    valuesProj.data, 0, poolWidth, y, 0, dModel, false);
+        } else {
+            System.arraycopy(pooled, 0, y, 0, tokens * dModel);
+        }
+        recordDiagnostics(y, tokens);
+    }
+
+    /**
+     * Backward. dy: [B, D]; adds into dx [B, D] and every parameter gradient (values: only the
+     * touched rows, each marked with {@link Parameter#touchRow}). Spec §B.2.
+     */
+    public void backward(float[] dx, float[] dy, int tokens) {
+        if (tokens != this.tokens) {
+            throw new IllegalStateException("backward(tokens = " + tokens + ") must follow a forward "
+                    + "with the same tokens (last forward: " + this.tokens + ")");
+        }
+        // 1. Output projection: dW_o += dyᵀ·P, dP = dy·W_o.
+        if (valuesProj != null) {
+            kern.matmul(true, false, dModel, poolWidth, tokens, dy, 0, dModel, pooled, 0, poolWidth,
+                    valuesProj.grad, 0, poolWidth, true);
+            kern.matmul(false, false, tokens, poolWidth, dModel, dy, 0, dModel, valuesProj.data, 0,
+                    poolWidth, dPooled, 0, poolWidth, false);
+        } else {
+            System.arraycopy(dy, 0, dPooled, 0, tokens * dModel);
+        }
+        // 2-6 (per token): slot weights, grid, exact scores → dq̂ and per-token core gradients.
+        Parallel.forRange(tokens, 8, (start, end) -> {
+            for (int b = start; b < end; b++) {
+                tokenBackward(b);
+            }
+        });
+        // 2. Value rows: scatter by row range (race-free, token order), then mark touched rows.
+        Parallel.forRange(values.shape[0], 1, (rs, re) -> ive.scatterValueGrad(kern, values.grad,
+                dPooled, slotW, slotRow, slotGroup, tokens, slots, rs, re));
+        for (int s = 0; s < tokens * slots; s++) {
+            values.touchRow(slotRow[s]);
+        }
+        // 4. Cores: reduce the per-token contributions in token order.
+        int coreBlock = rank * rank;
+        for (int b = 0; b < tokens; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int t = 0; t < tuckerCores.length; t++) {
+                    int src = ((b * heads + h) * cores + t) * coreBlock;
+                    float[] grad = tuckerCores[t].grad;
+                    for (int i = 0; i < coreBlock; i++) {
+                        grad[h * coreBlock + i] += dCoreTok[src + i];
+                    }
+                }
+            }
+        }
+        // 6-7. Keys touched by some candidate set, then their RMS-norm backward.
+        keyBackward(tokens);
+        // 7. Query RMS-norm backward, dW_q += dqᵀ·x, dx += dq·W_q.
+        int qWidth = querySlots * 2 * dk;
+        float[] dqIn = dqHat;
+        if (queryNorm != null) {
+            Arrays.fill(dq, 0, tokens * qWidth, 0f);
+            kern.rmsNormBackward(dq, queryNorm.grad, dqHat, q, queryNorm.data, qRstd,
+                    tokens * querySlots * 2, dk);
+            dqIn = dq;
+        }
+        kern.matmul(true, false, qWidth, dModel, tokens, dqIn, 0, qWidth, x, 0, dModel,
+                queryProj.grad, 0, dModel, true);
+        kern.matmul(false, false, tokens, dModel, qWidth, dqIn, 0, qWidth, queryProj.data, 0, dModel,
+                dx, 0, dModel, true);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Forward pieces
+
+    /** Transposes raw keys to [H][2][n][r][D_k], normalizes them, folds u/v in, sums cores. */
+    private void prepareKeys() {
+        int rows = heads * 2 * n;
+        Parallel.forRange(rows, 64, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int src = key * dk * rank;
+                for (int p = 0; p < rank; p++) {
+                    int dst = (key * rank + p) * dk;
+                    for (int d = 0; d < dk; d++) {
+                        keysT[dst + d] = keys.data[src + d * rank + p];
+                    }
+                }
+            }
+        });
+        if (keysNorm != null) {
+            kern.rmsNormForward(kHat, kRstd, keysT, keysNorm.data, rows * rank, dk, cfg.rmsEps());
+        } else {
+            System.arraycopy(keysT, 0, kHat, 0, keysT.length);
+        }
+        Parallel.forRange(rows, 64, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int h = key / (2 * n);
+                int side = key / n % 2;
+                int i = key % n;
+                int dst = ((side * heads + h) * n + i) * dk;
+                Arrays.fill(kFold, dst, dst + dk, 0f);
+                float[] w = side == 0 ? tuckerU : tuckerV;
+                for (int p = 0; p < rank; p++) {
+                    float wp = cfg.tdqkr() ? w[h * rank + p] : 1f;
+                    kern.axpy(kFold, dst, wp, kHat, (key * rank + p) * dk, dk);
+                }
+            }
+        });
+        Arrays.fill(coreSum, 0f);
+        for (int t = 0; t < tuckerCores.length; t++) {
+            coreData[t] = tuckerCores[t].data;
+            kern.axpy(coreSum, 0, 1f, tuckerCores[t].data, 0, coreSum.length);
+        }
+    }
+
+    /** Exact candidate scores, grid + final top-k, IVE addresses and pooling for token b. */
+    private void retrieveAndPool(int b, float[] scratch) {
+        int qWidth = querySlots * 2 * dk;
+        for (int h = 0; h < heads; h++) {
+            for (int side = 0; side < 2; side++) {
+                int qOff = b * qWidth + (h % querySlots * 2 + side) * dk;
+                int co = candOff(b, h, side);
+                for (int a = 0; a < m; a++) {
+                    int keyRow = ((h * 2 + side) * n + cand[co + a]) * rank;
+                    for (int p = 0; p < rank; p++) {
+                        exact[(co + a) * rank + p] = kern.dot(qHat, qOff, kHat, (keyRow + p) * dk, dk);
+                    }
+                }
+            }
+            int selOff = b * slots + h * kFinal;
+            int rowOff = candOff(b, h, 0);
+            int colOff = candOff(b, h, 1);
+            retrieval.forward(sel, selScore, selOff, slotW, selOff * cores, exact, rowOff * rank,
+                    colOff * rank, coreSum, h * rank * rank, coreData, h * rank * rank, scratch);
+            for (int j = 0; j < kFinal; j++) {
+                int f = sel[selOff + j];
+                int z = cand[rowOff + f / m] * n + cand[colOff + f % m];
+                slotZ[selOff + j] = z;
+                slotRow[selOff + j] = ive.row(z);
+                slotGroup[selOff + j] = ive.group(z);
+            }
+        }
+        ive.pool(kern, pooled, b * poolWidth, values.data, slotRow, slotGroup, slotW, b * slots, slots);
+    }
+
+    private int candOff(int b, int h, int side) {
+        return ((b * heads + h) * 2 + side) * m;
+    }
+
+    private void recordDiagnostics(float[] y, int tokens) {
+        for (int s = 0; s < tokens * slots; s++) {
+            diagnostics.countRow(slotRow[s]);
+        }
+        for (int b = 0; b < tokens; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int side = 0; side < 2; side++) {
+                    int co = candOff(b, h, side);
+                    for (int a = 0; a < m; a++) {
+                        diagnostics.countKey((h * 2 + side) * n + cand[co + a]);
+                    }
+                }
+                diagnostics.addScores(selScore, b * slots + h * kFinal, kFinal);
+            }
+        }
+        diagnostics.addOutput(y, tokens * dModel);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Backward pieces
+
+    /** Per-token backward: dw, grid backward into dExact and dCore, then dq̂ for token b. */
+    private void tokenBackward(int b) {
+        ive.weightGrad(kern, dSlotW, dPooled, b * poolWidth, values.data, slotRow, slotGroup,
+                b * slots, slots);
+        int exOff = candOff(b, 0, 0) * rank;
+        int exLen = heads * 2 * m * rank;
+        Arrays.fill(dExact, exOff, exOff + exLen, 0f);
+        int dcLen = heads * cores * rank * rank;
+        Arrays.fill(dCoreTok, b * dcLen, (b + 1) * dcLen, 0f);
+        for (int h = 0; h < heads; h++) {
+            int selOff = b * slots + h * kFinal;
+            retrieval.backward(dExact, dCoreTok, (b * heads + h) * cores * rank * rank, dSlotW,
+                    slotW, selOff * cores, sel, selOff, exact, candOff(b, h, 0) * rank,
+                    candOff(b, h, 1) * rank, coreData, h * rank * rank);
+        }
+        int qWidth = querySlots * 2 * dk;
+        Arrays.fill(dqHat, b * qWidth, (b + 1) * qWidth, 0f);
+        for (int h = 0; h < heads; h++) {
+            for (int side = 0; side < 2; side++) {
+                int qOff = b * qWidth + (h % querySlots * 2 + side) * dk;
+                int co = candOff(b, h, side);
+                for (int a = 0; a < m; a++) {
+                    int keyRow = ((h * 2 + side) * n + cand[co + a]) * rank;
+                    for (int p = 0; p < rank; p++) {
+                        float g = dExact[(co + a) * rank + p];
+                        if (g != 0) {
+                            kern.axpy(dqHat, qOff, g, kHat, (keyRow + p) * dk, dk);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * dK̂ for every key in some candidate set (token order), then the key RMS-norm backward on
+     * those keys only, transposed back into {@code keys.grad} [H, 2, n, D_k, r].
+     */
+    private void keyBackward(int tokens) {
+        int nKeys = heads * 2 * n;
+        Arrays.fill(keyStart, 0);
+        int entries = tokens * heads * 2 * m;
+        for (int e = 0; e < entries; e++) {
+            int hs = e / m % (heads * 2);
+            keyStart[hs * n + cand[e] + 1]++;
+        }
+        int touched = 0;
+        for (int key = 0; key < nKeys; key++) {
+            if (keyStart[key + 1] > 0) {
+                touchedKeys[touched++] = key;
+            }
+            keyStart[key + 1] += keyStart[key];
+        }
+        int[] fill = Arrays.copyOf(keyStart, nKeys);
+        for (int e = 0; e < entries; e++) {
+            int hs = e / m % (heads * 2);
+            keyEntries[fill[hs * n + cand[e]]++] = e;
+        }
+        int qWidth = querySlots * 2 * dk;
+        int rowLen = rank * dk;
+        int nTouched = touched;
+        Parallel.forRange(nTouched, 16, (start, end) -> {
+            for (int t = start; t < end; t++) {
+                int key = touchedKeys[t];
+                int h = key / (2 * n);
+                int side = key / n % 2;
+                Arrays.fill(dKeyRows, t * rowLen, (t + 1) * rowLen, 0f);
+                for (int i = keyStart[key]; i < keyStart[key + 1]; i++) {
+                    int e = keyEntries[i];
+                    int b = e / (heads * 2 * m);
+                    int qOff = b * qWidth + (h % querySlots * 2 + side) * dk;
+                    for (int p = 0; p < rank; p++) {
+                        float g = dExact[e * rank + p];
+                        if (g != 0) {
+                            kern.axpy(dKeyRows, (t * rank + p) * dk, g, qHat, qOff, dk);
+                        }
+                    }
+                }
+                System.arraycopy(keysT, key * rowLen, keyRows, t * rowLen, rowLen);
+                System.arraycopy(kRstd, key * rank, keyRowRstd, t * rank, rank);
+            }
+        });
+        float[] dIn = dKeyRows;
+        if (keysNorm != null) {
+            Arrays.fill(dKeyIn, 0, nTouched * rowLen, 0f);
+            kern.rmsNormBackward(dKeyIn, keysNorm.grad, dKeyRows, keyRows, keysNorm.data, keyRowRstd,
+                    nTouched * rank, dk);
+            dIn = dKeyIn;
+        }
+        float[] src = dIn;
+        Parallel.forRange(nTouched, 16, (start, end) -> {
+            for (int t = start; t < end; t++) {
+                int dst = touchedKeys[t] * dk * rank;
+                for (int p = 0; p < rank; p++) {
+                    for (int d = 0; d < dk; d++) {
+                        keys.grad[dst + d * rank + p] += src[(t * rank + p) * dk + d];
+                    }
+                }
+            }
+        });
+    }
+
+    private void checkTokens(int tokens) {
+        if (tokens < 1 || tokens > maxTokens) {
+            throw new IllegalArgumentException("tokens (" + tokens + ") must be in [1, maxTokens = "
+                    + maxTokens + "]; build the layer with a larger maxTokens");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Tucker buffers, parameters, accessors
+
+    /** The online u/v update from the current cores (spec §A.4); call once per optimizer step. */
+    public void refreshTucker() {
+        if (!cfg.tdqkr()) {
+            return;
+        }
+        TuckerUpdate.refresh(tuckerU, tuckerV, coreArrays(), heads, rank);
+    }
+
+    /**
+     * Tucker aux loss α·mean_{h,i≥2} relu(λ_i − τ)² on the summed cores (spec §D.4); adds
+     * {@code gradScale · ∂L/∂C_t} into the core gradients. Returns 0 when the loss is off.
+     */
+    public double tuckerAuxLoss(double gradScale) {
+        if (cfg.tuckerAuxAlpha() == 0) {
+            return 0;
+        }
+        float[][] grads = new float[tuckerCores.length][];
+        for (int t = 0; t < grads.length; t++) {
+            grads[t] = tuckerCores[t].grad;
+        }
+        return TuckerUpdate.auxLoss(coreArrays(), grads, heads, rank, cfg.tuckerAuxAlpha(),
+                cfg.tuckerAuxTau(), gradScale);
+    }
+
+    /** Singular values of Σ_t C_t per head, descending: [H][r] (empty without tdqkr). */
+    public double[][] coreSingularValues() {
+        return cfg.tdqkr() ? TuckerUpdate.singularValues(coreArrays(), heads, rank) : new double[0][];
+    }
+
+    private float[][] coreArrays() {
+        float[][] c = new float[tuckerCores.length][];
+        for (int t = 0; t < c.length; t++) {
+            c[t] = tuckerCores[t].data;
+        }
+        return c;
+    }
+
+    /** Every trainable parameter in a fixed order (checkpoint order). */
+    public List<Parameter> parameters() {
+        List<Parameter> ps = new ArrayList<>();
+        ps.add(queryProj);
+        if (queryNorm != null) {
+            ps.add(queryNorm);
+            ps.add(keysNorm);
+        }
+        ps.add(keys);
+        ps.addAll(Arrays.asList(tuckerCores));
+        ps.add(values);
+        if (valuesProj != null) {
+            ps.add(valuesProj);
+        }
+        return ps;
+    }
+
+    /** The parameter with this golden name, e.g. {@code "tucker_core.1"}. */
+    public Parameter parameter(String name) {
+        for (Parameter p : parameters()) {
+            if (p.name.equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("UltraMem layer has no parameter `" + name + "`; it has "
+                + parameters());
+    }
+
+    /** Live buffer u [H·r] (checkpointed). */
+    public float[] tuckerU() {
+        return tuckerU;
+    }
+
+    /** Live buffer v [H·r] (checkpointed). */
+    public float[] tuckerV() {
+        return tuckerV;
+    }
+
+    /** Live permutation π [E·N] (checkpointed); replace it with {@link #setShuffleIndex}. */
+    public int[] shuffleIndex() {
+        return ive.shuffle();
+    }
+
+    /** Loads π after checking it is a permutation of [0, E·N). */
+    public void setShuffleIndex(int[] pi) {
+        ive.setShuffle(pi);
+    }
+
+    public UltraMemConfig config() {
+        return cfg;
+    }
+
+    public int hiddenSize() {
+        return dModel;
+    }
+
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    public UltraMemDiagnostics diagnostics() {
+        return diagnostics;
+    }
+
+    /** Grid cell z = row·n + col of slot h·k + j of token b in the last forward (before π). */
+    public int selectedGridIndex(int b, int slot) {
+        return slotZ[b * slots + slot];
+    }
+
+    /** Weight of core t for slot h·k + j of token b in the last forward. */
+    public float selectedWeight(int b, int slot, int t) {
+        return slotW[(b * slots + slot) * cores + t];
+    }
+
+    /** Fills all parameters (called once by the constructor). */
+    void fill(SplittableRandom rnd, double qStd, double keyStd, float qNormW, float kNormW,
+              double valueStd, double outStd) {
+        UltraMemInit.normal(queryProj.data, rnd, qStd);
+        UltraMemInit.normal(keys.data, rnd, keyStd);
+        if (queryNorm != null) {
+            Arrays.fill(queryNorm.data, qNormW);
+            Arrays.fill(keysNorm.data, kNormW);
+        }
+        for (Parameter c : tuckerCores) {
+            for (int i = 0; i < c.data.length; i++) {
+                c.data[i] = (float) rnd.nextDouble();
+            }
+        }
+        UltraMemInit.normal(values.data, rnd, valueStd);
+        if (valuesProj != null) {
+            UltraMemInit.normal(valuesProj.data, rnd, outStd);
+        }
+    }
+}

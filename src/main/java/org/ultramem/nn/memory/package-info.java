@@ -1,0 +1,20 @@
+/**
+ * Sparse memory layers: the UltraMem (V1) layer and its parts.
+ *
+ * <p>What lives here: {@link org.ultramem.nn.memory.UltraMemLayer} (forward/backward driver,
+ * parameters, buffers, diagnostics hooks), {@link org.ultramem.nn.memory.UltraMemConfig} (the
+ * layer's config, every ablation switch of the PKM → UltraMem ladder; HF-style JSON keys mapped
+ * only in {@code fromJson}/{@code toJson}), {@code TuckerRetrieval} (grid scoring with Tucker cores
+ * and multi-core scoring, final top-k), {@code ImplicitValueExpansion} (π, virtual blocks, pooling
+ * and its backward), {@link org.ultramem.nn.memory.TuckerUpdate} (online u/v update, sign rule,
+ * Tucker aux loss, Jacobi SVD in double), {@code UltraMemInit} and
+ * {@link org.ultramem.nn.memory.UltraMemDiagnostics}. What does not: wiring into the transformer
+ * (model), optimizer groups and value learning rates (train), kernels (tensor.kernel).
+ *
+ * <p>Invariants: shapes and names follow {@code ultramem-spec.md} §A.1-A.2 and the golden files;
+ * π is always a permutation of [0, E·N); top-k ties go to the higher score, then the lower index;
+ * u, v are refreshed by {@code refreshTucker()} (never inside forward) and are valid before the
+ * first forward; forward overwrites its output, backward adds into gradients and dx; results do not
+ * depend on the thread count (cross-token reductions run in token order).
+ */
+package org.ultramem.nn.memory;

@@ -1,0 +1,178 @@
+package org.ultramem.nn.moe;
+
+import java.util.Arrays;
+import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.Kernels;
+
+/**
+ * Top-k softmax router of an MoE block, with the router z-loss. Shapes (B tokens, D hidden,
+ * N experts, k chosen):
+ * <pre>
+ *   logits [B, N] = x [B, D] · Wᵀ      (router.weight W [N, D], no bias)
+ *   p = softmax(logits), lse = logsumexp(logits) [B]
+ *   experts [B, k] = top-k of p (higher first, ties to the lower expert id)
+ *   combine [B, k] = p[experts]              (normalizeTopK: divided by their sum)
+ *   z-loss = mean_t lse_t²
+ * </pre>
+ * Softmax and logsumexp are computed in double from the max-shifted logits; a NaN logit makes
+ * that token's probabilities NaN (its expert choice is then arbitrary but deterministic).
+ */
+public final class TopKRouter {
+
+    private final int dModel;
+    private final int numExperts;
+    private final int topK;
+    private final boolean normalize;
+    private final Kernels kern;
+    /** router.weight: [N, D]. */
+    private final Parameter weight;
+
+    private final float[] logits;
+    private final float[] probs;
+    private final double[] lse;
+    private final int[] experts;
+    private final float[] combine;
+    /** Scratch for backward: d(objective)/d(probs) then d/d(logits): [B, N]. */
+    private final float[] dProbs;
+    private double zLoss;
+
+    TopKRouter(Parameter weight, int numExperts, int topK, boolean normalize, int maxTokens, Kernels kern) {
+        this.weight = weight;
+        this.dModel = weight.shape[1];
+        this.numExperts = numExperts;
+        this.topK = topK;
+        this.normalize = normalize;
+        this.kern = kern;
+        this.logits = new float[maxTokens * numExperts];
+        this.probs = new float[maxTokens * numExperts];
+        this.lse = new double[maxTokens];
+        this.experts = new int[maxTokens * topK];
+        this.combine = new float[maxTokens * topK];
+        this.dProbs = new float[maxTokens * numExperts];
+    }
+
+    /** Routes {@code tokens} rows of x [tokens, D]; results are read with the getters below. */
+    void forward(float[] x, int tokens) {
+        kern.matmul(false, true, tokens, numExperts, dModel, x, 0, dModel, weight.data, 0, dModel,
+                logits, 0, numExperts, false);
+        double zSum = 0;
+        for (int t = 0; t < tokens; t++) {
+            int o = t * numExperts;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int e = 0; e < numExperts; e++) {
+                max = Math.max(max, logits[o + e]);
+            }
+            double sum = 0;
+            for (int e = 0; e < numExperts; e++) {
+                sum += Math.exp(logits[o + e] - (double) max);
+            }
+            lse[t] = max + Math.log(sum);
+            zSum += lse[t] * lse[t];
+            for (int e = 0; e < numExperts; e++) {
+                probs[o + e] = (float) Math.exp(logits[o + e] - lse[t]);
+            }
+            selectTopK(t);
+        }
+        zLoss = zSum / tokens;
+    }
+
+    /** Fills experts/combine of token t: top-k probabilities, higher first, ties to lower ids. */
+    private void selectTopK(int t) {
+        int o = t * topK;
+        int p = t * numExperts;
+        int count = 0;
+        for (int e = 0; e < numExperts; e++) {
+            float v = probs[p + e];
+            int pos;
+            if (count < topK) {
+                pos = count++;
+            } else if (v > combine[o + topK - 1]) {   // equal never wins: its id is higher
+                pos = topK - 1;
+            } else {
+                continue;
+            }
+            while (pos > 0 && v > combine[o + pos - 1]) {
+                combine[o + pos] = combine[o + pos - 1];
+                experts[o + pos] = experts[o + pos - 1];
+                pos--;
+            }
+            combine[o + pos] = v;
+            experts[o + pos] = e;
+        }
+        if (normalize) {
+            double s = 0;
+            for (int j = 0; j < topK; j++) {
+                s += combine[o + j];
+            }
+            for (int j = 0; j < topK; j++) {
+                combine[o + j] = (float) (combine[o + j] / s);
+            }
+        }
+    }
+
+    /**
+     * Backward. dx: [tokens, D] (+=); dCombine: [tokens, k] = d(objective)/d(combine weights).
+     * Adds {@code balanceScale·∇L_lb + zScale·∇z} (balance through {@code balance}'s last forward).
+     * Chain: combine → p (raw: dp[e_j] = dc_j; normalized: dp[e_j] = (dc_j − Σ_i dc_i·c_i)/S with
+     * S the selected sum) → softmax: dlogit = p⊙(dp − Σ p⊙dp) → z-loss: dlogit += zScale·2·lse·p/B →
+     * dW += dlogitᵀ·x, dx += dlogit·W.
+     */
+    void backward(float[] dx, float[] dCombine, float[] x, int tokens, LoadBalanceLoss balance,
+                  double balanceScale, double zScale) {
+        Arrays.fill(dProbs, 0, tokens * numExperts, 0f);
+        for (int t = 0; t < tokens; t++) {
+            int o = t * topK;
+            double sel = 0;
+            double dot = 0;
+            for (int j = 0; j < topK; j++) {
+                sel += probs[t * numExperts + experts[o + j]];
+                dot += (double) dCombine[o + j] * combine[o + j];
+            }
+            for (int j = 0; j < topK; j++) {
+                double d = normalize ? (dCombine[o + j] - dot) / sel : dCombine[o + j];
+                dProbs[t * numExperts + experts[o + j]] += (float) d;
+            }
+        }
+        balance.backward(dProbs, tokens, balanceScale);
+        for (int t = 0; t < tokens; t++) {
+            int o = t * numExperts;
+            double dot = 0;
+            for (int e = 0; e < numExperts; e++) {
+                dot += (double) probs[o + e] * dProbs[o + e];
+            }
+            double zCoef = zScale * 2 * lse[t] / tokens;
+            for (int e = 0; e < numExperts; e++) {
+                dProbs[o + e] = (float) (probs[o + e] * (dProbs[o + e] - dot + zCoef));
+            }
+        }
+        kern.matmul(true, false, numExperts, dModel, tokens, dProbs, 0, numExperts, x, 0, dModel,
+                weight.grad, 0, dModel, true);
+        kern.matmul(false, false, tokens, dModel, numExperts, dProbs, 0, numExperts, weight.data, 0, dModel,
+                dx, 0, dModel, true);
+    }
+
+    /** Chosen experts of the last forward: [tokens, k], highest probability first. */
+    int[] experts() {
+        return experts;
+    }
+
+    /** Combine weights of the last forward: [tokens, k]. */
+    float[] combineWeights() {
+        return combine;
+    }
+
+    /** Router probabilities of the last forward: [tokens, N]. */
+    float[] probs() {
+        return probs;
+    }
+
+    /** Router logits of the last forward: [tokens, N]. */
+    float[] logits() {
+        return logits;
+    }
+
+    /** z-loss mean_t logsumexp(logits_t)² of the last forward. */
+    double zLoss() {
+        return zLoss;
+    }
+}

@@ -1,0 +1,311 @@
+package org.ultramem.tensor.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packed, register-tiled single-precision GEMM (the GotoBLAS/BLIS loop nest) on the Vector API:
+ * {@code C[m,n] (+)= op(A)[m,k] · op(B)[k,n]}, row-major, any strides, any transposes.
+ *
+ * <p>Loop nest per thread: for each NC-wide column block and KC-deep slice, B is packed into
+ * NR-wide panels (kept in L2/L3); for each MC-tall row block A is packed into MR-tall panels (kept
+ * in L2); the MR×NR micro-kernel then streams one A panel against one B panel (L1) with all
+ * MR·NR/lanes accumulators in registers. Packing absorbs transA/transB and the leading dimensions,
+ * and pads edges with zeros so the micro-kernel has no edge cases; only the final store is masked.
+ *
+ * <p>Threads own disjoint column ranges of C (or row ranges when C is too narrow); every element is
+ * reduced over k in the same KC slices and the same FMA order whatever the split, so results are
+ * bit-identical for any thread count. A single-row A (decode) takes a GEMV path that reads B once.
+ */
+final class Gemm {
+
+    static final VectorSpecies<Float> S = VectorKernels.SPECIES;
+    static final int L = S.length();
+    /** Micro-tile: MR rows × NR = 2 vectors of columns, 12 accumulators at 512 bits. */
+    static final int MR = 6;
+    static final int NR = 2 * L;
+    /** Depth of one packed slice: A panel 6×256 (6 KiB) + B panel 256×32 (32 KiB) fit L1d (48 KiB). */
+    static final int KC = 256;
+    /** Rows of A packed at once: 96×256 floats = 96 KiB, well inside the 1 MiB L2. */
+    static final int MC = 96;
+    /** Columns of B packed at once: 256×512 floats = 512 KiB, half the L2. */
+    static final int NC = 512;
+
+    /** Per-thread packing buffers, reused across calls (a matmul never nests inside itself). */
+    private static final ThreadLocal<float[][]> BUFFERS =
+            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+
+    private Gemm() {
+    }
+
+    /** Same contract as {@link Kernels#matmul}; arguments already checked. */
+    static void matmul(boolean transA, boolean transB, int m, int n, int k,
+                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                       float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        if (m == 1) {
+            gemvRow(transA, transB, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, accumulate);
+            return;
+        }
+        // Aim for ≥ ~4 MFLOP per block so the pool's hand-off (~10 µs) stays under a few percent.
+        long flopsPerCol = 2L * m * k;
+        int colPanels = (n + NR - 1) / NR;
+        int minPanels = (int) Math.max(1, Math.min(colPanels, (1L << 22) / (flopsPerCol * NR) + 1));
+        if (colPanels >= 2 * Parallel.threads() || m < 2 * MR * Parallel.threads()) {
+            Parallel.forRange(colPanels, minPanels, (p0, p1) -> block(transA, transB, 0, m,
+                    p0 * NR, Math.min(n, p1 * NR), k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+        } else {
+            int rowPanels = (m + MR - 1) / MR;
+            long flopsPerRowPanel = 2L * MR * n * k;
+            int minRows = (int) Math.max(1, (1L << 22) / flopsPerRowPanel + 1);
+            Parallel.forRange(rowPanels, minRows, (r0, r1) -> block(transA, transB, r0 * MR,
+                    Math.min(m, r1 * MR), 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+        }
+    }
+
+    /** The sequential loop nest over C[i0..i1, j0..j1). */
+    private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc, boolean accumulate) {
+        float[][] buffers = BUFFERS.get();
+        float[] aPack = buffers[0];
+        float[] bPack = buffers[1];
+        float[] tile = buffers[2];
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean overwrite = pc == 0 && !accumulate;
+                packB(bPack, transB, b, bOff, ldb, pc, kc, jc, nc);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(aPack, transA, a, aOff, lda, ic, mc, pc, kc);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        int bp = (jr / NR) * kc * NR;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            int cIdx = cOff + (ic + ir) * ldc + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                kernel(aPack, (ir / MR) * kc * MR, bPack, bp, kc, c, cIdx, ldc, overwrite);
+                            } else {
+                                edgeKernel(aPack, (ir / MR) * kc * MR, bPack, bp, kc, tile,
+                                        c, cIdx, ldc, mr, nr, overwrite);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs op(A)[ic..ic+mc, pc..pc+kc) as MR-row panels, p-major inside a panel, zero-padded. */
+    private static void packA(float[] dst, boolean transA, float[] a, int aOff, int lda,
+                              int ic, int mc, int pc, int kc) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int base = (ir / MR) * kc * MR;
+            int rows = Math.min(MR, mc - ir);
+            for (int r = 0; r < MR; r++) {
+                int i = ic + ir + r;
+                if (r >= rows) {
+                    for (int p = 0; p < kc; p++) {
+                        dst[base + p * MR + r] = 0f;
+                    }
+                } else if (transA) {
+                    for (int p = 0; p < kc; p++) {
+                        dst[base + p * MR + r] = a[aOff + (pc + p) * lda + i];
+                    }
+                } else {
+                    int src = aOff + i * lda + pc;
+                    for (int p = 0; p < kc; p++) {
+                        dst[base + p * MR + r] = a[src + p];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs op(B)[pc..pc+kc, jc..jc+nc) as NR-column panels, p-major inside a panel, zero-padded. */
+    private static void packB(float[] dst, boolean transB, float[] b, int bOff, int ldb,
+                              int pc, int kc, int jc, int nc) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int base = (jr / NR) * kc * NR;
+            int cols = Math.min(NR, nc - jr);
+            if (transB) {
+                for (int col = 0; col < NR; col++) {
+                    if (col < cols) {
+                        int src = bOff + (jc + jr + col) * ldb + pc;
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * NR + col] = b[src + p];
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * NR + col] = 0f;
+                        }
+                    }
+                }
+            } else if (cols == NR) {
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (pc + p) * ldb + jc + jr;
+                    FloatVector.fromArray(S, b, src).intoArray(dst, base + p * NR);
+                    FloatVector.fromArray(S, b, src + L).intoArray(dst, base + p * NR + L);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (pc + p) * ldb + jc + jr;
+                    int d = base + p * NR;
+                    for (int col = 0; col < NR; col++) {
+                        dst[d + col] = col < cols ? b[src + col] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The MR×NR micro-kernel: 12 named accumulators, straight-line, one A panel against one B
+     * panel, always a full tile. Helper calls for the stores would push the method past C2's
+     * inlining node budget, leaving boxed vectors; hence the twelve explicit stores.
+     */
+    private static void kernel(float[] ap, int aOff, float[] bp, int bOff, int kc,
+                               float[] c, int cIdx, int ldc, boolean overwrite) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * MR;
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        if (overwrite) {
+            c00.intoArray(c, cIdx);
+            c01.intoArray(c, cIdx + L);
+            c10.intoArray(c, cIdx + ldc);
+            c11.intoArray(c, cIdx + ldc + L);
+            c20.intoArray(c, cIdx + 2 * ldc);
+            c21.intoArray(c, cIdx + 2 * ldc + L);
+            c30.intoArray(c, cIdx + 3 * ldc);
+            c31.intoArray(c, cIdx + 3 * ldc + L);
+            c40.intoArray(c, cIdx + 4 * ldc);
+            c41.intoArray(c, cIdx + 4 * ldc + L);
+            c50.intoArray(c, cIdx + 5 * ldc);
+            c51.intoArray(c, cIdx + 5 * ldc + L);
+        } else {
+            c00.add(FloatVector.fromArray(S, c, cIdx)).intoArray(c, cIdx);
+            c01.add(FloatVector.fromArray(S, c, cIdx + L)).intoArray(c, cIdx + L);
+            c10.add(FloatVector.fromArray(S, c, cIdx + ldc)).intoArray(c, cIdx + ldc);
+            c11.add(FloatVector.fromArray(S, c, cIdx + ldc + L)).intoArray(c, cIdx + ldc + L);
+            c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)).intoArray(c, cIdx + 2 * ldc);
+            c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L)).intoArray(c, cIdx + 2 * ldc + L);
+            c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)).intoArray(c, cIdx + 3 * ldc);
+            c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L)).intoArray(c, cIdx + 3 * ldc + L);
+            c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)).intoArray(c, cIdx + 4 * ldc);
+            c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L)).intoArray(c, cIdx + 4 * ldc + L);
+            c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)).intoArray(c, cIdx + 5 * ldc);
+            c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L)).intoArray(c, cIdx + 5 * ldc + L);
+        }
+    }
+
+    /**
+     * An edge tile (fewer than MR rows or NR columns left): the same micro-kernel writes the full
+     * tile into a scratch tile, then the valid part is stored or added, so edge elements see exactly
+     * the same arithmetic as interior ones.
+     */
+    private static void edgeKernel(float[] ap, int aOff, float[] bp, int bOff, int kc, float[] tile,
+                                   float[] c, int cIdx, int ldc, int mr, int nr, boolean overwrite) {
+        kernel(ap, aOff, bp, bOff, kc, tile, 0, NR, true);
+        for (int r = 0; r < mr; r++) {
+            int row = cIdx + r * ldc;
+            for (int j = 0; j < nr; j++) {
+                c[row + j] = overwrite ? tile[r * NR + j] : c[row + j] + tile[r * NR + j];
+            }
+        }
+    }
+
+    /**
+     * One output row (decode): c[0, n) (+)= op(A)[0, :] · op(B). With B stored [k][n] it streams B
+     * rows once, KC slices and FMA order matching the packed path; with B stored [n][k] (Linear
+     * weights) it takes one dot product per column, split over threads by columns.
+     */
+    private static void gemvRow(boolean transA, boolean transB, int n, int k, float[] a, int aOff, int lda,
+                                float[] b, int bOff, int ldb, float[] c, int cOff, boolean accumulate) {
+        int aStride = transA ? lda : 1;
+        int minCols = (int) Math.max(NR, (1L << 17) / Math.max(1, k));
+        Parallel.forRange(n, minCols, (j0, j1) -> {
+            if (transB) {
+                for (int j = j0; j < j1; j++) {
+                    float s = VectorKernels.dotStrided(b, bOff + j * ldb, a, aOff, aStride, k);
+                    c[cOff + j] = accumulate ? c[cOff + j] + s : s;
+                }
+            } else {
+                gemvColumns(j0, j1, k, a, aOff, aStride, b, bOff, ldb, c, cOff, accumulate);
+            }
+        });
+    }
+
+    /**
+     * c[j0..j1) (+)= Σ_p a[p]·B[p, j], streaming B row by row (axpy order) into a per-thread row
+     * accumulator, in the same KC slices and FMA order per element as the packed path.
+     */
+    private static void gemvColumns(int j0, int j1, int k, float[] a, int aOff, int aStride,
+                                    float[] b, int bOff, int ldb, float[] c, int cOff, boolean accumulate) {
+        float[] acc = BUFFERS.get()[1];
+        int width = acc.length;
+        for (int js = j0; js < j1; js += width) {
+            int w = Math.min(width, j1 - js);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                java.util.Arrays.fill(acc, 0, w, 0f);
+                for (int p = pc; p < pc + kc; p++) {
+                    float ap = a[aOff + p * aStride];
+                    int row = bOff + p * ldb + js;
+                    int j = 0;
+                    FloatVector va = FloatVector.broadcast(S, ap);
+                    for (; j <= w - L; j += L) {
+                        va.fma(FloatVector.fromArray(S, b, row + j), FloatVector.fromArray(S, acc, j))
+                                .intoArray(acc, j);
+                    }
+                    for (; j < w; j++) {
+                        acc[j] = Math.fma(ap, b[row + j], acc[j]);
+                    }
+                }
+                boolean overwrite = pc == 0 && !accumulate;
+                for (int j = 0; j < w; j++) {
+                    c[cOff + js + j] = overwrite ? acc[j] : c[cOff + js + j] + acc[j];
+                }
+            }
+        }
+    }
+}

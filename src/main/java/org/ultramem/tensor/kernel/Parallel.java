@@ -1,0 +1,181 @@
+package org.ultramem.tensor.kernel;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * The one persistent thread pool every kernel shares. {@link #forRange} cuts {@code [0, n)} into at
+ * most {@link #threads()} big contiguous blocks, runs block 0 on the calling thread and the rest on
+ * daemon workers, and returns when all are done.
+ *
+ * <p>Sizing: {@code availableProcessors()}, overridden by the system property
+ * {@code ultramem.threads}; {@link #withThreads} overrides it for the calling thread only (benchmarks
+ * measuring one core, tests proving results do not depend on the thread count).
+ *
+ * <p>Nesting: a {@code forRange} called from inside a task runs inline on that thread, so kernels
+ * may call kernels without deadlock or oversubscription. Callers must split by output blocks so
+ * that each output element is computed by one thread in a fixed order; the block boundaries then
+ * do not change any result.
+ */
+public final class Parallel {
+
+    /** A piece of work over the half-open index range {@code [start, end)}. */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int start, int end);
+    }
+
+    private static final int CONFIGURED = configuredThreads();
+    private static final ThreadLocal<Integer> OVERRIDE = new ThreadLocal<>();
+    /** True on pool workers and on a caller while it runs its own block: nested calls go inline. */
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    private static final ThreadPoolExecutor POOL = newPool(Math.max(1, CONFIGURED - 1));
+
+    private Parallel() {
+    }
+
+    /** The number of threads {@link #forRange} may use on the calling thread (at least 1). */
+    public static int threads() {
+        Integer o = OVERRIDE.get();
+        return o != null ? o : CONFIGURED;
+    }
+
+    /**
+     * Runs {@code body} on the calling thread with {@link #threads()} set to {@code threads} for the
+     * calls it makes, then restores the previous setting.
+     */
+    public static <T> T withThreads(int threads, Supplier<T> body) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count (" + threads + ") must be >= 1");
+        }
+        Integer previous = OVERRIDE.get();
+        OVERRIDE.set(threads);
+        try {
+            return body.get();
+        } finally {
+            if (previous == null) {
+                OVERRIDE.remove();
+            } else {
+                OVERRIDE.set(previous);
+            }
+        }
+    }
+
+    /** {@link #withThreads(int, Supplier)} for work without a result. */
+    public static void withThreads(int threads, Runnable body) {
+        withThreads(threads, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)} split into {@code min(threads(), n / minChunk)}
+     * contiguous blocks (at least one). Runs inline when that is one block or when called from
+     * inside another task. An exception thrown by any block is rethrown here after all blocks end.
+     */
+    public static void forRange(int n, int minChunk, RangeTask task) {
+        if (n <= 0) {
+            return;
+        }
+        int chunk = Math.max(1, minChunk);
+        int blocks = INSIDE.get() ? 1 : Math.min(threads(), Math.max(1, n / chunk));
+        if (blocks <= 1) {
+            task.run(0, n);
+            return;
+        }
+        ensureWorkers(blocks - 1);
+        CountDownLatch done = new CountDownLatch(blocks - 1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int b = 1; b < blocks; b++) {
+            int start = (int) ((long) n * b / blocks);
+            int end = (int) ((long) n * (b + 1) / blocks);
+            POOL.execute(() -> {
+                try {
+                    task.run(start, end);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        INSIDE.set(Boolean.TRUE);
+        try {
+            task.run(0, (int) ((long) n / blocks));
+        } catch (Throwable t) {
+            failure.compareAndSet(null, t);
+        } finally {
+            INSIDE.set(Boolean.FALSE);
+        }
+        awaitUninterruptibly(done);
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new IllegalStateException("parallel task failed", t);
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Grows the pool when {@link #withThreads} asks for more threads than configured. */
+    private static synchronized void ensureWorkers(int workers) {
+        if (POOL.getCorePoolSize() < workers) {
+            POOL.setMaximumPoolSize(workers);
+            POOL.setCorePoolSize(workers);
+        }
+    }
+
+    private static ThreadPoolExecutor newPool(int workers) {
+        AtomicInteger id = new AtomicInteger();
+        return new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> {
+                    Thread t = new Thread(() -> {
+                        INSIDE.set(Boolean.TRUE);
+                        r.run();
+                    }, "ultramem-kernel-" + id.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    private static int configuredThreads() {
+        String p = System.getProperty("ultramem.threads");
+        if (p == null || p.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int t = Integer.parseInt(p.trim());
+            if (t >= 1) {
+                return t;
+            }
+        } catch (NumberFormatException ignored) {
+            // falls through to the message below
+        }
+        throw new IllegalArgumentException("system property ultramem.threads (" + p
+                + ") must be an integer >= 1; pass e.g. -Dultramem.threads=2 or leave it unset");
+    }
+}

@@ -1,0 +1,189 @@
+package org.ultramem.tensor.kernel;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Row-wise and element-wise vector kernels that need {@code exp}/{@code sqrt} (softmax,
+ * cross-entropy, SwiGLU, AdamW): the {@link VectorKernels} bodies, kept apart so each file stays
+ * readable. Each is a vector body plus a scalar tail, scalar below 2 × lanes; {@code EXP} is the
+ * Vector API's intrinsic (SVML on x86, ≤ 1 ulp), so results differ from {@code Math.exp} in the
+ * last bit only.
+ */
+final class VectorRows {
+
+    private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
+    private static final int L = S.length();
+
+    private VectorRows() {
+    }
+
+    static float max(float[] x, int base, int n) {
+        int i = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        if (n >= 2 * L) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i <= n - L; i += L) {
+                acc = acc.max(FloatVector.fromArray(S, x, base + i));
+            }
+            max = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            max = Math.max(max, x[base + i]);
+        }
+        return max;
+    }
+
+    /** x[i] = exp(x[i] − shift) for i < n; returns the float sum of the new values. */
+    static float expShiftInPlace(float[] x, int base, int n, float shift) {
+        int i = 0;
+        float sum = 0f;
+        if (n >= 2 * L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (; i <= n - L; i += L) {
+                FloatVector e = FloatVector.fromArray(S, x, base + i).sub(shift).lanewise(VectorOperators.EXP);
+                e.intoArray(x, base + i);
+                acc = acc.add(e);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[base + i] - shift);
+            x[base + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    static void scale(float[] x, int base, int n, float alpha) {
+        int i = 0;
+        if (n >= 2 * L) {
+            for (; i <= n - L; i += L) {
+                FloatVector.fromArray(S, x, base + i).mul(alpha).intoArray(x, base + i);
+            }
+        }
+        for (; i < n; i++) {
+            x[base + i] *= alpha;
+        }
+    }
+
+    /** In-place stable softmax of x[base .. base+n). */
+    static void softmax(float[] x, int base, int n) {
+        float max = max(x, base, n);
+        float sum = expShiftInPlace(x, base, n, max);
+        scale(x, base, n, 1f / sum);
+    }
+
+    /** Fused softmax cross-entropy; see {@link Kernels#crossEntropyForwardBackward}. */
+    static double crossEntropy(float[] logits, int[] targets, int rows, int vocab, float gradScale,
+                               boolean writeGrad) {
+        KernelChecks.rows("cross-entropy logits", logits, rows, vocab);
+        KernelChecks.targets(targets, rows, vocab);
+        double[] rowLoss = new double[rows];
+        // Rows are independent; per-row losses are summed in row order below, thread-count free.
+        Parallel.forRange(rows, 4, (r0, r1) -> {
+            float[] scratch = writeGrad ? null : new float[vocab];
+            for (int r = r0; r < r1; r++) {
+                int base = r * vocab;
+                int target = targets[r];
+                if (target < 0) {
+                    if (writeGrad) {
+                        Arrays.fill(logits, base, base + vocab, 0f);
+                    }
+                    continue;
+                }
+                float max = max(logits, base, vocab);
+                float targetLogit = logits[base + target];
+                float sum;
+                if (writeGrad) {
+                    sum = expShiftInPlace(logits, base, vocab, max);
+                    scale(logits, base, vocab, gradScale / sum);
+                    logits[base + target] -= gradScale;
+                } else {
+                    System.arraycopy(logits, base, scratch, 0, vocab);
+                    sum = expShiftInPlace(scratch, 0, vocab, max);
+                }
+                rowLoss[r] = max + Math.log(sum) - targetLogit;
+            }
+        });
+        double total = 0;
+        for (double l : rowLoss) {
+            total += l;
+        }
+        return total;
+    }
+
+    static void swigluForward(float[] out, float[] gate, float[] up, int n) {
+        int i = 0;
+        if (n >= 2 * L) {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            for (; i <= n - L; i += L) {
+                FloatVector g = FloatVector.fromArray(S, gate, i);
+                FloatVector sig = one.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                g.mul(sig).mul(FloatVector.fromArray(S, up, i)).intoArray(out, i);
+            }
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            float sig = (float) (1.0 / (1.0 + Math.exp(-g)));
+            out[i] = g * sig * up[i];
+        }
+    }
+
+    static void swigluBackward(float[] dGate, float[] dUp, float[] dOut, float[] gate, float[] up, int n) {
+        int i = 0;
+        if (n >= 2 * L) {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            for (; i <= n - L; i += L) {
+                FloatVector g = FloatVector.fromArray(S, gate, i);
+                FloatVector d = FloatVector.fromArray(S, dOut, i);
+                FloatVector sig = one.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector silu = g.mul(sig);
+                // σ(g)(1 + g(1 − σ(g))) = σ + silu·(1 − σ)
+                FloatVector dSilu = sig.add(silu.mul(sig.neg().add(1f)));
+                d.mul(FloatVector.fromArray(S, up, i)).mul(dSilu)
+                        .add(FloatVector.fromArray(S, dGate, i)).intoArray(dGate, i);
+                d.mul(silu).add(FloatVector.fromArray(S, dUp, i)).intoArray(dUp, i);
+            }
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            float sig = (float) (1.0 / (1.0 + Math.exp(-g)));
+            float d = dOut[i];
+            dGate[i] += d * up[i] * sig * (1f + g * (1f - sig));
+            dUp[i] += d * g * sig;
+        }
+    }
+
+    /** AdamW on [from, from+n); see {@link Kernels#adamw}. */
+    static void adamw(float[] param, float[] grad, float[] m, float[] v, int from, int n,
+                      float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2) {
+        int i = 0;
+        float invBc1 = 1f / bc1;
+        if (n >= 2 * L) {
+            for (; i <= n - L; i += L) {
+                int o = from + i;
+                FloatVector g = FloatVector.fromArray(S, grad, o);
+                FloatVector mi = FloatVector.fromArray(S, m, o).mul(beta1).add(g.mul(1f - beta1));
+                FloatVector vi = FloatVector.fromArray(S, v, o).mul(beta2).add(g.mul(g).mul(1f - beta2));
+                mi.intoArray(m, o);
+                vi.intoArray(v, o);
+                FloatVector p = FloatVector.fromArray(S, param, o);
+                FloatVector update = mi.mul(invBc1).div(vi.div(bc2).sqrt().add(eps));
+                p.sub(update.add(p.mul(weightDecay)).mul(lr)).intoArray(param, o);
+            }
+        }
+        for (; i < n; i++) {
+            int o = from + i;
+            float g = grad[o];
+            float mi = beta1 * m[o] + (1f - beta1) * g;
+            float vi = beta2 * v[o] + (1f - beta2) * g * g;
+            m[o] = mi;
+            v[o] = vi;
+            float update = (mi * invBc1) / ((float) Math.sqrt(vi / bc2) + eps);
+            param[o] -= lr * (update + weightDecay * param[o]);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package org.ultramem.text;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.ultramem.io.AtomicFiles;
+
+/**
+ * Reads and writes a {@link BpeTokenizer} as a Hugging Face {@code tokenizer.json}: model
+ * {@code BPE} with {@code vocab} and {@code merges}, a {@code ByteLevel} pre-tokenizer
+ * ({@code add_prefix_space: false}, {@code use_regex: true}), a {@code ByteLevel} decoder and the
+ * special tokens as {@code added_tokens}. HF {@code tokenizers} loads the file and produces the same
+ * ids as {@link BpeTokenizer#encode(String)}.
+ *
+ * <p>Token strings use GPT-2's byte-level alphabet: each byte maps to one printable character
+ * (printable Latin-1 bytes to themselves, the rest to U+0100 onwards, so a space is {@code Ġ}).
+ * Loading accepts any byte-level BPE file of this shape (GPT-2's own included) and rejects anything
+ * else with a message naming the file, the key and the rule.
+ */
+public final class TokenizerJson {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final char[] BYTE_TO_CHAR = new char[256];
+    private static final Map<Character, Integer> CHAR_TO_BYTE = new HashMap<>();
+
+    static {
+        int extra = 0;
+        for (int b = 0; b < 256; b++) {
+            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
+            BYTE_TO_CHAR[b] = printable ? (char) b : (char) (256 + extra++);
+            CHAR_TO_BYTE.put(BYTE_TO_CHAR[b], b);
+        }
+    }
+
+    private TokenizerJson() {
+    }
+
+    /** Writes {@code tokenizer} to {@code file} atomically. */
+    public static void save(BpeTokenizer tokenizer, Path file) throws IOException {
+        AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter()
+                .writeValueAsBytes(toJson(tokenizer)));
+    }
+
+    /** The HF {@code tokenizer.json} tree of {@code tokenizer}. */
+    public static ObjectNode toJson(BpeTokenizer tok) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        ArrayNode added = root.putArray("added_tokens");
+        for (Map.Entry<String, Integer> e : tok.specialTokens().entrySet()) {
+            ObjectNode t = added.addObject();
+            t.put("id", e.getValue());
+            t.put("content", e.getKey());
+            t.put("single_word", false);
+            t.put("lstrip", false);
+            t.put("rstrip", false);
+            t.put("normalized", false);
+            t.put("special", true);
+        }
+        root.putNull("normalizer");
+        ObjectNode pre = root.putObject("pre_tokenizer");
+        pre.put("type", "ByteLevel");
+        pre.put("add_prefix_space", false);
+        pre.put("trim_offsets", true);
+        pre.put("use_regex", true);
+        root.putNull("post_processor");
+        ObjectNode dec = root.putObject("decoder");
+        dec.put("type", "ByteLevel");
+        dec.put("add_prefix_space", true);
+        dec.put("trim_offsets", true);
+        dec.put("use_regex", true);
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE");
+        model.putNull("dropout");
+        model.putNull("unk_token");
+        model.putNull("continuing_subword_prefix");
+        model.putNull("end_of_word_suffix");
+        model.put("fuse_unk", false);
+        model.put("byte_fallback", false);
+        model.put("ignore_merges", false);
+        ObjectNode vocab = model.putObject("vocab");
+        for (int id = 0; id < tok.vocabSize(); id++) {
+            vocab.put(tokenString(tok, id), id);
+        }
+        ArrayNode merges = model.putArray("merges");
+        for (int r = 0; r < tok.mergeCount(); r++) {
+            merges.add(tokenString(tok, tok.mergeLeft(r)) + " " + tokenString(tok, tok.mergeRight(r)));
+        }
+        return root;
+    }
+
+    private static String tokenString(BpeTokenizer tok, int id) {
+        byte[] bytes = tok.bytesOf(id);
+        for (Map.Entry<String, Integer> e : tok.specialTokens().entrySet()) {
+            if (e.getValue() == id) {
+                return e.getKey();
+            }
+        }
+        StringBuilder sb = new StringBuilder(bytes.length);
+        for (byte b : bytes) {
+            sb.append(BYTE_TO_CHAR[b & 0xFF]);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Loads a byte-level BPE {@code tokenizer.json}.
+     *
+     * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException if it is not a byte-level BPE tokenizer.json, naming the
+     *     file, the key and what was wrong
+     */
+    public static BpeTokenizer load(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(file));
+        } catch (JacksonException e) {
+            throw bad(file, "is not valid JSON (" + e.getOriginalMessage() + "); the file is"
+                    + " damaged or truncated: re-create it (ultramem data prepare) or restore it");
+        }
+        if (root == null || !root.isObject()) {
+            throw bad(file, "must hold a JSON object");
+        }
+        JsonNode model = root.path("model");
+        requireText(file, model, "model.type", "type", "BPE");
+        JsonNode pre = root.path("pre_tokenizer");
+        requireText(file, pre, "pre_tokenizer.type", "type", "ByteLevel");
+        if (pre.path("add_prefix_space").asBoolean(false) || !pre.path("use_regex").asBoolean(true)) {
+            throw bad(file, "pre_tokenizer must have add_prefix_space false and use_regex true"
+                    + " (GPT-2 byte-level pre-tokenization)");
+        }
+        if (!root.path("normalizer").isNull() && !root.path("normalizer").isMissingNode()) {
+            throw bad(file, "has a normalizer; only byte-level BPE without normalizer is supported");
+        }
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        for (JsonNode t : root.path("added_tokens")) {
+            if (!t.path("content").isTextual() || !t.path("id").canConvertToInt()) {
+                throw bad(file, "added_tokens entry " + t + " needs a text content and an int id");
+            }
+            specials.put(t.get("content").asText(), t.get("id").asInt());
+        }
+        byte[][] tokens = readVocab(file, model.path("vocab"), specials);
+        Map<String, Integer> idOf = new HashMap<>();
+        for (int id = 0; id < tokens.length; id++) {
+            idOf.putIfAbsent(new String(tokens[id], StandardCharsets.ISO_8859_1), id);
+        }
+        int[][] merges = readMerges(file, model.path("merges"), tokens, idOf);
+        try {
+            return new BpeTokenizer(tokens, merges, specials);
+        } catch (IllegalArgumentException e) {
+            throw bad(file, e.getMessage());
+        }
+    }
+
+    private static byte[][] readVocab(Path file, JsonNode vocab, Map<String, Integer> specials) {
+        if (!vocab.isObject() || vocab.isEmpty()) {
+            throw bad(file, "model.vocab must be a non-empty object of token string -> id");
+        }
+        int size = vocab.size();
+        for (int id : specials.values()) {
+            size = Math.max(size, id + 1);
+        }
+        byte[][] tokens = new byte[size][];
+        for (Map.Entry<String, Integer> e : specials.entrySet()) {
+            if (e.getValue() < 0) {
+                throw bad(file, "added token " + e.getKey() + " has negative id " + e.getValue());
+            }
+            tokens[e.getValue()] = e.getKey().getBytes(StandardCharsets.UTF_8);
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String token = e.getKey();
+            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0
+                    || e.getValue().asInt() >= size) {
+                throw bad(file, "model.vocab[\"" + token + "\"] = " + e.getValue()
+                        + " must be an id in [0, " + size + ") (ids are dense)");
+            }
+            int id = e.getValue().asInt();
+            byte[] bytes = specials.containsKey(token)
+                    ? token.getBytes(StandardCharsets.UTF_8) : bytesOf(file, token);
+            if (tokens[id] != null && !Arrays.equals(tokens[id], bytes)) {
+                throw bad(file, "model.vocab id " + id + " is used by two different tokens");
+            }
+            tokens[id] = bytes;
+        }
+        for (int id = 0; id < size; id++) {
+            if (tokens[id] == null) {
+                throw bad(file, "no token has id " + id + "; ids must be dense in [0, " + size + ")");
+            }
+        }
+        return tokens;
+    }
+
+    private static int[][] readMerges(Path file, JsonNode merges, byte[][] tokens,
+            Map<String, Integer> idOf) {
+        if (!merges.isArray()) {
+            throw bad(file, "model.merges must be an array");
+        }
+        int[][] out = new int[merges.size()][];
+        for (int r = 0; r < merges.size(); r++) {
+            JsonNode m = merges.get(r);
+            String left;
+            String right;
+            if (m.isTextual() && m.asText().split(" ", -1).length == 2) {
+                left = m.asText().split(" ", -1)[0];
+                right = m.asText().split(" ", -1)[1];
+            } else if (m.isArray() && m.size() == 2) {
+                left = m.get(0).asText();
+                right = m.get(1).asText();
+            } else {
+                throw bad(file, "model.merges[" + r + "] = " + m + " must be \"A B\" or [\"A\", \"B\"]");
+            }
+            int a = idOfToken(file, r, left, idOf);
+            int b = idOfToken(file, r, right, idOf);
+            byte[] joined = BpeTokenizer.concat(tokens[a], tokens[b]);
+            Integer x = idOf.get(new String(joined, StandardCharsets.ISO_8859_1));
+            if (x == null) {
+                throw bad(file, "model.merges[" + r + "] = " + m + " produces a token that is not"
+                        + " in model.vocab");
+            }
+            out[r] = new int[] {a, b, x};
+        }
+        return out;
+    }
+
+    private static int idOfToken(Path file, int rank, String token, Map<String, Integer> idOf) {
+        Integer id = idOf.get(new String(bytesOf(file, token), StandardCharsets.ISO_8859_1));
+        if (id == null) {
+            throw bad(file, "model.merges[" + rank + "] uses token \"" + token
+                    + "\", which is not in model.vocab");
+        }
+        return id;
+    }
+
+    /** Decodes a byte-level token string to its bytes. */
+    private static byte[] bytesOf(Path file, String token) {
+        byte[] out = new byte[token.length()];
+        for (int i = 0; i < token.length(); i++) {
+            Integer b = CHAR_TO_BYTE.get(token.charAt(i));
+            if (b == null) {
+                throw bad(file, "token \"" + token + "\" contains '" + token.charAt(i)
+                        + "', which is not in the byte-level alphabet (not a byte-level BPE vocab)");
+            }
+            out[i] = (byte) (int) b;
+        }
+        return out;
+    }
+
+    private static void requireText(Path file, JsonNode node, String key, String field, String want) {
+        if (!want.equals(node.path(field).asText(null))) {
+            throw bad(file, key + " is " + node.path(field) + " but must be \"" + want + "\"");
+        }
+    }
+
+    private static IllegalArgumentException bad(Path file, String what) {
+        return new IllegalArgumentException("tokenizer file " + file + ": " + what);
+    }
+}

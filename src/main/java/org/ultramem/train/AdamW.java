@@ -1,0 +1,239 @@
+package org.ultramem.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.Kernels;
+
+/**
+ * AdamW with decoupled weight decay (Loshchilov &amp; Hutter), one {@link Kernels#adamw} call per
+ * parameter (or per touched row), driven by an {@link LrSchedule}.
+ *
+ * <p><b>Groups.</b> A parameter is decayed unless excluded: with {@code noDecay == null} the
+ * model's own {@link Parameter.Group#NO_DECAY} marks decide; with a pattern list, a parameter is
+ * excluded iff its name matches one of the glob patterns ({@code *} any run, {@code ?} one
+ * character; an empty list decays everything, as the reference does). {@link Parameter.Group#VALUES}
+ * parameters use the learning rate {@code schedule.valuesAt(t)} (spec §D.3).
+ *
+ * <p><b>Values modes.</b> {@link ValuesMode#DENSE} updates every row of every value table every
+ * step, as the reference does (spec §B.4). {@link ValuesMode#LAZY} updates only the rows of a
+ * row-sparse VALUES parameter touched this step. Each row keeps {@code s}, the Adam step count up
+ * to which it is current. When it is next touched at count {@code t} (lr_j = value lr at count j,
+ * 1-based; λ = weight decay) the skipped counts j = s+1 … t−1 are caught up first:
+ * <pre>
+ *   p ← p · Π_{j=s+1}^{t−1} (1 − lr_j·λ)      (weight decay of the skipped steps; product in double)
+ *   m ← β1^{t−1−s} · m,   v ← β2^{t−1−s} · v   (moment decay of the skipped steps)
+ * </pre>
+ * and then the ordinary AdamW step t runs on the row. For a row whose moments are zero (no
+ * gradient yet) this equals dense AdamW with zero gradient up to float rounding: dense AdamW's
+ * update term m̂/(√v̂+ε) is then 0, leaving exactly the decay. A row with non-zero moments would,
+ * under dense AdamW, also drift by lr_j·m̂_j/(√v̂_j+ε) during the skipped steps; the lazy mode omits
+ * that drift (the one approximation, as in lazy/sparse Adam). {@link #catchUpAll()} brings every
+ * row current (before evaluation and the final checkpoint).
+ *
+ * <p>The step count is the only time state; with the schedule a pure function of the step, saving
+ * m, v, the count and the per-row counters resumes the optimizer exactly.
+ */
+public final class AdamW {
+
+    /** How VALUES parameters are updated. */
+    public enum ValuesMode { DENSE, LAZY }
+
+    /** Hyper-parameters other than the learning rate. {@code noDecay} may be null (use groups). */
+    public record Settings(double beta1, double beta2, double eps, double weightDecay,
+                           List<String> noDecay, ValuesMode valuesMode) {
+    }
+
+    private final Kernels kernels;
+    private final LrSchedule schedule;
+    private final Settings settings;
+    private final List<Parameter> params;
+    private final float[][] m;
+    private final float[][] v;
+    private final float[] weightDecay;
+    /** Per-row Adam step count for lazily updated parameters, null for the others. */
+    private final long[][] rowStep;
+    /** logDecay[c] = Σ_{j=1..c} ln(1 − lrValues_j · λ); grown on demand. */
+    private double[] logDecay = new double[1];
+    private long step;
+
+    public AdamW(Kernels kernels, List<Parameter> params, LrSchedule schedule, Settings settings) {
+        this.kernels = kernels;
+        this.schedule = schedule;
+        this.settings = settings;
+        this.params = List.copyOf(params);
+        int n = this.params.size();
+        m = new float[n][];
+        v = new float[n][];
+        weightDecay = new float[n];
+        rowStep = new long[n][];
+        List<Pattern> patterns = settings.noDecay() == null ? null : compile(settings.noDecay());
+        for (int i = 0; i < n; i++) {
+            Parameter p = this.params.get(i);
+            m[i] = new float[p.numel()];
+            v[i] = new float[p.numel()];
+            weightDecay[i] = decays(p, patterns) ? (float) settings.weightDecay() : 0f;
+            if (isLazy(p)) {
+                rowStep[i] = new long[p.numel() / p.rowWidth];
+            }
+        }
+    }
+
+    private boolean isLazy(Parameter p) {
+        return settings.valuesMode() == ValuesMode.LAZY && p.group == Parameter.Group.VALUES && p.rowSparse();
+    }
+
+    private static boolean decays(Parameter p, List<Pattern> patterns) {
+        if (patterns == null) {
+            return p.group != Parameter.Group.NO_DECAY;
+        }
+        for (Pattern pat : patterns) {
+            if (pat.matcher(p.name).matches()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Compiles glob patterns: {@code *} matches any run of characters, {@code ?} one character. */
+    static List<Pattern> compile(List<String> globs) {
+        List<Pattern> out = new ArrayList<>();
+        for (String g : globs) {
+            StringBuilder re = new StringBuilder();
+            for (char c : g.toCharArray()) {
+                switch (c) {
+                    case '*' -> re.append(".*");
+                    case '?' -> re.append('.');
+                    default -> re.append(Pattern.quote(String.valueOf(c)));
+                }
+            }
+            out.add(Pattern.compile(re.toString()));
+        }
+        return out;
+    }
+
+    /** Whether parameter {@code p} receives weight decay under these settings. */
+    public boolean isDecayed(Parameter p) {
+        return weightDecay[indexOf(p)] != 0f;
+    }
+
+    private int indexOf(Parameter p) {
+        int i = params.indexOf(p);
+        if (i < 0) {
+            throw new IllegalArgumentException("parameter " + p.name + " is not managed by this optimizer");
+        }
+        return i;
+    }
+
+    /** Optimizer steps taken so far (the next step uses schedule step {@code stepCount()}). */
+    public long stepCount() {
+        return step;
+    }
+
+    /** Applies one AdamW step to every parameter from its current gradient. */
+    public void step() {
+        long t = step + 1;
+        float bc1 = (float) (1 - Math.pow(settings.beta1(), t));
+        float bc2 = (float) (1 - Math.pow(settings.beta2(), t));
+        float b1 = (float) settings.beta1();
+        float b2 = (float) settings.beta2();
+        float eps = (float) settings.eps();
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            boolean values = p.group == Parameter.Group.VALUES;
+            float lr = (float) (values ? schedule.valuesAt(step) : schedule.at(step));
+            if (rowStep[i] == null) {
+                kernels.adamw(p.data, p.grad, m[i], v[i], 0, p.numel(), lr, b1, b2, eps, weightDecay[i], bc1, bc2);
+                continue;
+            }
+            int[] rows = p.touchedRows();
+            for (int k = 0; k < p.touchedCount(); k++) {
+                int r = rows[k];
+                catchUpRow(i, r, t - 1);
+                kernels.adamw(p.data, p.grad, m[i], v[i], r * p.rowWidth, p.rowWidth,
+                        lr, b1, b2, eps, weightDecay[i], bc1, bc2);
+                rowStep[i][r] = t;
+            }
+        }
+        step = t;
+    }
+
+    /** Brings row {@code r} of lazy parameter {@code i} current up to Adam count {@code upTo}. */
+    private void catchUpRow(int i, int r, long upTo) {
+        long s = rowStep[i][r];
+        long skipped = upTo - s;
+        if (skipped <= 0) {
+            return;
+        }
+        Parameter p = params.get(i);
+        int off = r * p.rowWidth;
+        if (weightDecay[i] != 0f) {
+            ensureLogDecay(upTo);
+            float decay = (float) Math.exp(logDecay[(int) upTo] - logDecay[(int) s]);
+            kernels.scale(p.data, off, decay, p.rowWidth);
+        }
+        kernels.scale(m[i], off, (float) Math.pow(settings.beta1(), skipped), p.rowWidth);
+        kernels.scale(v[i], off, (float) Math.pow(settings.beta2(), skipped), p.rowWidth);
+        rowStep[i][r] = upTo;
+    }
+
+    private void ensureLogDecay(long count) {
+        if (count < logDecay.length) {
+            return;
+        }
+        int old = logDecay.length;
+        logDecay = Arrays.copyOf(logDecay, (int) Math.max(count + 1, 2L * old));
+        for (int c = old; c < logDecay.length; c++) {
+            // Adam count c is schedule step c − 1.
+            double lr = schedule.valuesAt(c - 1);
+            logDecay[c] = logDecay[c - 1] + Math.log1p(-lr * settings.weightDecay());
+        }
+    }
+
+    /** Applies every lazily skipped step to every row, so all parameters are current. */
+    public void catchUpAll() {
+        for (int i = 0; i < params.size(); i++) {
+            if (rowStep[i] == null) {
+                continue;
+            }
+            for (int r = 0; r < rowStep[i].length; r++) {
+                catchUpRow(i, r, step);
+            }
+        }
+    }
+
+    // ---- state for checkpoints ----
+
+    public List<Parameter> parameters() {
+        return params;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** First moment of parameter {@code i} (live buffer). */
+    public float[] firstMoment(int i) {
+        return m[i];
+    }
+
+    /** Second moment of parameter {@code i} (live buffer). */
+    public float[] secondMoment(int i) {
+        return v[i];
+    }
+
+    /** Per-row Adam counts of lazily updated parameter {@code i} (live buffer), or null. */
+    public long[] rowSteps(int i) {
+        return rowStep[i];
+    }
+
+    /** Sets the step count when restoring from a checkpoint (moments are restored in place). */
+    public void restoreStepCount(long stepCount) {
+        if (stepCount < 0) {
+            throw new IllegalArgumentException("optimizer step count (" + stepCount + ") must be >= 0");
+        }
+        this.step = stepCount;
+    }
+}

@@ -1,0 +1,238 @@
+package org.ultramem.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.ultramem.io.AtomicFiles;
+import org.ultramem.io.ConfigException;
+import org.ultramem.io.ConfigJson;
+import org.ultramem.io.SafeTensorsFile;
+import org.ultramem.io.SafeTensorsWriter;
+import org.ultramem.io.TensorInfo;
+import org.ultramem.model.LanguageModel;
+import org.ultramem.model.ModelConfig;
+import org.ultramem.model.Transformer;
+import org.ultramem.nn.Parameter;
+
+/**
+ * Checkpoints in the Hugging Face layout, one directory per run:
+ * <pre>
+ *   config.json            model keys at top level + "training" object
+ *   model.safetensors      every parameter, F32, by name; __metadata__: provenance, step, tokens
+ *   tokenizer.json         copied from the data directory
+ *   optimizer.safetensors  step, tokens (I64 [1]); m/NAME, v/NAME (F32); row_step/NAME (I64, lazy
+ *                          value tables only); __metadata__: step, seed
+ * </pre>
+ * Each file is replaced atomically (temp + rename). The optimizer file is written first and the
+ * model file second, both stamped with the step; {@link #readState} refuses a directory whose two
+ * stamps differ (a crash between the two renames), so a resume never mixes steps. The data
+ * position needs no state of its own: batches are a function of (seed, step).
+ */
+public final class Checkpoints {
+
+    public static final String CONFIG = "config.json";
+    public static final String MODEL = "model.safetensors";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+
+    private Checkpoints() {
+    }
+
+    /** Where a run stands: optimizer steps done, tokens seen, and the run's seed. */
+    public record TrainState(long step, long tokens, long seed) {
+    }
+
+    /**
+     * Writes config.json, model.safetensors and (when {@code tokenizer} is non-null and exists)
+     * tokenizer.json into {@code dir}. {@code training} may be null (a model-only export).
+     */
+    public static void saveModel(Path dir, LanguageModel model, TrainConfig training, Path tokenizer,
+                                 TrainState state, Map<String, String> provenance) throws IOException {
+        Files.createDirectories(dir);
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        for (Parameter p : model.parameters()) {
+            w.addF32(p.name, p.data, p.shape);
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.putAll(provenance);
+        if (state != null) {
+            meta.put("step", Long.toString(state.step()));
+            meta.put("tokens", Long.toString(state.tokens()));
+            meta.put("seed", Long.toString(state.seed()));
+        }
+        w.putMetadata(meta);
+        w.write(dir.resolve(MODEL));
+        ObjectNode config = model.config().toJsonNode();
+        if (training != null) {
+            config.set("training", training.toJson());
+        }
+        AtomicFiles.writeString(dir.resolve(CONFIG), ConfigJson.toPrettyJson(config) + "\n");
+        if (tokenizer != null && Files.isRegularFile(tokenizer)
+                && !tokenizer.toAbsolutePath().normalize().equals(dir.resolve(TOKENIZER).toAbsolutePath().normalize())) {
+            AtomicFiles.write(dir.resolve(TOKENIZER), Files.readAllBytes(tokenizer));
+        }
+    }
+
+    /** Writes optimizer.safetensors: moments, per-row counters, step and tokens. */
+    public static void saveOptimizer(Path dir, AdamW opt, TrainState state) throws IOException {
+        Files.createDirectories(dir);
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        w.addI64("step", new long[] {state.step()}, 1);
+        w.addI64("tokens", new long[] {state.tokens()}, 1);
+        List<Parameter> ps = opt.parameters();
+        for (int i = 0; i < ps.size(); i++) {
+            Parameter p = ps.get(i);
+            w.addF32("m/" + p.name, opt.firstMoment(i), p.shape);
+            w.addF32("v/" + p.name, opt.secondMoment(i), p.shape);
+            long[] rows = opt.rowSteps(i);
+            if (rows != null) {
+                w.addI64("row_step/" + p.name, rows, rows.length);
+            }
+        }
+        w.putMetadata("step", Long.toString(state.step()));
+        w.putMetadata("seed", Long.toString(state.seed()));
+        w.write(dir.resolve(OPTIMIZER));
+    }
+
+    /** A full training checkpoint: optimizer first, then model, config and tokenizer. */
+    public static void save(Path dir, LanguageModel model, TrainConfig training, AdamW opt, Path tokenizer,
+                            TrainState state, Map<String, String> provenance) throws IOException {
+        saveOptimizer(dir, opt, state);
+        saveModel(dir, model, training, tokenizer, state, provenance);
+    }
+
+    /** The model config stored in {@code dir/config.json}; fails clearly when the directory is not a checkpoint. */
+    public static ModelConfig readConfig(Path dir) {
+        requireCheckpoint(dir);
+        return ModelConfig.fromJson(ConfigJson.load(dir.resolve(CONFIG)));
+    }
+
+    /** The training config stored in {@code dir/config.json}, or null when it has none. */
+    public static TrainConfig readTrainConfig(Path dir) {
+        JsonNode t = ConfigJson.load(dir.resolve(CONFIG)).get("training");
+        return t == null ? null : TrainConfig.fromJson(t);
+    }
+
+    /** Loads a checkpoint as a {@link Transformer} whose training buffers fit maxBatch × maxSeq. */
+    public static Transformer loadModel(Path dir, int maxBatch, int maxSeq) throws IOException {
+        ModelConfig cfg = readConfig(dir);
+        Transformer model = new Transformer(cfg, maxBatch, Math.min(maxSeq, cfg.maxPositionEmbeddings()), 0);
+        loadParameters(dir, model);
+        return model;
+    }
+
+    /** Overwrites every parameter of {@code model} from {@code dir/model.safetensors}, checking names and shapes. */
+    public static void loadParameters(Path dir, LanguageModel model) throws IOException {
+        Path file = dir.resolve(MODEL);
+        try (SafeTensorsFile st = open(file)) {
+            for (Parameter p : model.parameters()) {
+                if (!st.contains(p.name)) {
+                    throw new IOException(file + " has no tensor `" + p.name + "`: it was saved by a different"
+                            + " model; check that config.json belongs to this checkpoint");
+                }
+                TensorInfo info = st.info(p.name);
+                if (!Arrays.equals(info.intShape(), p.shape)) {
+                    throw new IOException(file + ": tensor `" + p.name + "` has shape "
+                            + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(p.shape));
+                }
+                float[] data = st.readF32(p.name);
+                System.arraycopy(data, 0, p.data, 0, data.length);
+            }
+        }
+    }
+
+    /**
+     * Restores {@code opt} (moments, row counters, step) from {@code dir/optimizer.safetensors}
+     * and returns the run's state; fails when the optimizer and model files disagree on the step.
+     */
+    public static TrainState loadOptimizer(Path dir, AdamW opt) throws IOException {
+        Path file = dir.resolve(OPTIMIZER);
+        long modelStep;
+        try (SafeTensorsFile model = open(dir.resolve(MODEL))) {
+            modelStep = parseStep(dir.resolve(MODEL), model.metadata().get("step"));
+        }
+        try (SafeTensorsFile st = open(file)) {
+            long step = st.readI64("step")[0];
+            long tokens = st.readI64("tokens")[0];
+            long seed = Long.parseLong(st.metadata().getOrDefault("seed", "0"));
+            if (step != modelStep) {
+                throw new IOException("checkpoint " + dir + " is inconsistent: " + OPTIMIZER + " is at step " + step
+                        + " but " + MODEL + " at step " + modelStep + " (a save was interrupted); "
+                        + "restart without --resume or restore the directory from a backup");
+            }
+            List<Parameter> ps = opt.parameters();
+            for (int i = 0; i < ps.size(); i++) {
+                Parameter p = ps.get(i);
+                copy(st, file, "m/" + p.name, opt.firstMoment(i));
+                copy(st, file, "v/" + p.name, opt.secondMoment(i));
+                long[] rows = opt.rowSteps(i);
+                if (rows != null) {
+                    String name = "row_step/" + p.name;
+                    if (!st.contains(name)) {
+                        throw new IOException(file + " has no `" + name + "`: it was written with values_optimizer "
+                                + "\"dense\"; resume with the same values_optimizer");
+                    }
+                    long[] saved = st.readI64(name);
+                    System.arraycopy(saved, 0, rows, 0, rows.length);
+                }
+            }
+            opt.restoreStepCount(step);
+            return new TrainState(step, tokens, seed);
+        }
+    }
+
+    private static void copy(SafeTensorsFile st, Path file, String name, float[] into) throws IOException {
+        if (!st.contains(name)) {
+            throw new IOException(file + " has no tensor `" + name + "`: the optimizer state belongs to a different model");
+        }
+        float[] data = st.readF32(name);
+        if (data.length != into.length) {
+            throw new IOException(file + ": `" + name + "` has " + data.length + " elements, expected " + into.length);
+        }
+        System.arraycopy(data, 0, into, 0, into.length);
+    }
+
+    private static long parseStep(Path file, String s) throws IOException {
+        if (s == null) {
+            throw new IOException(file + " has no `step` in its metadata: it is not a training checkpoint; "
+                    + "train from scratch (without --resume)");
+        }
+        return Long.parseLong(s);
+    }
+
+    /** True when {@code dir} holds a complete training checkpoint (model and optimizer). */
+    public static boolean hasTrainingCheckpoint(Path dir) {
+        return Files.isRegularFile(dir.resolve(CONFIG)) && Files.isRegularFile(dir.resolve(MODEL))
+                && Files.isRegularFile(dir.resolve(OPTIMIZER));
+    }
+
+    private static void requireCheckpoint(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new ConfigException("model directory " + dir + " does not exist; pass the --out directory of "
+                    + "`ultramem train` (it holds config.json and model.safetensors)");
+        }
+        if (!Files.isRegularFile(dir.resolve(CONFIG))) {
+            throw new ConfigException("model directory " + dir + " has no " + CONFIG + "; is it a checkpoint "
+                    + "written by `ultramem train`?");
+        }
+    }
+
+    private static SafeTensorsFile open(Path file) throws IOException {
+        try {
+            return SafeTensorsFile.open(file);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + " is missing: the checkpoint is incomplete; re-run training or "
+                    + "point at a complete checkpoint directory", e);
+        } catch (IOException e) {
+            throw new IOException(file + " is unreadable or corrupt (" + e.getMessage() + "); re-run training "
+                    + "or restore it from a backup", e);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package org.ultramem.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.ultramem.model.LanguageModel;
+import org.ultramem.model.LanguageModel.StepLoss;
+import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.Kernels;
+
+/**
+ * The training loop. One optimizer step, in order:
+ * <ol>
+ *   <li>{@code model.beforeStep()} (UltraMem u/v refresh), then zero every gradient;</li>
+ *   <li>for each of {@code grad_accum} micro-batches drawn from (seed, step, micro):
+ *       forward + backward with loss scale 1/grad_accum (gradients add up);</li>
+ *   <li>stop if the loss is not finite; clip to the global norm (stop if that is not finite);</li>
+ *   <li>AdamW at the schedule's learning rate;</li>
+ *   <li>log every {@code log_every} steps, evaluate every {@code eval_every}, checkpoint every
+ *       {@code checkpoint_every} and at the end.</li>
+ * </ol>
+ * Everything that decides step t+1 is a function of the checkpoint at step t (parameters, moments,
+ * per-row counters, step) and the config, so {@code --resume} reproduces the uninterrupted run bit
+ * for bit. Divergence throws {@link TrainingDivergedException} before anything is written, keeping
+ * the last good checkpoint.
+ */
+public final class Trainer {
+
+    /**
+     * How to run: {@code out} receives checkpoints and metrics.jsonl; {@code tokenizer} is copied
+     * into checkpoints (may be null); {@code stopAfterStep} ≥ 0 ends the run early without the final
+     * checkpoint (simulates an interruption; −1 runs to max_steps).
+     */
+    public record Options(Path out, boolean resume, PrintStream log, boolean progressBar, Path tokenizer,
+                          Map<String, String> provenance, long stopAfterStep) {
+    }
+
+    /** Loss over the evaluation windows: mean NLL in nats, perplexity, bits per byte, tokens scored. */
+    public record EvalResult(double loss, double perplexity, double bitsPerByte, long tokens) {
+    }
+
+    /** What a run ended with. {@code eval} is the last evaluation (null when none ran). */
+    public record Result(long step, long tokens, double loss, EvalResult eval) {
+    }
+
+    private final LanguageModel model;
+    private final TrainConfig cfg;
+    private final BatchSource data;
+    private final Kernels kernels;
+    private final Options opts;
+    private final AdamW optimizer;
+    private final int[] tokenBuf;
+    private final int[] targetBuf;
+
+    public Trainer(LanguageModel model, TrainConfig cfg, BatchSource data, Kernels kernels, Options opts) {
+        this.model = model;
+        this.cfg = cfg;
+        this.data = data;
+        this.kernels = kernels;
+        this.opts = opts;
+        this.optimizer = new AdamW(kernels, model.parameters(), cfg.schedule(), cfg.optimizerSettings());
+        this.tokenBuf = new int[cfg.batchSize() * cfg.seqLen()];
+        this.targetBuf = new int[cfg.batchSize() * cfg.seqLen()];
+    }
+
+    /** One optimizer step's learning rate, mean loss (nats/token) and pre-clip gradient norm. */
+    public record StepResult(double lr, double loss, double gradNorm) {
+    }
+
+    /**
+     * Runs optimizer step {@code step} (0-based): beforeStep, zero gradients, grad_accum
+     * micro-batches of forward + backward, non-finite check, clipping, AdamW. Throws
+     * {@link TrainingDivergedException} (parameters untouched) when the loss or norm is not finite.
+     */
+    public StepResult step(long step) {
+        double lr = cfg.schedule().at(step);
+        model.beforeStep();
+        for (Parameter p : model.parameters()) {
+            p.zeroGrad();
+        }
+        double nll = 0;
+        long scored = 0;
+        for (int micro = 0; micro < cfg.gradAccum(); micro++) {
+            data.trainBatch(cfg.seed(), step, micro, tokenBuf, targetBuf, cfg.batchSize(), cfg.seqLen());
+            StepLoss l = model.forwardBackward(tokenBuf, targetBuf, cfg.batchSize(), cfg.seqLen(),
+                    1f / cfg.gradAccum());
+            nll += l.nll();
+            scored += l.tokens();
+        }
+        double loss = nll / scored;
+        if (!Double.isFinite(loss)) {
+            throw diverged(step + 1, "loss is " + loss, lr);
+        }
+        double gradNorm = GradClip.clip(kernels, model.parameters(), cfg.gradClip());
+        if (!Double.isFinite(gradNorm)) {
+            throw diverged(step + 1, "gradient norm is " + gradNorm + " (loss " + loss + ")", lr);
+        }
+        optimizer.step();
+        return new StepResult(lr, loss, gradNorm);
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    /** Trains from scratch or from the checkpoint in {@code out} up to max_steps (or stopAfterStep). */
+    public Result run() throws IOException {
+        Path out = opts.out();
+        Checkpoints.TrainState state = start(out);
+        long step = state.step();
+        long tokens = state.tokens();
+        int batch = cfg.batchSize();
+        int seq = cfg.seqLen();
+        double loss = Double.NaN;
+        EvalResult eval = null;
+        long lastLogTokens = tokens;
+        long lastLogNanos = System.nanoTime();
+        try (MetricsLog metrics = opts.resume() ? MetricsLog.resume(out.resolve("metrics.jsonl"), step)
+                : MetricsLog.create(out.resolve("metrics.jsonl"));
+             TrainProgress progress = opts.progressBar()
+                     ? TrainProgress.start(opts.log(), tokens, cfg.tokensPerStep() * cfg.maxSteps())
+                     : TrainProgress.disabled()) {
+            while (step < cfg.maxSteps()) {
+                StepResult sr = step(step);
+                double lr = sr.lr();
+                double gradNorm = sr.gradNorm();
+                loss = sr.loss();
+                step++;
+                tokens += cfg.tokensPerStep();
+                progress.update(step, tokens, loss);
+                Map<String, Double> diagnostics = model.drainDiagnostics();
+                if (step % cfg.logEvery() == 0 || step == 1 || step == cfg.maxSteps()) {
+                    long now = System.nanoTime();
+                    double tps = (tokens - lastLogTokens) / Math.max(1e-9, (now - lastLogNanos) / 1e9);
+                    lastLogTokens = tokens;
+                    lastLogNanos = now;
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("type", "train");
+                    e.put("step", step);
+                    e.put("tokens", tokens);
+                    e.put("lr", lr);
+                    e.put("loss", loss);
+                    e.put("grad_norm", gradNorm);
+                    e.put("tokens_per_s", tps);
+                    e.putAll(diagnostics);
+                    metrics.write(e);
+                }
+                boolean last = step == cfg.maxSteps();
+                if (step % cfg.evalEvery() == 0 || last) {
+                    optimizer.catchUpAll();
+                    eval = evaluate(model, data, cfg.evalTokens(), batch, seq);
+                    metrics.write(evalEntry(step, tokens, eval));
+                    if (!opts.progressBar() && opts.log() != null) {
+                        opts.log().printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f, bpb %.4f%n",
+                                step, loss, eval.loss(), eval.bitsPerByte());
+                    }
+                }
+                if (step == opts.stopAfterStep() && !last) {
+                    if (step % cfg.checkpointEvery() == 0) {
+                        save(out, step, tokens);
+                    }
+                    break;
+                }
+                if (step % cfg.checkpointEvery() == 0 || last) {
+                    if (last) {
+                        optimizer.catchUpAll();
+                    }
+                    save(out, step, tokens);
+                }
+            }
+        }
+        return new Result(step, tokens, loss, eval);
+    }
+
+    private Checkpoints.TrainState start(Path out) throws IOException {
+        if (opts.resume()) {
+            if (!Checkpoints.hasTrainingCheckpoint(out)) {
+                throw new IOException("--resume: " + out + " holds no complete training checkpoint (config.json, "
+                        + "model.safetensors, optimizer.safetensors); run without --resume to start a new run");
+            }
+            Checkpoints.loadParameters(out, model);
+            Checkpoints.TrainState s = Checkpoints.loadOptimizer(out, optimizer);
+            if (s.seed() != cfg.seed()) {
+                throw new IllegalArgumentException("--resume: checkpoint in " + out + " was trained with seed "
+                        + s.seed() + " but the config says training.seed=" + cfg.seed() + "; use the same config");
+            }
+            if (s.step() >= cfg.maxSteps()) {
+                throw new IllegalArgumentException("--resume: checkpoint in " + out + " is at step " + s.step()
+                        + ", already at training.max_steps=" + cfg.maxSteps() + "; raise max_steps to train longer");
+            }
+            return s;
+        }
+        if (Files.exists(out.resolve(Checkpoints.MODEL))) {
+            throw new IllegalArgumentException("output directory " + out + " already holds a checkpoint; pass "
+                    + "--resume to continue it, or choose another --out");
+        }
+        Files.createDirectories(out);
+        return new Checkpoints.TrainState(0, 0, cfg.seed());
+    }
+
+    private void save(Path out, long step, long tokens) throws IOException {
+        Checkpoints.save(out, model, cfg, optimizer, opts.tokenizer(),
+                new Checkpoints.TrainState(step, tokens, cfg.seed()), opts.provenance());
+    }
+
+    private TrainingDivergedException diverged(long step, String what, double lr) {
+        String kept = opts.out() != null && Checkpoints.hasTrainingCheckpoint(opts.out())
+                ? "the last good checkpoint in " + opts.out() + " is kept"
+                : "no checkpoint had been written yet";
+        return new TrainingDivergedException(step, String.format(Locale.ROOT,
+                "training diverged at step %d: %s (lr %.3g); %s. Fix: lower training.lr (e.g. --set training.lr=%.3g),"
+                        + " raise training.warmup_steps or keep training.grad_clip at 1.0, and check the data"
+                        + " (re-run `ultramem data prepare`)", step, what, lr, kept, cfg.lr() / 3));
+    }
+
+    private static Map<String, Object> evalEntry(long step, long tokens, EvalResult e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "eval");
+        m.put("step", step);
+        m.put("tokens", tokens);
+        m.put("val_loss", e.loss());
+        m.put("val_ppl", e.perplexity());
+        m.put("val_bpb", e.bitsPerByte());
+        m.put("val_tokens", e.tokens());
+        return m;
+    }
+
+    /**
+     * Scores the first {@code maxTokens} evaluation tokens in windows of {@code seq}, {@code batch}
+     * windows per forward. Bits per byte = loss · tokens / bytes / ln 2 with bytes = tokens ·
+     * bytesPerToken, i.e. loss / (bytesPerToken · ln 2).
+     */
+    public static EvalResult evaluate(LanguageModel model, BatchSource data, long maxTokens, int batch, int seq) {
+        long windows = data.evalWindows(seq, maxTokens);
+        if (windows == 0) {
+            throw new IllegalArgumentException("the evaluation split has fewer than 2 tokens within the first "
+                    + maxTokens + "; raise eval_tokens or prepare more data");
+        }
+        int[] tokens = new int[batch * seq];
+        int[] targets = new int[batch * seq];
+        double nll = 0;
+        long scored = 0;
+        for (long first = 0; first < windows; first += batch) {
+            int count = (int) Math.min(batch, windows - first);
+            data.evalBatch(first, seq, maxTokens, tokens, targets);
+            StepLoss l = model.forwardLoss(tokens, targets, count, seq);
+            nll += l.nll();
+            scored += l.tokens();
+        }
+        double loss = nll / scored;
+        double bpb = loss / (data.bytesPerToken() * Math.log(2));
+        return new EvalResult(loss, Math.exp(loss), bpb, scored);
+    }
+}

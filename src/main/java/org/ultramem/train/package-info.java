@@ -1,0 +1,23 @@
+/**
+ * Training: the loop ({@link org.ultramem.train.Trainer}), AdamW with decoupled weight decay and
+ * dense or lazy value-table updates ({@link org.ultramem.train.AdamW}), the warmup + cosine
+ * schedule with the value-LR multiplier ({@link org.ultramem.train.LrSchedule}), global-norm
+ * clipping ({@link org.ultramem.train.GradClip}), Hugging Face layout checkpoints
+ * ({@link org.ultramem.train.Checkpoints}), JSON-lines metrics, the progress bar, the strict
+ * {@code training} config, and the batch sources (prepared data folder, or arrays for tests and
+ * benchmarks).
+ *
+ * <p>Invariants:
+ * <ul>
+ *   <li><b>Exact resume.</b> Step t+1 is a function of (parameters, moments, per-row counters,
+ *       step count) at step t and the config: batches derive from (seed, step, micro), the
+ *       schedule from the step. Checkpoints hold exactly that state, so a resumed run reproduces
+ *       the uninterrupted one bit for bit.</li>
+ *   <li><b>Divergence keeps the last good state.</b> A non-finite loss or gradient norm throws
+ *       before the optimizer runs and before anything is written.</li>
+ *   <li><b>Atomic files.</b> Every checkpoint file is written to a temp file and renamed; the
+ *       optimizer and model files carry the step and must agree to resume.</li>
+ * </ul>
+ * Token storage and data preparation live in {@code data}; the model in {@code model}.
+ */
+package org.ultramem.train;

@@ -1,0 +1,58 @@
+package org.ultramem.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ultramem.io.SafeTensorsFile;
+import picocli.CommandLine;
+
+class VerifyGoldenCommandTest {
+
+    private static final Path TINY = Path.of(System.getProperty("ultramem.shared", "../shared"),
+            "golden", "ultramem_v1_tiny.safetensors");
+
+    private static int run(StringWriter out, StringWriter err, String... args) {
+        CommandLine cl = new CommandLine(new VerifyGoldenCommand());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        cl.setExecutionExceptionHandler((e, c, p) -> {
+            c.getErr().println(e.getMessage());
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    @Test
+    void printsOneLinePerTensorAndPassesOnGolden() {
+        StringWriter out = new StringWriter();
+        int code = run(out, new StringWriter(), TINY.toString());
+        assertEquals(0, code, out.toString());
+        assertTrue(out.toString().contains("grad.keys"), out.toString());
+        assertTrue(out.toString().contains("selected_grid_index"), out.toString());
+    }
+
+    @Test
+    void rejectsFileMissingMetadata(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.safetensors");
+        String header = "{\"input\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8 + h.length + 4)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(h.length).put(h).putFloat(1f);
+        Files.write(bad, buf.array());
+        try (SafeTensorsFile st = SafeTensorsFile.open(bad)) {
+            assertEquals(Map.of(), st.metadata());
+        }
+        StringWriter err = new StringWriter();
+        int code = run(new StringWriter(), err, bad.toString());
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("__metadata__ lacks `hidden`"), err.toString());
+    }
+}

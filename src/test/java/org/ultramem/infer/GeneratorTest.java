@@ -1,0 +1,47 @@
+package org.ultramem.infer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.ultramem.model.ModelConfig;
+import org.ultramem.model.Transformer;
+
+class GeneratorTest {
+
+    private final Transformer model = new Transformer(ModelConfig.of(24, 16, 2, 2, 32, 12), 1, 12, 5);
+
+    @Test
+    void greedyMatchesArgMaxOfFullForwardEachStep() {
+        int[] prompt = {3, 7, 1};
+        Generator.Output out = new Generator(model).generate(prompt, 5, new Sampler(Sampler.Settings.greedyDecoding(), 0),
+                -1, null);
+        assertEquals(5, out.tokens().length);
+        int[] seq = Arrays.copyOf(prompt, prompt.length + out.tokens().length);
+        for (int i = 0; i < out.tokens().length; i++) {
+            int len = prompt.length + i;
+            float[] logits = new float[len * 24];
+            model.forwardLogits(logits, Arrays.copyOf(seq, len), 1, len);
+            int expect = Sampler.argMax(logits, (len - 1) * 24, 24);
+            assertEquals(expect, out.tokens()[i], "token " + i);
+            seq[len] = out.tokens()[i];
+        }
+    }
+
+    @Test
+    void seededSamplingIsReproducibleStreamsAndRespectsContext() {
+        Sampler.Settings s = new Sampler.Settings(1.0, 5, 0.9, false);
+        List<Integer> streamed = new ArrayList<>();
+        Generator.Output a = new Generator(model).generate(new int[] {1, 2}, 50, new Sampler(s, 9), -1, streamed::add);
+        Generator.Output b = new Generator(model).generate(new int[] {1, 2}, 50, new Sampler(s, 9), -1, null);
+        assertArrayEquals(a.tokens(), b.tokens());
+        assertEquals(10, a.tokens().length); // context 12 − prompt 2
+        assertEquals(streamed, Arrays.stream(a.tokens()).boxed().toList());
+        assertThrows(IllegalArgumentException.class,
+                () -> new Generator(model).generate(new int[12], 1, new Sampler(s, 1), -1, null));
+    }
+}

@@ -1,0 +1,102 @@
+package org.ultramem.infer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class SamplerTest {
+
+    // softmax of ln(p) is p: probabilities 0.4, 0.3, 0.2, 0.1 at ids 2, 0, 3, 1
+    private final float[] logits = {(float) Math.log(0.3), (float) Math.log(0.1), (float) Math.log(0.4),
+        (float) Math.log(0.2)};
+
+    @Test
+    void greedyTakesArgMaxLowestIdOnTies() {
+        Sampler s = new Sampler(Sampler.Settings.greedyDecoding(), 1);
+        assertEquals(2, s.sample(logits));
+        assertEquals(1, s.sample(new float[] {0, 5, 5, 1}));
+        assertEquals(2, new Sampler(new Sampler.Settings(0, 0, 1, false), 1).sample(logits));
+    }
+
+    @Test
+    void temperatureOneIsTheSoftmax() {
+        double[] p = Sampler.probabilities(logits, 0, 4, new Sampler.Settings(1, 0, 1, false));
+        assertArrayEquals(new double[] {0.3, 0.1, 0.4, 0.2}, p, 1e-6);
+    }
+
+    @Test
+    void temperatureSharpensAndFlattens() {
+        double[] cold = Sampler.probabilities(logits, 0, 4, new Sampler.Settings(0.5, 0, 1, false));
+        // p^(1/T) renormalized
+        double z = 0.09 + 0.01 + 0.16 + 0.04;
+        assertArrayEquals(new double[] {0.09 / z, 0.01 / z, 0.16 / z, 0.04 / z}, cold, 1e-6);
+    }
+
+    @Test
+    void topKKeepsTheKMostLikelyRenormalized() {
+        double[] p = Sampler.probabilities(logits, 0, 4, new Sampler.Settings(1, 2, 1, false));
+        assertArrayEquals(new double[] {0.3 / 0.7, 0, 0.4 / 0.7, 0}, p, 1e-6);
+    }
+
+    @Test
+    void topPKeepsTheSmallestPrefixReachingP() {
+        // sorted 0.4, 0.3, 0.2, 0.1: cumulative 0.4, 0.7, 0.9 -> p = 0.65 keeps two tokens
+        double[] p = Sampler.probabilities(logits, 0, 4, new Sampler.Settings(1, 0, 0.65, false));
+        assertArrayEquals(new double[] {0.3 / 0.7, 0, 0.4 / 0.7, 0}, p, 1e-6);
+        double[] one = Sampler.probabilities(logits, 0, 4, new Sampler.Settings(1, 0, 0.1, false));
+        assertArrayEquals(new double[] {0, 0, 1, 0}, one, 1e-12);
+        // top-k first, then top-p within the k: k = 3 (mass 0.9), p = 0.8 of it needs 0.72 -> 3 tokens
+        double[] both = Sampler.probabilities(logits, 0, 4, new Sampler.Settings(1, 3, 0.8, false));
+        assertArrayEquals(new double[] {0.3 / 0.9, 0, 0.4 / 0.9, 0.2 / 0.9}, both, 1e-6);
+    }
+
+    @Test
+    void sampledFrequenciesFollowTheDistribution() {
+        Sampler s = new Sampler(new Sampler.Settings(1, 0, 1, false), 123);
+        int[] counts = new int[4];
+        int n = 40_000;
+        for (int i = 0; i < n; i++) {
+            counts[s.sample(logits)]++;
+        }
+        double[] expect = {0.3, 0.1, 0.4, 0.2};
+        for (int i = 0; i < 4; i++) {
+            assertEquals(expect[i], counts[i] / (double) n, 0.01, "token " + i);
+        }
+        Sampler k2 = new Sampler(new Sampler.Settings(1, 2, 1, false), 5);
+        for (int i = 0; i < 1000; i++) {
+            int t = k2.sample(logits);
+            assertTrue(t == 0 || t == 2, "top-2 sampled token " + t);
+        }
+    }
+
+    @Test
+    void sameSeedSameTokensDifferentSeedDiffers() {
+        Sampler.Settings st = new Sampler.Settings(1.0, 0, 1, false);
+        int[] a = draw(new Sampler(st, 42));
+        int[] b = draw(new Sampler(st, 42));
+        int[] c = draw(new Sampler(st, 43));
+        assertArrayEquals(a, b);
+        assertNotEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(c));
+    }
+
+    @Test
+    void rejectsNaNLogitsAndBadSettings() {
+        Sampler s = new Sampler(new Sampler.Settings(1, 0, 1, false), 1);
+        assertThrows(IllegalStateException.class, () -> s.sample(new float[] {0, Float.NaN}));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(-1, 0, 1, false));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(1, 0, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(1, -2, 1, false));
+    }
+
+    private int[] draw(Sampler s) {
+        int[] out = new int[32];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = s.sample(logits);
+        }
+        return out;
+    }
+}

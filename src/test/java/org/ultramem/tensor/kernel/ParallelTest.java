@@ -1,0 +1,92 @@
+package org.ultramem.tensor.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+
+    @Test
+    void coversEveryIndexExactlyOnceWithContiguousBlocks() {
+        for (int threads : new int[] {1, 2, 3}) {
+            for (int n : new int[] {1, 2, 7, 1000}) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                Set<Integer> starts = ConcurrentHashMap.newKeySet();
+                Parallel.withThreads(threads, () -> Parallel.forRange(n, 1, (s, e) -> {
+                    starts.add(s);
+                    for (int i = s; i < e; i++) {
+                        hits.incrementAndGet(i);
+                    }
+                }));
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, hits.get(i), "index " + i + " with " + threads + " threads, n=" + n);
+                }
+                assertEquals(Math.min(threads, n), starts.size(), "block count, n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void smallRangesRunInlineOnTheCaller() {
+        Thread caller = Thread.currentThread();
+        Parallel.withThreads(2, () -> Parallel.forRange(10, 100, (s, e) -> {
+            assertSame(caller, Thread.currentThread());
+            assertEquals(0, s);
+            assertEquals(10, e);
+        }));
+    }
+
+    @Test
+    void nestedCallsRunInlineInsideATask() {
+        Set<String> nestedThreads = ConcurrentHashMap.newKeySet();
+        Parallel.withThreads(2, () -> Parallel.forRange(2, 1, (s, e) -> {
+            String outer = Thread.currentThread().getName();
+            Parallel.forRange(100, 1, (s2, e2) -> {
+                assertEquals(0, s2);
+                assertEquals(100, e2);
+                nestedThreads.add(outer + "->" + Thread.currentThread().getName());
+            });
+        }));
+        assertEquals(2, nestedThreads.size());
+        for (String pair : nestedThreads) {
+            String[] parts = pair.split("->");
+            assertEquals(parts[0], parts[1], "nested call left its thread");
+        }
+    }
+
+    @Test
+    void exceptionsFromWorkersReachTheCaller() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Parallel.withThreads(2, () -> Parallel.forRange(2, 1, (s, end) -> {
+                    if (s == 1) {
+                        throw new IllegalStateException("block 1 failed");
+                    }
+                })));
+        assertEquals("block 1 failed", e.getMessage());
+        // The pool still works afterwards.
+        AtomicIntegerArray hits = new AtomicIntegerArray(4);
+        Parallel.withThreads(2, () -> Parallel.forRange(4, 1, (s, end) -> hits.incrementAndGet(s)));
+        assertEquals(1, hits.get(0));
+        assertEquals(1, hits.get(2));
+    }
+
+    @Test
+    void withThreadsRestoresThePreviousSettingAndRejectsZero() {
+        int before = Parallel.threads();
+        Parallel.withThreads(3, () -> {
+            assertEquals(3, Parallel.threads());
+            Parallel.withThreads(1, () -> assertEquals(1, Parallel.threads()));
+            assertEquals(3, Parallel.threads());
+        });
+        assertEquals(before, Parallel.threads());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Parallel.withThreads(0, () -> { }));
+        assertTrue(e.getMessage().contains("thread count (0)"));
+    }
+}

@@ -1,0 +1,56 @@
+package org.ultramem.tensor.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TopKTest {
+
+    /** Full sort by (score descending, index ascending): the definition of the result. */
+    private static int[] reference(float[] s, int off, int n, int k) {
+        return IntStream.range(0, n).boxed()
+                .sorted(Comparator.<Integer>comparingDouble(i -> -s[off + i]).thenComparingInt(i -> i))
+                .limit(k).mapToInt(Integer::intValue).toArray();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 15, 16, 17, 31, 33, 255, 256, 257, 4097})
+    void scalarAndVectorMatchSortOnAwkwardSizesWithTies(int n) {
+        SplittableRandom rnd = new SplittableRandom(n);
+        for (int trial = 0; trial < 4; trial++) {
+            int off = trial;
+            float[] s = new float[n + off + 3];
+            for (int i = 0; i < s.length; i++) {
+                // trial 0-1: continuous; 2-3: few distinct values, many ties
+                s[i] = trial < 2 ? (float) rnd.nextGaussian() : rnd.nextInt(4);
+            }
+            for (int k : new int[] {1, Math.min(3, n), Math.min(16, n), n}) {
+                int[] expect = reference(s, off, n, k);
+                int[] a = new int[k + 2];
+                float[] ta = new float[k + 2];
+                TopK.selectScalar(s, off, n, k, a, 1, ta, 1);
+                assertArrayEquals(expect, Arrays.copyOfRange(a, 1, k + 1), "scalar n=" + n + " k=" + k);
+                int[] b = new int[k];
+                float[] tb = new float[k];
+                TopK.selectVector(s, off, n, k, b, 0, tb, 0);
+                assertArrayEquals(expect, b, "vector n=" + n + " k=" + k);
+                for (int j = 0; j < k; j++) {
+                    assertArrayEquals(new float[] {s[off + expect[j]]}, new float[] {tb[j]});
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 5})
+    void rejectsKOutsideOneToN(int k) {
+        assertThrows(IllegalArgumentException.class,
+                () -> TopK.select(new float[4], 0, 4, k, new int[8], 0, new float[8], 0));
+    }
+}

@@ -1,0 +1,117 @@
+package org.ultramem.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenizerJsonTest {
+
+    private static BpeTokenizer tok;
+    private static final List<String> TEXTS = new ArrayList<>();
+
+    @BeforeAll
+    static void trainSmallTokenizer() {
+        List<String> docs = new ArrayList<>(BpeTrainerTest.syntheticCorpus(9, 80));
+        docs.addAll(BpeTokenizerTest.UNICODE_SAMPLES);
+        tok = BpeTrainerTest.train(docs, 700);
+        TEXTS.addAll(BpeTokenizerTest.UNICODE_SAMPLES);
+        TEXTS.addAll(BpeTrainerTest.syntheticCorpus(99, 5)); // unseen text, same distribution
+        TEXTS.add("The quick brown fox's tail — über naïve café, 3.14 × 10⁹ 🦊🦊");
+        TEXTS.add(String.join("\n", BpeTrainerTest.syntheticCorpus(123, 40))); // > 512 tokens
+    }
+
+    @Test
+    void saveThenLoadGivesTheSameTokenizer(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        TokenizerJson.save(tok, file);
+        BpeTokenizer loaded = TokenizerJson.load(file);
+        assertEquals(tok.vocabSize(), loaded.vocabSize());
+        assertEquals(tok.endOfTextId(), loaded.endOfTextId());
+        for (String t : TEXTS) {
+            assertArrayEquals(tok.encode(t), loaded.encode(t), t);
+        }
+        assertEquals(TokenizerJson.toJson(tok), TokenizerJson.toJson(loaded));
+    }
+
+    @Test
+    void huggingFaceTokenizersProducesTheSameIds(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        TokenizerJson.save(tok, file);
+        // DJL truncates to 512 tokens unless told not to.
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file,
+                Map.of("addSpecialTokens", "false", "truncation", "false"))) {
+            assertTrue(TEXTS.stream().anyMatch(t -> tok.encode(t).length > 512));
+            for (String t : TEXTS) {
+                Encoding enc = hf.encode(t);
+                long[] hfIds = enc.getIds();
+                int[] ours = tok.encode(t);
+                long[] oursLong = java.util.Arrays.stream(ours).asLongStream().toArray();
+                assertArrayEquals(oursLong, hfIds, () -> "text: " + t);
+                assertTrue(ours.length > 0 || t.isEmpty());
+                assertEquals(t, tok.decode(ours));
+            }
+        }
+    }
+
+    @Test
+    void rejectsATruncatedFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        TokenizerJson.save(tok, file);
+        byte[] all = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(all, all.length / 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TokenizerJson.load(file));
+        assertTrue(e.getMessage().contains("not valid JSON") && e.getMessage().contains(
+                file.toString()), e.getMessage());
+    }
+
+    @Test
+    void rejectsAMergeOfUnknownTokens(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        String json = TokenizerJson.toJson(tok).toPrettyString()
+                .replaceFirst("\"merges\" : \\[ \"", "\"merges\" : [ \"qqqqq x\", \"");
+        Files.writeString(file, json);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TokenizerJson.load(file));
+        assertTrue(e.getMessage().contains("model.merges[0]") && e.getMessage().contains("qqqqq"),
+                e.getMessage());
+    }
+
+    @Test
+    void rejectsAVocabularyIdOutsideTheDenseRange(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        var root = TokenizerJson.toJson(tok);
+        var vocab = (com.fasterxml.jackson.databind.node.ObjectNode) root.path("model").path("vocab");
+        vocab.remove("A");
+        vocab.put("A", tok.vocabSize() + 5);
+        Files.writeString(file, root.toPrettyString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TokenizerJson.load(file));
+        assertTrue(e.getMessage().contains("model.vocab[\"A\"]"), e.getMessage());
+    }
+
+    @Test
+    void rejectsANonBpeModel(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        var root = TokenizerJson.toJson(tok);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) root.path("model")).put("type", "WordPiece");
+        Files.writeString(file, root.toPrettyString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TokenizerJson.load(file));
+        assertTrue(e.getMessage().contains("model.type") && e.getMessage().contains("BPE"),
+                e.getMessage());
+    }
+}

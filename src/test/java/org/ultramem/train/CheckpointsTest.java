@@ -1,0 +1,80 @@
+package org.ultramem.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ultramem.io.ConfigException;
+import org.ultramem.io.SafeTensorsFile;
+import org.ultramem.model.Transformer;
+import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.KernelProvider;
+
+class CheckpointsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void saveAndLoadRoundTripModelOptimizerAndConfig() throws Exception {
+        Transformer model = TinyRuns.model();
+        TrainConfig cfg = TinyRuns.config(5, 5, 5);
+        Parameter values = new Parameter("values", new int[] {3, 2}, Parameter.Group.VALUES, true);
+        AdamW opt = new AdamW(KernelProvider.scalar(), List.of(model.parameters().get(0), values),
+                cfg.schedule(), new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, null, AdamW.ValuesMode.LAZY));
+        model.parameters().get(0).grad[3] = 0.5f;
+        values.touchRow(1);
+        values.grad[2] = 1f;
+        opt.step();
+        Path tok = dir.resolve("tok.json");
+        Files.writeString(tok, "{\"model\":{}}");
+        Path ckpt = dir.resolve("ckpt");
+        Checkpoints.save(ckpt, model, cfg, opt, tok, new Checkpoints.TrainState(1, 64, 7), Map.of("git_commit", "abc"));
+
+        assertEquals("{\"model\":{}}", Files.readString(ckpt.resolve(Checkpoints.TOKENIZER)));
+        assertEquals(model.config(), Checkpoints.readConfig(ckpt));
+        assertEquals(cfg, Checkpoints.readTrainConfig(ckpt));
+        try (SafeTensorsFile f = SafeTensorsFile.open(ckpt.resolve(Checkpoints.MODEL))) {
+            assertEquals("abc", f.metadata().get("git_commit"));
+            assertEquals("1", f.metadata().get("step"));
+        }
+        Transformer loaded = Checkpoints.loadModel(ckpt, 2, 8);
+        for (int i = 0; i < model.parameters().size(); i++) {
+            assertArrayEquals(model.parameters().get(i).data, loaded.parameters().get(i).data);
+        }
+        Parameter values2 = new Parameter("values", new int[] {3, 2}, Parameter.Group.VALUES, true);
+        AdamW opt2 = new AdamW(KernelProvider.scalar(), List.of(loaded.parameters().get(0), values2),
+                cfg.schedule(), new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, null, AdamW.ValuesMode.LAZY));
+        Checkpoints.TrainState s = Checkpoints.loadOptimizer(ckpt, opt2);
+        assertEquals(new Checkpoints.TrainState(1, 64, 7), s);
+        assertEquals(1, opt2.stepCount());
+        assertArrayEquals(opt.firstMoment(0), opt2.firstMoment(0));
+        assertArrayEquals(opt.secondMoment(1), opt2.secondMoment(1));
+        assertArrayEquals(new long[] {0, 1, 0}, opt2.rowSteps(1));
+    }
+
+    @Test
+    void missingAndCorruptCheckpointsFailClearly() throws Exception {
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> Checkpoints.loadModel(dir.resolve("nope"), 1, 8));
+        assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+
+        Path ckpt = dir.resolve("ckpt");
+        Checkpoints.saveModel(ckpt, TinyRuns.model(), null, null, null, Map.of());
+        Files.write(ckpt.resolve(Checkpoints.MODEL), new byte[] {1, 2, 3});
+        IOException corrupt = assertThrows(IOException.class, () -> Checkpoints.loadModel(ckpt, 1, 8));
+        assertTrue(corrupt.getMessage().contains("corrupt"), corrupt.getMessage());
+
+        Files.delete(ckpt.resolve(Checkpoints.MODEL));
+        IOException gone = assertThrows(IOException.class, () -> Checkpoints.loadModel(ckpt, 1, 8));
+        assertTrue(gone.getMessage().contains("missing"), gone.getMessage());
+    }
+}
