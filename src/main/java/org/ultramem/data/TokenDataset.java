@@ -115,7 +115,7 @@ public final class TokenDataset implements AutoCloseable {
         return vocabSize;
     }
 
-    /** Average UTF-8 text bytes per token in this split (bits per byte = nats/token / ln 2 / this). */
+    /** Mean UTF-8 text bytes per token of this split: bits/byte = nats/token / ln 2 / this. */
     public double bytesPerToken() {
         return bytesPerToken;
     }
@@ -181,7 +181,8 @@ public final class TokenDataset implements AutoCloseable {
     }
 
     private static void checkShape(int batch, int seq, int[] inputs, int[] targets) {
-        if (batch <= 0 || seq <= 0 || inputs.length != batch * seq || targets.length != batch * seq) {
+        int n = batch * seq;
+        if (batch <= 0 || seq <= 0 || inputs.length != n || targets.length != n) {
             throw new IllegalArgumentException("batch (" + batch + ") and seq (" + seq + ") must be"
                     + " > 0 with inputs and targets of length batch*seq; got " + inputs.length
                     + " and " + targets.length);

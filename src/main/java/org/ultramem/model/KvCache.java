@@ -1,31 +1,41 @@
 package org.ultramem.model;
 
 import org.ultramem.nn.Attention;
+import org.ultramem.nn.moe.MoeLayer;
 
 /**
  * Per-sequence state for incremental decoding: for each layer the rotated keys and the values of
- * every position seen so far, K and V [capacity, D] (row t = position t), plus the one-token
- * scratch a decode step writes into. A cache belongs to one sequence and one thread; several
- * caches may decode through the same {@link Transformer} at once (none of them touch the
- * model's training buffers).
+ * every position seen so far, K and V [capacity, D] (row t = position t), plus the scratch a
+ * decode pass writes into, sized for up to {@link #CHUNK} new tokens. A cache belongs to one
+ * sequence and one thread; several caches may decode through the same {@link Transformer} at
+ * once (none of them touch the model's training buffers).
  */
 public final class KvCache {
+
+    /** Most tokens one decode pass processes (prefill runs longer prompts chunk by chunk). */
+    public static final int CHUNK = 64;
 
     private final float[][] keys;
     private final float[][] values;
     private final int capacity;
     private int length;
 
-    // Decode scratch, one token wide (shared across layers: they run one after another).
+    // Decode scratch for `chunk` tokens (shared across layers: they run one after another).
+    final int chunk;
+    final int[] ids;
     final float[] x;
     final float[] normed;
     final float[] branch;
-    final float[] rstd = new float[1];
+    final float[] rstd;
+    final float[] last;
     final float[] gate;
     final float[] up;
     final float[] act;
     final float[] logits;
     final Attention.DecodeBuffers attention;
+    // Sparse-layer scratch, attached by Transformer.newKvCache (null for a dense model's cache).
+    MoeLayer.Activations[] moe;
+    Object[] memory;
 
     /** An empty cache for up to {@code capacity} positions of a model shaped by {@code cfg}. */
     public KvCache(ModelConfig cfg, int capacity) {
@@ -37,14 +47,18 @@ public final class KvCache {
         this.capacity = capacity;
         this.keys = new float[cfg.numLayers()][Math.multiplyExact(capacity, d)];
         this.values = new float[cfg.numLayers()][Math.multiplyExact(capacity, d)];
-        this.x = new float[d];
-        this.normed = new float[d];
-        this.branch = new float[d];
-        this.gate = new float[cfg.intermediateSize()];
-        this.up = new float[cfg.intermediateSize()];
-        this.act = new float[cfg.intermediateSize()];
+        this.chunk = Math.min(CHUNK, capacity);
+        this.ids = new int[chunk];
+        this.x = new float[chunk * d];
+        this.normed = new float[chunk * d];
+        this.branch = new float[chunk * d];
+        this.rstd = new float[chunk];
+        this.last = new float[d];
+        this.gate = new float[chunk * cfg.intermediateSize()];
+        this.up = new float[chunk * cfg.intermediateSize()];
+        this.act = new float[chunk * cfg.intermediateSize()];
         this.logits = new float[cfg.vocabSize()];
-        this.attention = new Attention.DecodeBuffers(d, capacity);
+        this.attention = new Attention.DecodeBuffers(d, chunk, capacity);
     }
 
     /** Number of positions already in the cache: the position the next token will take. */
@@ -78,15 +92,16 @@ public final class KvCache {
         return values[layer];
     }
 
-    /** Fails unless one more position fits. */
-    void requireRoom() {
-        if (length >= capacity) {
-            throw new IllegalStateException("KV cache is full (capacity " + capacity
-                    + " positions); start a new sequence or create a larger cache");
+    /** Fails unless n more positions fit. */
+    void requireRoom(int n) {
+        if (length + n > capacity) {
+            throw new IllegalStateException("KV cache is full: " + length + " + " + n
+                    + " positions exceed its capacity " + capacity
+                    + "; start a new sequence or create a larger cache");
         }
     }
 
-    void advance() {
-        length++;
+    void advance(int n) {
+        length += n;
     }
 }

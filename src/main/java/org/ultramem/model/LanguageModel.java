@@ -1,5 +1,7 @@
 package org.ultramem.model;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.ultramem.nn.Parameter;
@@ -17,6 +19,48 @@ public interface LanguageModel {
 
     /** Every trainable parameter, in a fixed order (checkpoint order). */
     List<Parameter> parameters();
+
+    /**
+     * Every parameter by its checkpoint name, in {@link #parameters()} order. Layers name their
+     * own parameters locally ({@code values}); the model prefixes them
+     * ({@code model.memory_layers.0.values}), so use these names, not {@code Parameter.name}, for
+     * checkpoints and optimizer state.
+     */
+    default Map<String, Parameter> parametersByName() {
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        for (Parameter p : parameters()) {
+            m.put(p.name, p);
+        }
+        return m;
+    }
+
+    /**
+     * Checkpointed state that is not trained (UltraMem u/v and the value shuffle π, PKM BatchNorm
+     * running statistics), by checkpoint name. The arrays are live: read them to save.
+     */
+    default Map<String, Buffer> buffers() {
+        return Map.of();
+    }
+
+    /**
+     * Restores buffers saved from {@link #buffers()}; every name of {@link #buffers()} must be
+     * present with the same shape (checked, with the name in the message).
+     */
+    default void loadBuffers(Map<String, Buffer> saved) {
+        Map<String, Buffer> mine = buffers();
+        for (Map.Entry<String, Buffer> e : mine.entrySet()) {
+            Buffer src = saved.get(e.getKey());
+            e.getValue().copyFrom(e.getKey(), src);
+        }
+    }
+
+    /**
+     * Optimizer settings that memory layers ask for their value tables (group VALUES), by
+     * checkpoint name. Tables not listed use the training config's value-table settings.
+     */
+    default Map<String, ValueTableRule> valueTableRules() {
+        return Map.of();
+    }
 
     /**
      * Forward and backward on one micro-batch. Gradients are added (+=) into each parameter's
@@ -38,6 +82,40 @@ public interface LanguageModel {
     /** Named scalar diagnostics gathered since the last call (memory usage, expert load). */
     default Map<String, Double> drainDiagnostics() {
         return Map.of();
+    }
+
+    /**
+     * A non-trained tensor: {@code f32} or {@code i32} (exactly one non-null) with its shape.
+     * Checkpoints store F32 or I32 tensors under the buffer's name.
+     */
+    record Buffer(int[] shape, float[] f32, int[] i32) {
+
+        public static Buffer ofF32(float[] data, int... shape) {
+            return new Buffer(shape, data, null);
+        }
+
+        public static Buffer ofI32(int[] data, int... shape) {
+            return new Buffer(shape, null, data);
+        }
+
+        /** Copies {@code src} into this buffer's arrays after checking kind and shape. */
+        public void copyFrom(String name, Buffer src) {
+            if (src == null) {
+                throw new IllegalArgumentException("buffer `" + name + "` is missing from the"
+                        + " checkpoint; it was written by another model or an older build");
+            }
+            if (!Arrays.equals(shape, src.shape) || (f32 == null) != (src.f32 == null)) {
+                throw new IllegalArgumentException("buffer `" + name + "` has shape "
+                        + Arrays.toString(src.shape) + (src.f32 != null ? " F32" : " I32")
+                        + " in the checkpoint but the model needs " + Arrays.toString(shape)
+                        + (f32 != null ? " F32" : " I32") + "; check that config.json matches");
+            }
+            if (f32 != null) {
+                System.arraycopy(src.f32, 0, f32, 0, f32.length);
+            } else {
+                System.arraycopy(src.i32, 0, i32, 0, i32.length);
+            }
+        }
     }
 
     /** Summed loss of one forward: {@code nll} over {@code tokens} scored tokens, plus aux terms. */

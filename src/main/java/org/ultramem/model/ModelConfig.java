@@ -1,14 +1,18 @@
 package org.ultramem.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.ultramem.io.ConfigException;
 import org.ultramem.io.ConfigJson;
 import org.ultramem.io.KeyReader;
+import org.ultramem.nn.memory.UltraMemConfig;
+import org.ultramem.nn.moe.MoeConfig;
 
 /**
  * Architecture of a decoder-only language model. This is the one place where Hugging Face style
@@ -26,26 +30,40 @@ import org.ultramem.io.KeyReader;
  *   initializer_range        initializerRange       default 0.02
  *   model_type               modelType              default "ultramem"
  * </pre>
+ Sparse variants (spec §C, §E):
+ * <pre>
+ *   moe                      moe                    object of moe_* keys ({@link MoeConfig}); null =
+ *                                                   dense SwiGLU in every block
+ *   memory_layers            memoryLayers           list of {"mem_type": "ultramem"|"pkm",
+ *                                                   "placement": "i:j", ...} ({@link MemorySpec})
+ *   memory_placement         (read only)            shorthand "1:2/3:4": with exactly one
+ *                                                   memory_layers entry (no placement in it),
+ *                                                   one layer per "i:j"; written back expanded
+ *   memory_allow_overlap     memoryAllowOverlap     default false; placements are checked by
+ *                                                   {@link LayerPlan}
+ * </pre>
  * A training config file carries these keys at top level beside a {@code "training"} and a
- * {@code "data"} object; those two are left to their own parsers. {@code "moe"} and
- * {@code "memory_layers"} are reserved for the sparse variants and rejected until this build
- * supports them. Any other key is an error with a did-you-mean hint.
+ * {@code "data"} object; those two are left to their own parsers. Any other key is an error with
+ * a did-you-mean hint; unknown keys inside {@code moe} and each memory layer are errors too.
  */
 public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numHeads,
                           int intermediateSize, int maxPositionEmbeddings, double rmsNormEps,
                           double ropeTheta, boolean tieWordEmbeddings, double initializerRange,
-                          String modelType) {
+                          String modelType, MoeConfig moe, List<MemorySpec> memoryLayers,
+                          boolean memoryAllowOverlap) {
 
     /** The only model_type this build reads and writes. */
     public static final String MODEL_TYPE = "ultramem";
     /** Keys of this record, in the order {@link #toJson()} writes them. */
     public static final List<String> KEYS = List.of("model_type", "vocab_size", "hidden_size",
-            "intermediate_size", "num_hidden_layers", "num_attention_heads", "max_position_embeddings",
+            "intermediate_size", "num_hidden_layers", "num_attention_heads",
+            "max_position_embeddings",
             "rms_norm_eps", "rope_theta", "initializer_range", "tie_word_embeddings");
     /** Sibling objects of a training config that other parsers own. */
     public static final Set<String> IGNORED_OBJECTS = Set.of("training", "data");
-    /** Keys reserved for sparse variants (MoE blocks, memory layers), not wired in this build. */
-    public static final Set<String> RESERVED = Set.of("moe", "memory_layers");
+    /** Keys of the sparse variants (MoE blocks, memory layers). */
+    public static final List<String> SPARSE_KEYS = List.of("moe", "memory_layers",
+            "memory_placement", "memory_allow_overlap");
 
     /** Validates every field; messages name the JSON key, the value, the rule and the fix. */
     public ModelConfig {
@@ -56,13 +74,15 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
         KeyReader.requirePositive("intermediate_size", intermediateSize);
         KeyReader.requirePositive("max_position_embeddings", maxPositionEmbeddings);
         if (hiddenSize % numHeads != 0) {
-            throw new ConfigException("config key `hidden_size` (" + hiddenSize + ") must be divisible by"
+            throw new ConfigException("config key `hidden_size` (" + hiddenSize
+                    + ") must be divisible by"
                     + " `num_attention_heads` (" + numHeads + "); e.g. hidden_size "
                     + Math.max(1, hiddenSize / numHeads) * numHeads + " or num_attention_heads "
                     + largestEvenSplit(hiddenSize, numHeads));
         }
         if ((hiddenSize / numHeads) % 2 != 0) {
-            throw new ConfigException("config keys `hidden_size` (" + hiddenSize + ") / `num_attention_heads` ("
+            throw new ConfigException("config keys `hidden_size` (" + hiddenSize
+                    + ") / `num_attention_heads` ("
                     + numHeads + ") give head dim " + hiddenSize / numHeads
                     + ", which must be even: RoPE rotates pairs of channels");
         }
@@ -70,8 +90,8 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
         requireFinitePositive("rope_theta", ropeTheta);
         requireFinitePositive("initializer_range", initializerRange);
         if (!tieWordEmbeddings) {
-            throw new ConfigException("config key `tie_word_embeddings` (false): untied output embeddings"
-                    + " are not supported yet; set it to true");
+            throw new ConfigException("config key `tie_word_embeddings` (false): untied output"
+                    + " embeddings are not supported yet; set it to true");
         }
         if (!MODEL_TYPE.equals(modelType)) {
             throw new ConfigException("config key `model_type` (\"" + modelType + "\") must be \""
@@ -80,10 +100,54 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
         long embed = (long) vocabSize * hiddenSize;
         long ffn = (long) intermediateSize * hiddenSize;
         if (embed > Integer.MAX_VALUE - 16 || ffn > Integer.MAX_VALUE - 16) {
-            throw new ConfigException("config keys `vocab_size` (" + vocabSize + "), `hidden_size` ("
+            throw new ConfigException("config keys `vocab_size` (" + vocabSize
+                    + "), `hidden_size` ("
                     + hiddenSize + ") and `intermediate_size` (" + intermediateSize
                     + ") make a weight matrix larger than one Java array holds");
         }
+        memoryLayers = memoryLayers == null ? List.of() : List.copyOf(memoryLayers);
+        if (moe != null) {
+            try {
+                moe.checkLayers(numLayers);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("config object `moe`: " + e.getMessage(), e);
+            }
+        }
+        for (int l = 0; l < memoryLayers.size(); l++) {
+            if (memoryLayers.get(l).index() != l) {
+                throw new IllegalArgumentException("memory layer at position " + l
+                        + " carries index " + memoryLayers.get(l).index() + "; indices must be 0..n-1");
+            }
+        }
+        LayerPlan.of(memoryLayers, numLayers, memoryAllowOverlap);
+    }
+
+    /** A dense config (no MoE, no memory layers). */
+    public ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numHeads,
+                       int intermediateSize, int maxPositionEmbeddings, double rmsNormEps,
+                       double ropeTheta, boolean tieWordEmbeddings, double initializerRange,
+                       String modelType) {
+        this(vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositionEmbeddings,
+                rmsNormEps, ropeTheta, tieWordEmbeddings, initializerRange, modelType, null,
+                List.of(), false);
+    }
+
+    /** This config with MoE blocks and memory layers replaced. */
+    public ModelConfig withSparse(MoeConfig moe, List<MemorySpec> memoryLayers,
+                                  boolean memoryAllowOverlap) {
+        return new ModelConfig(vocabSize, hiddenSize, numLayers, numHeads, intermediateSize,
+                maxPositionEmbeddings, rmsNormEps, ropeTheta, tieWordEmbeddings, initializerRange,
+                modelType, moe, memoryLayers, memoryAllowOverlap);
+    }
+
+    /** The validated placement of the memory layers. */
+    public LayerPlan layerPlan() {
+        return LayerPlan.of(memoryLayers, numLayers, memoryAllowOverlap);
+    }
+
+    /** True when block {@code block} uses an MoE feed-forward instead of the dense SwiGLU. */
+    public boolean isMoeBlock(int block) {
+        return moe != null && moe.appliesTo(block);
     }
 
     /** A config with the defaults for every optional key. */
@@ -98,10 +162,31 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
         return hiddenSize / numHeads;
     }
 
-    /** Trainable parameters: V·D (tied) + L·(4D² + 3·D·I + 2D) + D. */
+    /**
+     * Trainable parameters: V·D (tied) + L·(4D² + 2D) + D, plus per block the dense FFN 3·D·I or
+     * the MoE block, plus every memory layer.
+     */
     public long parameterCount() {
         long d = hiddenSize;
-        return (long) vocabSize * d + (long) numLayers * (4 * d * d + 3 * d * intermediateSize + 2 * d) + d;
+        long total = (long) vocabSize * d + numLayers * (4 * d * d + 2 * d) + d;
+        for (int l = 0; l < numLayers; l++) {
+            total += isMoeBlock(l) ? moe.parameterCount(hiddenSize) : 3 * d * intermediateSize;
+        }
+        for (MemorySpec s : memoryLayers) {
+            total += s.pkm() != null ? s.pkm().parameterCount(hiddenSize)
+                    : ultraMemParameters(s.ultraMem(), d);
+        }
+        return total;
+    }
+
+    private static long ultraMemParameters(UltraMemConfig u, long d) {
+        long dk = u.keyDim();
+        long r = u.tuckerRank();
+        long total = u.querySlots() * 2 * dk * d + (u.qkNorm() ? 2 * dk : 0)
+                + (long) u.heads() * 2 * u.keysPerSide() * dk * r
+                + (u.tdqkr() ? (long) u.tuckerCores() * u.heads() * r * r : 0)
+                + (long) u.valueNum() * u.valueDim();
+        return total + (u.outputProjection() ? d * u.valueExpand() * u.valueDim() : 0);
     }
 
     /** Parses a model config (or a training config with the model keys at top level). */
@@ -110,18 +195,14 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
             throw new ConfigException("a model config must be a JSON object, got "
                     + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase()));
         }
-        for (String key : RESERVED) {
-            if (root.has(key)) {
-                throw new ConfigException("config key `" + key + "` is reserved for sparse variants and"
-                        + " not supported in this build; remove it to train a dense model");
-            }
-        }
         Set<String> known = new LinkedHashSet<>(KEYS);
         known.addAll(IGNORED_OBJECTS);
+        known.addAll(SPARSE_KEYS);
         KeyReader.rejectUnknown(root, known, "the model config");
         for (String key : IGNORED_OBJECTS) {
             if (root.has(key) && !root.get(key).isObject()) {
-                throw new ConfigException("config key `" + key + "` (" + root.get(key) + ") must be an object");
+                throw new ConfigException("config key `" + key + "` (" + root.get(key)
+                        + ") must be an object");
             }
         }
         return new ModelConfig(
@@ -135,7 +216,66 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
                 KeyReader.optDouble(root, "rope_theta", 10000),
                 KeyReader.optBool(root, "tie_word_embeddings", true),
                 KeyReader.optDouble(root, "initializer_range", 0.02),
-                KeyReader.optString(root, "model_type", MODEL_TYPE));
+                KeyReader.optString(root, "model_type", MODEL_TYPE),
+                parseMoe(root.get("moe")),
+                parseMemoryLayers(root),
+                KeyReader.optBool(root, "memory_allow_overlap", false));
+    }
+
+    private static MoeConfig parseMoe(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new ConfigException("config key `moe` (" + node + ") must be an object of"
+                    + " moe_* keys, e.g. {\"moe_num_experts\": 8, \"moe_intermediate_size\": 256}");
+        }
+        MemorySpec.rejectForeign(node, "moe_", Set.of(), "config object `moe`");
+        try {
+            return MoeConfig.fromJson(node);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("config object `moe`: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<MemorySpec> parseMemoryLayers(JsonNode root) {
+        JsonNode list = root.get("memory_layers");
+        JsonNode shorthand = root.get("memory_placement");
+        if (list == null || list.isNull()) {
+            if (shorthand != null && !shorthand.isNull()) {
+                throw new ConfigException("config key `memory_placement` needs `memory_layers`"
+                        + " with one entry (the layer to place); add it or remove memory_placement");
+            }
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw new ConfigException("config key `memory_layers` (" + list + ") must be a list of"
+                    + " objects like {\"mem_type\": \"ultramem\", \"placement\": \"1:2\", ...}");
+        }
+        List<JsonNode> entries = new ArrayList<>();
+        list.forEach(entries::add);
+        if (shorthand != null && !shorthand.isNull()) {
+            if (!shorthand.isTextual()) {
+                throw new ConfigException("config key `memory_placement` (" + shorthand
+                        + ") must be a string like \"1:2/3:4\"");
+            }
+            if (entries.size() != 1 || !entries.get(0).isObject()
+                    || entries.get(0).has("placement")) {
+                throw new ConfigException("config key `memory_placement` (\"" + shorthand.textValue()
+                        + "\") needs exactly one memory_layers entry without `placement` (found "
+                        + entries.size() + " entries); put placements in the entries instead");
+            }
+            ObjectNode template = (ObjectNode) entries.get(0);
+            entries.clear();
+            for (String p : LayerPlan.splitShorthand(shorthand.textValue())) {
+                entries.add(template.deepCopy().put("placement", p));
+            }
+        }
+        List<MemorySpec> specs = new ArrayList<>();
+        for (int l = 0; l < entries.size(); l++) {
+            specs.add(MemorySpec.fromJson(entries.get(l), l));
+        }
+        return specs;
     }
 
     /** Parses JSON text ({@code source} names it in errors). */
@@ -167,6 +307,16 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
         o.put("rope_theta", ropeTheta);
         o.put("initializer_range", initializerRange);
         o.put("tie_word_embeddings", tieWordEmbeddings);
+        if (moe != null) {
+            o.set("moe", moe.toJson());
+        }
+        if (!memoryLayers.isEmpty()) {
+            ArrayNode a = o.putArray("memory_layers");
+            for (MemorySpec s : memoryLayers) {
+                a.add(s.toJson());
+            }
+            o.put("memory_allow_overlap", memoryAllowOverlap);
+        }
         return o;
     }
 
@@ -177,7 +327,8 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
 
     private static void requireFinitePositive(String key, double value) {
         if (!(value > 0) || Double.isInfinite(value)) {
-            throw new ConfigException("config key `" + key + "` (" + value + ") must be a finite number > 0");
+            throw new ConfigException("config key `" + key + "` (" + value
+                    + ") must be a finite number > 0");
         }
     }
 

@@ -13,6 +13,9 @@ import org.ultramem.nn.Embedding;
 import org.ultramem.nn.Parameter;
 import org.ultramem.nn.RmsNorm;
 import org.ultramem.nn.SwiGlu;
+import org.ultramem.nn.moe.MoeConfig;
+import org.ultramem.nn.moe.MoeDiagnostics;
+import org.ultramem.nn.moe.MoeLayer;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 
@@ -23,18 +26,33 @@ import org.ultramem.tensor.kernel.Kernels;
  *   x₀ = E[tokens]                                  [rows, D]     E: [V, D]
  *   for l in 0..L−1 (pre-norm blocks):
  *     h_l     = x_l + Attn_l(RMS_attn_l(x_l))       [rows, D]
- *     x_{l+1} = h_l + SwiGLU_l(RMS_ff_l(h_l))       [rows, D]
+ *     a_l     = RMS_ff_l(h_l)                       [rows, D]
+ *     y_m     = Mem_m(a_l)    for memory layers m placed "l:j"   (pending)
+ *     x_{l+1} = h_l + FFN_l(a_l) + Σ_{m placed "i:l"} y_m        [rows, D]
  *   logits = RMS_final(x_L) · Eᵀ                    [rows, V]
  * </pre>
+ * FFN_l is the dense SwiGLU, or an {@link MoeLayer} in the blocks {@code moe.moe_layers} names;
+ * Mem_m is an UltraMem or PKM layer ({@link MemoryStack}, placement by {@link LayerPlan}).
  * Parameters carry Hugging Face Llama names ({@code model.embed_tokens.weight},
  * {@code model.layers.{i}.self_attn.q_proj.weight}, {@code model.layers.{i}.mlp.down_proj.weight},
- * {@code model.norm.weight}, ...), Linear weights stored [out, in].
+ * {@code model.norm.weight}, ...), Linear weights stored [out, in]; MoE blocks
+ * {@code model.layers.{i}.mlp.router.weight}, {@code model.layers.{i}.mlp.experts.{e}.*};
+ * memory layers {@code model.memory_layers.{m}.*} (see {@link #parametersByName()}, which differ
+ * from {@code Parameter.name} for the sparse layers).
+ *
+ * <p><b>Auxiliary losses.</b> {@link #forwardBackward} adds the gradient of
+ * {@code lossScale × (mean NLL + Σ MoE coef·aux + Σ UltraMem Tucker aux)} and reports each term in
+ * {@link StepLoss#aux()} ({@code moe{i}.aux}, {@code moe{i}.balance}, {@code moe{i}.z},
+ * {@code mem{m}.tucker_aux}, total {@code aux_loss}). PKM BatchNorm uses batch statistics in
+ * forwardBackward and running statistics everywhere else.
  *
  * <p><b>Initialization</b> (OLMo-like, deterministic in the seed): embeddings and the input
  * projections (q, k, v, gate, up) ~ N(0, σ) with σ = initializer_range; the output projections
  * (o_proj, down_proj) ~ N(0, σ/√(2L)) so the residual stream's variance does not grow with depth;
  * norm gains 1. Each parameter draws from its own {@code SplittableRandom.split()} of the seed, in
- * {@link #parameters()} order. Normals are not truncated.
+ * {@link #parameters()} order. Normals are not truncated. MoE and memory layers are initialized by
+ * their own schemes at construction, each from a seed drawn from {@code seed}; {@link #initialize}
+ * redraws only the backbone.
  *
  * <p>Training methods ({@link #forwardBackward}, {@link #forwardLoss}, {@link #forwardLogits}) use
  * activation buffers allocated once for maxBatch × maxSeq tokens, so a step allocates nothing and
@@ -55,6 +73,9 @@ public final class Transformer implements LanguageModel {
     private final Attention[] attn;
     private final RmsNorm[] ffnNorm;
     private final SwiGlu[] ffn;
+    private final MoeLayer[] moe;
+    private final MemoryStack memory;
+    private final List<Parameter> backbone;
     private final RmsNorm finalNorm;
     private final CrossEntropy head;
     private final List<Parameter> parameters;
@@ -81,7 +102,8 @@ public final class Transformer implements LanguageModel {
             throw new IllegalArgumentException("maximum batch size " + maxBatch + " must be > 0");
         }
         if (maxSeq <= 0 || maxSeq > cfg.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("maximum sequence length " + maxSeq + " must be in [1, "
+            throw new IllegalArgumentException("maximum sequence length " + maxSeq
+                    + " must be in [1, "
                     + cfg.maxPositionEmbeddings() + "] (config key `max_position_embeddings`)");
         }
         this.cfg = cfg;
@@ -103,7 +125,8 @@ public final class Transformer implements LanguageModel {
         for (int l = 0; l < numLayers; l++) {
             String p = "model.layers." + l + ".";
             attnNorm[l] = new RmsNorm(p + "input_layernorm.weight", dModel, eps, maxRows);
-            attn[l] = new Attention(p + "self_attn.", dModel, cfg.numHeads(), theta, maxBatch, maxSeq, attnGrads);
+            attn[l] = new Attention(p + "self_attn.", dModel, cfg.numHeads(), theta, maxBatch,
+                    maxSeq, attnGrads);
             ffnNorm[l] = new RmsNorm(p + "post_attention_layernorm.weight", dModel, eps, maxRows);
             ffn[l] = new SwiGlu(p + "mlp.", dModel, cfg.intermediateSize(), maxRows, ffnGrads);
         }
@@ -153,7 +176,8 @@ public final class Transformer implements LanguageModel {
             if (p.group == Parameter.Group.NO_DECAY) {
                 Arrays.fill(p.data, 1f);
             } else {
-                boolean output = p.name.endsWith("o_proj.weight") || p.name.endsWith("down_proj.weight");
+                boolean output = p.name.endsWith("o_proj.weight")
+                        || p.name.endsWith("down_proj.weight");
                 double s = output ? outStd : std;
                 for (int i = 0; i < p.data.length; i++) {
                     p.data[i] = (float) (s * rnd.nextGaussian());
@@ -190,7 +214,8 @@ public final class Transformer implements LanguageModel {
      * lossScale × (mean NLL over scored tokens) into every parameter's grad.
      */
     @Override
-    public StepLoss forwardBackward(int[] tokens, int[] targets, int batch, int seq, float lossScale) {
+    public StepLoss forwardBackward(int[] tokens, int[] targets, int batch, int seq,
+            float lossScale) {
         int rows = checkBatch(tokens, targets, batch, seq);
         long scored = countScored(targets, rows);
         if (scored == 0) {
@@ -235,7 +260,8 @@ public final class Transformer implements LanguageModel {
     public void forwardLogits(float[] out, int[] tokens, int batch, int seq) {
         int rows = checkBatch(tokens, null, batch, seq);
         if (out.length < (long) rows * cfg.vocabSize()) {
-            throw new IllegalArgumentException("logits buffer holds " + out.length + " floats; batch "
+            throw new IllegalArgumentException("logits buffer holds " + out.length
+                    + " floats; batch "
                     + batch + " × seq " + seq + " × vocab " + cfg.vocabSize() + " needed");
         }
         forward(tokens, batch, seq);
@@ -264,15 +290,20 @@ public final class Transformer implements LanguageModel {
     }
 
     /**
-     * Appends {@code tokens} to the cache one position at a time and returns the logits [V] after
-     * the last one. The returned array belongs to the cache and is overwritten by its next call.
+     * Appends {@code tokens} to the cache (in chunks of up to {@link KvCache#CHUNK}, each one
+     * batched pass) and returns the logits [V] after the last one. The returned array belongs to
+     * the cache and is overwritten by its next call.
      */
     public float[] prefill(KvCache cache, int[] tokens) {
         if (tokens.length == 0) {
             throw new IllegalArgumentException("prefill needs at least one token");
         }
-        for (int i = 0; i < tokens.length; i++) {
-            step(cache, tokens[i], i == tokens.length - 1);
+        cache.requireRoom(tokens.length);
+        checkTokens(tokens);
+        for (int start = 0; start < tokens.length; start += cache.chunk) {
+            int n = Math.min(cache.chunk, tokens.length - start);
+            System.arraycopy(tokens, start, cache.ids, 0, n);
+            step(cache, n, start + n == tokens.length);
         }
         return cache.logits;
     }
@@ -282,30 +313,36 @@ public final class Transformer implements LanguageModel {
      * (owned by the cache, overwritten by its next call).
      */
     public float[] decode(KvCache cache, int token) {
-        step(cache, token, true);
+        cache.requireRoom(1);
+        if (token < 0 || token >= cfg.vocabSize()) {
+            throw new IllegalArgumentException("token id " + token
+                    + " is outside the vocabulary [0, "
+                    + cfg.vocabSize() + ")");
+        }
+        cache.ids[0] = token;
+        step(cache, 1, true);
         return cache.logits;
     }
 
-    /** One token through every block, reading and extending the cache; the same math as forward. */
-    private void step(KvCache c, int token, boolean wantLogits) {
-        c.requireRoom();
-        if (token < 0 || token >= cfg.vocabSize()) {
-            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, "
-                    + cfg.vocabSize() + ")");
-        }
+    /**
+     * n tokens (cache.ids) through every block at positions [length, length + n), reading and
+     * extending the cache; the same math as forward. Logits only for the last token, on request.
+     */
+    private void step(KvCache c, int n, boolean wantLogits) {
         int pos = c.length();
-        System.arraycopy(embedding.weight.data, token * dModel, c.x, 0, dModel);
+        embedding.forward(c.x, c.ids, n);
         for (int l = 0; l < numLayers; l++) {
-            attnNorm[l].apply(c.normed, c.x, 1, c.rstd);
-            attn[l].decode(c.branch, c.normed, c.keys(l), c.values(l), pos, c.attention);
-            kernels.add(c.x, c.x, c.branch, dModel);
-            ffnNorm[l].apply(c.normed, c.x, 1, c.rstd);
-            ffn[l].apply(c.branch, c.normed, 1, c.gate, c.up, c.act);
-            kernels.add(c.x, c.x, c.branch, dModel);
+            attnNorm[l].apply(c.normed, c.x, n, c.rstd);
+            attn[l].decode(c.branch, c.normed, n, c.keys(l), c.values(l), pos, c.attention);
+            kernels.add(c.x, c.x, c.branch, n * dModel);
+            ffnNorm[l].apply(c.normed, c.x, n, c.rstd);
+            ffn[l].apply(c.branch, c.normed, n, c.gate, c.up, c.act);
+            kernels.add(c.x, c.x, c.branch, n * dModel);
         }
-        c.advance();
+        c.advance(n);
         if (wantLogits) {
-            finalNorm.apply(c.normed, c.x, 1, c.rstd);
+            System.arraycopy(c.x, (n - 1) * dModel, c.last, 0, dModel);
+            finalNorm.apply(c.normed, c.last, 1, c.rstd);
             head.logits(c.logits, c.normed, 1);
         }
     }
@@ -317,18 +354,18 @@ public final class Transformer implements LanguageModel {
                     + "] (the model was built for at most " + maxBatch + " sequences)");
         }
         if (seq <= 0 || seq > maxSeq) {
-            throw new IllegalArgumentException("sequence length " + seq + " must be in [1, " + maxSeq
-                    + "] (the model was built for at most " + maxSeq + " positions)");
+            throw new IllegalArgumentException("sequence length " + seq + " must be in [1, "
+                    + maxSeq + "] (the model was built for at most " + maxSeq + " positions)");
         }
         int rows = batch * seq;
         if (tokens.length < rows) {
-            throw new IllegalArgumentException("tokens holds " + tokens.length + " ids; batch " + batch
-                    + " × seq " + seq + " = " + rows + " needed");
+            throw new IllegalArgumentException("tokens holds " + tokens.length + " ids; batch "
+                    + batch + " × seq " + seq + " = " + rows + " needed");
         }
         if (targets != null) {
             if (targets.length < rows) {
-                throw new IllegalArgumentException("targets holds " + targets.length + " ids; batch "
-                        + batch + " × seq " + seq + " = " + rows + " needed");
+                throw new IllegalArgumentException("targets holds " + targets.length
+                        + " ids; batch " + batch + " × seq " + seq + " = " + rows + " needed");
             }
             for (int i = 0; i < rows; i++) {
                 if (targets[i] < -1 || targets[i] >= cfg.vocabSize()) {
@@ -338,6 +375,15 @@ public final class Transformer implements LanguageModel {
             }
         }
         return rows;
+    }
+
+    private void checkTokens(int[] tokens) {
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= cfg.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " at position " + i
+                        + " is outside the vocabulary [0, " + cfg.vocabSize() + ")");
+            }
+        }
     }
 
     private static long countScored(int[] targets, int rows) {

@@ -1,22 +1,23 @@
 /**
- * The language model: {@link org.ultramem.model.ModelConfig} (HF-style keys mapped in one place),
- * the {@link org.ultramem.model.Transformer} that wires embedding, pre-norm attention/SwiGLU
- * blocks and the tied output head (FFN/MoE and memory layers join it as the sparse variants land),
- * the {@link org.ultramem.model.KvCache} for incremental decoding, and the
- * {@link org.ultramem.model.LanguageModel} contract the trainer and sampler use.
+ * The numeric kernels: {@link org.ultramem.tensor.kernel.Kernels} (the vocabulary every layer is
+ * written in), {@link org.ultramem.tensor.kernel.ScalarKernels} (plain loops: reference and
+ * fallback), {@link org.ultramem.tensor.kernel.VectorKernels} (Vector API) with its packed
+ * {@link org.ultramem.tensor.kernel.Gemm}, {@link org.ultramem.tensor.kernel.KernelProvider}
+ * (chooses once) and the shared thread pool {@link org.ultramem.tensor.kernel.Parallel}.
+ * Helpers: {@code KernelChecks} (argument checks shared by both twins), {@code Rope} (shared,
+ * exact), {@code VectorRows} and {@code VectorAttention} (vector bodies kept out of
+ * {@code VectorKernels} for size). {@link org.ultramem.tensor.kernel.TopK} (top-k selection for
+ * the memory layers) follows the same scalar/vector-twin rule.
  *
  * <p>Invariants:
  * <ul>
- *   <li>{@code Transformer.forwardBackward} runs the layers forward, then backward in exactly the
- *       reverse order; gradients are added ({@code +=}) and never zeroed here: the trainer zeroes
- *       them once per optimizer step, so micro-batches accumulate.</li>
- *   <li>The returned loss is summed NLL over scored tokens (targets ≥ 0); the gradient is that of
- *       {@code lossScale × mean NLL}.</li>
- *   <li>Training buffers are allocated once, for the maxBatch × maxSeq given to the constructor;
- *       a step allocates no activation memory. Decoding writes only into its {@code KvCache}.</li>
- *   <li>Same config and seed give bit-identical parameters and losses (the kernels' results do not
- *       depend on the thread count).</li>
- *   <li>Parameter names and [out, in] weight layout follow Hugging Face Llama checkpoints.</li>
+ *   <li>This is the only package that imports {@code jdk.incubator.vector}; vectors live in local
+ *       variables only (never arrays, fields or lambdas) so C2 keeps them in registers.</li>
+ *   <li>Every vector kernel has a scalar twin and a differential test over awkward sizes.</li>
+ *   <li>Work is split by output blocks; each output element is reduced by one thread in a fixed
+ *       order, so results are bit-identical for any thread count.</li>
+ *   <li>Buffers are row-major {@code float[]}; nothing here allocates per element or keeps state
+ *       between calls except the thread pool.</li>
  * </ul>
  */
-package org.ultramem.model;
+package org.ultramem.tensor.kernel;

@@ -46,9 +46,10 @@ public final class Attention {
     }
 
     /**
-     * Per-sequence scratch for {@link #decode} (one token at a time against a KV cache): q, k, v,
-     * ctx [D], scores [capacity], the current position. Owned by the caller's cache so that
-     * several sequences can decode at once.
+     * Per-sequence scratch for {@link #decode}, which runs up to {@code maxTokens} new tokens at a
+     * time against a KV cache of {@code capacity} positions: q, k, v, ctx [maxTokens, D], scores
+     * [maxTokens, capacity], positions [maxTokens]. Owned by the caller's cache so that several
+     * sequences can decode at once.
      */
     public static final class DecodeBuffers {
         final float[] q;
@@ -56,14 +57,17 @@ public final class Attention {
         final float[] v;
         final float[] ctx;
         final float[] scores;
-        final int[] position = new int[1];
+        final int[] positions;
+        final int maxTokens;
 
-        public DecodeBuffers(int dModel, int capacity) {
-            q = new float[dModel];
-            k = new float[dModel];
-            v = new float[dModel];
-            ctx = new float[dModel];
-            scores = new float[capacity];
+        public DecodeBuffers(int dModel, int maxTokens, int capacity) {
+            this.maxTokens = maxTokens;
+            q = new float[maxTokens * dModel];
+            k = new float[maxTokens * dModel];
+            v = new float[maxTokens * dModel];
+            ctx = new float[maxTokens * dModel];
+            scores = new float[Math.multiplyExact(maxTokens, capacity)];
+            positions = new int[maxTokens];
         }
     }
 
@@ -71,7 +75,8 @@ public final class Attention {
      * One attention layer; {@code prefix} is the parameter name prefix (e.g.
      * {@code model.layers.3.self_attn.}). Activations are sized for maxBatch × maxSeq tokens.
      */
-    public Attention(String prefix, int dModel, int heads, float ropeTheta, int maxBatch, int maxSeq,
+    public Attention(String prefix, int dModel, int heads, float ropeTheta, int maxBatch,
+            int maxSeq,
                      Grads grads) {
         if (heads <= 0 || dModel % heads != 0 || (dModel / heads) % 2 != 0) {
             throw new IllegalArgumentException("attention width " + dModel + " must split into "
@@ -95,12 +100,14 @@ public final class Attention {
         if (probCount > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("attention probabilities for batch " + maxBatch
                     + " × heads " + heads + " × seq² " + maxSeq + "² need " + probCount
-                    + " floats, more than one array holds; lower the batch size or sequence length");
+                    + " floats, more than one array holds; lower the batch size or sequence"
+                    + " length");
         }
         this.probs = new float[(int) probCount];
         this.positions = new int[rows];
         if (grads.dq().length < n) {
-            throw new IllegalArgumentException("attention gradient scratch holds " + grads.dq().length
+            throw new IllegalArgumentException("attention gradient scratch holds "
+                    + grads.dq().length
                     + " floats, needs " + n);
         }
         this.grads = grads;
@@ -139,7 +146,8 @@ public final class Attention {
         Arrays.fill(dq, 0, n, 0f);
         Arrays.fill(dk, 0, n, 0f);
         Arrays.fill(dv, 0, n, 0f);
-        kernels.causalAttentionBackward(dq, dk, dv, dCtx, probs, q, k, v, batch, seq, heads, headDim);
+        kernels.causalAttentionBackward(dq, dk, dv, dCtx, probs, q, k, v, batch, seq, heads,
+                headDim);
         kernels.rope(dq, rows, heads, headDim, positions, ropeTheta, true);
         kernels.rope(dk, rows, heads, headDim, positions, ropeTheta, true);
         qProj.backward(dX, dq, x, rows);
@@ -148,31 +156,46 @@ public final class Attention {
     }
 
     /**
-     * One-token attention against a KV cache, leaving this layer's saved state untouched.
-     * x, out [D]; kCache, vCache [capacity, D] hold rotated keys and values of positions
-     * [0, pos); this call writes position pos into them and attends over [0, pos].
+     * Causal attention for n new tokens at positions [pos, pos + n) against a KV cache, leaving
+     * this layer's saved state untouched. x, out [n, D]; kCache, vCache [capacity, D] hold the
+     * rotated keys and the values of positions [0, pos); this call writes rows [pos, pos + n)
+     * and token i attends over positions [0, pos + i]. Same math as {@link #forward}.
      */
-    public void decode(float[] out, float[] x, float[] kCache, float[] vCache, int pos, DecodeBuffers buf) {
-        buf.position[0] = pos;
-        qProj.forward(buf.q, x, 1);
-        kProj.forward(buf.k, x, 1);
-        vProj.forward(buf.v, x, 1);
-        kernels.rope(buf.q, 1, heads, headDim, buf.position, ropeTheta, false);
-        kernels.rope(buf.k, 1, heads, headDim, buf.position, ropeTheta, false);
-        System.arraycopy(buf.k, 0, kCache, pos * dModel, dModel);
-        System.arraycopy(buf.v, 0, vCache, pos * dModel, dModel);
+    public void decode(float[] out, float[] x, int n, float[] kCache, float[] vCache, int pos,
+                       DecodeBuffers buf) {
+        if (n > buf.maxTokens) {
+            throw new IllegalArgumentException(n + " tokens exceed the decode buffers ("
+                    + buf.maxTokens + ")");
+        }
+        for (int i = 0; i < n; i++) {
+            buf.positions[i] = pos + i;
+        }
+        qProj.forward(buf.q, x, n);
+        kProj.forward(buf.k, x, n);
+        vProj.forward(buf.v, x, n);
+        kernels.rope(buf.q, n, heads, headDim, buf.positions, ropeTheta, false);
+        kernels.rope(buf.k, n, heads, headDim, buf.positions, ropeTheta, false);
+        System.arraycopy(buf.k, 0, kCache, pos * dModel, n * dModel);
+        System.arraycopy(buf.v, 0, vCache, pos * dModel, n * dModel);
+        // Per head, two matmuls over the cached rows (stride D): scores = q_h·K_hᵀ [n, span],
+        // masked row-wise softmax, ctx_h = P·V_h. Big calls, not one dot/axpy per position.
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        Arrays.fill(buf.ctx, 0f);
+        int span = pos + n;
         for (int h = 0; h < heads; h++) {
             int hOff = h * headDim;
-            for (int t = 0; t <= pos; t++) {
-                buf.scores[t] = scale * kernels.dot(buf.q, hOff, kCache, t * dModel + hOff, headDim);
+            kernels.matmul(false, true, n, span, headDim, buf.q, hOff, dModel, kCache, hOff, dModel,
+                    buf.scores, 0, span, false);
+            for (int i = 0; i < n; i++) {
+                int row = i * span;
+                int visible = pos + i + 1;
+                kernels.scale(buf.scores, row, scale, visible);
+                kernels.softmaxRows(buf.scores, row, 1, visible);
+                Arrays.fill(buf.scores, row + visible, row + span, 0f);
             }
-            kernels.softmaxRows(buf.scores, 0, 1, pos + 1);
-            for (int t = 0; t <= pos; t++) {
-                kernels.axpy(buf.ctx, hOff, buf.scores[t], vCache, t * dModel + hOff, headDim);
-            }
+            kernels.matmul(false, false, n, headDim, span, buf.scores, 0, span, vCache, hOff,
+                    dModel,
+                    buf.ctx, hOff, dModel, false);
         }
-        oProj.forward(out, buf.ctx, 1);
+        oProj.forward(out, buf.ctx, n);
     }
 }

@@ -43,7 +43,8 @@ public final class CrossEntropy {
      * gradScale·∂(Σ NLL)/∂· into dHidden [rows, D] and into the embedding's gradient:
      * dLogits = gradScale·(softmax − onehot); dHidden += dLogits·E; dE += dLogitsᵀ·hidden.
      */
-    public double forwardBackward(float[] dHidden, float[] hidden, int[] targets, int rows, float gradScale) {
+    public double forwardBackward(float[] dHidden, float[] hidden, int[] targets, int rows,
+            float gradScale) {
         logits(logits, hidden, rows);
         double nll = kernels.crossEntropyForwardBackward(logits, targets, rows, vocab, gradScale);
         kernels.matmul(false, false, rows, dim, vocab, logits, 0, vocab, embedding.data, 0, dim,

@@ -30,7 +30,8 @@ public final class Embedding {
             int id = ids[t];
             if (id < 0 || id >= vocab) {
                 throw new IllegalArgumentException("token id " + id + " at position " + t
-                        + " is outside the vocabulary [0, " + vocab + "); check the tokenizer matches"
+                        + " is outside the vocabulary [0, " + vocab
+                        + "); check the tokenizer matches"
                         + " the model's vocab_size");
             }
         }

@@ -18,7 +18,7 @@ public final class Linear {
     public final int outDim;
     private final Kernels kernels = KernelProvider.get();
 
-    /** A linear map {@code inDim → outDim} whose weight parameter is called {@code name} (group DECAY). */
+    /** A linear map {@code inDim → outDim} with weight parameter {@code name} (group DECAY). */
     public Linear(String name, int inDim, int outDim) {
         this.inDim = inDim;
         this.outDim = outDim;

@@ -5,7 +5,8 @@ import org.ultramem.tensor.kernel.Kernels;
 
 /**
  * Root-mean-square normalization with a learned gain. Shapes: x, out [rows, dim], gain g [dim],
- * saved rstd [rows]: {@code out[r,:] = x[r,:] · rstd[r] ⊙ g}, {@code rstd[r] = 1/sqrt(mean(x[r,:]²) + eps)}.
+ * saved rstd [rows]: {@code out[r,:] = x[r,:] · rstd[r] ⊙ g},
+ * {@code rstd[r] = 1/sqrt(mean(x[r,:]²) + eps)}.
  * The gain starts at 1.0 and is in group NO_DECAY.
  */
 public final class RmsNorm {
@@ -17,7 +18,7 @@ public final class RmsNorm {
     private final float[] rstd;
     private final Kernels kernels = KernelProvider.get();
 
-    /** A norm over rows of width {@code dim}; holds saved statistics for up to {@code maxRows} rows. */
+    /** A norm over rows of width {@code dim}, saving statistics for up to {@code maxRows} rows. */
     public RmsNorm(String name, int dim, float eps, int maxRows) {
         this.dim = dim;
         this.eps = eps;
@@ -40,7 +41,8 @@ public final class RmsNorm {
     }
 
     /**
-     * dX [rows, dim] += rstd·(g⊙dOut − x̂·mean(x̂⊙g⊙dOut)) with x̂ = x·rstd; dG [dim] += Σ_r dOut ⊙ x̂.
+     * dX [rows, dim] += rstd·(g⊙dOut − x̂·mean(x̂⊙g⊙dOut)) with x̂ = x·rstd;
+     * dG [dim] += Σ_r dOut ⊙ x̂.
      * x must be the input given to the last {@link #forward}.
      */
     public void backward(float[] dX, float[] dOut, float[] x, int rows) {

@@ -49,7 +49,8 @@ public final class SwiGlu {
         this.up = new float[n];
         this.act = new float[n];
         if (grads.dGate().length < n) {
-            throw new IllegalArgumentException("SwiGLU gradient scratch holds " + grads.dGate().length
+            throw new IllegalArgumentException("SwiGLU gradient scratch holds "
+                    + grads.dGate().length
                     + " floats, needs " + n);
         }
         this.grads = grads;
@@ -64,7 +65,8 @@ public final class SwiGlu {
      * The same map into caller-owned scratch (gate, up, act [rows, I]), leaving this layer's
      * saved state untouched (inference, several callers at once).
      */
-    public void apply(float[] out, float[] x, int rows, float[] gateOut, float[] upOut, float[] actOut) {
+    public void apply(float[] out, float[] x, int rows, float[] gateOut, float[] upOut,
+            float[] actOut) {
         gateProj.forward(gateOut, x, rows);
         upProj.forward(upOut, x, rows);
         kernels.swigluForward(actOut, gateOut, upOut, rows * intermediate);

@@ -14,12 +14,13 @@ import java.util.function.IntConsumer;
  * piece's bytes merged by rank. Every one of the 256 byte values is a base token, so any byte
  * sequence encodes, and {@link #decodeBytes} returns exactly the bytes that were encoded.
  *
- * <p>Merging follows Hugging Face's {@code BPE::merge_word}: repeatedly apply the adjacent pair with
- * the lowest merge rank (the leftmost one on ties) until no adjacent pair has a merge. This gives the
- * same ids as HF {@code tokenizers} for the same {@code tokenizer.json} ({@code BpeTokenizerHfTest}).
+ * <p>Merging follows Hugging Face's {@code BPE::merge_word}: repeatedly apply the adjacent pair
+ * with the lowest merge rank (the leftmost one on ties) until no adjacent pair has a merge. This
+ * gives the same ids as HF {@code tokenizers} for the same {@code tokenizer.json}
+ * ({@code TokenizerJsonTest}).
  *
- * <p>Special tokens (at least {@value #END_OF_TEXT}) are recognised in {@link #encode(String)}, like
- * HF's added tokens, and never in {@link #encodeOrdinary} / {@link #encodeBytes}. Immutable and
+ * <p>Special tokens (at least {@value #END_OF_TEXT}) are recognised in {@link #encode(String)},
+ * like HF's added tokens, and never in {@link #encodeOrdinary} / {@link #encodeBytes}. Immutable and
  * thread-safe; a bounded cache of piece encodings makes repeated words cheap.
  */
 public final class BpeTokenizer {
@@ -88,7 +89,7 @@ public final class BpeTokenizer {
             mergeLeft[r] = m[0];
             mergeRight[r] = m[1];
             mergeResult[r] = m[2];
-            rankOfPair.putIfAbsent(PairMap.key(m[0], m[1]), r); // a repeated pair keeps its first rank
+            rankOfPair.putIfAbsent(PairMap.key(m[0], m[1]), r); // a repeated pair keeps rank 1st
         }
         this.specials = Collections.unmodifiableMap(new LinkedHashMap<>(specials));
         for (Map.Entry<String, Integer> e : specials.entrySet()) {
@@ -136,7 +137,9 @@ public final class BpeTokenizer {
             String bestText = null;
             for (String s : specials.keySet()) {
                 int at = text.indexOf(s, from);
-                if (at >= 0 && (best < 0 || at < best || (at == best && s.length() > bestText.length()))) {
+                boolean better = best < 0 || at < best
+                        || (at == best && s.length() > bestText.length());
+                if (at >= 0 && better) {
                     best = at;
                     bestText = s;
                 }

@@ -329,7 +329,8 @@ public final class BpeTrainer {
                     break;
                 }
                 if (child + 1 < size
-                        && before(counts[child + 1], pairs[child + 1], counts[child], pairs[child])) {
+                        && before(counts[child + 1], pairs[child + 1], counts[child],
+                                pairs[child])) {
                     child++;
                 }
                 if (!before(counts[child], pairs[child], count, pair)) {

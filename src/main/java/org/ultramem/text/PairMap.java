@@ -70,7 +70,7 @@ final class PairMap {
         }
     }
 
-    /** Adds {@code delta} to the value of {@code key} (absent counts as 0); returns the new value. */
+    /** Adds {@code delta} to the value of {@code key} (absent counts as 0); returns the sum. */
     int add(long key, int delta) {
         int i = find(key);
         if (keys[i] == key) {

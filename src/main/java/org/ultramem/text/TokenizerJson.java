@@ -20,8 +20,8 @@ import org.ultramem.io.AtomicFiles;
  * Reads and writes a {@link BpeTokenizer} as a Hugging Face {@code tokenizer.json}: model
  * {@code BPE} with {@code vocab} and {@code merges}, a {@code ByteLevel} pre-tokenizer
  * ({@code add_prefix_space: false}, {@code use_regex: true}), a {@code ByteLevel} decoder and the
- * special tokens as {@code added_tokens}. HF {@code tokenizers} loads the file and produces the same
- * ids as {@link BpeTokenizer#encode(String)}.
+ * special tokens as {@code added_tokens}. HF {@code tokenizers} loads the file and produces the
+ * same ids as {@link BpeTokenizer#encode(String)}.
  *
  * <p>Token strings use GPT-2's byte-level alphabet: each byte maps to one printable character
  * (printable Latin-1 bytes to themselves, the rest to U+0100 onwards, so a space is {@code Ġ}).
@@ -96,7 +96,8 @@ public final class TokenizerJson {
         }
         ArrayNode merges = model.putArray("merges");
         for (int r = 0; r < tok.mergeCount(); r++) {
-            merges.add(tokenString(tok, tok.mergeLeft(r)) + " " + tokenString(tok, tok.mergeRight(r)));
+            merges.add(tokenString(tok, tok.mergeLeft(r)) + " "
+                    + tokenString(tok, tok.mergeRight(r)));
         }
         return root;
     }
@@ -137,12 +138,14 @@ public final class TokenizerJson {
         requireText(file, model, "model.type", "type", "BPE");
         JsonNode pre = root.path("pre_tokenizer");
         requireText(file, pre, "pre_tokenizer.type", "type", "ByteLevel");
-        if (pre.path("add_prefix_space").asBoolean(false) || !pre.path("use_regex").asBoolean(true)) {
+        if (pre.path("add_prefix_space").asBoolean(false)
+                || !pre.path("use_regex").asBoolean(true)) {
             throw bad(file, "pre_tokenizer must have add_prefix_space false and use_regex true"
                     + " (GPT-2 byte-level pre-tokenization)");
         }
         if (!root.path("normalizer").isNull() && !root.path("normalizer").isMissingNode()) {
-            throw bad(file, "has a normalizer; only byte-level BPE without normalizer is supported");
+            throw bad(file, "has a normalizer; only byte-level BPE without normalizer is"
+                    + " supported");
         }
         Map<String, Integer> specials = new LinkedHashMap<>();
         for (JsonNode t : root.path("added_tokens")) {
@@ -197,7 +200,8 @@ public final class TokenizerJson {
         }
         for (int id = 0; id < size; id++) {
             if (tokens[id] == null) {
-                throw bad(file, "no token has id " + id + "; ids must be dense in [0, " + size + ")");
+                throw bad(file, "no token has id " + id + "; ids must be dense in [0, " + size
+                        + ")");
             }
         }
         return tokens;
@@ -220,7 +224,8 @@ public final class TokenizerJson {
                 left = m.get(0).asText();
                 right = m.get(1).asText();
             } else {
-                throw bad(file, "model.merges[" + r + "] = " + m + " must be \"A B\" or [\"A\", \"B\"]");
+                throw bad(file, "model.merges[" + r + "] = " + m
+                        + " must be \"A B\" or [\"A\", \"B\"]");
             }
             int a = idOfToken(file, r, left, idOf);
             int b = idOfToken(file, r, right, idOf);
@@ -251,14 +256,16 @@ public final class TokenizerJson {
             Integer b = CHAR_TO_BYTE.get(token.charAt(i));
             if (b == null) {
                 throw bad(file, "token \"" + token + "\" contains '" + token.charAt(i)
-                        + "', which is not in the byte-level alphabet (not a byte-level BPE vocab)");
+                        + "', which is not in the byte-level alphabet (not a byte-level BPE"
+                        + " vocab)");
             }
             out[i] = (byte) (int) b;
         }
         return out;
     }
 
-    private static void requireText(Path file, JsonNode node, String key, String field, String want) {
+    private static void requireText(Path file, JsonNode node, String key, String field,
+            String want) {
         if (!want.equals(node.path(field).asText(null))) {
             throw bad(file, key + " is " + node.path(field) + " but must be \"" + want + "\"");
         }

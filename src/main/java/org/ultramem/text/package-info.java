@@ -3,8 +3,8 @@
  *
  * <ul>
  *   <li>{@link org.ultramem.text.PreTokenizer}: GPT-2's regex split, as a scanner over UTF-8 bytes.
- *   <li>{@link org.ultramem.text.BpeTrainer}: learns merges from documents (deterministic: ties go to
- *       the lexicographically smallest pair of ids).
+ *   <li>{@link org.ultramem.text.BpeTrainer}: learns merges from documents (deterministic: ties
+ *       go to the lexicographically smallest pair of ids).
  *   <li>{@link org.ultramem.text.BpeTokenizer}: encodes and decodes; immutable and thread-safe.
  *   <li>{@link org.ultramem.text.TokenizerJson}: the Hugging Face {@code tokenizer.json} schema.
  * </ul>

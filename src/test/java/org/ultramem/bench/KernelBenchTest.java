@@ -18,8 +18,8 @@ class KernelBenchTest {
     @Test
     void jsonModePrintsExactlyTheSixKeys() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        Map<String, Object> r = KernelBench.run(true, new PrintStream(bytes, true, StandardCharsets.UTF_8),
-                new KernelBench.Config(64, 96, 1 << 20, 3));
+        Map<String, Object> r = KernelBench.run(true, new PrintStream(bytes, true,
+                StandardCharsets.UTF_8), new KernelBench.Config(64, 96, 1 << 20, 3));
         assertEquals(KEYS, List.copyOf(r.keySet()));
         for (Object v : r.values()) {
             assertTrue((Double) v > 0, "positive figure " + v);

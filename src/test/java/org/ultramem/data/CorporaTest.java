@@ -16,6 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CorporaTest {
 
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
     private static byte[] latin1(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
@@ -24,7 +28,8 @@ class CorporaTest {
     void gutenbergDecodesLatin1CutsTheFooterAndSplitsByBook() {
         Map<String, byte[]> files = new TreeMap<>();
         files.put("package/gutenberg/chesterton-ball.txt",
-                latin1("the caf\u00e9\r\nlast line\nEnd of Project Gutenberg's The Ball\nlicence\n"));
+                latin1("the caf\u00e9\r\nlast line\nEnd of Project Gutenberg's The Ball\n"
+                        + "licence\n"));
         files.put("package/gutenberg/carroll-alice.txt", latin1("Alice\n"));
         files.put("package/gutenberg/README", latin1("not a book"));
         List<Document> docs = Corpora.gutenberg(files);
@@ -40,9 +45,9 @@ class CorporaTest {
     @Test
     void sotuValidationIsYearsEndingIn5() {
         Map<String, byte[]> files = new TreeMap<>();
-        files.put("package/data/1795_george_washington_n.txt", "a \u2014 b".getBytes(StandardCharsets.UTF_8));
-        files.put("package/data/1796_george_washington_n.txt", "c".getBytes(StandardCharsets.UTF_8));
-        files.put("package/data/1795_george_washington_n.json", "{}".getBytes(StandardCharsets.UTF_8));
+        files.put("package/data/1795_george_washington_n.txt", utf8("a \u2014 b"));
+        files.put("package/data/1796_george_washington_n.txt", utf8("c"));
+        files.put("package/data/1795_george_washington_n.json", utf8("{}"));
         List<Document> docs = Corpora.sotu(files);
         assertEquals(2, docs.size());
         assertEquals(Split.VALIDATION, docs.get(0).split());
@@ -53,7 +58,8 @@ class CorporaTest {
     @Test
     void brownStripsTagsAndSplitsBySampleName() {
         Map<String, byte[]> files = new TreeMap<>();
-        files.put("package/ca10", latin1("\n\n\tThe/at jury/nn said/vbd ``/`` no/at ''/'' ./.\n\n"));
+        files.put("package/ca10",
+                latin1("\n\n\tThe/at jury/nn said/vbd ``/`` no/at ''/'' ./.\n\n"));
         files.put("package/ca11", latin1("\tIt/pps is/bez a/at-tl 1/cd-hl ./.\n"));
         files.put("package/cats.txt", latin1("ca01 news"));
         List<Document> docs = Corpora.brown(files);

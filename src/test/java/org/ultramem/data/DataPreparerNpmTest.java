@@ -18,7 +18,8 @@ class DataPreparerNpmTest {
         DataPreparer.Result r = DataPreparer.prepare(
                 new DataPreparer.Options(out, 2048, null, false), System.err::println);
         DataMeta m = r.meta();
-        assertEquals(18 + 233, m.split(Split.TRAIN).documents() + m.split(Split.VALIDATION).documents());
+        assertEquals(18 + 233,
+                m.split(Split.TRAIN).documents() + m.split(Split.VALIDATION).documents());
         assertEquals(3 + 23, m.split(Split.VALIDATION).documents()); // 3 books + years 1795..2015
         long trainBytes = m.split(Split.TRAIN).bytes();
         long valBytes = m.split(Split.VALIDATION).bytes();

@@ -24,11 +24,13 @@ class DataPreparerTest {
     static Path textDir(Path root, int files, long seed) throws IOException {
         Path dir = Files.createDirectories(root.resolve("texts"));
         SplittableRandom rng = new SplittableRandom(seed);
-        String[] words = {"the", "memory", "layer", "sparse", "value", "table", "of", "and", "é", "🙂"};
+        String[] words = {"the", "memory", "layer", "sparse", "value", "table", "of", "and",
+            "é", "🙂"};
         for (int f = 0; f < files; f++) {
             StringBuilder sb = new StringBuilder();
             for (int w = 0; w < 300; w++) {
-                sb.append(words[rng.nextInt(words.length)]).append(rng.nextInt(12) == 0 ? ".\n" : " ");
+                sb.append(words[rng.nextInt(words.length)])
+                        .append(rng.nextInt(12) == 0 ? ".\n" : " ");
             }
             Files.writeString(dir.resolve(String.format("doc%02d.txt", f)), sb);
         }
@@ -36,7 +38,8 @@ class DataPreparerTest {
     }
 
     @Test
-    void textDirPreparationWritesDecodableSplitsAndReusesThem(@TempDir Path root) throws IOException {
+    void textDirPreparationWritesDecodableSplitsAndReusesThem(@TempDir Path root)
+            throws IOException {
         Path texts = textDir(root, 12, 1);
         Path out = root.resolve("out");
         var opt = new DataPreparer.Options(out, 300, texts, false);
@@ -67,7 +70,8 @@ class DataPreparerTest {
 
         // Same inputs: nothing to do. A changed document: the tokenizer is retrained.
         assertTrue(DataPreparer.prepare(opt, log::add).upToDate());
-        Files.writeString(texts.resolve("doc03.txt"), "a different document entirely", StandardCharsets.UTF_8);
+        Files.writeString(texts.resolve("doc03.txt"), "a different document entirely",
+                StandardCharsets.UTF_8);
         DataPreparer.Result changed = DataPreparer.prepare(opt, log::add);
         assertFalse(changed.upToDate());
         assertFalse(changed.tokenizerReused());

@@ -19,7 +19,8 @@ class ModelConfigTest {
     }
 
     private static String failure(String json) {
-        return assertThrows(ConfigException.class, () -> ModelConfig.fromJson(json, "test")).getMessage();
+        return assertThrows(ConfigException.class, () -> ModelConfig.fromJson(json, "test"))
+                .getMessage();
     }
 
     @Test
@@ -37,7 +38,8 @@ class ModelConfigTest {
     @Test
     void readsPresetsIgnoringTrainingObject() {
         ModelConfig big = ModelConfig.load(Path.of("configs/dense-256x6.json"));
-        assertEquals(new ModelConfig(8192, 256, 6, 4, 683, 256, 1e-5, 10000, true, 0.02, "ultramem"), big);
+        assertEquals(new ModelConfig(8192, 256, 6, 4, 683, 256, 1e-5, 10000, true, 0.02,
+                "ultramem"), big);
         ModelConfig small = ModelConfig.load(Path.of("configs/dense-128x4.json"));
         assertEquals(128, small.hiddenSize());
         assertEquals(341, small.intermediateSize());
@@ -48,7 +50,8 @@ class ModelConfigTest {
 
     @Test
     void roundTripsThroughToJson() {
-        ModelConfig c = parse(", \"rope_theta\": 500000, \"rms_norm_eps\": 1e-6, \"initializer_range\": 0.01");
+        ModelConfig c = parse(
+                ", \"rope_theta\": 500000, \"rms_norm_eps\": 1e-6, \"initializer_range\": 0.01");
         assertEquals(c, ModelConfig.fromJson(c.toJson(), "round trip"));
         assertTrue(c.toJson().contains("\"num_hidden_layers\" : 2"), c.toJson());
     }
@@ -61,26 +64,32 @@ class ModelConfigTest {
 
     @Test
     void rejectsInconsistentHeads() {
-        String m = failure(MINIMAL.formatted("").replace("\"hidden_size\": 16", "\"hidden_size\": 250")
+        String m = failure(MINIMAL.formatted("").replace("\"hidden_size\": 16",
+                "\"hidden_size\": 250")
                 .replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 4"));
         assertTrue(m.contains("`hidden_size` (250)") && m.contains("`num_attention_heads` (4)"), m);
     }
 
     @Test
     void rejectsOddHeadDimension() {
-        String m = failure(MINIMAL.formatted("").replace("\"hidden_size\": 16", "\"hidden_size\": 6"));
+        String m = failure(MINIMAL.formatted("").replace("\"hidden_size\": 16",
+                "\"hidden_size\": 6"));
         assertTrue(m.contains("head dim 3") && m.contains("even"), m);
     }
 
     @Test
     void rejectsBadValuesNamingTheKey() {
-        assertTrue(failure(MINIMAL.formatted("").replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 0"))
+        assertTrue(failure(MINIMAL.formatted("").replace("\"num_hidden_layers\": 2",
+                "\"num_hidden_layers\": 0"))
                 .contains("`num_hidden_layers` (0) must be > 0"));
-        assertTrue(failure(MINIMAL.formatted("").replace("\"vocab_size\": 37", "\"vocab_size\": 37.5"))
+        assertTrue(failure(MINIMAL.formatted("").replace("\"vocab_size\": 37",
+                "\"vocab_size\": 37.5"))
                 .contains("`vocab_size`"));
         assertTrue(failure(MINIMAL.formatted(", \"rms_norm_eps\": -1")).contains("`rms_norm_eps`"));
-        assertTrue(failure(MINIMAL.formatted(", \"rope_theta\": \"big\"")).contains("`rope_theta`"));
-        assertTrue(failure(MINIMAL.formatted(", \"model_type\": \"llama\"")).contains("`model_type`"));
+        assertTrue(failure(MINIMAL.formatted(", \"rope_theta\": \"big\""))
+                .contains("`rope_theta`"));
+        assertTrue(failure(MINIMAL.formatted(", \"model_type\": \"llama\""))
+                .contains("`model_type`"));
         assertTrue(failure(MINIMAL.formatted(", \"data\": 3")).contains("`data`"));
         assertTrue(failure("{\"vocab_size\": 37}").contains("`hidden_size` is required"));
     }

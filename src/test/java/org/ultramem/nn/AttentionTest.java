@@ -61,22 +61,27 @@ class AttentionTest {
     }
 
     @Test
-    void decodeMatchesBatchedForwardAtEveryPosition() {
+    void decodeMatchesBatchedForwardOneTokenOrAChunkAtATime() {
         SplittableRandom rnd = new SplittableRandom(3);
         Attention a = layer(rnd, 1, SEQ);
         float[] x = LayerFixtures.random(rnd, SEQ * D, 1);
         float[] out = new float[SEQ * D];
         a.forward(out, x, 1, SEQ);
-        float[] kCache = new float[SEQ * D];
-        float[] vCache = new float[SEQ * D];
-        Attention.DecodeBuffers buf = new Attention.DecodeBuffers(D, SEQ);
-        float[] xt = new float[D];
-        float[] ot = new float[D];
-        for (int t = 0; t < SEQ; t++) {
-            System.arraycopy(x, t * D, xt, 0, D);
-            a.decode(ot, xt, kCache, vCache, t, buf);
-            for (int c = 0; c < D; c++) {
-                assertEquals(out[t * D + c], ot[c], 1e-5, "position " + t + " channel " + c);
+        for (int chunk : new int[] {1, 2, 3}) {
+            float[] kCache = new float[SEQ * D];
+            float[] vCache = new float[SEQ * D];
+            Attention.DecodeBuffers buf = new Attention.DecodeBuffers(D, chunk, SEQ);
+            float[] xt = new float[chunk * D];
+            float[] ot = new float[chunk * D];
+            for (int t = 0; t < SEQ; t += chunk) {
+                int n = Math.min(chunk, SEQ - t);
+                System.arraycopy(x, t * D, xt, 0, n * D);
+                a.decode(ot, xt, n, kCache, vCache, t, buf);
+                for (int i = 0; i < n * D; i++) {
+                    int position = t + i / D;
+                    assertEquals(out[t * D + i], ot[i], 1e-5,
+                            "chunk " + chunk + " position " + position);
+                }
             }
         }
     }
@@ -106,8 +111,10 @@ class AttentionTest {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int s = 0; s <= t; s++) {
                         double dot = 0;
+                        int qi = (b * seq + t) * D + h * hd;
+                        int ki = (b * seq + s) * D + h * hd;
                         for (int c = 0; c < hd; c++) {
-                            dot += q[(b * seq + t) * D + h * hd + c] * k[(b * seq + s) * D + h * hd + c];
+                            dot += q[qi + c] * k[ki + c];
                         }
                         w[s] = dot / Math.sqrt(hd);
                         max = Math.max(max, w[s]);
@@ -117,9 +124,11 @@ class AttentionTest {
                         w[s] = Math.exp(w[s] - max);
                         sum += w[s];
                     }
+                    int ci = (b * seq + t) * D + h * hd;
                     for (int s = 0; s <= t; s++) {
+                        int vi = (b * seq + s) * D + h * hd;
                         for (int c = 0; c < hd; c++) {
-                            ctx[(b * seq + t) * D + h * hd + c] += w[s] / sum * v[(b * seq + s) * D + h * hd + c];
+                            ctx[ci + c] += w[s] / sum * v[vi + c];
                         }
                     }
                 }

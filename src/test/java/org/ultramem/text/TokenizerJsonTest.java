@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,7 +95,7 @@ class TokenizerJsonTest {
     void rejectsAVocabularyIdOutsideTheDenseRange(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");
         var root = TokenizerJson.toJson(tok);
-        var vocab = (com.fasterxml.jackson.databind.node.ObjectNode) root.path("model").path("vocab");
+        var vocab = (ObjectNode) root.path("model").path("vocab");
         vocab.remove("A");
         vocab.put("A", tok.vocabSize() + 5);
         Files.writeString(file, root.toPrettyString());
@@ -107,7 +108,7 @@ class TokenizerJsonTest {
     void rejectsANonBpeModel(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");
         var root = TokenizerJson.toJson(tok);
-        ((com.fasterxml.jackson.databind.node.ObjectNode) root.path("model")).put("type", "WordPiece");
+        ((ObjectNode) root.path("model")).put("type", "WordPiece");
         Files.writeString(file, root.toPrettyString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TokenizerJson.load(file));

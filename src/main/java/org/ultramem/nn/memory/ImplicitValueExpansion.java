@@ -99,37 +99,44 @@ final class ImplicitValueExpansion {
         }
     }
 
-    /** dw_t[s] = ⟨V[row_s, chunk t], dP[p_s, chunk t]⟩ for one token's slots (overwrites dw). */
-    void weightGrad(Kernels kern, float[] dw, float[] dPooled, int pOff, float[] values,
-                    int[] rows, int[] groups, int sOff, int slots) {
-        for (int s = sOff; s < sOff + slots; s++) {
-            int vOff = rows[s] * valueDim;
-            int gOff = pOff + groups[s] * valueDim;
-            for (int t = 0; t < cores; t++) {
-                dw[s * cores + t] = kern.dot(values, vOff + t * chunk, dPooled, gOff + t * chunk, chunk);
-            }
+    /**
+     * Stable counting sort of slots by physical row: afterwards the slots of row ρ are
+     * {@code order[rowStart[ρ] .. rowStart[ρ+1])} in slot (= token) order. rowStart: [N + 1].
+     */
+    void sortSlotsByRow(int[] order, int[] rowStart, int[] rows, int count) {
+        java.util.Arrays.fill(rowStart, 0);
+        for (int s = 0; s < count; s++) {
+            rowStart[rows[s] + 1]++;
+        }
+        for (int row = 0; row < valueNum; row++) {
+            rowStart[row + 1] += rowStart[row];
+        }
+        int[] next = rowStart.clone();
+        for (int s = 0; s < count; s++) {
+            order[next[rows[s]]++] = s;
         }
     }
 
     /**
-     * dV[row, chunk t] += w_t · dP[p, chunk t] for every slot of {@code tokens} tokens whose row
-     * lies in [rowStart, rowEnd): one thread per row range keeps the scatter race-free and the
-     * summation order fixed (token order), whatever the thread count.
+     * Value backward for the slots of rows [rowFrom, rowTo), visited in row order (from
+     * {@link #sortSlotsByRow}): {@code dw_t[s] = ⟨V[row_s, chunk t], dP[p_s, chunk t]⟩}
+     * (overwrites dw) and {@code dV[row_s, chunk t] += w_t[s] · dP[p_s, chunk t]}. Row order turns
+     * the random row traffic into a nearly sequential sweep over V and dV; one thread per row
+     * range keeps the scatter race-free, and slots of one row add in token order, so results do
+     * not depend on the thread count.
      */
-    void scatterValueGrad(Kernels kern, float[] dValues, float[] dPooled, float[] w, int[] rows,
-                          int[] groups, int tokens, int slotsPerToken, int rowStart, int rowEnd) {
+    void backward(Kernels kern, float[] dw, float[] dValues, float[] dPooled, float[] values,
+                  float[] w, int[] rows, int[] groups, int[] order, int[] rowStart,
+                  int slotsPerToken, int rowFrom, int rowTo) {
         int pw = expand * valueDim;
-        for (int b = 0; b < tokens; b++) {
-            for (int s = b * slotsPerToken; s < (b + 1) * slotsPerToken; s++) {
-                int row = rows[s];
-                if (row < rowStart || row >= rowEnd) {
-                    continue;
-                }
-                int gOff = b * pw + groups[s] * valueDim;
-                for (int t = 0; t < cores; t++) {
-                    kern.axpy(dValues, row * valueDim + t * chunk, w[s * cores + t], dPooled,
-                            gOff + t * chunk, chunk);
-                }
+        for (int i = rowStart[rowFrom]; i < rowStart[rowTo]; i++) {
+            int s = order[i];
+            int row = rows[s];
+            int gOff = s / slotsPerToken * pw + groups[s] * valueDim;
+            for (int t = 0; t < cores; t++) {
+                int vOff = row * valueDim + t * chunk;
+                dw[s * cores + t] = kern.dot(values, vOff, dPooled, gOff + t * chunk, chunk);
+                kern.axpy(dValues, vOff, w[s * cores + t], dPooled, gOff + t * chunk, chunk);
             }
         }
     }

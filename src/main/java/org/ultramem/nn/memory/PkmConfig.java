@@ -96,6 +96,30 @@ public record PkmConfig(int heads, int numKeys, int keyDim, int topK, boolean qu
         return (long) numKeys * numKeys;
     }
 
+    /** Trainable scalars of one layer (spec §E.2): query Linear (+ BatchNorm), keys, n²·D values. */
+    public long parameterCount(int hiddenSize) {
+        return denseParameterCount(hiddenSize) + numSlots() * hiddenSize;
+    }
+
+    /** Scalars each token reads: all dense parameters plus H·k value rows of width D. */
+    public long activeParameterCount(int hiddenSize) {
+        return denseParameterCount(hiddenSize) + (long) heads * topK * hiddenSize;
+    }
+
+    /**
+     * Forward FLOPs per token (spec §E.2, 2 per multiply-add): query 2·D·H·Dq, key scoring
+     * 2·H·n·Dq, candidate sums H·k², pooling 2·H·k·D (selection and softmax not counted).
+     */
+    public double flopsPerToken(int hiddenSize) {
+        return 2.0 * hiddenSize * heads * keyDim + 2.0 * heads * numKeys * keyDim
+                + (double) heads * topK * topK + 2.0 * heads * topK * hiddenSize;
+    }
+
+    private long denseParameterCount(int hiddenSize) {
+        long q = (long) heads * keyDim;
+        return q * hiddenSize + q + (queryBatchNorm ? 2 * q : 0) + q * numKeys;
+    }
+
     /**
      * Reads the PKM keys from a config.json object (the whole model config or a sub-object).
      * Keys other than {@code pkm_*}, {@code mem_type} and {@code placement} are ignored (they belong

@@ -28,7 +28,13 @@ import org.ultramem.tensor.kernel.Parallel;
  *
  * <p>Selection is deterministic: higher score first, ties to the lower index ({@link PkmTopK});
  * it equals a brute-force top-k over all n² sums (the product-key argument, which survives ties
- * under this order). Memory for activations is allocated once for {@code maxTokens} tokens.
+ * under this order).
+ *
+ * <p>Two paths. Training: {@link #forward}/{@link #backward} use activations allocated once for
+ * {@code maxTokens} tokens, follow {@link #setTraining} for BatchNorm, and record
+ * {@link #diagnostics()}; one call at a time. Inference: {@link #apply} with caller-owned
+ * {@link Activations} (from {@link #newActivations}) uses the running BatchNorm statistics, keeps
+ * nothing, and may run on several threads at once while nobody trains.
  */
 public final class ProductKeyMemory {
 
@@ -51,7 +57,8 @@ public final class ProductKeyMemory {
     private final Parameter values;
     private boolean training = true;
 
-    // Saved by forward for backward.
+    // Saved by forward for backward: the training activations, and aliases of their arrays.
+    private final Activations own;
     private int savedTokens = -1;
     private boolean savedTraining;
     private final float[] xSaved;
@@ -115,14 +122,15 @@ public final class ProductKeyMemory {
         }
 
         xSaved = new float[maxTokens * dModel];
-        query = new float[maxTokens * qWidth];
-        queryNorm = new float[maxTokens * qWidth];
         dQuery = new float[maxTokens * qWidth];
-        selIdx = new int[maxTokens * heads * k];
-        selScore = new float[maxTokens * heads * k];
-        selWeight = new float[maxTokens * heads * k];
-        side1 = new float[maxTokens * n];
-        side2 = new float[maxTokens * n];
+        own = new Activations(this, maxTokens);
+        query = own.query;
+        queryNorm = own.queryNorm;
+        selIdx = own.selIdx;
+        selScore = own.selScore;
+        selWeight = own.selWeight;
+        side1 = own.side1;
+        side2 = own.side2;
         diag = new PkmDiagnostics(heads, n, k);
     }
 
@@ -144,6 +152,16 @@ public final class ProductKeyMemory {
         ps.add(keys);
         ps.add(values);
         return ps;
+    }
+
+    /** The parameter with this name, e.g. {@code "keys"}. */
+    public Parameter parameter(String name) {
+        for (Parameter p : parameters()) {
+            if (p.name.equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("PKM layer has no parameter `" + name + "`; it has " + parameters());
     }
 
     /** Non-trained state to checkpoint (BatchNorm running statistics); empty without BatchNorm. */
@@ -185,42 +203,68 @@ public final class ProductKeyMemory {
         }
         savedTokens = -1;   // a forward that fails half-way leaves nothing for backward
         System.arraycopy(x, 0, xSaved, 0, tokens * dModel);
-        kern.matmul(false, true, tokens, qWidth, dModel, x, 0, dModel, queryWeight.data, 0, dModel,
-                query, 0, qWidth, false);
-        for (int t = 0; t < tokens; t++) {
-            kern.axpy(query, t * qWidth, 1f, queryBias.data, 0, qWidth);
-        }
-        if (batchNorm != null) {
-            batchNorm.forward(queryNorm, query, tokens, training);
-        } else {
-            System.arraycopy(query, 0, queryNorm, 0, tokens * qWidth);
-        }
-        for (int h = 0; h < heads; h++) {
-            // Side scores for all tokens as two GEMMs: [B, Dq/2] · [n, Dq/2]ᵀ.
-            kern.matmul(false, true, tokens, n, half, queryNorm, h * dq, qWidth, keys.data, keyOffset(h, 0),
-                    half, side1, 0, n, false);
-            kern.matmul(false, true, tokens, n, half, queryNorm, h * dq + half, qWidth, keys.data,
-                    keyOffset(h, 1), half, side2, 0, n, false);
-            final int head = h;
-            Parallel.forRange(tokens, 8, (start, end) -> select(head, start, end));
-        }
-        System.arraycopy(selScore, 0, selWeight, 0, tokens * heads * k);
-        kern.softmaxRows(selWeight, 0, tokens * heads, k);
-        Parallel.forRange(tokens, 8, (start, end) -> {
-            for (int t = start; t < end; t++) {
-                Arrays.fill(y, t * dv, (t + 1) * dv, 0f);
-                for (int s = t * heads * k; s < (t + 1) * heads * k; s++) {
-                    kern.axpy(y, t * dv, selWeight[s], values.data, selIdx[s] * dv, dv);
-                }
-            }
-        });
+        run(y, x, tokens, own, false);
         savedTokens = tokens;
         savedTraining = training;
         diag.record(selIdx, selScore, y, tokens, dv);
     }
 
-    /** Selects head {@code h}'s k slots for tokens [start, end) from the side scores. */
-    private void select(int h, int start, int end) {
+    /**
+     * Inference path: the same math as {@link #forward} in evaluation mode (BatchNorm uses its
+     * running statistics whatever {@link #setTraining} says), writing only into {@code buf}, saving
+     * nothing and recording no diagnostics. Several threads may call it at once, each with its own
+     * buffers, while nobody trains. y, x: [tokens, D], tokens ≤ {@code buf}'s capacity.
+     */
+    public void apply(float[] y, float[] x, int tokens, Activations buf) {
+        if (buf.owner != this || tokens < 1 || tokens > buf.capacity) {
+            throw new IllegalArgumentException("PKM apply: tokens (" + tokens + ") must be in [1, "
+                    + buf.capacity + "] and the buffers must come from this layer's newActivations");
+        }
+        run(y, x, tokens, buf, true);
+    }
+
+    /** Buffers for {@link #apply} holding up to {@code capacity} tokens (one per concurrent caller). */
+    public Activations newActivations(int capacity) {
+        return new Activations(this, capacity);
+    }
+
+    /** Query → scores → selection → softmax → pooling into {@code a}; {@code pure} touches no field. */
+    private void run(float[] y, float[] x, int tokens, Activations a, boolean pure) {
+        kern.matmul(false, true, tokens, qWidth, dModel, x, 0, dModel, queryWeight.data, 0, dModel,
+                a.query, 0, qWidth, false);
+        for (int t = 0; t < tokens; t++) {
+            kern.axpy(a.query, t * qWidth, 1f, queryBias.data, 0, qWidth);
+        }
+        if (batchNorm == null) {
+            System.arraycopy(a.query, 0, a.queryNorm, 0, tokens * qWidth);
+        } else if (pure) {
+            batchNorm.applyRunning(a.queryNorm, a.query, tokens);
+        } else {
+            batchNorm.forward(a.queryNorm, a.query, tokens, training);
+        }
+        for (int h = 0; h < heads; h++) {
+            // Side scores for all tokens as two GEMMs: [B, Dq/2] · [n, Dq/2]ᵀ.
+            kern.matmul(false, true, tokens, n, half, a.queryNorm, h * dq, qWidth, keys.data,
+                    keyOffset(h, 0), half, a.side1, 0, n, false);
+            kern.matmul(false, true, tokens, n, half, a.queryNorm, h * dq + half, qWidth, keys.data,
+                    keyOffset(h, 1), half, a.side2, 0, n, false);
+            final int head = h;
+            Parallel.forRange(tokens, 8, (start, end) -> select(a, head, start, end));
+        }
+        System.arraycopy(a.selScore, 0, a.selWeight, 0, tokens * heads * k);
+        kern.softmaxRows(a.selWeight, 0, tokens * heads, k);
+        Parallel.forRange(tokens, 8, (start, end) -> {
+            for (int t = start; t < end; t++) {
+                Arrays.fill(y, t * dv, (t + 1) * dv, 0f);
+                for (int s = t * heads * k; s < (t + 1) * heads * k; s++) {
+                    kern.axpy(y, t * dv, a.selWeight[s], values.data, a.selIdx[s] * dv, dv);
+                }
+            }
+        });
+    }
+
+    /** Selects head {@code h}'s k slots for tokens [start, end) from the side scores in {@code a}. */
+    private void select(Activations a, int h, int start, int end) {
         int[] i1 = new int[k];
         int[] i2 = new int[k];
         float[] v1 = new float[k];
@@ -228,12 +272,12 @@ public final class ProductKeyMemory {
         int[] outIdx = new int[k];
         float[] outVal = new float[k];
         for (int t = start; t < end; t++) {
-            PkmTopK.topK(side1, t * n, n, k, i1, v1);
-            PkmTopK.topK(side2, t * n, n, k, i2, v2);
+            PkmTopK.topK(a.side1, t * n, n, k, i1, v1);
+            PkmTopK.topK(a.side2, t * n, n, k, i2, v2);
             PkmTopK.topKOfSums(v1, i1, v2, i2, k, n, outIdx, outVal);
             int o = (t * heads + h) * k;
-            System.arraycopy(outIdx, 0, selIdx, o, k);
-            System.arraycopy(outVal, 0, selScore, o, k);
+            System.arraycopy(outIdx, 0, a.selIdx, o, k);
+            System.arraycopy(outVal, 0, a.selScore, o, k);
         }
     }
 
@@ -353,5 +397,42 @@ public final class ProductKeyMemory {
     /** Queries that scored the keys in the last forward: [tokens, H·Dq]. */
     float[] scoringQueries() {
         return queryNorm;
+    }
+
+    /**
+     * Activation buffers of one caller of {@link #apply} (and, internally, of the training path):
+     * queries [B, H·Dq] twice, side scores [B, n] twice, selections [B, H, k] thrice.
+     */
+    public static final class Activations {
+        private final ProductKeyMemory owner;
+        private final int capacity;
+        final float[] query;
+        final float[] queryNorm;
+        final float[] side1;
+        final float[] side2;
+        final int[] selIdx;
+        final float[] selScore;
+        final float[] selWeight;
+
+        private Activations(ProductKeyMemory owner, int capacity) {
+            if (capacity <= 0) {
+                throw new IllegalArgumentException("PKM activations capacity (" + capacity + ") must be > 0");
+            }
+            this.owner = owner;
+            this.capacity = capacity;
+            int sel = capacity * owner.heads * owner.k;
+            this.query = new float[capacity * owner.qWidth];
+            this.queryNorm = new float[capacity * owner.qWidth];
+            this.side1 = new float[capacity * owner.n];
+            this.side2 = new float[capacity * owner.n];
+            this.selIdx = new int[sel];
+            this.selScore = new float[sel];
+            this.selWeight = new float[sel];
+        }
+
+        /** Selected slots of the last call: [tokens, H, k], best first per head. */
+        public int[] selectedSlots() {
+            return selIdx;
+        }
     }
 }

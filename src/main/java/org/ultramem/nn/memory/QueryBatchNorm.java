@@ -102,6 +102,25 @@ final class QueryBatchNorm {
     }
 
     /**
+     * Evaluation-mode forward that writes no field (safe for concurrent callers): x [rows, dim] is
+     * overwritten with x̂ = (x − running mean)·rstd and out = γ⊙x̂ + β, bit-identical to
+     * {@link #forward} with {@code training = false}.
+     */
+    void applyRunning(float[] out, float[] x, int rows) {
+        float[] g = weight.data;
+        float[] b = bias.data;
+        for (int r = 0; r < rows; r++) {
+            int o = r * dim;
+            for (int j = 0; j < dim; j++) {
+                float rs = (float) (1.0 / Math.sqrt(runningVar[j] + (double) EPS));
+                float xh = (x[o + j] - runningMean[j]) * rs;
+                x[o + j] = xh;
+                out[o + j] = g[j] * xh + b[j];
+            }
+        }
+    }
+
+    /**
      * Backward, in place: {@code d} holds dOut [rows, dim] on entry and dIn on exit (=, not +=);
      * γ and β gradients are added. With g = dOut⊙γ: training
      * dIn = rstd·(g − mean_r(g) − x̂·mean_r(g⊙x̂)); evaluation dIn = rstd·g (statistics constant).

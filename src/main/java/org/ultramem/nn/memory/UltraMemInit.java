@@ -2,6 +2,7 @@ package org.ultramem.nn.memory;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.ultramem.nn.Parameter;
 
 /**
  * Initialization of an UltraMem layer (spec §D.1, §D.2). All normals are plain (not truncated);
@@ -29,11 +30,32 @@ final class UltraMemInit {
             double valueStd = Math.sqrt(cfg.valueExpand()
                     / (2.0 * cfg.topK() * cfg.heads() * cfg.memLayers()));
             double meanTop = meanTopM(cfg.keysPerSide(), cfg.candidates(), new SplittableRandom(seed + 1));
-            layer.fill(rnd, qStd, qStd, (float) (1 / Math.sqrt(meanTop)), (float) (1 / Math.sqrt(dk)),
+            fill(layer, rnd, qStd, qStd, (float) (1 / Math.sqrt(meanTop)), (float) (1 / Math.sqrt(dk)),
                     valueStd, outStd);
         } else {
             float normW = (float) Math.pow(dk, -0.33);
-            layer.fill(rnd, qStd, qStd, normW, normW, 0.02, outStd);
+            fill(layer, rnd, qStd, qStd, normW, normW, 0.02, outStd);
+        }
+    }
+
+    /** Fills every parameter of the layer in checkpoint order. */
+    private static void fill(UltraMemLayer layer, SplittableRandom rnd, double qStd, double keyStd,
+                             float qNormW, float kNormW, double valueStd, double outStd) {
+        for (Parameter p : layer.parameters()) {
+            switch (p.name) {
+                case "query_proj.weight" -> normal(p.data, rnd, qStd);
+                case "query_norm.weight" -> Arrays.fill(p.data, qNormW);
+                case "keys_norm.weight" -> Arrays.fill(p.data, kNormW);
+                case "keys" -> normal(p.data, rnd, keyStd);
+                case "values" -> normal(p.data, rnd, valueStd);
+                case "values_proj.weight" -> normal(p.data, rnd, outStd);
+                default -> {
+                    // tucker_core.<t>: U[0, 1)
+                    for (int i = 0; i < p.data.length; i++) {
+                        p.data[i] = (float) rnd.nextDouble();
+                    }
+                }
+            }
         }
     }
 

@@ -92,6 +92,21 @@ public record MoeConfig(int numExperts, int topK, int intermediateSize, double a
         }
     }
 
+    /** Trainable scalars of one MoE block (spec §E.3): router N·D plus N SwiGLU experts 3·D·d_e. */
+    public long parameterCount(int hiddenSize) {
+        return (long) numExperts * hiddenSize + (long) numExperts * 3 * hiddenSize * intermediateSize;
+    }
+
+    /** Scalars each token reads: the router plus its k experts. */
+    public long activeParameterCount(int hiddenSize) {
+        return (long) numExperts * hiddenSize + (long) topK * 3 * hiddenSize * intermediateSize;
+    }
+
+    /** Forward FLOPs per token, 2 per multiply-add of the active parameters (spec §E.3). */
+    public double flopsPerToken(int hiddenSize) {
+        return 2.0 * activeParameterCount(hiddenSize);
+    }
+
     /**
      * Reads the MoE keys from a config.json object (the whole model config or a sub-object).
      * Other keys are ignored; an unknown {@code moe_*} key is rejected, naming it.

@@ -31,6 +31,11 @@ import org.ultramem.tensor.kernel.Kernels;
  * <p>Parameters: {@code router.weight} [N, D]; {@code experts.{e}.gate_proj.weight} [d_e, D],
  * {@code experts.{e}.up_proj.weight} [d_e, D], {@code experts.{e}.down_proj.weight} [D, d_e].
  * Init: normal, std 1/√(2.5·D), truncated at ±3σ (the backbone's OLMo init, spec §D.1).
+ *
+ * <p>Two paths. Training: {@link #forward}/{@link #backward} use activations allocated once for
+ * {@code maxTokens} tokens and record {@link #diagnostics()}; one call at a time. Inference:
+ * {@link #apply} with caller-owned {@link Activations} (from {@link #newActivations}) keeps
+ * nothing and may run on several threads at once while nobody trains.
  */
 public final class MoeLayer {
 
@@ -50,15 +55,12 @@ public final class MoeLayer {
     private final LoadBalanceLoss balance;
     private double auxGradScale = 1.0;
 
-    // Saved by forward.
+    // Saved by forward: the training activations, and aliases of their arrays.
+    private final Activations own;
     private int savedTokens = -1;
     private final float[] xSaved;
-    /** expertStart[e] .. expertStart[e+1]: the grouped rows of expert e. [N + 1]. */
     private final int[] expertStart;
-    /** rowOf[t·k + j]: grouped row holding token t's j-th choice. [B·k]. */
     private final int[] rowOf;
-    /** slotOf[row]: the token-slot t·k + j a grouped row holds. [B·k]. */
-    private final int[] slotOf;
     private final float[] xGrouped;
     private final float[] gateOut;
     private final float[] upOut;
@@ -114,14 +116,14 @@ public final class MoeLayer {
 
         int slots = maxTokens * topK;
         xSaved = new float[maxTokens * dModel];
-        expertStart = new int[numExperts + 1];
-        rowOf = new int[slots];
-        slotOf = new int[slots];
-        xGrouped = new float[slots * dModel];
-        gateOut = new float[slots * de];
-        upOut = new float[slots * de];
-        hidden = new float[slots * de];
-        expertOut = new float[slots * dModel];
+        own = new Activations(this, maxTokens);
+        expertStart = own.expertStart;
+        rowOf = own.rowOf;
+        xGrouped = own.xGrouped;
+        gateOut = own.gateOut;
+        upOut = own.upOut;
+        hidden = own.hidden;
+        expertOut = own.expertOut;
         dRows = new float[slots * dModel];
         dHidden = new float[slots * de];
         dGate = new float[slots * de];
@@ -154,6 +156,16 @@ public final class MoeLayer {
         return ps;
     }
 
+    /** The parameter with this name, e.g. {@code "experts.0.up_proj.weight"}. */
+    public Parameter parameter(String name) {
+        for (Parameter p : parameters()) {
+            if (p.name.equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("MoE layer has no parameter `" + name + "`; it has " + parameters());
+    }
+
     public MoeConfig config() {
         return cfg;
     }
@@ -171,43 +183,69 @@ public final class MoeLayer {
         }
         savedTokens = -1;   // a forward that fails half-way leaves nothing for backward
         System.arraycopy(x, 0, xSaved, 0, tokens * dModel);
-        router.forward(x, tokens);
-        int[] experts = router.experts();
-        balance.forward(router.probs(), experts, tokens, topK);
-        groupByExpert(experts, tokens);
+        run(y, x, tokens, own);
+        balance.forward(own.routing.probs, own.routing.experts, tokens, topK);
+        savedTokens = tokens;
+        diag.record(expertStart, tokens * topK, balance.value(), own.routing.zLoss);
+    }
+
+    /**
+     * Inference path: the same math as {@link #forward}, writing only into {@code buf}, saving
+     * nothing, computing no auxiliary loss and recording no diagnostics. Several threads may call
+     * it at once, each with its own buffers, while nobody trains. y, x: [tokens, D].
+     */
+    public void apply(float[] y, float[] x, int tokens, Activations buf) {
+        if (buf.owner != this || tokens < 1 || tokens > buf.capacity) {
+            throw new IllegalArgumentException("MoE apply: tokens (" + tokens + ") must be in [1, "
+                    + buf.capacity + "] and the buffers must come from this layer's newActivations");
+        }
+        run(y, x, tokens, buf);
+    }
+
+    /** Buffers for {@link #apply} holding up to {@code capacity} tokens (one per concurrent caller). */
+    public Activations newActivations(int capacity) {
+        return new Activations(this, capacity);
+    }
+
+    /** Route, group by expert, run each expert's GEMMs, combine; writes only into {@code a} and y. */
+    private void run(float[] y, float[] x, int tokens, Activations a) {
+        router.forward(a.routing, x, tokens);
+        groupByExpert(a, tokens);
         for (int r = 0; r < tokens * topK; r++) {
-            System.arraycopy(x, (slotOf[r] / topK) * dModel, xGrouped, r * dModel, dModel);
+            System.arraycopy(x, (a.slotOf[r] / topK) * dModel, a.xGrouped, r * dModel, dModel);
         }
         for (int e = 0; e < numExperts; e++) {
-            int r0 = expertStart[e];
-            int c = expertStart[e + 1] - r0;
+            int r0 = a.expertStart[e];
+            int c = a.expertStart[e + 1] - r0;
             if (c > 0) {
-                kern.matmul(false, true, c, de, dModel, xGrouped, r0 * dModel, dModel, gate[e].data, 0, dModel,
-                        gateOut, r0 * de, de, false);
-                kern.matmul(false, true, c, de, dModel, xGrouped, r0 * dModel, dModel, up[e].data, 0, dModel,
-                        upOut, r0 * de, de, false);
+                kern.matmul(false, true, c, de, dModel, a.xGrouped, r0 * dModel, dModel, gate[e].data, 0,
+                        dModel, a.gateOut, r0 * de, de, false);
+                kern.matmul(false, true, c, de, dModel, a.xGrouped, r0 * dModel, dModel, up[e].data, 0,
+                        dModel, a.upOut, r0 * de, de, false);
             }
         }
-        kern.swigluForward(hidden, gateOut, upOut, tokens * topK * de);
+        kern.swigluForward(a.hidden, a.gateOut, a.upOut, tokens * topK * de);
         for (int e = 0; e < numExperts; e++) {
-            int r0 = expertStart[e];
-            int c = expertStart[e + 1] - r0;
+            int r0 = a.expertStart[e];
+            int c = a.expertStart[e + 1] - r0;
             if (c > 0) {
-                kern.matmul(false, true, c, dModel, de, hidden, r0 * de, de, down[e].data, 0, de,
-                        expertOut, r0 * dModel, dModel, false);
+                kern.matmul(false, true, c, dModel, de, a.hidden, r0 * de, de, down[e].data, 0, de,
+                        a.expertOut, r0 * dModel, dModel, false);
             }
         }
-        float[] combine = router.combineWeights();
+        float[] combine = a.routing.combine;
         Arrays.fill(y, 0, tokens * dModel, 0f);
         for (int s = 0; s < tokens * topK; s++) {
-            kern.axpy(y, (s / topK) * dModel, combine[s], expertOut, rowOf[s] * dModel, dModel);
+            kern.axpy(y, (s / topK) * dModel, combine[s], a.expertOut, a.rowOf[s] * dModel, dModel);
         }
-        savedTokens = tokens;
-        diag.record(expertStart, tokens * topK, balance.value(), router.zLoss());
     }
 
     /** Counting sort of the token-slots by expert: stable, so rows keep token order per expert. */
-    private void groupByExpert(int[] experts, int tokens) {
+    private void groupByExpert(Activations a, int tokens) {
+        int[] experts = a.routing.experts;
+        int[] expertStart = a.expertStart;
+        int[] rowOf = a.rowOf;
+        int[] slotOf = a.slotOf;
         int slots = tokens * topK;
         Arrays.fill(expertStart, 0);
         for (int s = 0; s < slots; s++) {
@@ -237,7 +275,7 @@ public final class MoeLayer {
                     + ") differs from the last forward (" + savedTokens + "); call forward first");
         }
         int slots = tokens * topK;
-        float[] combine = router.combineWeights();
+        float[] combine = own.routing.combine;
         for (int s = 0; s < slots; s++) {
             int r = rowOf[s];
             int t = s / topK;
@@ -277,7 +315,7 @@ public final class MoeLayer {
         for (int s = 0; s < slots; s++) {
             kern.axpy(dx, (s / topK) * dModel, 1f, dRows, rowOf[s] * dModel, dModel);
         }
-        router.backward(dx, dCombine, xSaved, tokens, balance,
+        router.backward(dx, dCombine, xSaved, tokens, own.routing, balance,
                 auxGradScale * cfg.auxLossCoef(), auxGradScale * cfg.zLossCoef());
     }
 
@@ -290,12 +328,12 @@ public final class MoeLayer {
 
     /** Router z-loss of the last forward (unweighted). */
     public double zLoss() {
-        return router.zLoss();
+        return own.routing.zLoss;
     }
 
     /** coef-weighted auxiliary loss of the last forward: what backward adds (before auxGradScale). */
     public double weightedAuxLoss() {
-        return cfg.auxLossCoef() * balance.value() + cfg.zLossCoef() * router.zLoss();
+        return cfg.auxLossCoef() * balance.value() + cfg.zLossCoef() * own.routing.zLoss;
     }
 
     /** Expert load and mean auxiliary losses since the last {@link #resetDiagnostics()}. */
@@ -309,7 +347,53 @@ public final class MoeLayer {
 
     // ---- package-private views for tests ----------------------------------------------------
 
-    TopKRouter router() {
-        return router;
+    /** Routing of the last forward (experts, combine weights, probabilities, logits). */
+    TopKRouter.Routing routing() {
+        return own.routing;
+    }
+
+    /**
+     * Activation buffers of one caller of {@link #apply} (and, internally, of the training path):
+     * the routing, the grouping of the B·k token-slots by expert, and each slot's expert
+     * activations ([B·k, D] input and output, [B·k, d_e] gate, up and SwiGLU).
+     */
+    public static final class Activations {
+        private final MoeLayer owner;
+        private final int capacity;
+        final TopKRouter.Routing routing;
+        /** expertStart[e] .. expertStart[e+1]: the grouped rows of expert e. [N + 1]. */
+        final int[] expertStart;
+        /** rowOf[t·k + j]: grouped row holding token t's j-th choice. [B·k]. */
+        final int[] rowOf;
+        /** slotOf[row]: the token-slot t·k + j a grouped row holds. [B·k]. */
+        final int[] slotOf;
+        final float[] xGrouped;
+        final float[] gateOut;
+        final float[] upOut;
+        final float[] hidden;
+        final float[] expertOut;
+
+        private Activations(MoeLayer owner, int capacity) {
+            if (capacity <= 0) {
+                throw new IllegalArgumentException("MoE activations capacity (" + capacity + ") must be > 0");
+            }
+            this.owner = owner;
+            this.capacity = capacity;
+            int slots = capacity * owner.topK;
+            routing = owner.router.newRouting(capacity);
+            expertStart = new int[owner.numExperts + 1];
+            rowOf = new int[slots];
+            slotOf = new int[slots];
+            xGrouped = new float[slots * owner.dModel];
+            gateOut = new float[slots * owner.de];
+            upOut = new float[slots * owner.de];
+            hidden = new float[slots * owner.de];
+            expertOut = new float[slots * owner.dModel];
+        }
+
+        /** Chosen experts of the last call: [tokens, k], highest probability first. */
+        public int[] experts() {
+            return routing.experts;
+        }
     }
 }

@@ -17,7 +17,7 @@ import org.ultramem.tensor.kernel.Kernels;
  * Softmax and logsumexp are computed in double from the max-shifted logits; a NaN logit makes
  * that token's probabilities NaN (its expert choice is then arbitrary but deterministic).
  */
-public final class TopKRouter {
+final class TopKRouter {
 
     private final int dModel;
     private final int numExperts;
@@ -26,15 +26,26 @@ public final class TopKRouter {
     private final Kernels kern;
     /** router.weight: [N, D]. */
     private final Parameter weight;
-
-    private final float[] logits;
-    private final float[] probs;
-    private final double[] lse;
-    private final int[] experts;
-    private final float[] combine;
     /** Scratch for backward: d(objective)/d(probs) then d/d(logits): [B, N]. */
     private final float[] dProbs;
-    private double zLoss;
+
+    /** One routing decision for up to {@code capacity} tokens: what forward writes, backward reads. */
+    static final class Routing {
+        final float[] logits;
+        final float[] probs;
+        final double[] lse;
+        final int[] experts;
+        final float[] combine;
+        double zLoss;
+
+        Routing(int capacity, int numExperts, int topK) {
+            logits = new float[capacity * numExperts];
+            probs = new float[capacity * numExperts];
+            lse = new double[capacity];
+            experts = new int[capacity * topK];
+            combine = new float[capacity * topK];
+        }
+    }
 
     TopKRouter(Parameter weight, int numExperts, int topK, boolean normalize, int maxTokens, Kernels kern) {
         this.weight = weight;
@@ -43,16 +54,19 @@ public final class TopKRouter {
         this.topK = topK;
         this.normalize = normalize;
         this.kern = kern;
-        this.logits = new float[maxTokens * numExperts];
-        this.probs = new float[maxTokens * numExperts];
-        this.lse = new double[maxTokens];
-        this.experts = new int[maxTokens * topK];
-        this.combine = new float[maxTokens * topK];
         this.dProbs = new float[maxTokens * numExperts];
     }
 
-    /** Routes {@code tokens} rows of x [tokens, D]; results are read with the getters below. */
-    void forward(float[] x, int tokens) {
+    /** New routing buffers for up to {@code capacity} tokens. */
+    Routing newRouting(int capacity) {
+        return new Routing(capacity, numExperts, topK);
+    }
+
+    /** Routes {@code tokens} rows of x [tokens, D] into {@code r}; writes no field of this router. */
+    void forward(Routing r, float[] x, int tokens) {
+        float[] logits = r.logits;
+        float[] probs = r.probs;
+        double[] lse = r.lse;
         kern.matmul(false, true, tokens, numExperts, dModel, x, 0, dModel, weight.data, 0, dModel,
                 logits, 0, numExperts, false);
         double zSum = 0;
@@ -71,13 +85,16 @@ public final class TopKRouter {
             for (int e = 0; e < numExperts; e++) {
                 probs[o + e] = (float) Math.exp(logits[o + e] - lse[t]);
             }
-            selectTopK(t);
+            selectTopK(r, t);
         }
-        zLoss = zSum / tokens;
+        r.zLoss = zSum / tokens;
     }
 
     /** Fills experts/combine of token t: top-k probabilities, higher first, ties to lower ids. */
-    private void selectTopK(int t) {
+    private void selectTopK(Routing r, int t) {
+        float[] probs = r.probs;
+        float[] combine = r.combine;
+        int[] experts = r.experts;
         int o = t * topK;
         int p = t * numExperts;
         int count = 0;
@@ -112,13 +129,17 @@ public final class TopKRouter {
 
     /**
      * Backward. dx: [tokens, D] (+=); dCombine: [tokens, k] = d(objective)/d(combine weights).
-     * Adds {@code balanceScale·∇L_lb + zScale·∇z} (balance through {@code balance}'s last forward).
+     * Adds {@code balanceScale·∇L_lb + zScale·∇z} (balance through {@code balance}'s last forward);
+     * {@code r} is the routing that forward produced.
      * Chain: combine → p (raw: dp[e_j] = dc_j; normalized: dp[e_j] = (dc_j − Σ_i dc_i·c_i)/S with
      * S the selected sum) → softmax: dlogit = p⊙(dp − Σ p⊙dp) → z-loss: dlogit += zScale·2·lse·p/B →
      * dW += dlogitᵀ·x, dx += dlogit·W.
      */
-    void backward(float[] dx, float[] dCombine, float[] x, int tokens, LoadBalanceLoss balance,
+    void backward(float[] dx, float[] dCombine, float[] x, int tokens, Routing r, LoadBalanceLoss balance,
                   double balanceScale, double zScale) {
+        float[] probs = r.probs;
+        float[] combine = r.combine;
+        int[] experts = r.experts;
         Arrays.fill(dProbs, 0, tokens * numExperts, 0f);
         for (int t = 0; t < tokens; t++) {
             int o = t * topK;
@@ -140,7 +161,7 @@ public final class TopKRouter {
             for (int e = 0; e < numExperts; e++) {
                 dot += (double) probs[o + e] * dProbs[o + e];
             }
-            double zCoef = zScale * 2 * lse[t] / tokens;
+            double zCoef = zScale * 2 * r.lse[t] / tokens;
             for (int e = 0; e < numExperts; e++) {
                 dProbs[o + e] = (float) (probs[o + e] * (dProbs[o + e] - dot + zCoef));
             }
@@ -149,30 +170,5 @@ public final class TopKRouter {
                 weight.grad, 0, dModel, true);
         kern.matmul(false, false, tokens, dModel, numExperts, dProbs, 0, numExperts, weight.data, 0, dModel,
                 dx, 0, dModel, true);
-    }
-
-    /** Chosen experts of the last forward: [tokens, k], highest probability first. */
-    int[] experts() {
-        return experts;
-    }
-
-    /** Combine weights of the last forward: [tokens, k]. */
-    float[] combineWeights() {
-        return combine;
-    }
-
-    /** Router probabilities of the last forward: [tokens, N]. */
-    float[] probs() {
-        return probs;
-    }
-
-    /** Router logits of the last forward: [tokens, N]. */
-    float[] logits() {
-        return logits;
-    }
-
-    /** z-loss mean_t logsumexp(logits_t)² of the last forward. */
-    double zLoss() {
-        return zLoss;
     }
 }

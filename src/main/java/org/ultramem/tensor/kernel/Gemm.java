@@ -1,5 +1,6 @@
 package org.ultramem.tensor.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -8,32 +9,57 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code C[m,n] (+)= op(A)[m,k] · op(B)[k,n]}, row-major, any strides, any transposes.
  *
  * <p>Loop nest per thread: for each NC-wide column block and KC-deep slice, B is packed into
- * NR-wide panels (kept in L2/L3); for each MC-tall row block A is packed into MR-tall panels (kept
- * in L2); the MR×NR micro-kernel then streams one A panel against one B panel (L1) with all
- * MR·NR/lanes accumulators in registers. Packing absorbs transA/transB and the leading dimensions,
- * and pads edges with zeros so the micro-kernel has no edge cases; only the final store is masked.
+ * NR-wide panels; for each MC-tall row block A is packed into MR-tall panels (kept in L2); the
+ * MR×NR micro-kernel then streams one A panel against one B panel (L1) with all accumulators in
+ * registers. Packing absorbs transA/transB and the leading dimensions and pads edges with zeros,
+ * so the micro-kernel has no edge cases; edge tiles go through a scratch tile.
  *
  * <p>Threads own disjoint column ranges of C (or row ranges when C is too narrow); every element is
  * reduced over k in the same KC slices and the same FMA order whatever the split, so results are
- * bit-identical for any thread count. A single-row A (decode) takes a GEMV path that reads B once.
+ * bit-identical for any thread count. A single-row A (decode) takes a GEMV path that reads B once;
+ * with B stored [k][n] it matches the packed path bit for bit.
+ *
+ * <p>Measured on the project machine (Zen 3, AVX2 256-bit, 2 shared vCPUs; best GFLOP/s per
+ * CPU-second, 1 thread, 2026-11): 1024³ 73, 2048×256×256 67 (A·Bᵀ 66), 2048×8192×256 77,
+ * Aᵀ·B 256×256×2048 57, A·Bᵀ 2048×256×8192 50, single row 1×8192×256 18 (memory-bound), against
+ * a 97 GFLOP/s FMA loop.
  */
 final class Gemm {
 
     static final VectorSpecies<Float> S = VectorKernels.SPECIES;
     static final int L = S.length();
-    /** Micro-tile: MR rows × NR = 2 vectors of columns, 12 accumulators at 512 bits. */
-    static final int MR = 6;
+    /** Micro-tile width: NR = 2 vectors of columns (32 at 512 bits, 16 at 256 bits). */
     static final int NR = 2 * L;
-    /** Depth of one packed slice: A panel 6×256 (6 KiB) + B panel 256×32 (32 KiB) fit L1d (48 KiB). */
+    /**
+     * Micro-tile height. With 32 vector registers (AVX-512) a 6×2-vector tile keeps its 12
+     * accumulators, 2 B vectors and the broadcasts in registers. With 16 (AVX2) C2 keeps three
+     * broadcasts live and spills one accumulator through the stack every iteration (seen in the
+     * disassembly): the micro-kernel alone measured 6×2 31-41 GFLOP/s, 5×2 35, 4×2 78-89 against
+     * a 97 GFLOP/s FMA loop (Zen 3, 256-bit, per CPU-second, 2026-11); KernelBench gemm1024_t1
+     * went from ~31 to ~60 per CPU-second. So 4 rows below 512 bits.
+     */
+    static final int MR_PREFERRED = S.vectorBitSize() >= 512 ? 6 : 4;
+    static final int MR_MAX = 6;
+    /**
+     * Depth of one packed slice: an A micro-panel (≤ 6 KiB) + B micro-panel (≤ 32 KiB) sit in L1d.
+     */
     static final int KC = 256;
-    /** Rows of A packed at once: 96×256 floats = 96 KiB, well inside the 1 MiB L2. */
+    /**
+     * Rows of A packed at once (a multiple of 4 and 6): 96×256 floats = 96 KiB, inside L2 (512
+     * KiB).
+     */
     static final int MC = 96;
-    /** Columns of B packed at once: 256×512 floats = 512 KiB, half the L2. */
-    static final int NC = 512;
+    /**
+     * Columns of B packed at once: 256×1024 floats = 1 MiB, streamed from L2/L3 one micro-panel at
+     * a time; a 1024-wide C then packs A once (1024³: 68→72 and 62→65 GFLOP/s per CPU-second
+     * against 512 in two interleaved runs).
+     */
+    static final int NC = 1024;
 
     /** Per-thread packing buffers, reused across calls (a matmul never nests inside itself). */
     private static final ThreadLocal<float[][]> BUFFERS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC],
+                    new float[MR_MAX * NR]});
 
     private Gemm() {
     }
@@ -42,13 +68,23 @@ final class Gemm {
     static void matmul(boolean transA, boolean transB, int m, int n, int k,
                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, boolean accumulate) {
+        matmul(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
+                MR_PREFERRED);
+    }
+
+    /**
+     * As above with an explicit micro-tile height {@code mr} (4 or 6), so tests cover both kernels.
+     */
+    static void matmul(boolean transA, boolean transB, int m, int n, int k,
+                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                       float[] c, int cOff, int ldc, boolean accumulate, int mr) {
         if (m == 0 || n == 0) {
             return;
         }
         if (k == 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {
-                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
             }
             return;
@@ -61,22 +97,24 @@ final class Gemm {
         long flopsPerCol = 2L * m * k;
         int colPanels = (n + NR - 1) / NR;
         int minPanels = (int) Math.max(1, Math.min(colPanels, (1L << 22) / (flopsPerCol * NR) + 1));
-        if (colPanels >= 2 * Parallel.threads() || m < 2 * MR * Parallel.threads()) {
+        if (colPanels >= 2 * Parallel.threads() || m < 2 * mr * Parallel.threads()) {
             Parallel.forRange(colPanels, minPanels, (p0, p1) -> block(transA, transB, 0, m,
-                    p0 * NR, Math.min(n, p1 * NR), k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+                    p0 * NR, Math.min(n, p1 * NR), k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    accumulate, mr));
         } else {
-            int rowPanels = (m + MR - 1) / MR;
-            long flopsPerRowPanel = 2L * MR * n * k;
+            int rowPanels = (m + mr - 1) / mr;
+            long flopsPerRowPanel = 2L * mr * n * k;
             int minRows = (int) Math.max(1, (1L << 22) / flopsPerRowPanel + 1);
-            Parallel.forRange(rowPanels, minRows, (r0, r1) -> block(transA, transB, r0 * MR,
-                    Math.min(m, r1 * MR), 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+            Parallel.forRange(rowPanels, minRows, (r0, r1) -> block(transA, transB, r0 * mr,
+                    Math.min(m, r1 * mr), 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    accumulate, mr));
         }
     }
 
     /** The sequential loop nest over C[i0..i1, j0..j1). */
     private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                              float[] c, int cOff, int ldc, boolean accumulate) {
+                              float[] c, int cOff, int ldc, boolean accumulate, int mrTile) {
         float[][] buffers = BUFFERS.get();
         float[] aPack = buffers[0];
         float[] bPack = buffers[1];
@@ -89,18 +127,19 @@ final class Gemm {
                 packB(bPack, transB, b, bOff, ldb, pc, kc, jc, nc);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(aPack, transA, a, aOff, lda, ic, mc, pc, kc);
+                    packA(aPack, mrTile, transA, a, aOff, lda, ic, mc, pc, kc);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bp = (jr / NR) * kc * NR;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
+                        for (int ir = 0; ir < mc; ir += mrTile) {
+                            int mr = Math.min(mrTile, mc - ir);
+                            int ap = (ir / mrTile) * kc * mrTile;
                             int cIdx = cOff + (ic + ir) * ldc + jc + jr;
-                            if (mr == MR && nr == NR) {
-                                kernel(aPack, (ir / MR) * kc * MR, bPack, bp, kc, c, cIdx, ldc, overwrite);
+                            if (mr == mrTile && nr == NR) {
+                                kernel(mrTile, aPack, ap, bPack, bp, kc, c, cIdx, ldc, overwrite);
                             } else {
-                                edgeKernel(aPack, (ir / MR) * kc * MR, bPack, bp, kc, tile,
-                                        c, cIdx, ldc, mr, nr, overwrite);
+                                edgeKernel(mrTile, aPack, ap, bPack, bp, kc, tile, c, cIdx, ldc, mr,
+                                        nr, overwrite);
                             }
                         }
                     }
@@ -109,33 +148,40 @@ final class Gemm {
         }
     }
 
-    /** Packs op(A)[ic..ic+mc, pc..pc+kc) as MR-row panels, p-major inside a panel, zero-padded. */
-    private static void packA(float[] dst, boolean transA, float[] a, int aOff, int lda,
+    /**
+     * Packs op(A)[ic..ic+mc, pc..pc+kc) as mr-row panels, p-major inside a panel, zero-padded.
+     * Writes are sequential and each source row is read sequentially (a row-at-a-time scatter
+     * with stride mr cost 14% of a 1024³ multiply; this order halves it).
+     */
+    private static void packA(float[] dst, int mr, boolean transA, float[] a, int aOff, int lda,
                               int ic, int mc, int pc, int kc) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int base = (ir / MR) * kc * MR;
-            int rows = Math.min(MR, mc - ir);
-            for (int r = 0; r < MR; r++) {
-                int i = ic + ir + r;
-                if (r >= rows) {
-                    for (int p = 0; p < kc; p++) {
-                        dst[base + p * MR + r] = 0f;
-                    }
-                } else if (transA) {
-                    for (int p = 0; p < kc; p++) {
-                        dst[base + p * MR + r] = a[aOff + (pc + p) * lda + i];
+        for (int ir = 0; ir < mc; ir += mr) {
+            int base = (ir / mr) * kc * mr;
+            int rows = Math.min(mr, mc - ir);
+            int i0 = ic + ir;
+            for (int p = 0; p < kc; p++) {
+                int d = base + p * mr;
+                if (transA) {
+                    int src = aOff + (pc + p) * lda + i0;
+                    for (int r = 0; r < rows; r++) {
+                        dst[d + r] = a[src + r];
                     }
                 } else {
-                    int src = aOff + i * lda + pc;
-                    for (int p = 0; p < kc; p++) {
-                        dst[base + p * MR + r] = a[src + p];
+                    int src = aOff + i0 * lda + pc + p;
+                    for (int r = 0; r < rows; r++) {
+                        dst[d + r] = a[src + r * lda];
                     }
+                }
+                for (int r = rows; r < mr; r++) {
+                    dst[d + r] = 0f;
                 }
             }
         }
     }
 
-    /** Packs op(B)[pc..pc+kc, jc..jc+nc) as NR-column panels, p-major inside a panel, zero-padded. */
+    /**
+     * Packs op(B)[pc..pc+kc, jc..jc+nc) as NR-column panels, p-major inside a panel, zero-padded.
+     */
     private static void packB(float[] dst, boolean transB, float[] b, int bOff, int ldb,
                               int pc, int kc, int jc, int nc) {
         for (int jr = 0; jr < nc; jr += NR) {
@@ -172,13 +218,23 @@ final class Gemm {
         }
     }
 
-    /**
-     * The MR×NR micro-kernel: 12 named accumulators, straight-line, one A panel against one B
-     * panel, always a full tile. Helper calls for the stores would push the method past C2's
-     * inlining node budget, leaving boxed vectors; hence the twelve explicit stores.
-     */
-    private static void kernel(float[] ap, int aOff, float[] bp, int bOff, int kc,
+    /** Runs the micro-kernel for tile height {@code mr} (6 or 4) on a full tile. */
+    private static void kernel(int mr, float[] ap, int aOff, float[] bp, int bOff, int kc,
                                float[] c, int cIdx, int ldc, boolean overwrite) {
+        if (mr == 6) {
+            kernel6(ap, aOff, bp, bOff, kc, c, cIdx, ldc, overwrite);
+        } else {
+            kernel4(ap, aOff, bp, bOff, kc, c, cIdx, ldc, overwrite);
+        }
+    }
+
+    /**
+     * The 6×NR micro-kernel (512-bit): 12 named accumulators, straight-line, one A panel against
+     * one B panel, always a full tile. Helper calls for the stores would push the method past
+     * C2's inlining node budget, leaving boxed vectors (measured 7 GFLOP/s); hence explicit stores.
+     */
+    private static void kernel6(float[] ap, int aOff, float[] bp, int bOff, int kc,
+                                float[] c, int cIdx, int ldc, boolean overwrite) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -186,7 +242,7 @@ final class Gemm {
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int ai = aOff + p * MR;
+            int ai = aOff + p * 6;
             int bi = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
@@ -228,24 +284,80 @@ final class Gemm {
             c10.add(FloatVector.fromArray(S, c, cIdx + ldc)).intoArray(c, cIdx + ldc);
             c11.add(FloatVector.fromArray(S, c, cIdx + ldc + L)).intoArray(c, cIdx + ldc + L);
             c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)).intoArray(c, cIdx + 2 * ldc);
-            c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L)).intoArray(c, cIdx + 2 * ldc + L);
+            c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L))
+                    .intoArray(c, cIdx + 2 * ldc + L);
             c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)).intoArray(c, cIdx + 3 * ldc);
-            c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L)).intoArray(c, cIdx + 3 * ldc + L);
+            c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L))
+                    .intoArray(c, cIdx + 3 * ldc + L);
             c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)).intoArray(c, cIdx + 4 * ldc);
-            c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L)).intoArray(c, cIdx + 4 * ldc + L);
+            c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L))
+                    .intoArray(c, cIdx + 4 * ldc + L);
             c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)).intoArray(c, cIdx + 5 * ldc);
-            c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L)).intoArray(c, cIdx + 5 * ldc + L);
+            c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L))
+                    .intoArray(c, cIdx + 5 * ldc + L);
         }
     }
 
     /**
-     * An edge tile (fewer than MR rows or NR columns left): the same micro-kernel writes the full
-     * tile into a scratch tile, then the valid part is stored or added, so edge elements see exactly
-     * the same arithmetic as interior ones.
+     * The 4×NR micro-kernel (below 512 bits, 16 vector registers): 8 named accumulators, enough
+     * independent FMA chains for 2 FMA units × 4-cycle latency, with no spills.
      */
-    private static void edgeKernel(float[] ap, int aOff, float[] bp, int bOff, int kc, float[] tile,
-                                   float[] c, int cIdx, int ldc, int mr, int nr, boolean overwrite) {
-        kernel(ap, aOff, bp, bOff, kc, tile, 0, NR, true);
+    private static void kernel4(float[] ap, int aOff, float[] bp, int bOff, int kc,
+                                float[] c, int cIdx, int ldc, boolean overwrite) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * 4;
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        if (overwrite) {
+            c00.intoArray(c, cIdx);
+            c01.intoArray(c, cIdx + L);
+            c10.intoArray(c, cIdx + ldc);
+            c11.intoArray(c, cIdx + ldc + L);
+            c20.intoArray(c, cIdx + 2 * ldc);
+            c21.intoArray(c, cIdx + 2 * ldc + L);
+            c30.intoArray(c, cIdx + 3 * ldc);
+            c31.intoArray(c, cIdx + 3 * ldc + L);
+        } else {
+            c00.add(FloatVector.fromArray(S, c, cIdx)).intoArray(c, cIdx);
+            c01.add(FloatVector.fromArray(S, c, cIdx + L)).intoArray(c, cIdx + L);
+            c10.add(FloatVector.fromArray(S, c, cIdx + ldc)).intoArray(c, cIdx + ldc);
+            c11.add(FloatVector.fromArray(S, c, cIdx + ldc + L)).intoArray(c, cIdx + ldc + L);
+            c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)).intoArray(c, cIdx + 2 * ldc);
+            c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L))
+                    .intoArray(c, cIdx + 2 * ldc + L);
+            c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)).intoArray(c, cIdx + 3 * ldc);
+            c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L))
+                    .intoArray(c, cIdx + 3 * ldc + L);
+        }
+    }
+
+    /**
+     * An edge tile (fewer than mr rows or NR columns left): the same micro-kernel writes the full
+     * tile into a scratch tile, then the valid part is stored or added, so edge elements see
+     * exactly the same arithmetic as interior ones.
+     */
+    private static void edgeKernel(int mrTile, float[] ap, int aOff, float[] bp, int bOff, int kc,
+                                   float[] tile, float[] c, int cIdx, int ldc, int mr, int nr,
+                                   boolean overwrite) {
+        kernel(mrTile, ap, aOff, bp, bOff, kc, tile, 0, NR, true);
         for (int r = 0; r < mr; r++) {
             int row = cIdx + r * ldc;
             for (int j = 0; j < nr; j++) {
@@ -259,8 +371,9 @@ final class Gemm {
      * rows once, KC slices and FMA order matching the packed path; with B stored [n][k] (Linear
      * weights) it takes one dot product per column, split over threads by columns.
      */
-    private static void gemvRow(boolean transA, boolean transB, int n, int k, float[] a, int aOff, int lda,
-                                float[] b, int bOff, int ldb, float[] c, int cOff, boolean accumulate) {
+    private static void gemvRow(boolean transA, boolean transB, int n, int k,
+                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float[] c, int cOff, boolean accumulate) {
         int aStride = transA ? lda : 1;
         int minCols = (int) Math.max(NR, (1L << 17) / Math.max(1, k));
         Parallel.forRange(n, minCols, (j0, j1) -> {
@@ -280,22 +393,23 @@ final class Gemm {
      * accumulator, in the same KC slices and FMA order per element as the packed path.
      */
     private static void gemvColumns(int j0, int j1, int k, float[] a, int aOff, int aStride,
-                                    float[] b, int bOff, int ldb, float[] c, int cOff, boolean accumulate) {
+                                    float[] b, int bOff, int ldb, float[] c, int cOff,
+                                    boolean accumulate) {
         float[] acc = BUFFERS.get()[1];
         int width = acc.length;
         for (int js = j0; js < j1; js += width) {
             int w = Math.min(width, j1 - js);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                java.util.Arrays.fill(acc, 0, w, 0f);
+                Arrays.fill(acc, 0, w, 0f);
                 for (int p = pc; p < pc + kc; p++) {
                     float ap = a[aOff + p * aStride];
                     int row = bOff + p * ldb + js;
                     int j = 0;
                     FloatVector va = FloatVector.broadcast(S, ap);
                     for (; j <= w - L; j += L) {
-                        va.fma(FloatVector.fromArray(S, b, row + j), FloatVector.fromArray(S, acc, j))
-                                .intoArray(acc, j);
+                        FloatVector prev = FloatVector.fromArray(S, acc, j);
+                        va.fma(FloatVector.fromArray(S, b, row + j), prev).intoArray(acc, j);
                     }
                     for (; j < w; j++) {
                         acc[j] = Math.fma(ap, b[row + j], acc[j]);

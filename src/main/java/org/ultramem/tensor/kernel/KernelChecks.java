@@ -37,8 +37,8 @@ final class KernelChecks {
         }
     }
 
-    static void matmul(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
-                       float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+    static void matmul(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
+                       int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
         nonNegative("matmul m", m);
         nonNegative("matmul n", n);
         nonNegative("matmul k", k);
@@ -66,7 +66,8 @@ final class KernelChecks {
         range("attention k [batch·seq, heads·headDim]", k, 0, act);
         range("attention v [batch·seq, heads·headDim]", v, 0, act);
         range("attention out/dOut [batch·seq, heads·headDim]", out, 0, act);
-        range("attention probs [batch, heads, seq, seq]", probs, 0, (long) batch * heads * seq * seq);
+        range("attention probs [batch, heads, seq, seq]", probs, 0,
+                (long) batch * heads * seq * seq);
     }
 
     static void rows(String what, float[] buf, int rows, int dim) {
@@ -84,20 +85,22 @@ final class KernelChecks {
             int id = ids[t];
             if (id < 0 || id >= tableRows) {
                 throw new IllegalArgumentException(what + " id at position " + t + " (" + id
-                        + ") must be in [0, " + tableRows + "); check the tokenizer vocabulary size");
+                        + ") must be in [0, " + tableRows
+                        + "); check the tokenizer vocabulary size");
             }
         }
     }
 
     static void targets(int[] targets, int rows, int vocab) {
         if (rows > targets.length) {
-            throw new IllegalArgumentException("cross-entropy rows (" + rows + ") exceed targets length ("
-                    + targets.length + ")");
+            throw new IllegalArgumentException("cross-entropy rows (" + rows
+                    + ") exceed targets length (" + targets.length + ")");
         }
         for (int r = 0; r < rows; r++) {
             if (targets[r] >= vocab) {
-                throw new IllegalArgumentException("cross-entropy target at row " + r + " (" + targets[r]
-                        + ") must be < vocab (" + vocab + ") or negative to ignore the row");
+                throw new IllegalArgumentException("cross-entropy target at row " + r
+                        + " (" + targets[r] + ") must be < vocab (" + vocab
+                        + ") or negative to ignore the row");
             }
         }
     }

@@ -28,13 +28,15 @@ public final class KernelProvider {
     }
 
     private static Kernels lookup() {
-        String choice = System.getProperty("ultramem.kernels", "vector").trim().toLowerCase(Locale.ROOT);
+        String choice = System.getProperty("ultramem.kernels", "vector").trim()
+                .toLowerCase(Locale.ROOT);
         if (choice.equals("scalar")) {
             return ScalarKernels.INSTANCE;
         }
         if (!choice.equals("vector")) {
             throw new IllegalArgumentException("system property ultramem.kernels (" + choice
-                    + ") must be 'vector' or 'scalar'; pass -Dultramem.kernels=vector or leave it unset");
+                    + ") must be 'vector' or 'scalar';"
+                    + " pass -Dultramem.kernels=vector or leave it unset");
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             System.err.println("ultramem: Vector API module not present, using slow scalar kernels"

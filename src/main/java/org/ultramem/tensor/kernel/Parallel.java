@@ -14,8 +14,8 @@ import java.util.function.Supplier;
  * daemon workers, and returns when all are done.
  *
  * <p>Sizing: {@code availableProcessors()}, overridden by the system property
- * {@code ultramem.threads}; {@link #withThreads} overrides it for the calling thread only (benchmarks
- * measuring one core, tests proving results do not depend on the thread count).
+ * {@code ultramem.threads}; {@link #withThreads} overrides it for the calling thread only
+ * (benchmarks measuring one core, tests proving results do not depend on the thread count).
  *
  * <p>Nesting: a {@code forRange} called from inside a task runs inline on that thread, so kernels
  * may call kernels without deadlock or oversubscription. Callers must split by output blocks so
@@ -46,8 +46,8 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body} on the calling thread with {@link #threads()} set to {@code threads} for the
-     * calls it makes, then restores the previous setting.
+     * Runs {@code body} on the calling thread with {@link #threads()} set to {@code threads} for
+     * the calls it makes, then restores the previous setting.
      */
     public static <T> T withThreads(int threads, Supplier<T> body) {
         if (threads < 1) {
@@ -142,17 +142,21 @@ public final class Parallel {
     }
 
     /** Grows the pool when {@link #withThreads} asks for more threads than configured. */
-    private static synchronized void ensureWorkers(int workers) {
+    private static void ensureWorkers(int workers) {
         if (POOL.getCorePoolSize() < workers) {
-            POOL.setMaximumPoolSize(workers);
-            POOL.setCorePoolSize(workers);
+            synchronized (Parallel.class) {
+                if (POOL.getCorePoolSize() < workers) {
+                    POOL.setMaximumPoolSize(workers);
+                    POOL.setCorePoolSize(workers);
+                }
+            }
         }
     }
 
     private static ThreadPoolExecutor newPool(int workers) {
         AtomicInteger id = new AtomicInteger();
-        return new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                r -> {
+        return new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(() -> {
                         INSIDE.set(Boolean.TRUE);
                         r.run();

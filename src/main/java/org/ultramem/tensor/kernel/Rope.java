@@ -11,8 +11,9 @@ final class Rope {
     }
 
     /**
-     * Rotates pairs (i, i + headDim/2) of every head of every token by position · theta^(−2i/headDim)
-     * (by the negative angle when {@code inverse}). x: [tokens, heads·headDim], positions: [tokens].
+     * Rotates pairs (i, i + headDim/2) of every head of every token by position ·
+     * theta^(−2i/headDim) (by the negative angle when {@code inverse}). x: [tokens, heads·headDim],
+     * positions: [tokens].
      */
     static void apply(float[] x, int tokens, int heads, int headDim, int[] positions, float theta,
                       boolean inverse) {

@@ -90,8 +90,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void rmsNormForward(float[] out, float[] rstd, float[] x, float[] weight, int rows, int dim,
-                               float eps) {
+    public void rmsNormForward(float[] out, float[] rstd, float[] x, float[] weight, int rows,
+                               int dim, float eps) {
         KernelChecks.rows("rmsNorm x", x, rows, dim);
         Parallel.forRange(rows, 16, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -106,8 +106,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void rmsNormBackward(float[] dx, float[] dWeight, float[] dOut, float[] x, float[] weight,
-                                float[] rstd, int rows, int dim) {
+    public void rmsNormBackward(float[] dx, float[] dWeight, float[] dOut, float[] x,
+                                float[] weight, float[] rstd, int rows, int dim) {
         KernelChecks.rows("rmsNormBackward x", x, rows, dim);
         // dx rows are independent; dWeight reduces over rows, so it gets a column split (pass 2).
         Parallel.forRange(rows, 16, (r0, r1) -> {
@@ -254,8 +254,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void causalAttentionBackward(float[] dq, float[] dk, float[] dv, float[] dOut, float[] probs,
-                                        float[] q, float[] k, float[] v,
+    public void causalAttentionBackward(float[] dq, float[] dk, float[] dv, float[] dOut,
+                                        float[] probs, float[] q, float[] k, float[] v,
                                         int batch, int seq, int heads, int headDim) {
         KernelChecks.attention(probs, q, k, v, dOut, batch, seq, heads, headDim);
         int stride = heads * headDim;
@@ -299,7 +299,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void swigluBackward(float[] dGate, float[] dUp, float[] dOut, float[] gate, float[] up, int n) {
+    public void swigluBackward(float[] dGate, float[] dUp, float[] dOut, float[] gate, float[] up,
+            int n) {
         for (int i = 0; i < n; i++) {
             float g = gate[i];
             float sig = (float) (1.0 / (1.0 + Math.exp(-g)));
@@ -311,7 +312,8 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void gatherRows(float[] out, float[] table, int[] ids, int count, int dim) {
-        KernelChecks.ids("gatherRows", ids, count, dim == 0 ? Integer.MAX_VALUE : table.length / dim);
+        KernelChecks.ids("gatherRows", ids, count,
+                dim == 0 ? Integer.MAX_VALUE : table.length / dim);
         for (int t = 0; t < count; t++) {
             System.arraycopy(table, ids[t] * dim, out, t * dim, dim);
         }
@@ -319,7 +321,8 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void scatterAddRows(float[] dTable, float[] dOut, int[] ids, int count, int dim) {
-        KernelChecks.ids("scatterAddRows", ids, count, dim == 0 ? Integer.MAX_VALUE : dTable.length / dim);
+        KernelChecks.ids("scatterAddRows", ids, count,
+                dim == 0 ? Integer.MAX_VALUE : dTable.length / dim);
         // Split by columns: every thread visits all tokens in order, so duplicates add race-free.
         Parallel.forRange(dim, 256, (c0, c1) -> {
             for (int t = 0; t < count; t++) {
@@ -334,7 +337,8 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void adamw(float[] param, float[] grad, float[] m, float[] v, int off, int n,
-                      float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2) {
+                      float lr, float beta1, float beta2, float eps, float weightDecay,
+                      float bc1, float bc2) {
         KernelChecks.range("adamw param", param, off, n);
         Parallel.forRange(n, 1 << 15, (s, e) -> {
             for (int i = off + s; i < off + e; i++) {

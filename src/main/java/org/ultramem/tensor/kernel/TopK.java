@@ -61,24 +61,32 @@ public final class TopK {
         }
     }
 
-    /** The Vector API twin of {@link #select}: identical results. */
+    /**
+     * The Vector API twin of {@link #select}: identical results. When k ≤ 2·lanes it first takes
+     * lane-wise maxima over all whole vectors in two accumulators (even and odd vectors); the
+     * minimum over both is a lower bound on the k-th largest score (at least 2·lanes ≥ k distinct
+     * elements sit at or above it), so the scan skips every vector below the bound even before
+     * the buffer is full, and visits only the lanes that pass.
+     */
     public static void selectVector(float[] scores, int off, int n, int k, int[] idx, int idxOff,
                                     float[] top, int topOff) {
-        if (n - k < 2 * VectorBody.SPECIES.length()) {
+        int lanes = VectorBody.SPECIES.length();
+        if (n < 4 * lanes || k > 2 * lanes) {
             selectScalar(scores, off, n, k, idx, idxOff, top, topOff);
             return;
         }
         checkArgs(n, k);
-        for (int i = 0; i < k; i++) {
-            insert(scores[off + i], i, i, idx, idxOff, top, topOff);
-        }
-        int i = VectorBody.scan(scores, off, k, n, k, idx, idxOff, top, topOff);
-        float threshold = top[topOff + k - 1];
+        float bound = VectorBody.lowerBound(scores, off, n);
+        int filled = VectorBody.scan(scores, off, n, k, bound, idx, idxOff, top, topOff);
+        int i = n - n % lanes;
         for (; i < n; i++) {
             float s = scores[off + i];
-            if (s > threshold) {
+            if (filled < k) {
+                if (s >= bound) {
+                    insert(s, i, filled++, idx, idxOff, top, topOff);
+                }
+            } else if (s > top[topOff + k - 1]) {
                 insert(s, i, k - 1, idx, idxOff, top, topOff);
-                threshold = top[topOff + k - 1];
             }
         }
     }
@@ -109,27 +117,58 @@ public final class TopK {
 
     /** Vector loop, in a nested class so the Vector API loads only when it is used. */
     private static final class VectorBody {
-        static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+        // The kernels' species, so ultramem.vectorBits applies here too.
+        static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
 
-        /** Scans whole vectors from {@code start}; returns the first index not scanned. */
-        static int scan(float[] scores, int off, int start, int n, int k, int[] idx, int idxOff,
+        /**
+         * min over lanes of the lane-wise max of the even and of the odd whole vectors of
+         * scores[off .. off+n) (n ≥ 2 lanes): a value with 2·lanes distinct elements at or above it.
+         */
+        static float lowerBound(float[] scores, int off, int n) {
+            int lanes = SPECIES.length();
+            FloatVector even = FloatVector.fromArray(SPECIES, scores, off);
+            FloatVector odd = FloatVector.fromArray(SPECIES, scores, off + lanes);
+            int i = 2 * lanes;
+            for (; i + 2 * lanes <= n; i += 2 * lanes) {
+                even = even.max(FloatVector.fromArray(SPECIES, scores, off + i));
+                odd = odd.max(FloatVector.fromArray(SPECIES, scores, off + i + lanes));
+            }
+            if (i + lanes <= n) {
+                even = even.max(FloatVector.fromArray(SPECIES, scores, off + i));
+            }
+            return Math.min(even.reduceLanes(VectorOperators.MIN), odd.reduceLanes(VectorOperators.MIN));
+        }
+
+        /**
+         * Scans the whole vectors in index order: while the buffer holds fewer than k entries,
+         * every element ≥ bound is inserted; afterwards only elements > the k-th score. Returns
+         * the number of buffer entries filled (k unless elements ≥ bound sit in the tail).
+         */
+        static int scan(float[] scores, int off, int n, int k, float bound, int[] idx, int idxOff,
                         float[] top, int topOff) {
             int lanes = SPECIES.length();
-            int i = start;
-            float threshold = top[topOff + k - 1];
-            for (; i + lanes <= n; i += lanes) {
-                FloatVector v = FloatVector.fromArray(SPECIES, scores, off + i);
-                if (v.compare(VectorOperators.GT, threshold).anyTrue()) {
-                    for (int j = i; j < i + lanes; j++) {
-                        float s = scores[off + j];
-                        if (s > threshold) {
-                            insert(s, j, k - 1, idx, idxOff, top, topOff);
-                            threshold = top[topOff + k - 1];
-                        }
+            int filled = 0;
+            float cut = bound;
+            for (int i = 0; i + lanes <= n; i += lanes) {
+                // Visiting only the lanes set in the mask is 3x faster than testing all lanes
+                // (995 vs 2920 ns per 512-score row, k 16, contended machine; TopK microbench).
+                long hits = FloatVector.fromArray(SPECIES, scores, off + i)
+                        .compare(VectorOperators.GE, cut).toLong();
+                while (hits != 0) {
+                    int j = i + Long.numberOfTrailingZeros(hits);
+                    hits &= hits - 1;
+                    float s = scores[off + j];
+                    if (filled < k) {
+                        insert(s, j, filled++, idx, idxOff, top, topOff);
+                    } else if (s > top[topOff + k - 1]) {
+                        insert(s, j, k - 1, idx, idxOff, top, topOff);
                     }
                 }
+                if (filled == k) {
+                    cut = top[topOff + k - 1];
+                }
             }
-            return i;
+            return filled;
         }
     }
 }

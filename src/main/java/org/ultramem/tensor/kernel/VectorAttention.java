@@ -47,7 +47,8 @@ final class VectorAttention {
 
     /** Shapes as {@link Kernels#causalAttentionBackward}; arguments already checked. */
     static void backward(float[] dq, float[] dk, float[] dv, float[] dOut, float[] probs,
-                         float[] q, float[] k, float[] v, int batch, int seq, int heads, int headDim) {
+                         float[] q, float[] k, float[] v,
+                         int batch, int seq, int heads, int headDim) {
         int stride = heads * headDim;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         Parallel.forRange(batch * heads, 1, (bh0, bh1) -> {
@@ -73,13 +74,15 @@ final class VectorAttention {
     }
 
     /** d[j] = p[j]·(d[j] − Σ p·d)·scale for j < n, over d[dBase..], p[pBase..]. */
-    private static void softmaxBackwardRow(float[] d, int dBase, float[] p, int pBase, int n, float scale) {
+    private static void softmaxBackwardRow(float[] d, int dBase, float[] p, int pBase, int n,
+            float scale) {
         float rowDot = VectorKernels.dotBody(p, pBase, d, dBase, n);
         int j = 0;
         if (n >= 2 * L) {
             for (; j <= n - L; j += L) {
                 FloatVector.fromArray(S, d, dBase + j).sub(rowDot)
-                        .mul(FloatVector.fromArray(S, p, pBase + j)).mul(scale).intoArray(d, dBase + j);
+                        .mul(FloatVector.fromArray(S, p, pBase + j)).mul(scale)
+                        .intoArray(d, dBase + j);
             }
         }
         for (; j < n; j++) {

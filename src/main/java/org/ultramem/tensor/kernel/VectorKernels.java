@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * streaming op is a vector body plus a scalar tail and goes fully scalar below 2 × lanes; matmul is
  * the packed {@link Gemm}; attention is per-(batch, head) GEMMs on {@link VectorAttention}.
  *
- * <p>The species is {@code FloatVector.SPECIES_PREFERRED} (512 bits on this machine), or the width
+ * <p>The species is {@code FloatVector.SPECIES_PREFERRED} (512 bits with AVX-512; 256 on the
+ * project machine as measured in 2026-11, whose CPU reports AVX2 only), or the width
  * named by the system property {@code ultramem.vectorBits} (128, 256 or 512). It must be a
  * {@code static final} constant: C2 only intrinsifies vector ops whose species it can fold.
  */
@@ -113,7 +114,8 @@ public final class VectorKernels implements Kernels {
             FloatVector va = FloatVector.broadcast(SPECIES, alpha);
             for (; i <= n - L; i += L) {
                 FloatVector.fromArray(SPECIES, x, xOff + i)
-                        .fma(va, FloatVector.fromArray(SPECIES, y, yOff + i)).intoArray(y, yOff + i);
+                        .fma(va, FloatVector.fromArray(SPECIES, y, yOff + i))
+                        .intoArray(y, yOff + i);
             }
         }
         for (; i < n; i++) {
@@ -139,7 +141,8 @@ public final class VectorKernels implements Kernels {
         int i = 0;
         if (n >= 2 * L) {
             for (; i <= n - L; i += L) {
-                FloatVector.fromArray(SPECIES, a, i).add(FloatVector.fromArray(SPECIES, b, i)).intoArray(out, i);
+                FloatVector.fromArray(SPECIES, a, i).add(FloatVector.fromArray(SPECIES, b, i))
+                        .intoArray(out, i);
             }
         }
         for (; i < n; i++) {
@@ -194,8 +197,8 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void rmsNormForward(float[] out, float[] rstd, float[] x, float[] weight, int rows, int dim,
-                               float eps) {
+    public void rmsNormForward(float[] out, float[] rstd, float[] x, float[] weight, int rows,
+                               int dim, float eps) {
         KernelChecks.rows("rmsNorm x", x, rows, dim);
         Parallel.forRange(rows, 16, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -206,7 +209,8 @@ public final class VectorKernels implements Kernels {
                 if (dim >= 2 * L) {
                     for (; i <= dim - L; i += L) {
                         FloatVector.fromArray(SPECIES, x, base + i).mul(rs)
-                                .mul(FloatVector.fromArray(SPECIES, weight, i)).intoArray(out, base + i);
+                                .mul(FloatVector.fromArray(SPECIES, weight, i))
+                                .intoArray(out, base + i);
                     }
                 }
                 for (; i < dim; i++) {
@@ -217,8 +221,8 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void rmsNormBackward(float[] dx, float[] dWeight, float[] dOut, float[] x, float[] weight,
-                                float[] rstd, int rows, int dim) {
+    public void rmsNormBackward(float[] dx, float[] dWeight, float[] dOut, float[] x,
+                                float[] weight, float[] rstd, int rows, int dim) {
         KernelChecks.rows("rmsNormBackward x", x, rows, dim);
         Parallel.forRange(rows, 16, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -235,7 +239,8 @@ public final class VectorKernels implements Kernels {
                     for (; i <= c1 - L; i += L) {
                         FloatVector.fromArray(SPECIES, dOut, base + i)
                                 .mul(FloatVector.fromArray(SPECIES, x, base + i)).mul(rs)
-                                .add(FloatVector.fromArray(SPECIES, dWeight, i)).intoArray(dWeight, i);
+                                .add(FloatVector.fromArray(SPECIES, dWeight, i))
+                                .intoArray(dWeight, i);
                     }
                 }
                 for (; i < c1; i++) {
@@ -245,8 +250,8 @@ public final class VectorKernels implements Kernels {
         });
     }
 
-    private static void rmsNormBackwardRow(float[] dx, float[] dOut, float[] x, float[] weight, float rs,
-                                           int base, int dim) {
+    private static void rmsNormBackwardRow(float[] dx, float[] dOut, float[] x, float[] weight,
+                                           float rs, int base, int dim) {
         int i = 0;
         double meanTerm = 0;
         if (dim >= 2 * L) {
@@ -311,8 +316,8 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void causalAttentionBackward(float[] dq, float[] dk, float[] dv, float[] dOut, float[] probs,
-                                        float[] q, float[] k, float[] v,
+    public void causalAttentionBackward(float[] dq, float[] dk, float[] dv, float[] dOut,
+                                        float[] probs, float[] q, float[] k, float[] v,
                                         int batch, int seq, int heads, int headDim) {
         KernelChecks.attention(probs, q, k, v, dOut, batch, seq, heads, headDim);
         VectorAttention.backward(dq, dk, dv, dOut, probs, q, k, v, batch, seq, heads, headDim);
@@ -324,13 +329,15 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void swigluBackward(float[] dGate, float[] dUp, float[] dOut, float[] gate, float[] up, int n) {
+    public void swigluBackward(float[] dGate, float[] dUp, float[] dOut, float[] gate, float[] up,
+            int n) {
         VectorRows.swigluBackward(dGate, dUp, dOut, gate, up, n);
     }
 
     @Override
     public void gatherRows(float[] out, float[] table, int[] ids, int count, int dim) {
-        KernelChecks.ids("gatherRows", ids, count, dim == 0 ? Integer.MAX_VALUE : table.length / dim);
+        KernelChecks.ids("gatherRows", ids, count,
+                dim == 0 ? Integer.MAX_VALUE : table.length / dim);
         for (int t = 0; t < count; t++) {
             System.arraycopy(table, ids[t] * dim, out, t * dim, dim);
         }
@@ -338,7 +345,8 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void scatterAddRows(float[] dTable, float[] dOut, int[] ids, int count, int dim) {
-        KernelChecks.ids("scatterAddRows", ids, count, dim == 0 ? Integer.MAX_VALUE : dTable.length / dim);
+        KernelChecks.ids("scatterAddRows", ids, count,
+                dim == 0 ? Integer.MAX_VALUE : dTable.length / dim);
         // Split by columns: every thread visits all tokens in order, so duplicates add race-free.
         Parallel.forRange(dim, 256, (c0, c1) -> {
             for (int t = 0; t < count; t++) {
@@ -349,10 +357,12 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void adamw(float[] param, float[] grad, float[] m, float[] v, int off, int n,
-                      float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2) {
+                      float lr, float beta1, float beta2, float eps, float weightDecay,
+                      float bc1, float bc2) {
         KernelChecks.range("adamw param", param, off, n);
         Parallel.forRange(n, 1 << 15, (s, e) ->
-                VectorRows.adamw(param, grad, m, v, off + s, e - s, lr, beta1, beta2, eps, weightDecay, bc1, bc2));
+                VectorRows.adamw(param, grad, m, v, off + s, e - s, lr, beta1, beta2, eps,
+                        weightDecay, bc1, bc2));
     }
 
     /** Names the species in use, for logs and bench reports. */

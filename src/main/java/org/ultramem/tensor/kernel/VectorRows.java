@@ -43,7 +43,8 @@ final class VectorRows {
         if (n >= 2 * L) {
             FloatVector acc = FloatVector.zero(S);
             for (; i <= n - L; i += L) {
-                FloatVector e = FloatVector.fromArray(S, x, base + i).sub(shift).lanewise(VectorOperators.EXP);
+                FloatVector e = FloatVector.fromArray(S, x, base + i).sub(shift)
+                        .lanewise(VectorOperators.EXP);
                 e.intoArray(x, base + i);
                 acc = acc.add(e);
             }
@@ -132,7 +133,8 @@ final class VectorRows {
         }
     }
 
-    static void swigluBackward(float[] dGate, float[] dUp, float[] dOut, float[] gate, float[] up, int n) {
+    static void swigluBackward(float[] dGate, float[] dUp, float[] dOut, float[] gate, float[] up,
+            int n) {
         int i = 0;
         if (n >= 2 * L) {
             FloatVector one = FloatVector.broadcast(S, 1f);
@@ -159,7 +161,8 @@ final class VectorRows {
 
     /** AdamW on [from, from+n); see {@link Kernels#adamw}. */
     static void adamw(float[] param, float[] grad, float[] m, float[] v, int from, int n,
-                      float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2) {
+                      float lr, float beta1, float beta2, float eps, float weightDecay,
+                      float bc1, float bc2) {
         int i = 0;
         float invBc1 = 1f / bc1;
         if (n >= 2 * L) {
@@ -167,7 +170,8 @@ final class VectorRows {
                 int o = from + i;
                 FloatVector g = FloatVector.fromArray(S, grad, o);
                 FloatVector mi = FloatVector.fromArray(S, m, o).mul(beta1).add(g.mul(1f - beta1));
-                FloatVector vi = FloatVector.fromArray(S, v, o).mul(beta2).add(g.mul(g).mul(1f - beta2));
+                FloatVector vi = FloatVector.fromArray(S, v, o).mul(beta2).add(g.mul(g)
+                        .mul(1f - beta2));
                 mi.intoArray(m, o);
                 vi.intoArray(v, o);
                 FloatVector p = FloatVector.fromArray(S, param, o);

@@ -4,6 +4,10 @@
  * fallback), {@link org.ultramem.tensor.kernel.VectorKernels} (Vector API) with its packed
  * {@link org.ultramem.tensor.kernel.Gemm}, {@link org.ultramem.tensor.kernel.KernelProvider}
  * (chooses once) and the shared thread pool {@link org.ultramem.tensor.kernel.Parallel}.
+ * Helpers: {@code KernelChecks} (argument checks shared by both twins), {@code Rope} (shared,
+ * exact), {@code VectorRows} and {@code VectorAttention} (vector bodies kept out of
+ * {@code VectorKernels} for size). {@link org.ultramem.tensor.kernel.TopK} (top-k selection for
+ * the memory layers) follows the same scalar/vector-twin rule.
  *
  * <p>Invariants:
  * <ul>

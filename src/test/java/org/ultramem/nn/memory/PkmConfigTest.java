@@ -65,6 +65,19 @@ class PkmConfigTest {
     }
 
     @Test
+    void parameterCountMatchesTheLayer() {
+        for (boolean bn : new boolean[] {true, false}) {
+            PkmConfig c = new PkmConfig(3, 7, 6, 4, bn, 1e-3, "0:0");
+            long actual = new ProductKeyMemory(c, 10, 2, 1).parameters().stream().mapToLong(p -> p.numel()).sum();
+            assertEquals(actual, c.parameterCount(10));
+            assertEquals(actual - 49 * 10 + 3 * 4 * 10, c.activeParameterCount(10));
+        }
+        // PKM paper setting at D = 1024: H 4, n 512, Dq 512, k 32.
+        assertEquals(2.0 * 1024 * 2048 + 2.0 * 4 * 512 * 512 + 4 * 32 * 32 + 2.0 * 4 * 32 * 1024,
+                new PkmConfig(4, 512, 512, 32, true, 1e-3, null).flopsPerToken(1024));
+    }
+
+    @Test
     void unsetPlacementIsReportedWhenAsked() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new PkmConfig(1, 4, 4, 2, true, 1e-3, null).sourceBlock());

@@ -20,7 +20,7 @@ class UltraMemConfigTest {
 
     @Test
     void roundTripsThroughJson() throws Exception {
-        UltraMemConfig c = new UltraMemConfig(64, 32, 64, 12, 16, 2, 3, 3, 9, "2:5", false, true,
+        UltraMemConfig c = new UltraMemConfig(64, 32, 96, 12, 16, 2, 3, 3, 9, "2:5", false, true,
                 false, true, true, true, "paper", 4, 10.0, 0.5, "lazy_adamw", 0.001, 0.15, 1e-6f);
         ObjectNode json = c.toJson();
         assertEquals(c, UltraMemConfig.fromJson(JSON.readTree(json.toString())));

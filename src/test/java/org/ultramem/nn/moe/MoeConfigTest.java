@@ -65,6 +65,15 @@ class MoeConfigTest {
     }
 
     @Test
+    void parameterCountMatchesTheLayer() {
+        MoeConfig c = new MoeConfig(5, 2, 7, 0.01, 0.001, false, null);
+        long actual = new MoeLayer(c, 6, 2, 1).parameters().stream().mapToLong(p -> p.numel()).sum();
+        assertEquals(actual, c.parameterCount(6));
+        assertEquals(5 * 6 + 2 * 3 * 6 * 7, c.activeParameterCount(6));
+        assertEquals(2.0 * (5 * 6 + 2 * 3 * 6 * 7), c.flopsPerToken(6));
+    }
+
+    @Test
     void rejectsLayersBeyondTheModel() {
         MoeConfig c = new MoeConfig(4, 2, 8, 0.01, 0.001, false, List.of(0, 6));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.checkLayers(6));

@@ -33,7 +33,7 @@ class MoeLayerTest {
     }
 
     private static Parameter param(MoeLayer moe, String name) {
-        return moe.parameters().stream().filter(p -> p.name.equals(name)).findFirst().orElseThrow();
+        return moe.parameter(name);
     }
 
     /** Expert e applied to token t of x, in double: down · (silu(gate·x) ⊙ up·x). */
@@ -63,8 +63,8 @@ class MoeLayerTest {
 
     /** y from the router's choices and a dense per-token evaluation of each chosen expert. */
     private static void assertOutputIsReference(MoeLayer moe, float[] y, float[] x, int tokens, int k) {
-        int[] experts = moe.router().experts();
-        float[] combine = moe.router().combineWeights();
+        int[] experts = moe.routing().experts;
+        float[] combine = moe.routing().combine;
         for (int t = 0; t < tokens; t++) {
             double[] ref = new double[D];
             for (int j = 0; j < k; j++) {
@@ -120,7 +120,7 @@ class MoeLayerTest {
         for (long seed = 0; seed < 200; seed++) {
             System.arraycopy(random(w.length, seed, 1.0), 0, w, 0, w.length);
             moe.forward(new float[tokens * D], x, tokens);
-            float[] p = moe.router().probs();
+            float[] p = moe.routing().probs;
             boolean ok = true;
             for (int t = 0; t < tokens; t++) {
                 float[] row = Arrays.copyOfRange(p, t * n, (t + 1) * n);
@@ -176,7 +176,7 @@ class MoeLayerTest {
         float[] y = new float[tokens * D];
         moe.forward(y, x, tokens);
         for (int t = 0; t < tokens; t++) {
-            assertArrayEquals(new int[] {2, 0}, Arrays.copyOfRange(moe.router().experts(), t * k, t * k + k));
+            assertArrayEquals(new int[] {2, 0}, Arrays.copyOfRange(moe.routing().experts, t * k, t * k + k));
         }
         assertOutputIsReference(moe, y, x, tokens, k);
         assertArrayEquals(new double[] {0.5, 0, 0.5, 0}, moe.diagnostics().expertLoad(), 0.0);
@@ -191,7 +191,7 @@ class MoeLayerTest {
         float[] y = new float[tokens * D];
         moe.forward(y, x, tokens);
         assertOutputIsReference(moe, y, x, tokens, 3);
-        float[] c = moe.router().combineWeights();
+        float[] c = moe.routing().combine;
         double first = c[0] + c[1] + c[2];
         assertEquals(normalize, Math.abs(first - 1) < 1e-6, "combine weights sum " + first);
     }
@@ -204,9 +204,9 @@ class MoeLayerTest {
         MoeLayer moe = new MoeLayer(config(n, k, false, 0.01, 0.001), D, tokens, 6);
         float[] x = random(tokens * D, 12, 3.0);
         moe.forward(new float[tokens * D], x, tokens);
-        float[] p = moe.router().probs();
-        float[] logits = moe.router().logits();
-        int[] ex = moe.router().experts();
+        float[] p = moe.routing().probs;
+        float[] logits = moe.routing().logits;
+        int[] ex = moe.routing().experts;
         double[] f = new double[n];
         double[] meanP = new double[n];
         double z = 0;
@@ -285,6 +285,38 @@ class MoeLayerTest {
         List<float[]> out = new ArrayList<>(List.of(y, dx));
         moe.parameters().forEach(p -> out.add(p.grad));
         return out;
+    }
+
+    @Test
+    void applyEqualsForwardAndLeavesTrainingStateAlone() throws Exception {
+        int tokens = 12;
+        MoeLayer moe = new MoeLayer(config(5, 2, true, 0.01, 0.001), D, tokens, 7);
+        float[] x = random(tokens * D, 3, 1.0);
+        float[] y = new float[tokens * D];
+        moe.forward(y, x, tokens);
+        double balance = moe.balanceLoss();
+        int[] experts = moe.routing().experts.clone();
+        double[] load = moe.diagnostics().expertLoad();
+        float[][] got = new float[2][tokens * D];
+        Thread[] threads = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int id = i;
+            MoeLayer.Activations buf = moe.newActivations(tokens);
+            threads[i] = new Thread(() -> moe.apply(got[id], x, tokens, buf));
+            threads[i].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertArrayEquals(y, got[0]);
+        assertArrayEquals(y, got[1]);
+        float[] one = new float[D];
+        moe.apply(one, Arrays.copyOfRange(x, 5 * D, 6 * D), 1, moe.newActivations(1));
+        // One token may take a different GEMM path (other summation order): equal to rounding.
+        assertArrayEquals(Arrays.copyOfRange(y, 5 * D, 6 * D), one, 1e-6f);
+        assertEquals(balance, moe.balanceLoss());
+        assertArrayEquals(experts, Arrays.copyOf(moe.routing().experts, tokens * 2));
+        assertArrayEquals(load, moe.diagnostics().expertLoad());
     }
 
     @Test

@@ -17,7 +17,8 @@ class GemmTest {
     private static final Kernels VECTOR = new VectorKernels();
 
     /** One GEMM problem with padded strides and offsets, run through both kernels. */
-    private record Problem(boolean transA, boolean transB, int m, int n, int k, int pad, boolean accumulate) {
+    private record Problem(boolean transA, boolean transB, int m, int n, int k, int pad,
+            boolean accumulate) {
 
         void check(SplittableRandom rnd) {
             int aRows = transA ? k : m;
@@ -35,12 +36,14 @@ class GemmTest {
             float[] c0 = KernelAsserts.random(rnd, cOff + m * ldc + 1);
             float[] expected = c0.clone();
             float[] actual = c0.clone();
-            SCALAR.matmul(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, expected, cOff, ldc, accumulate);
-            VECTOR.matmul(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, actual, cOff, ldc, accumulate);
+            SCALAR.matmul(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, expected, cOff, ldc,
+                    accumulate);
+            VECTOR.matmul(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, actual, cOff, ldc,
+                    accumulate);
             // Scale each element by Σ|a||b| (+|c| when accumulating): rounding grows with it.
             float[] scale = new float[c0.length];
-            SCALAR.matmul(transA, transB, m, n, k, KernelAsserts.abs(a), aOff, lda, KernelAsserts.abs(b), bOff,
-                    ldb, scale, cOff, ldc, false);
+            SCALAR.matmul(transA, transB, m, n, k, KernelAsserts.abs(a), aOff, lda,
+                    KernelAsserts.abs(b), bOff, ldb, scale, cOff, ldc, false);
             if (accumulate) {
                 for (int i = 0; i < scale.length; i++) {
                     scale[i] += Math.abs(c0[i]);
@@ -89,9 +92,44 @@ class GemmTest {
 
     @Test
     void vectorMatchesScalarOnWideBlocks() {
-        // n > NC = 512 exercises several packed B blocks; both kernels also reject nothing here.
+        // n = 1030 > NC = 1024 exercises two packed B blocks (and a partial last one).
         new Problem(false, false, 50, 600, 40, 0, false).check(new SplittableRandom(3));
         new Problem(true, true, 13, 1030, 20, 1, true).check(new SplittableRandom(4));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4, 6})
+    void bothMicroKernelHeightsMatchScalar(int mr) {
+        // Only one height is the default on a given CPU; call the other explicitly so both stay
+        // tested.
+        SplittableRandom rnd = new SplittableRandom(mr);
+        int[][] shapes = {{1, 1, 1}, {5, 17, 3}, {7, 33, 257}, {97, 40, 20}, {13, 1030, 9}};
+        for (int combo = 0; combo < 4; combo++) {
+            boolean transA = (combo & 1) != 0;
+            boolean transB = (combo & 2) != 0;
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                float[] a = KernelAsserts.random(rnd, m * k);
+                float[] b = KernelAsserts.random(rnd, k * n);
+                float[] expected = KernelAsserts.random(rnd, m * n);
+                float[] actual = expected.clone();
+                int lda = transA ? m : k;
+                int ldb = transB ? k : n;
+                boolean acc = (m & 1) == 1;
+                SCALAR.matmul(transA, transB, m, n, k, a, 0, lda, b, 0, ldb, expected, 0, n, acc);
+                Gemm.matmul(transA, transB, m, n, k, a, 0, lda, b, 0, ldb, actual, 0, n, acc, mr);
+                float[] scale = new float[m * n];
+                SCALAR.matmul(transA, transB, m, n, k, KernelAsserts.abs(a), 0, lda,
+                        KernelAsserts.abs(b), 0, ldb, scale, 0, n, false);
+                for (int i = 0; i < scale.length; i++) {
+                    scale[i] += 1f;
+                }
+                KernelAsserts.assertClose("mr=" + mr + " " + java.util.Arrays.toString(s)
+                        + " combo " + combo, expected, actual, scale, 1e-5);
+            }
+        }
     }
 
     @Test
@@ -99,25 +137,29 @@ class GemmTest {
         float[] c = {5f, 6f};
         VECTOR.matmul(false, false, 1, 2, 0, new float[0], 0, 0, new float[0], 0, 2, c, 0, 2, true);
         assertArrayEquals(new float[] {5f, 6f}, c);
-        VECTOR.matmul(false, false, 1, 2, 0, new float[0], 0, 0, new float[0], 0, 2, c, 0, 2, false);
+        VECTOR.matmul(false, false, 1, 2, 0, new float[0], 0, 0, new float[0], 0, 2, c, 0, 2,
+                false);
         assertArrayEquals(new float[] {0f, 0f}, c);
-        SCALAR.matmul(false, false, 0, 2, 3, new float[0], 0, 3, new float[6], 0, 2, c, 0, 2, false);
-        VECTOR.matmul(false, false, 0, 2, 3, new float[0], 0, 3, new float[6], 0, 2, c, 0, 2, false);
+        SCALAR.matmul(false, false, 0, 2, 3, new float[0], 0, 3, new float[6], 0, 2, c, 0, 2,
+                false);
+        VECTOR.matmul(false, false, 0, 2, 3, new float[0], 0, 3, new float[6], 0, 2, c, 0, 2,
+                false);
         assertArrayEquals(new float[] {0f, 0f}, c);
     }
 
     @Test
     void tinyProductIsExact() {
         float[] c = {1f};
-        VECTOR.matmul(false, false, 1, 1, 1, new float[] {3f}, 0, 1, new float[] {4f}, 0, 1, c, 0, 1, true);
+        VECTOR.matmul(false, false, 1, 1, 1, new float[] {3f}, 0, 1, new float[] {4f}, 0, 1, c, 0,
+                1, true);
         assertEquals(13f, c[0]);
         float[] c2 = new float[4];
         // [[1,2],[3,4]] · [[5,6],[7,8]] = [[19,22],[43,50]]
-        VECTOR.matmul(false, false, 2, 2, 2, new float[] {1, 2, 3, 4}, 0, 2, new float[] {5, 6, 7, 8}, 0, 2,
-                c2, 0, 2, false);
+        VECTOR.matmul(false, false, 2, 2, 2, new float[] {1, 2, 3, 4}, 0, 2, new float[] {5, 6, 7,
+                8}, 0, 2, c2, 0, 2, false);
         assertArrayEquals(new float[] {19, 22, 43, 50}, c2);
-        SCALAR.matmul(true, true, 2, 2, 2, new float[] {1, 3, 2, 4}, 0, 2, new float[] {5, 7, 6, 8}, 0, 2,
-                c2, 0, 2, false);
+        SCALAR.matmul(true, true, 2, 2, 2, new float[] {1, 3, 2, 4}, 0, 2, new float[] {5, 7, 6, 8},
+                0, 2, c2, 0, 2, false);
         assertArrayEquals(new float[] {19, 22, 43, 50}, c2);
     }
 
@@ -147,7 +189,9 @@ class GemmTest {
     void resultsAreIdenticalForOneAndTwoThreads(int transCombo) {
         boolean transA = (transCombo & 1) != 0;
         boolean transB = (transCombo & 2) != 0;
-        int[][] shapes = {{130, 300, 270}, {300, 20, 70}, {1, 300, 64}, {40, 1100, 30}};
+        // Each shape is above Gemm's ~4 MFLOP-per-block threshold so 2 threads really split it:
+        // by columns (k crossing KC), by rows (one column panel), and the single-row path.
+        int[][] shapes = {{64, 512, 300}, {1200, 16, 300}, {1, 4096, 64}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -160,10 +204,10 @@ class GemmTest {
             for (Kernels kernels : new Kernels[] {SCALAR, VECTOR}) {
                 float[] one = new float[m * n];
                 float[] two = new float[m * n];
-                Parallel.withThreads(1, () -> kernels.matmul(transA, transB, m, n, k, a, 0, lda, b, 0, ldb,
-                        one, 0, n, false));
-                Parallel.withThreads(2, () -> kernels.matmul(transA, transB, m, n, k, a, 0, lda, b, 0, ldb,
-                        two, 0, n, false));
+                Parallel.withThreads(1, () -> kernels.matmul(transA, transB, m, n, k, a, 0, lda, b,
+                        0, ldb, one, 0, n, false));
+                Parallel.withThreads(2, () -> kernels.matmul(transA, transB, m, n, k, a, 0, lda, b,
+                        0, ldb, two, 0, n, false));
                 assertArrayEquals(one, two, kernels + " " + m + "x" + n + "x" + k);
             }
         }
@@ -171,8 +215,8 @@ class GemmTest {
 
     @Test
     void singleRowPathMatchesTheBatchedRowBitForBit() {
-        // Decode (m = 1) and prefill (m > 1) must agree exactly for B stored [k][n]: same KC slices,
-        // same FMA order per element.
+        // Decode (m = 1) and prefill (m > 1) must agree exactly for B stored [k][n]: same KC
+        // slices, same FMA order per element.
         SplittableRandom rnd = new SplittableRandom(9);
         int m = 13;
         int n = 70;
@@ -184,17 +228,21 @@ class GemmTest {
         for (int i = 0; i < m; i++) {
             float[] row = new float[n];
             VECTOR.matmul(false, false, 1, n, k, a, i * k, k, b, 0, n, row, 0, n, false);
-            assertArrayEquals(java.util.Arrays.copyOfRange(batched, i * n, (i + 1) * n), row, "row " + i);
+            assertArrayEquals(java.util.Arrays.copyOfRange(batched, i * n, (i + 1) * n), row,
+                    "row " + i);
         }
     }
 
     @Test
     void rejectsTooSmallLeadingDimension() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VECTOR.matmul(
-                false, false, 2, 2, 3, new float[6], 0, 2, new float[6], 0, 2, new float[4], 0, 2, false));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VECTOR.matmul(
+                false, false, 2, 2, 3, new float[6], 0, 2, new float[6], 0, 2, new float[4], 0, 2,
+                        false));
         assertTrue(e.getMessage().contains("leading dimension of matmul A"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> SCALAR.matmul(
-                false, false, 2, 2, 3, new float[6], 0, 3, new float[6], 0, 2, new float[3], 0, 2, false));
+                false, false, 2, 2, 3, new float[6], 0, 3, new float[6], 0, 2, new float[3], 0, 2,
+                        false));
         assertTrue(e.getMessage().contains("matmul C"), e.getMessage());
     }
 }

@@ -34,7 +34,8 @@ final class KernelAsserts {
      * {@code scale} carries the magnitude of the terms summed into element i (null: no extra term),
      * so cancellation in a long sum does not turn rounding into a failure.
      */
-    static void assertClose(String what, float[] expected, float[] actual, float[] scale, double tol) {
+    static void assertClose(String what, float[] expected, float[] actual, float[] scale,
+            double tol) {
         if (expected.length != actual.length) {
             fail(what + ": lengths differ " + expected.length + " vs " + actual.length);
         }

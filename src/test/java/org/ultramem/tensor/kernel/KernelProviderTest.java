@@ -9,7 +9,8 @@ class KernelProviderTest {
 
     @Test
     void choosesVectorKernelsWhenTheModuleIsPresent() {
-        // Surefire passes --add-modules jdk.incubator.vector; -Dultramem.kernels=scalar would override.
+        // Surefire passes --add-modules jdk.incubator.vector; -Dultramem.kernels=scalar would
+        // override.
         if ("scalar".equals(System.getProperty("ultramem.kernels"))) {
             assertInstanceOf(ScalarKernels.class, KernelProvider.get());
         } else {

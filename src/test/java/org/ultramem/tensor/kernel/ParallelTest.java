@@ -25,7 +25,8 @@ class ParallelTest {
                     }
                 }));
                 for (int i = 0; i < n; i++) {
-                    assertEquals(1, hits.get(i), "index " + i + " with " + threads + " threads, n=" + n);
+                    assertEquals(1, hits.get(i),
+                            "index " + i + " with " + threads + " threads, n=" + n);
                 }
                 assertEquals(Math.min(threads, n), starts.size(), "block count, n=" + n);
             }

@@ -117,7 +117,8 @@ class ScalarKernelsTest {
                     double z = 0;
                     for (int j = 0; j <= i; j++) {
                         for (int d = 0; d < hd; d++) {
-                            s[j] += (double) q[(b * seq + i) * stride + h * hd + d] * k[(b * seq + j) * stride + h * hd + d];
+                            s[j] += (double) q[(b * seq + i) * stride + h * hd + d] * k[(b * seq
+                                    + j) * stride + h * hd + d];
                         }
                         s[j] = Math.exp(s[j] / Math.sqrt(hd));
                         z += s[j];
@@ -156,7 +157,8 @@ class ScalarKernelsTest {
                     double x1 = x[base + i];
                     double x2 = x[base + i + hd / 2];
                     assertEquals(x1 * Math.cos(angle) - x2 * Math.sin(angle), y[base + i], 1e-6);
-                    assertEquals(x1 * Math.sin(angle) + x2 * Math.cos(angle), y[base + i + hd / 2], 1e-6);
+                    assertEquals(x1 * Math.sin(angle) + x2 * Math.cos(angle), y[base + i + hd / 2],
+                            1e-6);
                 }
             }
         }
@@ -164,7 +166,8 @@ class ScalarKernelsTest {
         for (int i = 0; i < x.length; i++) {
             assertEquals(x[i], y[i], 1e-6, "inverse rope at " + i);
         }
-        assertThrows(IllegalArgumentException.class, () -> K.rope(new float[3], 1, 1, 3, new int[] {0}, 1e4f, false));
+        assertThrows(IllegalArgumentException.class, () -> K.rope(new float[3], 1, 1, 3,
+                new int[] {0}, 1e4f, false));
     }
 
     @Test

@@ -30,9 +30,10 @@ class VectorKernelsTest {
                 float[] a = random(rnd, n + off + 2);
                 float[] b = random(rnd, n + off + 5);
                 float expected = SCALAR.dot(a, off, b, off + 1, n);
-                float scale = SCALAR.dot(KernelAsserts.abs(a), off, KernelAsserts.abs(b), off + 1, n);
-                assertClose("dot n=" + n, new float[] {expected}, new float[] {VECTOR.dot(a, off, b, off + 1, n)},
-                        new float[] {scale}, 1e-5);
+                float scale = SCALAR.dot(KernelAsserts.abs(a), off, KernelAsserts.abs(b), off + 1,
+                        n);
+                assertClose("dot n=" + n, new float[] {expected}, new float[] {VECTOR.dot(a, off, b,
+                        off + 1, n)}, new float[] {scale}, 1e-5);
             }
         }
     }
@@ -68,7 +69,8 @@ class VectorKernelsTest {
         SplittableRandom rnd = new SplittableRandom(3);
         for (int n : SIZES) {
             float[] x = random(rnd, n + 2);
-            assertClose("sumOfSquares n=" + n, SCALAR.sumOfSquares(x, 2, n), VECTOR.sumOfSquares(x, 2, n), 1e-6);
+            assertClose("sumOfSquares n=" + n, SCALAR.sumOfSquares(x, 2, n), VECTOR.sumOfSquares(x,
+                    2, n), 1e-6);
         }
     }
 
@@ -122,8 +124,8 @@ class VectorKernelsTest {
             int rows = 4;
             float[] logits = random(rnd, rows * vocab);
             int[] targets = {0, vocab - 1, -1, vocab / 2};
-            assertClose("crossEntropyLoss vocab=" + vocab, SCALAR.crossEntropyLoss(logits, targets, rows, vocab),
-                    VECTOR.crossEntropyLoss(logits, targets, rows, vocab), 1e-5);
+            assertClose("crossEntropyLoss vocab=" + vocab, SCALAR.crossEntropyLoss(logits, targets,
+                    rows, vocab), VECTOR.crossEntropyLoss(logits, targets, rows, vocab), 1e-5);
             float[] gs = logits.clone();
             float[] gv = logits.clone();
             double ls = SCALAR.crossEntropyForwardBackward(gs, targets, rows, vocab, 0.25f);
@@ -174,8 +176,10 @@ class VectorKernelsTest {
             float[] dOut = random(rnd, act);
             float[][] gS = {random(rnd, act), random(rnd, act), random(rnd, act)};
             float[][] gV = {gS[0].clone(), gS[1].clone(), gS[2].clone()};
-            SCALAR.causalAttentionBackward(gS[0], gS[1], gS[2], dOut, pS, q, k, v, batch, seq, heads, headDim);
-            VECTOR.causalAttentionBackward(gV[0], gV[1], gV[2], dOut, pS, q, k, v, batch, seq, heads, headDim);
+            SCALAR.causalAttentionBackward(gS[0], gS[1], gS[2], dOut, pS, q, k, v, batch, seq,
+                    heads, headDim);
+            VECTOR.causalAttentionBackward(gV[0], gV[1], gV[2], dOut, pS, q, k, v, batch, seq,
+                    heads, headDim);
             String[] names = {"dq", "dk", "dv"};
             for (int g = 0; g < 3; g++) {
                 assertClose(name + " " + names[g], gS[g], gV[g], filled(act, 2f), 1e-5);
@@ -239,8 +243,10 @@ class VectorKernelsTest {
             float[] v = KernelAsserts.abs(random(rnd, n + 3));
             float[][] s = {p.clone(), m.clone(), v.clone()};
             float[][] x = {p.clone(), m.clone(), v.clone()};
-            SCALAR.adamw(s[0], g, s[1], s[2], 3, n, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.19f, 0.0975f);
-            VECTOR.adamw(x[0], g, x[1], x[2], 3, n, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.19f, 0.0975f);
+            SCALAR.adamw(s[0], g, s[1], s[2], 3, n, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.19f,
+                    0.0975f);
+            VECTOR.adamw(x[0], g, x[1], x[2], 3, n, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.19f,
+                    0.0975f);
             assertClose("adamw param n=" + n, s[0], x[0], filled(n + 3, 1e-2f), 1e-5);
             assertClose("adamw m n=" + n, s[1], x[1], null, 1e-6);
             assertClose("adamw v n=" + n, s[2], x[2], null, 1e-6);
@@ -254,7 +260,8 @@ class VectorKernelsTest {
         assertTrue(e.getMessage().contains("gatherRows id at position 1 (4)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> SCALAR.crossEntropyLoss(new float[6], new int[] {0, 3}, 2, 3));
-        assertTrue(e.getMessage().contains("target at row 1 (3) must be < vocab (3)"), e.getMessage());
+        assertTrue(e.getMessage().contains("target at row 1 (3) must be < vocab (3)"),
+                e.getMessage());
     }
 
     private static float[] filled(int n, float value) {

@@ -1,0 +1,7 @@
+/**
+ * The {@code bench} command's workloads: kernels (GEMM GFLOP/s, memory bandwidth), training
+ * throughput, the UltraMem layer at reference shapes, and decoding. Benchmarks warm up, take medians
+ * over at least five repetitions and report ratios to the reference points of
+ * {@code java-engineering.md}. Tests never assert on their timings.
+ */
+package org.ultramem.bench;

@@ -1,0 +1,196 @@
+package org.ultramem.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.ultramem.data.Split;
+import org.ultramem.io.ConfigException;
+import org.ultramem.io.ConfigJson;
+import org.ultramem.io.Provenance;
+import org.ultramem.io.SafeTensorsFile;
+import org.ultramem.model.Transformer;
+import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.train.Checkpoints;
+import org.ultramem.train.DatasetBatches;
+import org.ultramem.train.Trainer;
+import org.ultramem.train.TrainingDivergedException;
+
+/**
+ * Runs a suite's trials one after another, resumably. Trials go seed-major (every run at the first
+ * seed, then every run at the second ...), so a suite stopped half-way already has one of each.
+ * For each trial directory:
+ * <ul>
+ *   <li>{@code result.json} present: finished, skipped;</li>
+ *   <li>a complete training checkpoint: resumed from it ({@link Trainer} resume is bit-exact); a
+ *       checkpoint already at max_steps (a sitting that ended between the last save and
+ *       {@code result.json}) only gets its result written;</li>
+ *   <li>otherwise: trained from scratch.</li>
+ * </ul>
+ * Every trial directory holds {@code experiment-config.json}, the resolved config; skipping or
+ * resuming a trial whose suite or config has changed since is an error (delete the directory to
+ * retrain it), so a report never mixes two settings under one name.
+ *
+ * <p>Trials run in this JVM through the library API ({@link Trainer}), not as subprocesses: no
+ * JVM start-up or JIT warm-up per run, errors arrive as exceptions, and a test can run a suite.
+ * Isolation comes from building a fresh model, optimizer and data view per trial; a killed JVM
+ * (Ctrl-C, power loss) loses at most the steps since the last checkpoint.
+ */
+public final class ExperimentRunner {
+
+    /** Name of the resolved-config file in each trial directory. */
+    public static final String CONFIG_FILE = "experiment-config.json";
+
+    /**
+     * How to run: {@code outRoot} holds one folder per suite; {@code dataDir} (nullable) replaces
+     * every config's data folder; {@code stopAfterStep} ≥ 0 interrupts the first trial that trains
+     * past that step and ends the sitting there (tests simulate a kill with it; −1 runs everything).
+     */
+    public record Options(Path outRoot, String dataDir, PrintStream log, long stopAfterStep) {
+    }
+
+    /** What a sitting did: trials trained from scratch, resumed, skipped as finished; interrupted or not. */
+    public record Outcome(int started, int resumed, int skipped, boolean interrupted) {
+    }
+
+    private final Suite suite;
+    private final Options opts;
+
+    public ExperimentRunner(Suite suite, Options opts) {
+        this.suite = suite;
+        this.opts = opts;
+    }
+
+    /** {@code <outRoot>/<suite name>}: the trial directories, report.md and plots. */
+    public Path suiteDir() {
+        return opts.outRoot().resolve(suite.name());
+    }
+
+    /** Every trial of the suite, seed-major, with configs resolved (fails early on a bad config). */
+    public List<Trial> plan() {
+        List<Trial> out = new ArrayList<>();
+        int maxSeeds = suite.runs().stream().mapToInt(r -> r.seeds().size()).max().orElse(0);
+        for (int s = 0; s < maxSeeds; s++) {
+            for (RunSpec r : suite.runs()) {
+                if (s < r.seeds().size()) {
+                    out.add(Trial.plan(suite, r, r.seeds().get(s), suiteDir(), opts.dataDir()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Runs every unfinished trial; returns what was done. */
+    public Outcome run() throws IOException {
+        List<Trial> trials = plan();
+        int started = 0;
+        int resumed = 0;
+        int skipped = 0;
+        for (int i = 0; i < trials.size(); i++) {
+            Trial t = trials.get(i);
+            String head = String.format(Locale.ROOT, "[%d/%d] %s", i + 1, trials.size(), t.label());
+            if (RunResult.read(t.dir()) != null) {
+                requireSameConfig(t);
+                skipped++;
+                log("%s: finished, skipped", head);
+                continue;
+            }
+            boolean resume = Checkpoints.hasTrainingCheckpoint(t.dir());
+            if (resume) {
+                requireSameConfig(t);
+                long step = checkpointStep(t.dir());
+                if (step >= t.training().maxSteps()) {
+                    RunResult.fromMetrics(t.run().name(), t.seed(), t.dir(), "finished", "").write(t.dir());
+                    skipped++;
+                    log("%s: trained to step %d already, result written", head, step);
+                    continue;
+                }
+                resumed++;
+                log("%s: resuming from step %d of %d", head, step, t.training().maxSteps());
+            } else {
+                started++;
+                Files.createDirectories(t.dir());
+                ConfigJson.write(t.dir().resolve(CONFIG_FILE), t.config());
+                log("%s: training %d steps (%,d tokens) from %s", head, t.training().maxSteps(),
+                        t.training().maxSteps() * t.training().tokensPerStep(), t.run().config());
+            }
+            if (!train(t, resume)) {
+                log("%s: interrupted at step %d (stop requested); rerun to resume", head, opts.stopAfterStep());
+                return new Outcome(started, resumed, skipped, true);
+            }
+        }
+        return new Outcome(started, resumed, skipped, false);
+    }
+
+    /** Trains one trial; false when it stopped early on request (no result written). */
+    private boolean train(Trial t, boolean resume) throws IOException {
+        Path dataDir = Path.of(t.training().dataDir());
+        try (DatasetBatches data = DatasetBatches.open(dataDir, Split.VALIDATION, true)) {
+            int dataVocab = data.meta().vocabSize();
+            if (dataVocab > t.model().vocabSize()) {
+                throw new ConfigException(t.label() + ": config key `vocab_size` (" + t.model().vocabSize()
+                        + ") is smaller than the data's vocabulary (" + dataVocab + " in " + dataDir
+                        + "); add \"vocab_size=" + dataVocab + "\" to the run's \"set\"");
+            }
+            Transformer model = new Transformer(t.model(), t.training().batchSize(), t.training().seqLen(), t.seed());
+            Map<String, String> provenance = Provenance.metadata(t.seed(), t.config(),
+                    data.meta().split(Split.TRAIN).sha256());
+            Trainer trainer = new Trainer(model, t.training(), data, KernelProvider.get(), new Trainer.Options(
+                    t.dir(), resume, opts.log(), false, data.tokenizerFile(), provenance, opts.stopAfterStep()));
+            Trainer.Result r;
+            try {
+                r = trainer.run();
+            } catch (TrainingDivergedException e) {
+                log("%s: %s", t.label(), e.getMessage());
+                RunResult.fromMetrics(t.run().name(), t.seed(), t.dir(), "diverged", e.getMessage()).write(t.dir());
+                return true;
+            }
+            if (r.step() < t.training().maxSteps()) {
+                return false;
+            }
+            RunResult res = RunResult.fromMetrics(t.run().name(), t.seed(), t.dir(), "finished", "");
+            res.write(t.dir());
+            log("%s: val loss %.4f, %.4f bits/byte, %,.0f tokens/s", t.label(), res.valLoss(), res.valBpb(),
+                    res.tokensPerS());
+            return true;
+        }
+    }
+
+    private void requireSameConfig(Trial t) {
+        Path file = t.dir().resolve(CONFIG_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(t.dir() + " holds a run but no " + CONFIG_FILE + " (not written by `ultramem"
+                    + " experiment run`); delete the directory or choose another --out");
+        }
+        JsonNode saved = ConfigJson.load(file);
+        // compare parsed text with parsed text, so int/long and float/double node types agree
+        if (!saved.equals(ConfigJson.parse(ConfigJson.toCompactJson(t.config()), "the resolved config"))) {
+            throw new ConfigException(t.dir() + " was trained with a different config than suite `" + suite.name()
+                    + "` now gives run `" + t.run().name() + "` (compare " + file + " with the suite and "
+                    + t.run().config() + "); delete that directory to retrain it, or pass another --out");
+        }
+    }
+
+    private static long checkpointStep(Path dir) throws IOException {
+        try (SafeTensorsFile st = SafeTensorsFile.open(dir.resolve(Checkpoints.MODEL))) {
+            String step = st.metadata().get("step");
+            if (step == null) {
+                throw new IOException(dir.resolve(Checkpoints.MODEL) + " has no `step` metadata: not a training"
+                        + " checkpoint; delete " + dir + " to retrain the run");
+            }
+            return Long.parseLong(step);
+        }
+    }
+
+    private void log(String fmt, Object... args) {
+        if (opts.log() != null) {
+            opts.log().println(String.format(Locale.ROOT, fmt, args));
+            opts.log().flush();
+        }
+    }
+}

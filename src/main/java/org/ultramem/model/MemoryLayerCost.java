@@ -1,0 +1,101 @@
+package org.ultramem.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.ultramem.nn.memory.PkmConfig;
+import org.ultramem.nn.memory.UltraMemConfig;
+
+/**
+ * Per-part cost of one memory layer (spec §E.1 UltraMem, §E.2 PKM), used by {@link ModelCost}.
+ * Each part is a {@link ModelCost.Component} named {@code memory.<l>.<part>}; parts with neither
+ * parameters nor FLOPs are left out. Activated parameters: every dense part in full (all keys are
+ * scored each token) and H·k value rows of D_v scalars; bytes per decoded token = activated × the
+ * bytes per parameter.
+ *
+ * <p>UltraMem FLOPs follow the V1 formula of spec §E.1 whatever the ablation switches (Q query
+ * slots = 1 with a shared query, else H; n = √E·K0):
+ * <pre>
+ *   query    2·D·Q·2D_k
+ *   keys     2·H·2·n·D_k·r  (scoring)  +  2·H·2·n·r  (coarse rank-1 combine)
+ *   cores    2·H·T·(m·r² + m²·r)        (refined m×m grid per core)
+ *   values   2·H·k·D_v                  (weighted pooling)
+ *   out_proj 2·E·D_v·D
+ * </pre>
+ * PKM FLOPs split {@link PkmConfig#flopsPerToken}: query 2·D·H·Dq, keys 2·H·n·Dq + H·k²
+ * (scoring and candidate sums), values 2·H·k·D. Top-m/top-k selection, softmax and the RMS/Batch
+ * norms are not counted anywhere (elementwise work, as in spec §E).
+ */
+final class MemoryLayerCost {
+
+    private MemoryLayerCost() {
+    }
+
+    /** The parts of UltraMem layer {@code index}: query, norms, keys, cores, values, out_proj. */
+    static List<ModelCost.Component> ultraMem(int index, UltraMemConfig c, int dModel,
+            int bytesPerParam) {
+        long d = dModel;
+        long dk = c.keyDim();
+        long dv = c.valueDim();
+        long n = c.keysPerSide();
+        long h = c.heads();
+        long r = c.tuckerRank();
+        long t = c.tuckerCores();
+        long m = c.candidates();
+        long k = c.topK();
+        long e = c.valueExpand();
+        long querySlots = c.querySlots();
+
+        long queryParams = querySlots * 2 * dk * d;
+        long normParams = c.qkNorm() ? 2 * dk : 0;
+        long keyParams = h * 2 * n * dk * r;
+        long coreParams = c.tdqkr() ? t * h * r * r : 0;
+        long valueParams = (long) c.valueNum() * dv;
+        long outParams = c.outputProjection() ? d * e * dv : 0;
+
+        List<ModelCost.Component> parts = new ArrayList<>();
+        String p = "memory." + index + ".";
+        add(parts, p + "query", queryParams, queryParams, 2.0 * d * querySlots * 2 * dk,
+                bytesPerParam);
+        add(parts, p + "norms", normParams, normParams, 0, bytesPerParam);
+        add(parts, p + "keys", keyParams, keyParams, 2.0 * h * 2 * n * dk * r + 2.0 * h * 2 * n * r,
+                bytesPerParam);
+        add(parts, p + "cores", coreParams, coreParams,
+                2.0 * h * t * (m * r * r + m * m * r), bytesPerParam);
+        add(parts, p + "values", valueParams, h * k * dv, 2.0 * h * k * dv, bytesPerParam);
+        add(parts, p + "out_proj", outParams, outParams,
+                c.outputProjection() ? 2.0 * e * dv * d : 0, bytesPerParam);
+        return parts;
+    }
+
+    /** The parts of PKM layer {@code index}: query (weight and bias), norms (BatchNorm), keys, values. */
+    static List<ModelCost.Component> pkm(int index, PkmConfig c, int dModel, int bytesPerParam) {
+        long d = dModel;
+        long h = c.heads();
+        long dq = c.keyDim();
+        long n = c.numKeys();
+        long k = c.topK();
+        long q = h * dq;
+
+        long queryParams = q * d + q;
+        long normParams = c.queryBatchNorm() ? 2 * q : 0;
+        long keyParams = h * 2 * n * (dq / 2);
+        long valueParams = c.numSlots() * d;
+
+        List<ModelCost.Component> parts = new ArrayList<>();
+        String p = "memory." + index + ".";
+        add(parts, p + "query", queryParams, queryParams, 2.0 * d * h * dq, bytesPerParam);
+        add(parts, p + "norms", normParams, normParams, 0, bytesPerParam);
+        add(parts, p + "keys", keyParams, keyParams, 2.0 * h * n * dq + (double) h * k * k,
+                bytesPerParam);
+        add(parts, p + "values", valueParams, h * k * d, 2.0 * h * k * d, bytesPerParam);
+        return parts;
+    }
+
+    private static void add(List<ModelCost.Component> parts, String name, long params, long active,
+            double flops, int bytesPerParam) {
+        if (params != 0 || flops != 0) {
+            parts.add(new ModelCost.Component(name, params, active, flops,
+                    active * bytesPerParam));
+        }
+    }
+}
