@@ -70,6 +70,19 @@ class ArchitectureTest {
     }
 
     @Test
+    void packageDeclarationsMatchTheirFolders() throws IOException {
+        List<String> offenders = new ArrayList<>();
+        for (Path p : sources()) {
+            String expected = MAIN.relativize(p.getParent()).toString().replace('/', '.');
+            String declared = packageOf(Files.readString(p));
+            if (!declared.equals(expected)) {
+                offenders.add(p + " declares " + declared);
+            }
+        }
+        assertTrue(offenders.isEmpty(), "package declarations that do not match their folder: " + offenders);
+    }
+
+    @Test
     void packagesHaveNoDependencyCycles() throws IOException {
         Map<String, Set<String>> deps = new TreeMap<>();
         for (Path p : sources()) {

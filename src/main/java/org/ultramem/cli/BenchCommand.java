@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 /** {@code ultramem bench ...}: measured speed, separate from the tests (warm-up, medians, ≥5 reps). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: kernels, training throughput, the UltraMem layer, decoding.",
-        subcommands = {BenchCommand.Kernels.class, BenchCommand.Train.class, BenchCommand.Layer.class})
+        subcommands = {BenchCommand.Kernels.class, BenchCommand.Train.class, BenchCommand.Layer.class,
+            BenchDecodeCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

@@ -15,6 +15,7 @@ final class Commands {
         cl.addSubcommand(new EvalCommand());
         cl.addSubcommand(new GenerateCommand());
         cl.addSubcommand(new BenchCommand());
+        cl.addSubcommand(new InspectCommand());
         cl.addSubcommand(new VerifyGoldenCommand());
     }
 }

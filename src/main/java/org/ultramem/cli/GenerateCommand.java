@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.ultramem.infer.EngineGenerator;
 import org.ultramem.infer.Generator;
+import org.ultramem.infer.InferenceModel;
+import org.ultramem.infer.Precision;
 import org.ultramem.infer.Sampler;
 import org.ultramem.model.Transformer;
 import org.ultramem.text.BpeTokenizer;
@@ -47,6 +50,13 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--greedy", description = "Always take the most likely token.")
     boolean greedy;
 
+    @Option(names = "--stats", description = "Print bytes read per decode step, per component, on stderr.")
+    boolean stats;
+
+    @Option(names = "--precision", defaultValue = "f32",
+            description = "Weight storage in memory: f32 or bf16 (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Override
     public Integer call() throws Exception {
         Sampler.Settings settings = new Sampler.Settings(temperature, topK, topP, greedy);
@@ -56,9 +66,37 @@ public final class GenerateCommand implements Callable<Integer> {
                     + "; copy data/tokenizer.json there (checkpoints written by `ultramem train` include it)");
         }
         BpeTokenizer tok = TokenizerJson.load(tokFile);
-        Transformer m = Checkpoints.loadModel(model, 1, 1);
-        String text = generate(m, tok, prompt, maxTokens, settings, seed, System.out, System.err);
-        return text == null ? 1 : 0;
+        try (InferenceModel m = InferenceModel.load(model, Precision.parse(precision))) {
+            String text = generate(m, tok, prompt, maxTokens, settings, seed, System.out,
+                    System.err);
+            if (stats) {
+                System.err.print("bytes read per decode step (memory-mapped weights):\n"
+                        + m.meter().report());
+            }
+            return text == null ? 1 : 0;
+        }
+    }
+
+    /** {@link #generate(Transformer, BpeTokenizer, String, int, Sampler.Settings, long, PrintStream,
+     * PrintStream)} with the inference engine (mapped weights, batched kernels). */
+    public static String generate(InferenceModel m, BpeTokenizer tok, String prompt, int maxTokens,
+                                  Sampler.Settings settings, long seed, PrintStream out,
+                                  PrintStream err) {
+        int[] ids = tok.encode(prompt);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        Generator.Output r = new EngineGenerator(m).generate(ids, maxTokens,
+                new Sampler(settings, seed), tok.endOfTextId(), id -> {
+                    byte[] b = tok.tokenBytes(id);
+                    out.write(b, 0, b.length);
+                    out.flush();
+                    all.write(b, 0, b.length);
+                });
+        out.println();
+        out.flush();
+        err.printf(Locale.ROOT, "prefill %d tokens at %,.0f tokens/s; decode %d tokens at %,.1f"
+                + " tokens/s%n", r.promptTokens(), r.prefillTokensPerS(), r.tokens().length,
+                r.decodeTokensPerS());
+        return all.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**

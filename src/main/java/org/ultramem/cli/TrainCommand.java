@@ -60,7 +60,8 @@ public final class TrainCommand implements Callable<Integer> {
         ObjectNode root = ConfigJson.load(file);
         ConfigJson.applyOverrides(root, overrides, key -> key.startsWith("training.")
                 ? TrainConfig.KEYS.contains(key.substring("training.".length()))
-                : ModelConfig.KEYS.contains(key));
+                : ModelConfig.KEYS.contains(key) || key.equals("memory_placement")
+                        || key.equals("memory_allow_overlap"));
         try {
             return new RunConfig(root, ModelConfig.fromJson(root), TrainConfig.fromJson(root.get("training")));
         } catch (ConfigException e) {

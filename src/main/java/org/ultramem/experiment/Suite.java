@@ -52,7 +52,8 @@ public record Suite(String name, String description, Path file, long tokenBudget
         Set<String> names = new HashSet<>();
         for (RunSpec r : runs) {
             if (!names.add(r.name())) {
-                throw new ConfigException("suite `" + name + "` has two runs named `" + r.name() + "`; names must be unique");
+                throw new ConfigException("suite `" + name + "` has two runs named `" + r.name()
+                        + "`; names must be unique");
             }
         }
         for (ClaimSpec c : claims) {
@@ -168,7 +169,8 @@ public record Suite(String name, String description, Path file, long tokenBudget
 
     private static List<Long> longs(JsonNode node, String key) {
         if (node == null || !node.isArray() || node.isEmpty()) {
-            throw new ConfigException("suite key `" + key + "` (" + node + ") must be a non-empty list of integer seeds");
+            throw new ConfigException("suite key `" + key + "` (" + node
+                    + ") must be a non-empty list of integer seeds");
         }
         List<Long> out = new ArrayList<>();
         for (JsonNode e : node) {

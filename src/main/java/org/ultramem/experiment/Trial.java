@@ -26,7 +26,10 @@ import org.ultramem.train.TrainConfig;
  */
 public record Trial(RunSpec run, long seed, Path dir, ObjectNode config, ModelConfig model, TrainConfig training) {
 
-    /** Resolves {@code run} at {@code seed} under {@code suiteOut}; {@code dataDir} (nullable) wins over the suite's. */
+    /**
+     * Resolves {@code run} at {@code seed} under {@code suiteOut}; {@code dataDir} (nullable) wins
+     * over the suite's {@code data_dir}.
+     */
     public static Trial plan(Suite suite, RunSpec run, long seed, Path suiteOut, String dataDir) {
         String where = "suite `" + suite.name() + "` run `" + run.name() + "` (" + run.config() + ")";
         try {

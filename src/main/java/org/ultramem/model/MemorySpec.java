@@ -26,8 +26,10 @@ public record MemorySpec(int index, UltraMemConfig ultraMem, PkmConfig pkm) {
             throw new IllegalArgumentException("memory layer " + index
                     + " needs exactly one of an UltraMem and a PKM config");
         }
-        if (placement() == null || placement().isEmpty()) {
-            throw new ConfigException("memory_layers[" + index + "] (mem_type \"" + type()
+        String placement = ultraMem != null ? ultraMem.placement() : pkm.placement();
+        if (placement == null || placement.isEmpty()) {
+            throw new ConfigException("memory_layers[" + index + "] (mem_type \""
+                    + (ultraMem != null ? ULTRAMEM : PKM)
                     + "\") has no `placement`; add \"placement\": \"i:j\" (reads block i, adds"
                     + " after block j) or give `memory_placement` at top level");
         }

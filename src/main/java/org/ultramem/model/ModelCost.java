@@ -90,12 +90,17 @@ public final class ModelCost {
 
     /** The cost of {@code cfg}: its MoE blocks ({@code cfg.moe()}) and memory layers. */
     public static ModelCost of(ModelConfig cfg, Options options) {
-        return of(cfg, null, List.of(), options);
+        List<Object> memory = new ArrayList<>();
+        for (MemorySpec spec : cfg.memoryLayers()) {
+            memory.add(spec.ultraMem() != null ? spec.ultraMem() : spec.pkm());
+        }
+        return of(cfg, cfg.moe(), memory, options);
     }
 
     /**
      * The cost of a backbone with optional MoE blocks ({@code moe} null = dense FFN everywhere)
      * and memory layers, each an {@link UltraMemConfig} or a {@link PkmConfig}, in model order.
+     * The backbone's own {@code moe()} and {@code memoryLayers()} are ignored here.
      */
     public static ModelCost of(ModelConfig backbone, MoeConfig moe, List<?> memoryLayers,
             Options options) {
@@ -198,18 +203,27 @@ public final class ModelCost {
         ObjectNode o = ConfigJson.newObject();
         o.put("total_params", totalParams());
         o.put("active_params", activeParams());
-        o.put("flops_per_token", flopsPerToken());
+        putNumber(o, "flops_per_token", flopsPerToken());
         o.put("decode_bytes_per_token", decodeBytesPerToken());
         o.put("kv_cache_bytes_per_token", kvCacheBytesPerToken);
         o.put("attention_context", options.context());
         o.put("bytes_per_param", options.bytesPerParam());
         ArrayNode rows = o.putArray("components");
         for (Component c : components) {
-            rows.addObject().put("name", c.name()).put("params", c.params())
-                    .put("active_params", c.activeParams())
-                    .put("flops_per_token", c.flopsPerToken())
-                    .put("decode_bytes", c.decodeBytes());
+            ObjectNode row = rows.addObject().put("name", c.name()).put("params", c.params())
+                    .put("active_params", c.activeParams());
+            putNumber(row, "flops_per_token", c.flopsPerToken());
+            row.put("decode_bytes", c.decodeBytes());
         }
         return o;
+    }
+
+    /** Whole numbers as JSON integers (FLOP counts are whole), anything else as a double. */
+    private static void putNumber(ObjectNode o, String key, double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 0x1p53) {
+            o.put(key, (long) v);
+        } else {
+            o.put(key, v);
+        }
     }
 }

@@ -13,7 +13,6 @@ import org.ultramem.nn.Embedding;
 import org.ultramem.nn.Parameter;
 import org.ultramem.nn.RmsNorm;
 import org.ultramem.nn.SwiGlu;
-import org.ultramem.nn.moe.MoeConfig;
 import org.ultramem.nn.moe.MoeDiagnostics;
 import org.ultramem.nn.moe.MoeLayer;
 import org.ultramem.tensor.kernel.KernelProvider;
@@ -120,6 +119,9 @@ public final class Transformer implements LanguageModel {
         attn = new Attention[numLayers];
         ffnNorm = new RmsNorm[numLayers];
         ffn = new SwiGlu[numLayers];
+        moe = new MoeLayer[numLayers];
+        // Sparse layers draw their seeds in a fixed order: MoE blocks ascending, then memory.
+        SplittableRandom sparseSeeds = new SplittableRandom(seed ^ 0x6A09E667F3BCC909L);
         Attention.Grads attnGrads = Attention.Grads.allocate(maxRows, dModel);
         SwiGlu.Grads ffnGrads = SwiGlu.Grads.allocate(maxRows, cfg.intermediateSize());
         for (int l = 0; l < numLayers; l++) {
@@ -128,30 +130,45 @@ public final class Transformer implements LanguageModel {
             attn[l] = new Attention(p + "self_attn.", dModel, cfg.numHeads(), theta, maxBatch,
                     maxSeq, attnGrads);
             ffnNorm[l] = new RmsNorm(p + "post_attention_layernorm.weight", dModel, eps, maxRows);
-            ffn[l] = new SwiGlu(p + "mlp.", dModel, cfg.intermediateSize(), maxRows, ffnGrads);
+            if (cfg.isMoeBlock(l)) {
+                moe[l] = new MoeLayer(cfg.moe(), dModel, maxRows, sparseSeeds.nextLong());
+            } else {
+                ffn[l] = new SwiGlu(p + "mlp.", dModel, cfg.intermediateSize(), maxRows, ffnGrads);
+            }
         }
+        long[] memSeeds = new long[cfg.memoryLayers().size()];
+        for (int m = 0; m < memSeeds.length; m++) {
+            memSeeds[m] = sparseSeeds.nextLong();
+        }
+        memory = new MemoryStack(cfg, Math.max(maxRows, KvCache.CHUNK), maxRows, memSeeds);
         finalNorm = new RmsNorm("model.norm.weight", dModel, eps, maxRows);
         head = new CrossEntropy(embedding.weight, maxRows);
 
-        List<Parameter> ps = new ArrayList<>();
-        ps.add(embedding.weight);
-        for (int l = 0; l < numLayers; l++) {
-            ps.add(attnNorm[l].weight);
-            ps.add(attn[l].qProj.weight);
-            ps.add(attn[l].kProj.weight);
-            ps.add(attn[l].vProj.weight);
-            ps.add(attn[l].oProj.weight);
-            ps.add(ffnNorm[l].weight);
-            ps.add(ffn[l].gateProj.weight);
-            ps.add(ffn[l].upProj.weight);
-            ps.add(ffn[l].downProj.weight);
-        }
-        ps.add(finalNorm.weight);
-        parameters = List.copyOf(ps);
+        // Checkpoint order: embedding, blocks (attention, FFN or MoE), final norm, memory layers.
         Map<String, Parameter> m = new LinkedHashMap<>();
-        for (Parameter p : parameters) {
-            m.put(p.name, p);
+        List<Parameter> bb = new ArrayList<>();
+        put(m, bb, embedding.weight.name, embedding.weight);
+        for (int l = 0; l < numLayers; l++) {
+            for (Parameter p : List.of(attnNorm[l].weight, attn[l].qProj.weight,
+                    attn[l].kProj.weight, attn[l].vProj.weight, attn[l].oProj.weight,
+                    ffnNorm[l].weight)) {
+                put(m, bb, p.name, p);
+            }
+            if (moe[l] != null) {
+                for (Parameter p : moe[l].parameters()) {
+                    m.put("model.layers." + l + ".mlp." + p.name, p);
+                }
+            } else {
+                for (Parameter p : List.of(ffn[l].gateProj.weight, ffn[l].upProj.weight,
+                        ffn[l].downProj.weight)) {
+                    put(m, bb, p.name, p);
+                }
+            }
         }
+        put(m, bb, finalNorm.weight.name, finalNorm.weight);
+        memory.addParameters(m);
+        backbone = List.copyOf(bb);
+        parameters = List.copyOf(m.values());
         byName = Collections.unmodifiableMap(m);
 
         int n = Math.multiplyExact(maxRows, dModel);
@@ -166,12 +183,21 @@ public final class Transformer implements LanguageModel {
         initialize(seed);
     }
 
-    /** Draws every parameter afresh from {@code seed} (see the class comment for the scheme). */
+    private static void put(Map<String, Parameter> m, List<Parameter> backbone, String name,
+                            Parameter p) {
+        m.put(name, p);
+        backbone.add(p);
+    }
+
+    /**
+     * Draws every backbone parameter afresh from {@code seed} (see the class comment for the
+     * scheme); MoE and memory layers keep their construction-time initialization.
+     */
     public void initialize(long seed) {
         SplittableRandom root = new SplittableRandom(seed);
         double std = cfg.initializerRange();
         double outStd = std / Math.sqrt(2.0 * numLayers);
-        for (Parameter p : parameters) {
+        for (Parameter p : backbone) {
             SplittableRandom rnd = root.split();
             if (p.group == Parameter.Group.NO_DECAY) {
                 Arrays.fill(p.data, 1f);
@@ -197,8 +223,77 @@ public final class Transformer implements LanguageModel {
     }
 
     /** Every parameter by its checkpoint name, in {@link #parameters()} order (unmodifiable). */
+    @Override
     public Map<String, Parameter> parametersByName() {
         return byName;
+    }
+
+    @Override
+    public Map<String, Buffer> buffers() {
+        Map<String, Buffer> b = new LinkedHashMap<>();
+        memory.addBuffers(b);
+        return b;
+    }
+
+    @Override
+    public void loadBuffers(Map<String, Buffer> saved) {
+        memory.loadBuffers(saved);
+    }
+
+    @Override
+    public Map<String, ValueTableRule> valueTableRules() {
+        Map<String, ValueTableRule> r = new LinkedHashMap<>();
+        memory.addValueRules(r);
+        return r;
+    }
+
+    /** Refreshes every UltraMem layer's u/v from its current cores (spec §A.4). */
+    @Override
+    public void beforeStep() {
+        memory.refreshTucker();
+    }
+
+    /**
+     * Per memory layer {@code mem{m}.slot_frac, key_frac, dead_slots, usage_entropy, top1_score,
+     * topk_score, out_std, core_sv.{i}} (UltraMem: i-th singular value of Σ_t C_t, mean over
+     * heads) and per MoE block {@code moe{i}.load.{e}, balance, z}, over every forward since the
+     * last call (training, evaluation and decoding alike); then resets the counters.
+     */
+    @Override
+    public Map<String, Double> drainDiagnostics() {
+        Map<String, Double> d = new LinkedHashMap<>();
+        memory.drainDiagnostics(d);
+        for (int l = 0; l < numLayers; l++) {
+            if (moe[l] == null) {
+                continue;
+            }
+            MoeDiagnostics md = moe[l].diagnostics();
+            if (!Double.isNaN(md.meanBalanceLoss())) {
+                double[] load = md.expertLoad();
+                for (int e = 0; e < load.length; e++) {
+                    d.put("moe" + l + ".load." + e, load[e]);
+                }
+                d.put("moe" + l + ".balance", md.meanBalanceLoss());
+                d.put("moe" + l + ".z", md.meanZLoss());
+            }
+            moe[l].resetDiagnostics();
+        }
+        return d;
+    }
+
+    /** The UltraMem layer at memory index {@code m} (null when that layer is a PKM). */
+    public org.ultramem.nn.memory.UltraMemLayer ultraMemLayer(int m) {
+        return memory.ultraMem(m);
+    }
+
+    /** The PKM layer at memory index {@code m} (null when that layer is an UltraMem). */
+    public org.ultramem.nn.memory.ProductKeyMemory pkmLayer(int m) {
+        return memory.pkm(m);
+    }
+
+    /** The MoE layer of block {@code block} (null for a dense block). */
+    public MoeLayer moeLayer(int block) {
+        return moe[block];
     }
 
     public int maxBatch() {
@@ -221,6 +316,7 @@ public final class Transformer implements LanguageModel {
         if (scored == 0) {
             return new StepLoss(0, 0, Map.of());
         }
+        memory.setTraining(true);
         forward(tokens, batch, seq);
 
         // Loss and its gradient w.r.t. the final norm's output (and the tied embedding).
@@ -233,15 +329,46 @@ public final class Transformer implements LanguageModel {
         Arrays.fill(dResidual, 0, rows * dModel, 0f);
         finalNorm.backward(dResidual, dNormed, x[numLayers], rows);
         for (int l = numLayers - 1; l >= 0; l--) {
+            memory.savePendingGrad(l, dResidual, rows);
             Arrays.fill(dNormed, 0, rows * dModel, 0f);
-            ffn[l].backward(dNormed, dResidual, nFfn[l], rows);
+            if (moe[l] != null) {
+                moe[l].setAuxGradScale(lossScale);
+                moe[l].backward(dNormed, dResidual, rows);
+            } else {
+                ffn[l].backward(dNormed, dResidual, nFfn[l], rows);
+            }
+            memory.backwardReaders(l, dNormed, rows);
             ffnNorm[l].backward(dResidual, dNormed, h[l], rows);
             Arrays.fill(dNormed, 0, rows * dModel, 0f);
             attn[l].backward(dNormed, dResidual, nAttn[l], batch, seq);
             attnNorm[l].backward(dResidual, dNormed, x[l], rows);
         }
         embedding.backward(dResidual, tokens, rows);
-        return new StepLoss(nll, scored, Map.of());
+        Map<String, Double> aux = auxLosses();
+        double total = aux.getOrDefault("aux_loss", 0.0)
+                + memory.tuckerAux(lossScale, aux);
+        if (!aux.isEmpty()) {
+            aux.put("aux_loss", total);
+        }
+        return new StepLoss(nll, scored, aux);
+    }
+
+    /** MoE auxiliary losses of the last forward: per block weighted, balance and z; their sum. */
+    private Map<String, Double> auxLosses() {
+        Map<String, Double> aux = new LinkedHashMap<>();
+        double total = 0;
+        for (int l = 0; l < numLayers; l++) {
+            if (moe[l] != null) {
+                aux.put("moe" + l + ".aux", moe[l].weightedAuxLoss());
+                aux.put("moe" + l + ".balance", moe[l].balanceLoss());
+                aux.put("moe" + l + ".z", moe[l].zLoss());
+                total += moe[l].weightedAuxLoss();
+            }
+        }
+        if (!aux.isEmpty()) {
+            aux.put("aux_loss", total);
+        }
+        return aux;
     }
 
     /** Summed NLL over scored tokens (targets ≥ 0); no gradients. Shapes as forwardBackward. */
@@ -252,8 +379,9 @@ public final class Transformer implements LanguageModel {
         if (scored == 0) {
             return new StepLoss(0, 0, Map.of());
         }
+        memory.setTraining(false);
         forward(tokens, batch, seq);
-        return new StepLoss(head.loss(nFinal, targets, rows), scored, Map.of());
+        return new StepLoss(head.loss(nFinal, targets, rows), scored, auxLosses());
     }
 
     /** out [batch·seq, V] = logits of every position (a full forward, no loss). */
@@ -264,6 +392,7 @@ public final class Transformer implements LanguageModel {
                     + " floats; batch "
                     + batch + " × seq " + seq + " × vocab " + cfg.vocabSize() + " needed");
         }
+        memory.setTraining(false);
         forward(tokens, batch, seq);
         head.logits(out, nFinal, rows);
     }
@@ -278,15 +407,29 @@ public final class Transformer implements LanguageModel {
             attn[l].forward(branch, nAttn[l], batch, seq);
             kernels.add(h[l], x[l], branch, n);
             ffnNorm[l].forward(nFfn[l], h[l], rows);
-            ffn[l].forward(branch, nFfn[l], rows);
+            memory.forwardReaders(l, nFfn[l], rows);
+            if (moe[l] != null) {
+                moe[l].forward(branch, nFfn[l], rows);
+            } else {
+                ffn[l].forward(branch, nFfn[l], rows);
+            }
             kernels.add(x[l + 1], h[l], branch, n);
+            memory.addPending(kernels, l, x[l + 1], rows);
         }
         finalNorm.forward(nFinal, x[numLayers], rows);
     }
 
     /** A fresh cache holding up to {@code capacity} ≤ max_position_embeddings positions. */
     public KvCache newKvCache(int capacity) {
-        return new KvCache(cfg, capacity);
+        KvCache c = new KvCache(cfg, capacity);
+        c.moe = new MoeLayer.Activations[numLayers];
+        for (int l = 0; l < numLayers; l++) {
+            if (moe[l] != null) {
+                c.moe[l] = moe[l].newActivations(c.chunk);
+            }
+        }
+        c.memory = memory.newScratch(c.chunk);
+        return c;
     }
 
     /**
@@ -329,6 +472,10 @@ public final class Transformer implements LanguageModel {
      * extending the cache; the same math as forward. Logits only for the last token, on request.
      */
     private void step(KvCache c, int n, boolean wantLogits) {
+        if (c.memory == null && (cfg.moe() != null || memory.size() > 0)) {
+            throw new IllegalArgumentException("this KV cache has no MoE/memory scratch; create it"
+                    + " with Transformer.newKvCache, not new KvCache(...)");
+        }
         int pos = c.length();
         embedding.forward(c.x, c.ids, n);
         for (int l = 0; l < numLayers; l++) {
@@ -336,8 +483,18 @@ public final class Transformer implements LanguageModel {
             attn[l].decode(c.branch, c.normed, n, c.keys(l), c.values(l), pos, c.attention);
             kernels.add(c.x, c.x, c.branch, n * dModel);
             ffnNorm[l].apply(c.normed, c.x, n, c.rstd);
-            ffn[l].apply(c.branch, c.normed, n, c.gate, c.up, c.act);
+            if (c.memory != null) {
+                memory.applyReaders(l, c.normed, n, c.memory);
+            }
+            if (moe[l] != null) {
+                moe[l].apply(c.branch, c.normed, n, c.moe[l]);
+            } else {
+                ffn[l].apply(c.branch, c.normed, n, c.gate, c.up, c.act);
+            }
             kernels.add(c.x, c.x, c.branch, n * dModel);
+            if (c.memory != null) {
+                memory.addPendingDecode(kernels, l, c.x, n, c.memory);
+            }
         }
         c.advance(n);
         if (wantLogits) {

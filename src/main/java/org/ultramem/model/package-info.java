@@ -1,23 +1,14 @@
 /**
- * The numeric kernels: {@link org.ultramem.tensor.kernel.Kernels} (the vocabulary every layer is
- * written in), {@link org.ultramem.tensor.kernel.ScalarKernels} (plain loops: reference and
- * fallback), {@link org.ultramem.tensor.kernel.VectorKernels} (Vector API) with its packed
- * {@link org.ultramem.tensor.kernel.Gemm}, {@link org.ultramem.tensor.kernel.KernelProvider}
- * (chooses once) and the shared thread pool {@link org.ultramem.tensor.kernel.Parallel}.
- * Helpers: {@code KernelChecks} (argument checks shared by both twins), {@code Rope} (shared,
- * exact), {@code VectorRows} and {@code VectorAttention} (vector bodies kept out of
- * {@code VectorKernels} for size). {@link org.ultramem.tensor.kernel.TopK} (top-k selection for
- * the memory layers) follows the same scalar/vector-twin rule.
+ * The language model: {@link org.ultramem.model.ModelConfig} (HF-style keys mapped in one place,
+ * including the {@code moe} and {@code memory_layers} sub-objects), {@code LayerPlan} (skip-layer
+ * placement of memory layers), the training {@link org.ultramem.model.Transformer} that wires
+ * blocks, dense or MoE FFNs and UltraMem/PKM memory layers, its {@link org.ultramem.model.KvCache}
+ * for sampling, {@link org.ultramem.model.ModelCost} (parameters, activated parameters, FLOPs and
+ * decode bytes per token, spec §E), and the {@link org.ultramem.model.LanguageModel} contract the
+ * trainer and sampler use.
  *
- * <p>Invariants:
- * <ul>
- *   <li>This is the only package that imports {@code jdk.incubator.vector}; vectors live in local
- *       variables only (never arrays, fields or lambdas) so C2 keeps them in registers.</li>
- *   <li>Every vector kernel has a scalar twin and a differential test over awkward sizes.</li>
- *   <li>Work is split by output blocks; each output element is reduced by one thread in a fixed
- *       order, so results are bit-identical for any thread count.</li>
- *   <li>Buffers are row-major {@code float[]}; nothing here allocates per element or keeps state
- *       between calls except the thread pool.</li>
- * </ul>
+ * <p>Invariants: the model's backward calls its layers in exactly the reverse order of its
+ * forward; the trainer zeroes gradients once per optimizer step and every backward adds into them;
+ * parameter names follow the Hugging Face layout and are the checkpoint names.
  */
-package org.ultramem.tensor.kernel;
+package org.ultramem.model;

@@ -2,8 +2,12 @@ package org.ultramem.train;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.LongToDoubleFunction;
 import java.util.regex.Pattern;
+import org.ultramem.model.ValueTableRule;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.Kernels;
 
@@ -15,11 +19,15 @@ import org.ultramem.tensor.kernel.Kernels;
  * model's own {@link Parameter.Group#NO_DECAY} marks decide; with a pattern list, a parameter is
  * excluded iff its name matches one of the glob patterns ({@code *} any run, {@code ?} one
  * character; an empty list decays everything, as the reference does). {@link Parameter.Group#VALUES}
- * parameters use the learning rate {@code schedule.valuesAt(t)} (spec §D.3).
+ * parameters use the learning rate {@code schedule.valuesAt(t)} (spec §D.3), unless the model
+ * gives the table a {@link ValueTableRule} (its layer's {@code value_lr_mult} /
+ * {@code value_lr_decay_frac}, or PKM's own {@code pkm_value_lr} peak). Names (for patterns,
+ * messages and checkpoints) are the model's checkpoint names.
  *
  * <p><b>Values modes.</b> {@link ValuesMode#DENSE} updates every row of every value table every
  * step, as the reference does (spec §B.4). {@link ValuesMode#LAZY} updates only the rows of a
- * row-sparse VALUES parameter touched this step. Each row keeps {@code s}, the Adam step count up
+ * row-sparse VALUES parameter touched this step; a table is lazy when the settings say LAZY or its
+ * rule asks for it ({@code value_optimizer: "lazy_adamw"}). Each row keeps {@code s}, the Adam step count up
  * to which it is current. When it is next touched at count {@code t} (lr_j = value lr at count j,
  * 1-based; λ = weight decay) the skipped counts j = s+1 … t−1 are caught up first:
  * <pre>
@@ -50,47 +58,101 @@ public final class AdamW {
     private final LrSchedule schedule;
     private final Settings settings;
     private final List<Parameter> params;
+    private final List<String> names;
+    /** Learning rate of VALUES parameter i at schedule step t; null for the others. */
+    private final LongToDoubleFunction[] valueLr;
     private final float[][] m;
     private final float[][] v;
     private final float[] weightDecay;
     /** Per-row Adam step count for lazily updated parameters, null for the others. */
     private final long[][] rowStep;
-    /** logDecay[c] = Σ_{j=1..c} ln(1 − lrValues_j · λ); grown on demand. */
-    private double[] logDecay = new double[1];
+    /** logDecay[i][c] = Σ_{j=1..c} ln(1 − lr_i(j) · λ) for lazy parameter i; grown on demand. */
+    private final double[][] logDecay;
     private long step;
 
     public AdamW(Kernels kernels, List<Parameter> params, LrSchedule schedule, Settings settings) {
+        this(kernels, byOwnName(params), schedule, settings, Map.of());
+    }
+
+    /**
+     * An optimizer over {@code named} (checkpoint name → parameter, in order); {@code rules}
+     * (by the same names) set the learning rate and mode of individual VALUES tables.
+     */
+    public AdamW(Kernels kernels, Map<String, Parameter> named, LrSchedule schedule, Settings settings,
+                 Map<String, ValueTableRule> rules) {
         this.kernels = kernels;
         this.schedule = schedule;
         this.settings = settings;
-        this.params = List.copyOf(params);
+        this.params = List.copyOf(named.values());
+        this.names = List.copyOf(named.keySet());
         int n = this.params.size();
         m = new float[n][];
         v = new float[n][];
         weightDecay = new float[n];
         rowStep = new long[n][];
+        valueLr = new LongToDoubleFunction[n];
+        logDecay = new double[n][];
         List<Pattern> patterns = settings.noDecay() == null ? null : compile(settings.noDecay());
         for (int i = 0; i < n; i++) {
             Parameter p = this.params.get(i);
             m[i] = new float[p.numel()];
             v[i] = new float[p.numel()];
-            weightDecay[i] = decays(p, patterns) ? (float) settings.weightDecay() : 0f;
-            if (isLazy(p)) {
+            weightDecay[i] = decays(names.get(i), p, patterns) ? (float) settings.weightDecay() : 0f;
+            if (p.group != Parameter.Group.VALUES) {
+                continue;
+            }
+            ValueTableRule rule = rules.get(names.get(i));
+            valueLr[i] = valueSchedule(schedule, rule);
+            boolean lazy = settings.valuesMode() == ValuesMode.LAZY || (rule != null && rule.lazy());
+            if (lazy && p.rowSparse()) {
                 rowStep[i] = new long[p.numel() / p.rowWidth];
+                logDecay[i] = new double[1];
             }
         }
     }
 
-    private boolean isLazy(Parameter p) {
-        return settings.valuesMode() == ValuesMode.LAZY && p.group == Parameter.Group.VALUES && p.rowSparse();
+    private static Map<String, Parameter> byOwnName(List<Parameter> params) {
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        for (Parameter p : params) {
+            if (m.put(p.name, p) != null) {
+                throw new IllegalArgumentException("two parameters are named `" + p.name
+                        + "`; pass the model's parametersByName() instead");
+            }
+        }
+        return m;
     }
 
-    private static boolean decays(Parameter p, List<Pattern> patterns) {
+    /** A VALUES table's learning rate by schedule step (see {@link ValueTableRule}). */
+    static LongToDoubleFunction valueSchedule(LrSchedule base, ValueTableRule rule) {
+        if (rule == null) {
+            return base::valuesAt;
+        }
+        if (rule.hasOwnPeak()) {
+            double peak = rule.peakLr();
+            return t -> base.lr() == 0 ? 0 : peak * base.at(t) / base.lr();
+        }
+        LrSchedule s = new LrSchedule(base.lr(), base.minLrRatio(), base.warmupSteps(),
+                base.maxSteps(), rule.lrMult(), rule.lrDecayFrac());
+        return s::valuesAt;
+    }
+
+    /** The learning rate parameter {@code p} gets at schedule step {@code step}. */
+    public double learningRate(Parameter p, long step) {
+        int i = indexOf(p);
+        return valueLr[i] != null ? valueLr[i].applyAsDouble(step) : schedule.at(step);
+    }
+
+    /** Whether {@code p} is updated lazily (touched rows only). */
+    public boolean isLazy(Parameter p) {
+        return rowStep[indexOf(p)] != null;
+    }
+
+    private static boolean decays(String name, Parameter p, List<Pattern> patterns) {
         if (patterns == null) {
             return p.group != Parameter.Group.NO_DECAY;
         }
         for (Pattern pat : patterns) {
-            if (pat.matcher(p.name).matches()) {
+            if (pat.matcher(name).matches()) {
                 return false;
             }
         }
@@ -142,8 +204,7 @@ public final class AdamW {
         float eps = (float) settings.eps();
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
-            boolean values = p.group == Parameter.Group.VALUES;
-            float lr = (float) (values ? schedule.valuesAt(step) : schedule.at(step));
+            float lr = (float) (valueLr[i] != null ? valueLr[i].applyAsDouble(step) : schedule.at(step));
             if (rowStep[i] == null) {
                 kernels.adamw(p.data, p.grad, m[i], v[i], 0, p.numel(), lr, b1, b2, eps, weightDecay[i], bc1, bc2);
                 continue;
@@ -170,8 +231,8 @@ public final class AdamW {
         Parameter p = params.get(i);
         int off = r * p.rowWidth;
         if (weightDecay[i] != 0f) {
-            ensureLogDecay(upTo);
-            float decay = (float) Math.exp(logDecay[(int) upTo] - logDecay[(int) s]);
+            ensureLogDecay(i, upTo);
+            float decay = (float) Math.exp(logDecay[i][(int) upTo] - logDecay[i][(int) s]);
             kernels.scale(p.data, off, decay, p.rowWidth);
         }
         kernels.scale(m[i], off, (float) Math.pow(settings.beta1(), skipped), p.rowWidth);
@@ -179,17 +240,18 @@ public final class AdamW {
         rowStep[i][r] = upTo;
     }
 
-    private void ensureLogDecay(long count) {
-        if (count < logDecay.length) {
+    private void ensureLogDecay(int i, long count) {
+        if (count < logDecay[i].length) {
             return;
         }
-        int old = logDecay.length;
-        logDecay = Arrays.copyOf(logDecay, (int) Math.max(count + 1, 2L * old));
-        for (int c = old; c < logDecay.length; c++) {
+        int old = logDecay[i].length;
+        double[] d = Arrays.copyOf(logDecay[i], (int) Math.max(count + 1, 2L * old));
+        for (int c = old; c < d.length; c++) {
             // Adam count c is schedule step c − 1.
-            double lr = schedule.valuesAt(c - 1);
-            logDecay[c] = logDecay[c - 1] + Math.log1p(-lr * settings.weightDecay());
+            double lr = valueLr[i].applyAsDouble(c - 1);
+            d[c] = d[c - 1] + Math.log1p(-lr * settings.weightDecay());
         }
+        logDecay[i] = d;
     }
 
     /** Applies every lazily skipped step to every row, so all parameters are current. */
@@ -208,6 +270,11 @@ public final class AdamW {
 
     public List<Parameter> parameters() {
         return params;
+    }
+
+    /** Checkpoint name of parameter {@code i}. */
+    public String name(int i) {
+        return names.get(i);
     }
 
     public Settings settings() {

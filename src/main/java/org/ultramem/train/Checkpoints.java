@@ -25,7 +25,9 @@ import org.ultramem.nn.Parameter;
  * Checkpoints in the Hugging Face layout, one directory per run:
  * <pre>
  *   config.json            model keys at top level + "training" object
- *   model.safetensors      every parameter, F32, by name; __metadata__: provenance, step, tokens
+ *   model.safetensors      every parameter, F32, by checkpoint name; every buffer (UltraMem u/v
+ *                          F32, π I32, PKM BatchNorm statistics F32); __metadata__: provenance,
+ *                          step, tokens
  *   tokenizer.json         copied from the data directory
  *   optimizer.safetensors  step, tokens (I64 [1]); m/NAME, v/NAME (F32); row_step/NAME (I64, lazy
  *                          value tables only); __metadata__: step, seed
@@ -57,8 +59,16 @@ public final class Checkpoints {
                                  TrainState state, Map<String, String> provenance) throws IOException {
         Files.createDirectories(dir);
         SafeTensorsWriter w = new SafeTensorsWriter();
-        for (Parameter p : model.parameters()) {
-            w.addF32(p.name, p.data, p.shape);
+        for (Map.Entry<String, Parameter> e : model.parametersByName().entrySet()) {
+            w.addF32(e.getKey(), e.getValue().data, e.getValue().shape);
+        }
+        for (Map.Entry<String, LanguageModel.Buffer> e : model.buffers().entrySet()) {
+            LanguageModel.Buffer b = e.getValue();
+            if (b.f32() != null) {
+                w.addF32(e.getKey(), b.f32(), b.shape());
+            } else {
+                w.addI32(e.getKey(), b.i32(), b.shape());
+            }
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.putAll(provenance);
@@ -89,11 +99,12 @@ public final class Checkpoints {
         List<Parameter> ps = opt.parameters();
         for (int i = 0; i < ps.size(); i++) {
             Parameter p = ps.get(i);
-            w.addF32("m/" + p.name, opt.firstMoment(i), p.shape);
-            w.addF32("v/" + p.name, opt.secondMoment(i), p.shape);
+            String name = opt.name(i);
+            w.addF32("m/" + name, opt.firstMoment(i), p.shape);
+            w.addF32("v/" + name, opt.secondMoment(i), p.shape);
             long[] rows = opt.rowSteps(i);
             if (rows != null) {
-                w.addI64("row_step/" + p.name, rows, rows.length);
+                w.addI64("row_step/" + name, rows, rows.length);
             }
         }
         w.putMetadata("step", Long.toString(state.step()));
@@ -128,23 +139,45 @@ public final class Checkpoints {
         return model;
     }
 
-    /** Overwrites every parameter of {@code model} from {@code dir/model.safetensors}, checking names and shapes. */
+    /**
+     * Overwrites every parameter and buffer of {@code model} from {@code dir/model.safetensors},
+     * checking names and shapes.
+     */
     public static void loadParameters(Path dir, LanguageModel model) throws IOException {
         Path file = dir.resolve(MODEL);
         try (SafeTensorsFile st = open(file)) {
-            for (Parameter p : model.parameters()) {
-                if (!st.contains(p.name)) {
-                    throw new IOException(file + " has no tensor `" + p.name + "`: it was saved by a different"
-                            + " model; check that config.json belongs to this checkpoint");
-                }
-                TensorInfo info = st.info(p.name);
-                if (!Arrays.equals(info.intShape(), p.shape)) {
-                    throw new IOException(file + ": tensor `" + p.name + "` has shape "
-                            + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(p.shape));
-                }
-                float[] data = st.readF32(p.name);
+            for (Map.Entry<String, Parameter> e : model.parametersByName().entrySet()) {
+                String name = e.getKey();
+                Parameter p = e.getValue();
+                requireTensor(st, file, name, p.shape);
+                float[] data = st.readF32(name);
                 System.arraycopy(data, 0, p.data, 0, data.length);
             }
+            Map<String, LanguageModel.Buffer> saved = new LinkedHashMap<>();
+            for (Map.Entry<String, LanguageModel.Buffer> e : model.buffers().entrySet()) {
+                String name = e.getKey();
+                LanguageModel.Buffer b = e.getValue();
+                requireTensor(st, file, name, b.shape());
+                saved.put(name, b.f32() != null ? LanguageModel.Buffer.ofF32(st.readF32(name), b.shape())
+                        : LanguageModel.Buffer.ofI32(st.readI32(name), b.shape()));
+            }
+            try {
+                model.loadBuffers(saved);
+            } catch (IllegalArgumentException ex) {
+                throw new IOException(file + ": " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    private static void requireTensor(SafeTensorsFile st, Path file, String name, int[] shape) throws IOException {
+        if (!st.contains(name)) {
+            throw new IOException(file + " has no tensor `" + name + "`: it was saved by a different"
+                    + " model; check that config.json belongs to this checkpoint");
+        }
+        TensorInfo info = st.info(name);
+        if (!Arrays.equals(info.intShape(), shape)) {
+            throw new IOException(file + ": tensor `" + name + "` has shape "
+                    + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(shape));
         }
     }
 
@@ -169,12 +202,11 @@ public final class Checkpoints {
             }
             List<Parameter> ps = opt.parameters();
             for (int i = 0; i < ps.size(); i++) {
-                Parameter p = ps.get(i);
-                copy(st, file, "m/" + p.name, opt.firstMoment(i));
-                copy(st, file, "v/" + p.name, opt.secondMoment(i));
+                copy(st, file, "m/" + opt.name(i), opt.firstMoment(i));
+                copy(st, file, "v/" + opt.name(i), opt.secondMoment(i));
                 long[] rows = opt.rowSteps(i);
                 if (rows != null) {
-                    String name = "row_step/" + p.name;
+                    String name = "row_step/" + opt.name(i);
                     if (!st.contains(name)) {
                         throw new IOException(file + " has no `" + name + "`: it was written with values_optimizer "
                                 + "\"dense\"; resume with the same values_optimizer");

@@ -27,8 +27,8 @@ public record LrSchedule(double lr, double minLrRatio, int warmupSteps, int maxS
             throw new IllegalArgumentException("warmup_steps (" + warmupSteps + ") must be >= 0 and max_steps ("
                     + maxSteps + ") > 0");
         }
-        if (!(valueLrMult >= 1) || !(valueLrDecayFrac > 0)) {
-            throw new IllegalArgumentException("value_lr_mult (" + valueLrMult + ") must be >= 1 and "
+        if (!(valueLrMult > 0) || !(valueLrDecayFrac > 0)) {
+            throw new IllegalArgumentException("value_lr_mult (" + valueLrMult + ") must be > 0 and "
                     + "value_lr_decay_frac (" + valueLrDecayFrac + ") > 0");
         }
     }

@@ -19,8 +19,11 @@ import org.ultramem.tensor.kernel.Kernels;
  *   <li>for each of {@code grad_accum} micro-batches drawn from (seed, step, micro):
  *       forward + backward with loss scale 1/grad_accum (gradients add up);</li>
  *   <li>stop if the loss is not finite; clip to the global norm (stop if that is not finite);</li>
- *   <li>AdamW at the schedule's learning rate;</li>
- *   <li>log every {@code log_every} steps, evaluate every {@code eval_every}, checkpoint every
+ *   <li>AdamW at the schedule's learning rate (value tables at their layer's rule,
+ *       {@link org.ultramem.model.LanguageModel#valueTableRules()});</li>
+ *   <li>log every {@code log_every} steps, evaluate every {@code eval_every} (the eval entry of
+ *       metrics.jsonl also carries {@code model.drainDiagnostics()} of the steps since the last
+ *       evaluation), checkpoint every
  *       {@code checkpoint_every} and at the end.</li>
  * </ol>
  * Everything that decides step t+1 is a function of the checkpoint at step t (parameters, moments,
@@ -62,7 +65,8 @@ public final class Trainer {
         this.data = data;
         this.kernels = kernels;
         this.opts = opts;
-        this.optimizer = new AdamW(kernels, model.parameters(), cfg.schedule(), cfg.optimizerSettings());
+        this.optimizer = new AdamW(kernels, model.parametersByName(), cfg.schedule(),
+                cfg.optimizerSettings(), model.valueTableRules());
         this.tokenBuf = new int[cfg.batchSize() * cfg.seqLen()];
         this.targetBuf = new int[cfg.batchSize() * cfg.seqLen()];
     }
@@ -132,7 +136,6 @@ public final class Trainer {
                 step++;
                 tokens += cfg.tokensPerStep();
                 progress.update(step, tokens, loss);
-                Map<String, Double> diagnostics = model.drainDiagnostics();
                 if (step % cfg.logEvery() == 0 || step == 1 || step == cfg.maxSteps()) {
                     long now = System.nanoTime();
                     double tps = (tokens - lastLogTokens) / Math.max(1e-9, (now - lastLogNanos) / 1e9);
@@ -146,14 +149,19 @@ public final class Trainer {
                     e.put("loss", loss);
                     e.put("grad_norm", gradNorm);
                     e.put("tokens_per_s", tps);
-                    e.putAll(diagnostics);
                     metrics.write(e);
                 }
                 boolean last = step == cfg.maxSteps();
                 if (step % cfg.evalEvery() == 0 || last) {
                     optimizer.catchUpAll();
+                    // Memory/MoE statistics of the training steps since the last evaluation; the
+                    // evaluation's own forwards are then drained and dropped.
+                    Map<String, Double> diagnostics = model.drainDiagnostics();
                     eval = evaluate(model, data, cfg.evalTokens(), batch, seq);
-                    metrics.write(evalEntry(step, tokens, eval));
+                    model.drainDiagnostics();
+                    Map<String, Object> entry = evalEntry(step, tokens, eval);
+                    entry.putAll(diagnostics);
+                    metrics.write(entry);
                     if (!opts.progressBar() && opts.log() != null) {
                         opts.log().printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f, bpb %.4f%n",
                                 step, loss, eval.loss(), eval.bitsPerByte());

@@ -101,11 +101,66 @@ class ModelConfigTest {
     }
 
     @Test
-    void rejectsReservedSparseKeysUntilSupported() {
-        for (String key : new String[] {"moe", "memory_layers"}) {
-            String m = failure(MINIMAL.formatted(", \"" + key + "\": {}"));
-            assertTrue(m.contains("`" + key + "`") && m.contains("not supported in this build"), m);
-        }
+    void parsesMoeAndMemoryLayersAndRoundTrips() {
+        ModelConfig c = TinySparse.config();
+        assertEquals(4, c.moe().numExperts());
+        assertTrue(c.isMoeBlock(1) && !c.isMoeBlock(0));
+        assertEquals(2, c.memoryLayers().size());
+        assertEquals("ultramem", c.memoryLayers().get(0).type());
+        assertEquals(0, c.memoryLayers().get(0).sourceBlock());
+        assertEquals(1, c.memoryLayers().get(1).targetBlock());
+        assertEquals(0.02, c.memoryLayers().get(1).pkm().valueLr());
+        assertTrue(c.memoryAllowOverlap());
+        assertEquals(c, ModelConfig.fromJson(c.toJson(), "round trip"));
+        assertTrue(c.parameterCount() > ModelConfig.of(32, 16, 2, 2, 32, 16).parameterCount());
+    }
+
+    @Test
+    void expandsMemoryPlacementShorthand() {
+        ModelConfig c = ModelConfig.fromJson(MINIMAL.formatted("").replace("\"num_hidden_layers\": 2",
+                "\"num_hidden_layers\": 5") .replace("}", ", \"memory_placement\": \"1:2/3:4\","
+                + " \"memory_layers\": [{\"mem_type\": \"pkm\", \"pkm_knum\": 4, \"pkm_kdim\": 8,"
+                + " \"pkm_topk\": 2}]}"), "test");
+        assertEquals(2, c.memoryLayers().size());
+        assertEquals("1:2", c.memoryLayers().get(0).placement());
+        assertEquals("3:4", c.memoryLayers().get(1).placement());
+        assertEquals(c, ModelConfig.fromJson(c.toJson(), "round trip"));
+        assertTrue(!c.toJson().contains("memory_placement"), c.toJson());
+    }
+
+    @Test
+    void rejectsUnknownKeysInsideSparseObjects() {
+        String ultra = TinySparse.json(0.02, ", \"mem_knumm\": 3");
+        String m = failure(ultra);
+        assertTrue(m.contains("memory_layers[0]") && m.contains("`mem_knumm`"), m);
+        m = failure(TinySparse.json(0.02, "").replace("\"pkm_topk\": 2", "\"pkm_topk\": 2, \"knum\": 2"));
+        assertTrue(m.contains("memory_layers[1]") && m.contains("`knum`"), m);
+        m = failure(TinySparse.json(0.02, "").replace("\"pkm_topk\": 2", "\"pkm_topkk\": 2"));
+        assertTrue(m.contains("memory_layers[1]") && m.contains("`pkm_topkk`"), m);
+        m = failure(TinySparse.json(0.02, "").replace("\"moe_top_k\": 2", "\"moe_topk\": 2"));
+        assertTrue(m.contains("`moe`") && m.contains("`moe_topk`"), m);
+    }
+
+    @Test
+    void rejectsMissingOrUnknownMemType() {
+        String m = failure(TinySparse.json(0.02, "").replace("\"mem_type\": \"pkm\"",
+                "\"mem_type\": \"hash\""));
+        assertTrue(m.contains("memory_layers[1]") && m.contains("`mem_type` (\"hash\")")
+                && m.contains("\"ultramem\" or \"pkm\""), m);
+        m = failure(TinySparse.json(0.02, "").replace("\"mem_type\": \"pkm\",", ""));
+        assertTrue(m.contains("memory_layers[1]") && m.contains("`mem_type` is missing"), m);
+    }
+
+    @Test
+    void rejectsOverlapAndOutOfRangePlacements() {
+        String m = failure(TinySparse.json(0.02, "").replace("\"memory_allow_overlap\": true",
+                "\"memory_allow_overlap\": false"));
+        assertTrue(m.contains("memory_layers[1]") && m.contains("overlaps"), m);
+        m = failure(TinySparse.json(0.02, "").replace("\"placement\": \"1:1\"",
+                "\"placement\": \"1:2\""));
+        assertTrue(m.contains("memory_layers[1]") && m.contains("outside [0, num_hidden_layers = 2)"), m);
+        m = failure(TinySparse.json(0.02, "").replace("\"moe_layers\": [1]", "\"moe_layers\": [2]"));
+        assertTrue(m.contains("moe_layers") && m.contains("only 2 blocks"), m);
     }
 
     @Test

@@ -59,14 +59,14 @@ class ModelCostTest {
         ModelCost c = ModelCost.of(TINY, null, List.of(u), BF16);
         assertRow(c, "memory.0.query", 32, 32, 64);        // 2·D_k·D; 2·D·2D_k
         assertRow(c, "memory.0.norms", 8, 8, 0);           // 2·D_k
-        assertRow(c, "memory.0.keys", 256, 256, 1152);     // H·2·n·D_k·r; 2·H·2·n·(D_k·r + r)
+        assertRow(c, "memory.0.keys", 256, 256, 640);      // H·2·n·D_k·r; 2·H·2·n·(D_k·r + r)
         assertRow(c, "memory.0.cores", 16, 16, 128);       // T·H·r²; 2·H·T·(m·r² + m²·r)
         assertRow(c, "memory.0.values", 64, 16, 32);       // N·D_v; H·k·D_v; 2·H·k·D_v
         assertRow(c, "memory.0.out_proj", 64, 64, 128);    // D·E·D_v; 2·E·D_v·D
         assertEquals(332 + 440, c.totalParams());
         assertEquals(332 + 392, c.activeParams());
         assertEquals(2 * (332 + 392), c.decodeBytesPerToken());
-        assertEquals(752 + 1504, c.flopsPerToken());
+        assertEquals(752 + 992, c.flopsPerToken());
     }
 
     @Test
@@ -122,6 +122,26 @@ class ModelCostTest {
         assertEquals(2 * numel(new MoeLayer(moe, 16, 1, 1).parameters()),
                 withMoe.component("moe_router").params()
                         + withMoe.component("moe_experts").params());
+    }
+
+    @Test
+    void totalsEqualTheNumelOfASparseTransformer() {
+        ModelConfig cfg = ModelConfig.fromJson("""
+                {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 24,
+                 "num_hidden_layers": 3, "num_attention_heads": 2, "max_position_embeddings": 16,
+                 "moe": {"moe_num_experts": 4, "moe_top_k": 2, "moe_intermediate_size": 8,
+                         "moe_layers": [2]},
+                 "memory_layers": [
+                   {"mem_type": "ultramem", "placement": "0:1", "mem_knum": 4, "mem_kdim": 8,
+                    "mem_vdim": 8, "mem_knn": 3},
+                   {"mem_type": "pkm", "placement": "2:2", "pkm_heads": 2, "pkm_knum": 5,
+                    "pkm_kdim": 6, "pkm_topk": 3}]}
+                """, "sparse test config");
+        ModelCost cost = ModelCost.of(cfg);
+        assertEquals(numel(new Transformer(cfg, 1, 4, 1).parameters()), cost.totalParams());
+        assertEquals(cfg.parameterCount(), cost.totalParams());
+        assertEquals(ModelCost.of(cfg, cfg.moe(), List.of(cfg.memoryLayers().get(0).ultraMem(),
+                cfg.memoryLayers().get(1).pkm()), cost.options()).components(), cost.components());
     }
 
     @Test

@@ -41,9 +41,9 @@ final class TuckerRetrieval {
         this.softmax = cfg.softmaxWeights();
     }
 
-    /** Scratch for one thread: the m×m grid, A·C products and the top-k scores. */
+    /** Scratch for one thread: the m×m grid, A·C products, Bc transposed and top-k scores. */
     float[] newScratch() {
-        return new float[m * m + m * r + k];
+        return new float[m * m + 2 * m * r + k];
     }
 
     /**
@@ -62,6 +62,9 @@ final class TuckerRetrieval {
         int gridLen = m * m;
         int acOff = gridLen;
         if (tdqkr) {
+            // AC = A·C_sum [m][r], Bc transposed to [r][m]; then each grid row is r axpys over
+            // contiguous c (C2 vectorizes them), summed over s in the same order as a dot.
+            int btOff = acOff + m * r;
             for (int a = 0; a < m; a++) {
                 for (int s = 0; s < r; s++) {
                     float acc = 0;
@@ -69,15 +72,21 @@ final class TuckerRetrieval {
                         acc += exact[aOff + a * r + p] * coreSum[csOff + p * r + s];
                     }
                     scratch[acOff + a * r + s] = acc;
+                    scratch[btOff + s * m + a] = exact[bOff + a * r + s];
                 }
             }
             for (int a = 0; a < m; a++) {
+                int row = a * m;
+                float x0 = scratch[acOff + a * r];
                 for (int c = 0; c < m; c++) {
-                    float acc = 0;
-                    for (int s = 0; s < r; s++) {
-                        acc += scratch[acOff + a * r + s] * exact[bOff + c * r + s];
+                    scratch[row + c] = x0 * scratch[btOff + c];
+                }
+                for (int s = 1; s < r; s++) {
+                    float xs = scratch[acOff + a * r + s];
+                    int bt = btOff + s * m;
+                    for (int c = 0; c < m; c++) {
+                        scratch[row + c] += xs * scratch[bt + c];
                     }
-                    scratch[a * m + c] = acc;
                 }
             }
         } else {

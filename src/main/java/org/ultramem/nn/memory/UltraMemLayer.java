@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.tensor.kernel.GatherWeightedSum;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
 import org.ultramem.tensor.kernel.TopK;
@@ -32,6 +33,12 @@ import org.ultramem.tensor.kernel.TopK;
  */
 public final class UltraMemLayer {
 
+    /**
+     * Tokens per coarse-score chunk: the chunk's scores stay in L2 until its top-m reads them
+     * (top-m 1.5 → 0.5 µs per 512-score row against scores streamed from memory, TopKBench).
+     */
+    private static final int COARSE_CHUNK = 64;
+
     private final UltraMemConfig cfg;
     private final Kernels kern;
     private final TuckerRetrieval retrieval;
@@ -55,6 +62,7 @@ public final class UltraMemLayer {
     private final Parameter queryNorm;
     private final Parameter keysNorm;
     private final Parameter keys;
+    private final ProductKeys productKeys;
     private final Parameter[] tuckerCores;
     private final Parameter values;
     private final Parameter valuesProj;
@@ -67,10 +75,6 @@ public final class UltraMemLayer {
     private final float[] q;
     private final float[] qHat;
     private final float[] qRstd;
-    private final float[] keysT;
-    private final float[] kHat;
-    private final float[] kRstd;
-    private final float[] kFold;
     private final float[] coreSum;
     private final float[][] coreData;
     private final float[] coarse;
@@ -93,13 +97,6 @@ public final class UltraMemLayer {
     private final float[] dqHat;
     private final float[] dq;
     private final float[] dCoreTok;
-    private final int[] keyStart;
-    private final int[] keyEntries;
-    private final int[] touchedKeys;
-    private final float[] dKeyRows;
-    private final float[] keyRows;
-    private final float[] keyRowRstd;
-    private final float[] dKeyIn;
 
     public UltraMemLayer(UltraMemConfig cfg, int hiddenSize, int maxTokens, long seed) {
         this(cfg, hiddenSize, maxTokens, seed, KernelProvider.get());
@@ -154,15 +151,10 @@ public final class UltraMemLayer {
         diagnostics = new UltraMemDiagnostics(nValues, heads * 2 * n);
 
         int qWidth = querySlots * 2 * dk;
-        int keyFloats = heads * 2 * n * rank * dk;
         x = new float[maxTokens * dModel];
         q = new float[maxTokens * qWidth];
         qHat = new float[maxTokens * qWidth];
         qRstd = new float[maxTokens * querySlots * 2];
-        keysT = new float[keyFloats];
-        kHat = new float[keyFloats];
-        kRstd = new float[heads * 2 * n * rank];
-        kFold = new float[2 * heads * n * dk];
         coreSum = new float[heads * rank * rank];
         coreData = new float[cores][];
         coarse = new float[2 * maxTokens * heads * n];
@@ -183,13 +175,7 @@ public final class UltraMemLayer {
         dqHat = new float[maxTokens * qWidth];
         dq = new float[maxTokens * qWidth];
         dCoreTok = new float[maxTokens * heads * cores * rank * rank];
-        keyStart = new int[heads * 2 * n + 1];
-        keyEntries = new int[cand.length];
-        touchedKeys = new int[heads * 2 * n];
-        dKeyRows = new float[keyFloats];
-        keyRows = new float[keyFloats];
-        keyRowRstd = new float[kRstd.length];
-        dKeyIn = new float[keyFloats];
+        productKeys = new ProductKeys(cfg, kernels, keys, keysNorm, cand.length);
 
         UltraMemInit.initialize(this, cfg, seed);
         refreshTucker();
@@ -218,30 +204,33 @@ public final class UltraMemLayer {
         }
         // 3. Normalized keys, folded keys and summed cores (once per forward).
         prepareKeys();
-        // 4-5. Coarse scores q̂·K_foldᵀ, one GEMM per side (per head without query sharing),
-        //      into coarse[side][B][H·n].
+        // 4-11. Per chunk of COARSE_CHUNK tokens: coarse scores q̂·K_foldᵀ (one GEMM per side, or
+        //       per side and head without query sharing) into this chunk's own slice of
+        //       `coarse`, then per token: top-m per side, exact candidate scores, grid, final
+        //       top-k, addresses and pooling. The chunk's scores are read back while still in L2
+        //       (64 tokens × 2 sides × H·n floats ≤ 512 KiB on preset B), and each thread runs
+        //       one barrier-free pass; chunk bounds are fixed, so results do not depend on the
+        //       thread count.
         int ldc = heads * n;
-        for (int side = 0; side < 2; side++) {
-            for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
-                int cols = querySlots == 1 ? heads * n : n;
-                kern.matmul(false, true, tokens, cols, dk, qHat, (h % querySlots * 2 + side) * dk,
-                        qWidth, kFold, (side * heads + h) * n * dk, dk, coarse,
-                        side * tokens * ldc + h * n, ldc, false);
-            }
-        }
-        // 6-11. Per token: top-m per side, exact candidate scores, grid, final top-k, addresses
-        //       and pooling (one parallel pass: each pass is a barrier, ~0.1 ms on a busy machine).
-        Parallel.forRange(tokens, 8, (start, end) -> {
+        int chunks = (tokens + COARSE_CHUNK - 1) / COARSE_CHUNK;
+        Parallel.forRange(chunks, 1, (c0, c1) -> {
             float[] scratch = retrieval.newScratch();
             float[] topScratch = new float[m];
-            for (int b = start; b < end; b++) {
-                for (int h = 0; h < heads; h++) {
-                    for (int side = 0; side < 2; side++) {
-                        TopK.select(coarse, (side * tokens + b) * ldc + h * n, n, m, cand,
-                                candOff(b, h, side), topScratch, 0);
+            int[] poolScratch = new int[slots + cfg.valueExpand() + 1];
+            for (int c = c0; c < c1; c++) {
+                int b0 = c * COARSE_CHUNK;
+                int rows = Math.min(tokens, b0 + COARSE_CHUNK) - b0;
+                int base = 2 * b0 * ldc;
+                coarseScores(b0, rows, base);
+                for (int b = b0; b < b0 + rows; b++) {
+                    for (int h = 0; h < heads; h++) {
+                        for (int side = 0; side < 2; side++) {
+                            TopK.select(coarse, base + (side * rows + b - b0) * ldc + h * n, n, m,
+                                    cand, candOff(b, h, side), topScratch, 0);
+                        }
                     }
+                    retrieveAndPool(b, scratch, poolScratch);
                 }
-                retrieveAndPool(b, scratch);
             }
         });
         // 12. Per-block output projection.
@@ -276,7 +265,7 @@ public final class UltraMemLayer {
         //    by row range (race-free, token order within a row); then mark the touched rows.
         //    Row order cut this phase's CPU time ~3x on preset B (random → nearly sequential).
         ive.sortSlotsByRow(slotOrder, rowStart, slotRow, tokens * slots);
-        Parallel.forRange(values.shape[0], 1, (rs, re) -> ive.backward(kern, dSlotW, values.grad,
+        Parallel.forRange(values.shape[0], 1, (rs, re) -> ive.backward(dSlotW, values.grad,
                 dPooled, values.data, slotW, slotRow, slotGroup, slotOrder, rowStart, slots, rs, re));
         for (int i = 0; i < tokens * slots; i++) {
             values.touchRow(slotRow[slotOrder[i]]);
@@ -301,7 +290,7 @@ public final class UltraMemLayer {
             }
         }
         // 6-7. Keys touched by some candidate set, then their RMS-norm backward.
-        keyBackward(tokens);
+        productKeys.backward(cand, dExact, qHat, tokens);
         // 7. Query RMS-norm backward, dW_q += dqᵀ·x, dx += dq·W_q.
         int qWidth = querySlots * 2 * dk;
         float[] dqIn = dqHat;
@@ -320,39 +309,9 @@ public final class UltraMemLayer {
     // ----------------------------------------------------------------------------------------
     // Forward pieces
 
-    /** Transposes raw keys to [H][2][n][r][D_k], normalizes them, folds u/v in, sums cores. */
+    /** Normalized and folded keys ({@link ProductKeys#prepare}) and the summed cores. */
     private void prepareKeys() {
-        int rows = heads * 2 * n;
-        Parallel.forRange(rows, 64, (start, end) -> {
-            for (int key = start; key < end; key++) {
-                int src = key * dk * rank;
-                for (int p = 0; p < rank; p++) {
-                    int dst = (key * rank + p) * dk;
-                    for (int d = 0; d < dk; d++) {
-                        keysT[dst + d] = keys.data[src + d * rank + p];
-                    }
-                }
-            }
-        });
-        if (keysNorm != null) {
-            kern.rmsNormForward(kHat, kRstd, keysT, keysNorm.data, rows * rank, dk, cfg.rmsEps());
-        } else {
-            System.arraycopy(keysT, 0, kHat, 0, keysT.length);
-        }
-        Parallel.forRange(rows, 64, (start, end) -> {
-            for (int key = start; key < end; key++) {
-                int h = key / (2 * n);
-                int side = key / n % 2;
-                int i = key % n;
-                int dst = ((side * heads + h) * n + i) * dk;
-                Arrays.fill(kFold, dst, dst + dk, 0f);
-                float[] w = side == 0 ? tuckerU : tuckerV;
-                for (int p = 0; p < rank; p++) {
-                    float wp = cfg.tdqkr() ? w[h * rank + p] : 1f;
-                    kern.axpy(kFold, dst, wp, kHat, (key * rank + p) * dk, dk);
-                }
-            }
-        });
+        productKeys.prepare(tuckerU, tuckerV);
         Arrays.fill(coreSum, 0f);
         for (int t = 0; t < tuckerCores.length; t++) {
             coreData[t] = tuckerCores[t].data;
@@ -360,19 +319,35 @@ public final class UltraMemLayer {
         }
     }
 
+    /**
+     * Coarse scores of tokens [b0, b0 + rows) into coarse[base ..] as [side][rows][H·n]: one
+     * GEMM q̂·K_foldᵀ per side (per side and head without query sharing); runs on the calling
+     * thread when called from a parallel task.
+     */
+    private void coarseScores(int b0, int rows, int base) {
+        int qWidth = querySlots * 2 * dk;
+        int ldc = heads * n;
+        for (int side = 0; side < 2; side++) {
+            for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
+                int cols = querySlots == 1 ? heads * n : n;
+                kern.matmul(false, true, rows, cols, dk, qHat,
+                        b0 * qWidth + (h % querySlots * 2 + side) * dk, qWidth, productKeys.folded(),
+                        (side * heads + h) * n * dk, dk, coarse, base + side * rows * ldc + h * n,
+                        ldc, false);
+            }
+        }
+    }
+
     /** Exact candidate scores, grid + final top-k, IVE addresses and pooling for token b. */
-    private void retrieveAndPool(int b, float[] scratch) {
+    private void retrieveAndPool(int b, float[] scratch, int[] poolScratch) {
+        float[] kHatRows = productKeys.normalized();
         int qWidth = querySlots * 2 * dk;
         for (int h = 0; h < heads; h++) {
             for (int side = 0; side < 2; side++) {
                 int qOff = b * qWidth + (h % querySlots * 2 + side) * dk;
                 int co = candOff(b, h, side);
-                for (int a = 0; a < m; a++) {
-                    int keyRow = ((h * 2 + side) * n + cand[co + a]) * rank;
-                    for (int p = 0; p < rank; p++) {
-                        exact[(co + a) * rank + p] = kern.dot(qHat, qOff, kHat, (keyRow + p) * dk, dk);
-                    }
-                }
+                GatherWeightedSum.gatherDot(exact, co * rank, qHat, qOff, 0, kHatRows,
+                        (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
             }
             int selOff = b * slots + h * kFinal;
             int rowOff = candOff(b, h, 0);
@@ -387,7 +362,8 @@ public final class UltraMemLayer {
                 slotGroup[selOff + j] = ive.group(z);
             }
         }
-        ive.pool(kern, pooled, b * poolWidth, values.data, slotRow, slotGroup, slotW, b * slots, slots);
+        ive.pool(pooled, b * poolWidth, values.data, slotRow, slotGroup, slotW, b * slots, slots,
+                poolScratch);
     }
 
     private int candOff(int b, int h, int side) {
@@ -417,6 +393,7 @@ public final class UltraMemLayer {
 
     /** Per-token backward: grid backward into dExact and dCore, then dq̂ for token b. */
     private void tokenBackward(int b) {
+        float[] kHatRows = productKeys.normalized();
         int exOff = candOff(b, 0, 0) * rank;
         int exLen = heads * 2 * m * rank;
         Arrays.fill(dExact, exOff, exOff + exLen, 0f);
@@ -439,80 +416,12 @@ public final class UltraMemLayer {
                     for (int p = 0; p < rank; p++) {
                         float g = dExact[(co + a) * rank + p];
                         if (g != 0) {
-                            kern.axpy(dqHat, qOff, g, kHat, (keyRow + p) * dk, dk);
+                            kern.axpy(dqHat, qOff, g, kHatRows, (keyRow + p) * dk, dk);
                         }
                     }
                 }
             }
         }
-    }
-
-    /**
-     * dK̂ for every key in some candidate set (token order), then the key RMS-norm backward on
-     * those keys only, transposed back into {@code keys.grad} [H, 2, n, D_k, r].
-     */
-    private void keyBackward(int tokens) {
-        int nKeys = heads * 2 * n;
-        Arrays.fill(keyStart, 0);
-        int entries = tokens * heads * 2 * m;
-        for (int e = 0; e < entries; e++) {
-            int hs = e / m % (heads * 2);
-            keyStart[hs * n + cand[e] + 1]++;
-        }
-        int touched = 0;
-        for (int key = 0; key < nKeys; key++) {
-            if (keyStart[key + 1] > 0) {
-                touchedKeys[touched++] = key;
-            }
-            keyStart[key + 1] += keyStart[key];
-        }
-        int[] fill = Arrays.copyOf(keyStart, nKeys);
-        for (int e = 0; e < entries; e++) {
-            int hs = e / m % (heads * 2);
-            keyEntries[fill[hs * n + cand[e]]++] = e;
-        }
-        int qWidth = querySlots * 2 * dk;
-        int rowLen = rank * dk;
-        int nTouched = touched;
-        Parallel.forRange(nTouched, 16, (start, end) -> {
-            for (int t = start; t < end; t++) {
-                int key = touchedKeys[t];
-                int h = key / (2 * n);
-                int side = key / n % 2;
-                Arrays.fill(dKeyRows, t * rowLen, (t + 1) * rowLen, 0f);
-                for (int i = keyStart[key]; i < keyStart[key + 1]; i++) {
-                    int e = keyEntries[i];
-                    int b = e / (heads * 2 * m);
-                    int qOff = b * qWidth + (h % querySlots * 2 + side) * dk;
-                    for (int p = 0; p < rank; p++) {
-                        float g = dExact[e * rank + p];
-                        if (g != 0) {
-                            kern.axpy(dKeyRows, (t * rank + p) * dk, g, qHat, qOff, dk);
-                        }
-                    }
-                }
-                System.arraycopy(keysT, key * rowLen, keyRows, t * rowLen, rowLen);
-                System.arraycopy(kRstd, key * rank, keyRowRstd, t * rank, rank);
-            }
-        });
-        float[] dIn = dKeyRows;
-        if (keysNorm != null) {
-            Arrays.fill(dKeyIn, 0, nTouched * rowLen, 0f);
-            kern.rmsNormBackward(dKeyIn, keysNorm.grad, dKeyRows, keyRows, keysNorm.data, keyRowRstd,
-                    nTouched * rank, dk);
-            dIn = dKeyIn;
-        }
-        float[] src = dIn;
-        Parallel.forRange(nTouched, 16, (start, end) -> {
-            for (int t = start; t < end; t++) {
-                int dst = touchedKeys[t] * dk * rank;
-                for (int p = 0; p < rank; p++) {
-                    for (int d = 0; d < dk; d++) {
-                        keys.grad[dst + d * rank + p] += src[(t * rank + p) * dk + d];
-                    }
-                }
-            }
-        });
     }
 
     private void checkTokens(int tokens) {

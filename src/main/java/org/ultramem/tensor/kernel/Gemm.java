@@ -9,20 +9,21 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code C[m,n] (+)= op(A)[m,k] · op(B)[k,n]}, row-major, any strides, any transposes.
  *
  * <p>Loop nest per thread: for each NC-wide column block and KC-deep slice, B is packed into
- * NR-wide panels; for each MC-tall row block A is packed into MR-tall panels (kept in L2); the
- * MR×NR micro-kernel then streams one A panel against one B panel (L1) with all accumulators in
- * registers. Packing absorbs transA/transB and the leading dimensions and pads edges with zeros,
- * so the micro-kernel has no edge cases; edge tiles go through a scratch tile.
+ * NR-wide panels; for each MC-tall row block the MR×NR micro-kernel streams MR rows of A against
+ * one B panel (L1) with all accumulators in registers. A stored [m][lda] is read in place (rows
+ * are already contiguous in k); A stored transposed is packed into a row-major block (kept in L2).
+ * Packing absorbs transB and the leading dimensions and pads edges with zeros; edge tiles go
+ * through a scratch tile, so the micro-kernel has no edge cases.
  *
- * <p>Threads own disjoint column ranges of C (or row ranges when C is too narrow); every element is
- * reduced over k in the same KC slices and the same FMA order whatever the split, so results are
- * bit-identical for any thread count. A single-row A (decode) takes a GEMV path that reads B once;
- * with B stored [k][n] it matches the packed path bit for bit.
+ * <p>Threads own disjoint row ranges of C when C is at least as tall as wide, else column ranges;
+ * every element is reduced over k in the same KC slices and the same FMA order whatever the split,
+ * so results are bit-identical for any thread count. A single-row A (decode) takes a GEMV path
+ * that reads B once; with B stored [k][n] it matches the packed path bit for bit.
  *
- * <p>Measured on the project machine (Zen 3, AVX2 256-bit, 2 shared vCPUs; best GFLOP/s per
- * CPU-second, 1 thread, 2026-11): 1024³ 73, 2048×256×256 67 (A·Bᵀ 66), 2048×8192×256 77,
- * Aᵀ·B 256×256×2048 57, A·Bᵀ 2048×256×8192 50, single row 1×8192×256 18 (memory-bound), against
- * a 97 GFLOP/s FMA loop.
+ * <p>Measured on the project machine (Zen 3 EPYC, AVX2 256-bit, 2 vCPUs shared by ~7 users;
+ * ShapeBench, best of many runs, GFLOP/s per CPU-second, 1 thread, 2026-11): the 4×16 kernel alone
+ * reaches 92-96 inside the blocked loop against a 97 GFLOP/s FMA loop, so what remains is packing
+ * and cache traffic; see the figures at {@link #block} and {@link #packTransposedA}.
  */
 final class Gemm {
 
@@ -93,25 +94,35 @@ final class Gemm {
             gemvRow(transA, transB, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, accumulate);
             return;
         }
-        // Aim for ≥ ~4 MFLOP per block so the pool's hand-off (~10 µs) stays under a few percent.
-        long flopsPerCol = 2L * m * k;
+        // Aim for >= ~4 MFLOP per block so the pool's hand-off (~10 us) stays under a few percent.
+        // Split the longer side of C: each thread then re-reads (and for B, re-packs) only the
+        // shorter operand; m = 2048, n = 256 splits rows (2 threads on 2048x256x256: 1.7x).
+        int threads = Parallel.threads();
+        int rowPanels = (m + mr - 1) / mr;
         int colPanels = (n + NR - 1) / NR;
-        int minPanels = (int) Math.max(1, Math.min(colPanels, (1L << 22) / (flopsPerCol * NR) + 1));
-        if (colPanels >= 2 * Parallel.threads() || m < 2 * mr * Parallel.threads()) {
+        boolean byRows = rowPanels >= 2 * threads && (m >= n || colPanels < 2 * threads);
+        if (!byRows) {
+            long flopsPerPanel = 2L * m * k * NR;
+            int minPanels = (int) Math.max(1, (1L << 22) / flopsPerPanel + 1);
             Parallel.forRange(colPanels, minPanels, (p0, p1) -> block(transA, transB, 0, m,
                     p0 * NR, Math.min(n, p1 * NR), k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
                     accumulate, mr));
         } else {
-            int rowPanels = (m + mr - 1) / mr;
-            long flopsPerRowPanel = 2L * mr * n * k;
-            int minRows = (int) Math.max(1, (1L << 22) / flopsPerRowPanel + 1);
-            Parallel.forRange(rowPanels, minRows, (r0, r1) -> block(transA, transB, r0 * mr,
+            long flopsPerPanel = 2L * mr * n * k;
+            int minPanels = (int) Math.max(1, (1L << 22) / flopsPerPanel + 1);
+            Parallel.forRange(rowPanels, minPanels, (r0, r1) -> block(transA, transB, r0 * mr,
                     Math.min(m, r1 * mr), 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
                     accumulate, mr));
         }
     }
 
-    /** The sequential loop nest over C[i0..i1, j0..j1). */
+    /**
+     * The sequential loop nest over C[i0..i1, j0..j1). The micro-kernel reads A as {@code mr} rows
+     * of {@code kc} floats, row r at {@code aIdx + r·rs}: straight from the caller's array when A
+     * is stored [m][lda] (no packing: 2048x256x256 went from 67 to ~85 GFLOP/s per CPU-second,
+     * ShapeBench, packing had cost ~20%), from a row-major packed block when A is transposed, and
+     * from a zero-padded copy for a last, partial row panel.
+     */
     private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                               float[] c, int cOff, int ldc, boolean accumulate, int mrTile) {
@@ -127,19 +138,37 @@ final class Gemm {
                 packB(bPack, transB, b, bOff, ldb, pc, kc, jc, nc);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(aPack, mrTile, transA, a, aOff, lda, ic, mc, pc, kc);
+                    int fullRows = mc - mc % mrTile;
+                    if (transA) {
+                        packTransposedA(aPack, mrTile, a, aOff, lda, ic, mc, pc, kc);
+                    } else if (fullRows < mc) {
+                        packRowsA(aPack, mrTile, a, aOff + (ic + fullRows) * lda + pc, lda,
+                                mc - fullRows, kc);
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bp = (jr / NR) * kc * NR;
                         for (int ir = 0; ir < mc; ir += mrTile) {
                             int mr = Math.min(mrTile, mc - ir);
-                            int ap = (ir / mrTile) * kc * mrTile;
+                            float[] aSrc = aPack;
+                            int aIdx = ir * kc;
+                            int rs = kc;
+                            if (!transA) {
+                                if (mr == mrTile) {
+                                    aSrc = a;
+                                    aIdx = aOff + (ic + ir) * lda + pc;
+                                    rs = lda;
+                                } else {
+                                    aIdx = 0;
+                                }
+                            }
                             int cIdx = cOff + (ic + ir) * ldc + jc + jr;
                             if (mr == mrTile && nr == NR) {
-                                kernel(mrTile, aPack, ap, bPack, bp, kc, c, cIdx, ldc, overwrite);
+                                kernel(mrTile, aSrc, aIdx, rs, bPack, bp, kc, c, cIdx, ldc,
+                                        overwrite);
                             } else {
-                                edgeKernel(mrTile, aPack, ap, bPack, bp, kc, tile, c, cIdx, ldc, mr,
-                                        nr, overwrite);
+                                edgeKernel(mrTile, aSrc, aIdx, rs, bPack, bp, kc, tile, c, cIdx,
+                                        ldc, mr, nr, overwrite);
                             }
                         }
                     }
@@ -149,34 +178,50 @@ final class Gemm {
     }
 
     /**
-     * Packs op(A)[ic..ic+mc, pc..pc+kc) as mr-row panels, p-major inside a panel, zero-padded.
-     * Writes are sequential and each source row is read sequentially (a row-at-a-time scatter
-     * with stride mr cost 14% of a 1024³ multiply; this order halves it).
+     * Packs op(A)[ic..ic+mc, pc..pc+kc) for A stored transposed ([k][lda]) as a row-major
+     * [mc rounded up to mr][kc] block, padding rows zero. Reads each source row once, sequentially.
      */
-    private static void packA(float[] dst, int mr, boolean transA, float[] a, int aOff, int lda,
-                              int ic, int mc, int pc, int kc) {
-        for (int ir = 0; ir < mc; ir += mr) {
-            int base = (ir / mr) * kc * mr;
-            int rows = Math.min(mr, mc - ir);
-            int i0 = ic + ir;
+    private static void packTransposedA(float[] dst, int mr, float[] a, int aOff, int lda,
+                                        int ic, int mc, int pc, int kc) {
+        int src0 = aOff + pc * lda + ic;
+        int r = 0;
+        // Eight rows at a time: reads 32 contiguous bytes per source row (one page touch per 8
+        // elements), writes eight sequential streams. p-outer over all mc rows wrote at a 1 KiB
+        // stride and ran 2x slower; 4 rows: TF 8192x256x2048 ~48, 8 rows: ~55 GFLOP/s (ShapeBench).
+        for (; r <= mc - 8; r += 8) {
+            int d0 = r * kc;
+            int src = src0 + r;
             for (int p = 0; p < kc; p++) {
-                int d = base + p * mr;
-                if (transA) {
-                    int src = aOff + (pc + p) * lda + i0;
-                    for (int r = 0; r < rows; r++) {
-                        dst[d + r] = a[src + r];
-                    }
-                } else {
-                    int src = aOff + i0 * lda + pc + p;
-                    for (int r = 0; r < rows; r++) {
-                        dst[d + r] = a[src + r * lda];
-                    }
-                }
-                for (int r = rows; r < mr; r++) {
-                    dst[d + r] = 0f;
-                }
+                int s = src + p * lda;
+                int d = d0 + p;
+                dst[d] = a[s];
+                dst[d + kc] = a[s + 1];
+                dst[d + 2 * kc] = a[s + 2];
+                dst[d + 3 * kc] = a[s + 3];
+                dst[d + 4 * kc] = a[s + 4];
+                dst[d + 5 * kc] = a[s + 5];
+                dst[d + 6 * kc] = a[s + 6];
+                dst[d + 7 * kc] = a[s + 7];
             }
         }
+        for (; r < mc; r++) {
+            int d = r * kc;
+            int src = src0 + r;
+            for (int p = 0; p < kc; p++) {
+                dst[d + p] = a[src + p * lda];
+            }
+        }
+        int padded = (mc + mr - 1) / mr * mr;
+        Arrays.fill(dst, mc * kc, padded * kc, 0f);
+    }
+
+    /** Copies {@code rows} (< mr) rows of kc floats of A stored [m][lda] into dst, padding zero. */
+    private static void packRowsA(float[] dst, int mr, float[] a, int src, int lda, int rows,
+                                  int kc) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(a, src + r * lda, dst, r * kc, kc);
+        }
+        Arrays.fill(dst, rows * kc, mr * kc, 0f);
     }
 
     /**
@@ -219,12 +264,12 @@ final class Gemm {
     }
 
     /** Runs the micro-kernel for tile height {@code mr} (6 or 4) on a full tile. */
-    private static void kernel(int mr, float[] ap, int aOff, float[] bp, int bOff, int kc,
+    private static void kernel(int mr, float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,
                                float[] c, int cIdx, int ldc, boolean overwrite) {
         if (mr == 6) {
-            kernel6(ap, aOff, bp, bOff, kc, c, cIdx, ldc, overwrite);
+            kernel6(a, aIdx, rs, bp, bOff, kc, c, cIdx, ldc, overwrite);
         } else {
-            kernel4(ap, aOff, bp, bOff, kc, c, cIdx, ldc, overwrite);
+            kernel4(a, aIdx, rs, bp, bOff, kc, c, cIdx, ldc, overwrite);
         }
     }
 
@@ -233,8 +278,15 @@ final class Gemm {
      * one B panel, always a full tile. Helper calls for the stores would push the method past
      * C2's inlining node budget, leaving boxed vectors (measured 7 GFLOP/s); hence explicit stores.
      */
-    private static void kernel6(float[] ap, int aOff, float[] bp, int bOff, int kc,
+    private static void kernel6(float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,
                                 float[] c, int cIdx, int ldc, boolean overwrite) {
+        int r0 = aIdx + 0 * rs;
+        int r1 = aIdx + 1 * rs;
+        int r2 = aIdx + 2 * rs;
+        int r3 = aIdx + 3 * rs;
+        int r4 = aIdx + 4 * rs;
+        int r5 = aIdx + 5 * rs;
+
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -242,26 +294,25 @@ final class Gemm {
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int ai = aOff + p * 6;
             int bi = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            FloatVector a0 = FloatVector.broadcast(S, a[r0 + p]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, a[r1 + p]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, a[r2 + p]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, a[r3 + p]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            FloatVector a4 = FloatVector.broadcast(S, a[r4 + p]);
             c40 = a4.fma(b0, c40);
             c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            FloatVector a5 = FloatVector.broadcast(S, a[r5 + p]);
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
@@ -302,27 +353,31 @@ final class Gemm {
      * The 4×NR micro-kernel (below 512 bits, 16 vector registers): 8 named accumulators, enough
      * independent FMA chains for 2 FMA units × 4-cycle latency, with no spills.
      */
-    private static void kernel4(float[] ap, int aOff, float[] bp, int bOff, int kc,
+    private static void kernel4(float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,
                                 float[] c, int cIdx, int ldc, boolean overwrite) {
+        int r0 = aIdx + 0 * rs;
+        int r1 = aIdx + 1 * rs;
+        int r2 = aIdx + 2 * rs;
+        int r3 = aIdx + 3 * rs;
+
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int ai = aOff + p * 4;
             int bi = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            FloatVector a0 = FloatVector.broadcast(S, a[r0 + p]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, a[r1 + p]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, a[r2 + p]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, a[r3 + p]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
@@ -354,10 +409,10 @@ final class Gemm {
      * tile into a scratch tile, then the valid part is stored or added, so edge elements see
      * exactly the same arithmetic as interior ones.
      */
-    private static void edgeKernel(int mrTile, float[] ap, int aOff, float[] bp, int bOff, int kc,
-                                   float[] tile, float[] c, int cIdx, int ldc, int mr, int nr,
-                                   boolean overwrite) {
-        kernel(mrTile, ap, aOff, bp, bOff, kc, tile, 0, NR, true);
+    private static void edgeKernel(int mrTile, float[] a, int aIdx, int rs, float[] bp, int bOff,
+                                   int kc, float[] tile, float[] c, int cIdx, int ldc, int mr,
+                                   int nr, boolean overwrite) {
+        kernel(mrTile, a, aIdx, rs, bp, bOff, kc, tile, 0, NR, true);
         for (int r = 0; r < mr; r++) {
             int row = cIdx + r * ldc;
             for (int j = 0; j < nr; j++) {

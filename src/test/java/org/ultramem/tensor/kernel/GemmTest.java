@@ -190,8 +190,9 @@ class GemmTest {
         boolean transA = (transCombo & 1) != 0;
         boolean transB = (transCombo & 2) != 0;
         // Each shape is above Gemm's ~4 MFLOP-per-block threshold so 2 threads really split it:
-        // by columns (k crossing KC), by rows (one column panel), and the single-row path.
-        int[][] shapes = {{64, 512, 300}, {1200, 16, 300}, {1, 4096, 64}};
+        // by columns (k crossing KC), by rows (one column panel), by rows because C is taller than
+        // wide (a partial last row panel), and the single-row path.
+        int[][] shapes = {{64, 512, 300}, {1200, 16, 300}, {601, 100, 300}, {1, 4096, 64}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -210,6 +211,33 @@ class GemmTest {
                         0, ldb, two, 0, n, false));
                 assertArrayEquals(one, two, kernels + " " + m + "x" + n + "x" + k);
             }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4, 6})
+    void inPlaceAndPackedTransposedAAgreeBitForBit(int mr) {
+        // A stored [m][k] is read in place (partial last row panels are copied), A stored [k][m]
+        // is packed; both feed the micro-kernel the same values in the same order.
+        SplittableRandom rnd = new SplittableRandom(11 + mr);
+        int[][] shapes = {{13, 70, 300}, {97, 33, 257}, {8, 16, 5}, {203, 17, 40}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            float[] a = KernelAsserts.random(rnd, m * k);
+            float[] aT = new float[k * m];
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    aT[p * m + i] = a[i * k + p];
+                }
+            }
+            float[] b = KernelAsserts.random(rnd, k * n);
+            float[] direct = new float[m * n];
+            float[] packed = new float[m * n];
+            Gemm.matmul(false, false, m, n, k, a, 0, k, b, 0, n, direct, 0, n, false, mr);
+            Gemm.matmul(true, false, m, n, k, aT, 0, m, b, 0, n, packed, 0, n, false, mr);
+            assertArrayEquals(direct, packed, "mr=" + mr + " " + java.util.Arrays.toString(s));
         }
     }
 

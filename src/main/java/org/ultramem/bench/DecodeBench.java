@@ -1,0 +1,212 @@
+package org.ultramem.bench;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.ultramem.infer.DecodeArchitecture;
+import org.ultramem.infer.DecodeState;
+import org.ultramem.infer.InferenceModel;
+import org.ultramem.infer.MemoryWeightStore;
+import org.ultramem.infer.Precision;
+import org.ultramem.io.AtomicFiles;
+import org.ultramem.io.ConfigJson;
+import org.ultramem.report.LinePlot;
+
+/**
+ * {@code ultramem bench decode}: decode-step latency and memory traffic against batch size for a
+ * dense model, an MoE model and an UltraMem model with equal FLOPs per token and (MoE, UltraMem)
+ * equal total parameters ({@link RandomModels}; random weights). Per point: median step time over
+ * ≥ 5 timed steps after warm-up, tokens/s, bytes read per step (the engine's traffic meter) and
+ * the bandwidth bound bytes / (streaming bandwidth measured in the same run). Writes
+ * {@code decode.csv}, {@code decode.md}, {@code decode_latency.png}, {@code decode_bytes.png}.
+ */
+public final class DecodeBench {
+
+    /** One measured point. */
+    public record Point(String model, int batch, double stepMs, double tokensPerS,
+                        double bytesPerStep, double boundMs) {
+    }
+
+    /** Options of one run. */
+    public record Options(int[] batches, int kv, int reps, Precision precision, Path outDir,
+                          boolean json) {
+    }
+
+    private static final String[] MODELS = {"dense", "moe", "ultramem"};
+
+    private DecodeBench() {
+    }
+
+    /** The default sweep (1..256) or the quick one (1, 4, 16, 64). */
+    public static int[] defaultBatches(boolean quick) {
+        return quick ? new int[] {1, 4, 16, 64} : new int[] {1, 2, 4, 8, 16, 32, 64, 128, 256};
+    }
+
+    /** Runs the sweep, writes the reports, prints a table (or JSON) to {@code out}. */
+    public static List<Point> run(Options o, PrintStream out) throws IOException {
+        PrintStream log = o.json ? System.err : out;
+        double gbs = KernelBench.measureBandwidthGbs(2);
+        log.printf(Locale.ROOT, "decode bench: random weights (not a trained model), precision %s,"
+                + " KV length %d, streaming bandwidth %.1f GB/s (2 threads)%n",
+                o.precision.name().toLowerCase(Locale.ROOT), o.kv, gbs);
+        List<Point> points = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (String name : MODELS) {
+            DecodeArchitecture arch = architecture(name, o.kv + o.reps + 8);
+            long t0 = System.nanoTime();
+            MemoryWeightStore store = RandomModels.build(arch, o.precision, 42);
+            try (InferenceModel model = new InferenceModel(arch, store, o.precision)) {
+                long[] wb = model.weightBytes();
+                String note = String.format(Locale.ROOT, "%-8s params %,d (%.1f M), FLOPs/token"
+                        + " %.2f M, dense weights %.1f MB, experts %.1f MB, values %.1f MB,"
+                        + " built in %.1f s", name, RandomModels.parameters(arch),
+                        RandomModels.parameters(arch) / 1e6, RandomModels.flopsPerToken(arch) / 1e6,
+                        wb[0] / 1e6, wb[1] / 1e6, wb[2] / 1e6, (System.nanoTime() - t0) / 1e9);
+                notes.add(note);
+                log.println(note);
+                if (name.equals(MODELS[0])) {
+                    // JIT warm-up before the first timed point (first passes run 6-20x slower).
+                    measure(name, model, 4, o, gbs);
+                    measure(name, model, 1, o, gbs);
+                }
+                for (int b : o.batches) {
+                    Point p = measure(name, model, b, o, gbs);
+                    points.add(p);
+                    log.printf(Locale.ROOT, "  %-8s batch %4d: %9.3f ms/step, %10.1f tokens/s,"
+                            + " %8.1f MB/step, bound %7.3f ms%n", name, b, p.stepMs,
+                            p.tokensPerS, p.bytesPerStep / 1e6, p.boundMs);
+                }
+            }
+        }
+        write(o, points, notes, gbs);
+        if (o.json) {
+            out.println(json(points, o, gbs, notes));
+        } else {
+            out.print(markdown(points, o.batches));
+            out.println("reports in " + o.outDir.toAbsolutePath());
+        }
+        return points;
+    }
+
+    static DecodeArchitecture architecture(String name, int context) {
+        return switch (name) {
+            case "dense" -> RandomModels.dense(context);
+            case "moe" -> RandomModels.moe(context);
+            default -> RandomModels.ultraMem(context);
+        };
+    }
+
+    private static Point measure(String name, InferenceModel model, int batch, Options o,
+                                 double gbs) {
+        int warm = 5;
+        DecodeState s = model.newState(batch, o.kv + warm + o.reps + 1);
+        s.fillRandom(o.kv, batch);
+        SplittableRandom rnd = new SplittableRandom(batch);
+        int[] tokens = new int[batch];
+        int vocab = model.config().vocabSize();
+        double[] ms = new double[o.reps];
+        for (int i = -warm; i < o.reps; i++) {
+            for (int b = 0; b < batch; b++) {
+                tokens[b] = rnd.nextInt(vocab);
+            }
+            if (i == 0) {
+                model.meter().reset();
+            }
+            long t0 = System.nanoTime();
+            model.decode(s, tokens);
+            if (i >= 0) {
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        double bytes = model.meter().total() / (double) model.meter().steps();
+        Arrays.sort(ms);
+        double median = ms[ms.length / 2];
+        return new Point(name, batch, median, batch * 1000.0 / median, bytes, bytes / gbs / 1e6);
+    }
+
+    private static void write(Options o, List<Point> points, List<String> notes, double gbs)
+            throws IOException {
+        StringBuilder csv = new StringBuilder("model,batch,step_ms,tokens_per_s,bytes_per_step,"
+                + "bound_ms\n");
+        for (Point p : points) {
+            csv.append(String.format(Locale.ROOT, "%s,%d,%.4f,%.2f,%.0f,%.4f%n", p.model, p.batch,
+                    p.stepMs, p.tokensPerS, p.bytesPerStep, p.boundMs));
+        }
+        AtomicFiles.write(o.outDir.resolve("decode.csv"), csv.toString()
+                .getBytes(StandardCharsets.UTF_8));
+        StringBuilder md = new StringBuilder("# Decode latency and memory traffic vs batch\n\n");
+        md.append(String.format(Locale.ROOT, "Random weights; precision %s; KV length %d;"
+                + " measured bandwidth %.1f GB/s.%n%n", o.precision, o.kv, gbs));
+        for (String n : notes) {
+            md.append("- ").append(n).append('\n');
+        }
+        md.append('\n').append(markdown(points, o.batches));
+        AtomicFiles.write(o.outDir.resolve("decode.md"), md.toString()
+                .getBytes(StandardCharsets.UTF_8));
+        LinePlot latency = new LinePlot("Decode step latency", "batch size", "ms per step")
+                .logX(true).logY(true).markers(true);
+        LinePlot traffic = new LinePlot("Memory read per decode step", "batch size",
+                "MB per step").logX(true).logY(true).markers(true);
+        for (String m : MODELS) {
+            double[] x = points.stream().filter(p -> p.model.equals(m)).mapToDouble(p -> p.batch)
+                    .toArray();
+            latency.series(m, x, points.stream().filter(p -> p.model.equals(m))
+                    .mapToDouble(p -> p.stepMs).toArray());
+            traffic.series(m, x, points.stream().filter(p -> p.model.equals(m))
+                    .mapToDouble(p -> p.bytesPerStep / 1e6).toArray());
+        }
+        latency.writePng(o.outDir.resolve("decode_latency.png"));
+        traffic.writePng(o.outDir.resolve("decode_bytes.png"));
+    }
+
+    /** The table: one row per batch, step ms and MB/step per model, and the two ratios. */
+    static String markdown(List<Point> points, int[] batches) {
+        StringBuilder sb = new StringBuilder("| batch | dense ms | moe ms | ultramem ms | moe/um |"
+                + " um/dense | dense MB | moe MB | um MB | um bound ms |\n"
+                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (int b : batches) {
+            Point d = find(points, "dense", b);
+            Point m = find(points, "moe", b);
+            Point u = find(points, "ultramem", b);
+            sb.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.2f | %.2f | %.1f |"
+                            + " %.1f | %.1f | %.3f |%n", b, d.stepMs, m.stepMs, u.stepMs,
+                    m.stepMs / u.stepMs, u.stepMs / d.stepMs, d.bytesPerStep / 1e6,
+                    m.bytesPerStep / 1e6, u.bytesPerStep / 1e6, u.boundMs));
+        }
+        return sb.toString();
+    }
+
+    private static Point find(List<Point> points, String model, int batch) {
+        return points.stream().filter(p -> p.model.equals(model) && p.batch == batch).findFirst()
+                .orElseThrow();
+    }
+
+    static String json(List<Point> points, Options o, double gbs, List<String> notes) {
+        ObjectNode root = ConfigJson.newObject();
+        root.put("random_weights", true);
+        root.put("precision", o.precision.name().toLowerCase(Locale.ROOT));
+        root.put("kv", o.kv);
+        root.put("bandwidth_gbs", gbs);
+        ArrayNode models = root.putArray("models");
+        notes.forEach(models::add);
+        ArrayNode arr = root.putArray("points");
+        for (Point p : points) {
+            ObjectNode n = arr.addObject();
+            n.put("model", p.model);
+            n.put("batch", p.batch);
+            n.put("step_ms", p.stepMs);
+            n.put("tokens_per_s", p.tokensPerS);
+            n.put("bytes_per_step", p.bytesPerStep);
+            n.put("bound_ms", p.boundMs);
+        }
+        return ConfigJson.toCompactJson(root);
+    }
+}

@@ -1,0 +1,141 @@
+package org.ultramem.infer;
+
+import java.lang.foreign.Arena;
+import org.ultramem.infer.TrafficMeter.Component;
+import org.ultramem.model.ModelConfig;
+import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.Parallel;
+
+/**
+ * One pre-norm transformer block for inference over a pass of {@code rows} tokens (B sequences
+ * one token each, or one sequence's prompt chunk). Shapes: x, normed, branch [rows, D]; q, k, v,
+ * ctx [rows, D]; K/V cache [capacity, D] per sequence:
+ * <pre>
+ *   n = RMS_attn(x);  q = rope(n·Wqᵀ), k = rope(n·Wkᵀ), v = n·Wvᵀ  (one GEMM each: W read once)
+ *   cache[seq][pos] ← k, v;  ctx = softmax(q·Kᵀ/√hd over positions ≤ pos)·V  (per row and head)
+ *   x += ctx·Woᵀ
+ *   a = RMS_ff(x)   (also the input of memory layers sourced here)
+ *   x += SwiGLU(a)  or  MoE(a)
+ * </pre>
+ * Same math and the same kernels as the training {@code Attention.decode}/{@code SwiGlu.apply}.
+ */
+final class DenseBlockDecoder {
+
+    private final Kernels kern = KernelProvider.get();
+    private final int dModel;
+    private final int heads;
+    private final int headDim;
+    private final float theta;
+    private final float eps;
+    private final float[] attnNorm;
+    private final float[] ffnNorm;
+    private final Matrix wq;
+    private final Matrix wk;
+    private final Matrix wv;
+    private final Matrix wo;
+    private final Matrix gate;
+    private final Matrix up;
+    private final Matrix down;
+    private final MoeDecoder moe;
+
+    DenseBlockDecoder(WeightStore store, ModelConfig cfg, int layer, MoeDecoder moe,
+                      Precision precision, Arena arena) {
+        String p = "model.layers." + layer + ".";
+        this.dModel = cfg.hiddenSize();
+        this.heads = cfg.numHeads();
+        this.headDim = cfg.headDim();
+        this.theta = (float) cfg.ropeTheta();
+        this.eps = (float) cfg.rmsNormEps();
+        int d = dModel;
+        store.requireShape(p + "input_layernorm.weight", d);
+        store.requireShape(p + "post_attention_layernorm.weight", d);
+        attnNorm = store.readF32(p + "input_layernorm.weight");
+        ffnNorm = store.readF32(p + "post_attention_layernorm.weight");
+        wq = Matrix.load(store, p + "self_attn.q_proj.weight", d, d, precision, arena);
+        wk = Matrix.load(store, p + "self_attn.k_proj.weight", d, d, precision, arena);
+        wv = Matrix.load(store, p + "self_attn.v_proj.weight", d, d, precision, arena);
+        wo = Matrix.load(store, p + "self_attn.o_proj.weight", d, d, precision, arena);
+        this.moe = moe;
+        if (moe == null) {
+            int i = cfg.intermediateSize();
+            gate = Matrix.load(store, p + "mlp.gate_proj.weight", i, d, precision, arena);
+            up = Matrix.load(store, p + "mlp.up_proj.weight", i, d, precision, arena);
+            down = Matrix.load(store, p + "mlp.down_proj.weight", d, i, precision, arena);
+        } else {
+            gate = null;
+            up = null;
+            down = null;
+        }
+    }
+
+    /** Bytes of this block's dense weights (attention, and the FFN unless it is MoE). */
+    long denseBytes() {
+        long b = wq.bytes() + wk.bytes() + wv.bytes() + wo.bytes();
+        return moe == null ? b + gate.bytes() + up.bytes() + down.bytes() : b;
+    }
+
+    /** Bytes of all experts of this block's MoE FFN (0 for a dense FFN). */
+    long moeExpertBytes() {
+        return moe == null ? 0 : moe.totalExpertBytes();
+    }
+
+    /** x += Attn(RMS_attn(x)) for the pass's rows; appends each row's k, v to its sequence. */
+    void attention(DecodeState s, int layer, int rows, TrafficMeter meter) {
+        kern.rmsNormForward(s.normed, s.rstd, s.x, attnNorm, rows, dModel, eps);
+        wq.apply(s.q, s.normed, rows);
+        wk.apply(s.k, s.normed, rows);
+        wv.apply(s.v, s.normed, rows);
+        meter.add(Component.DENSE, wq.bytes() + wk.bytes() + wv.bytes() + wo.bytes());
+        kern.rope(s.q, rows, heads, headDim, s.pos, theta, false);
+        kern.rope(s.k, rows, heads, headDim, s.pos, theta, false);
+        float[][] kc = s.keys[layer];
+        float[][] vc = s.values[layer];
+        long kvBytes = 0;
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(s.k, r * dModel, kc[s.seq[r]], s.pos[r] * dModel, dModel);
+            System.arraycopy(s.v, r * dModel, vc[s.seq[r]], s.pos[r] * dModel, dModel);
+            kvBytes += 2L * (s.pos[r] + 1) * dModel * Float.BYTES;
+        }
+        meter.add(Component.KV_CACHE, kvBytes);
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int cap = s.capacity;
+        Parallel.forRange(rows * heads, 1, (from, to) -> {
+            for (int item = from; item < to; item++) {
+                int r = item / heads;
+                int hOff = (item % heads) * headDim;
+                int span = s.pos[r] + 1;
+                float[] kSeq = kc[s.seq[r]];
+                float[] vSeq = vc[s.seq[r]];
+                int so = item * cap;
+                kern.matmul(false, true, 1, span, headDim, s.q, r * dModel + hOff, dModel, kSeq,
+                        hOff, dModel, s.scores, so, span, false);
+                kern.scale(s.scores, so, scale, span);
+                kern.softmaxRows(s.scores, so, 1, span);
+                kern.matmul(false, false, 1, headDim, span, s.scores, so, span, vSeq, hOff,
+                        dModel, s.ctx, r * dModel + hOff, dModel, false);
+            }
+        });
+        wo.apply(s.branch, s.ctx, rows);
+        kern.add(s.x, s.x, s.branch, rows * dModel);
+    }
+
+    /** normed = RMS_ff(x): the FFN input, also read by memory layers sourced at this block. */
+    void ffnInput(DecodeState s, int rows) {
+        kern.rmsNormForward(s.normed, s.rstd, s.x, ffnNorm, rows, dModel, eps);
+    }
+
+    /** x += FFN(normed) (dense SwiGLU or MoE). */
+    void ffn(DecodeState s, int rows, TrafficMeter meter) {
+        if (moe != null) {
+            moe.apply(s.branch, s.normed, rows, meter);
+        } else {
+            gate.apply(s.gate, s.normed, rows);
+            up.apply(s.up, s.normed, rows);
+            kern.swigluForward(s.act, s.gate, s.up, rows * gate.rows());
+            down.apply(s.branch, s.act, rows);
+            meter.add(Component.DENSE, gate.bytes() + up.bytes() + down.bytes());
+        }
+        kern.add(s.x, s.x, s.branch, rows * dModel);
+    }
+}

@@ -1,0 +1,65 @@
+package org.ultramem.infer;
+
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+
+/**
+ * Autoregressive generation of one sequence with the {@link InferenceModel} engine: prefill the
+ * prompt, then decode one token per step, sampling from the previous logits. Stops after
+ * {@code maxNewTokens}, at the stop token (not emitted) or when the context is full. Prefill and
+ * decode are timed separately; the model's traffic meter covers the decode steps only.
+ */
+public final class EngineGenerator {
+
+    private final InferenceModel model;
+
+    public EngineGenerator(InferenceModel model) {
+        this.model = model;
+    }
+
+    /** Same contract as {@link Generator#generate}. */
+    public Generator.Output generate(int[] prompt, int maxNewTokens, Sampler sampler, int stopToken,
+                                     IntConsumer onToken) {
+        int context = model.config().maxPositionEmbeddings();
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt encodes to no tokens; pass a non-empty"
+                    + " --prompt");
+        }
+        if (prompt.length >= context) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the"
+                    + " model's context (max_position_embeddings) is " + context
+                    + "; shorten the prompt");
+        }
+        if (maxNewTokens < 0) {
+            throw new IllegalArgumentException("max new tokens (" + maxNewTokens + ") must be >= 0");
+        }
+        int budget = Math.min(maxNewTokens, context - prompt.length);
+        DecodeState state = model.newState(1, prompt.length + Math.max(budget, 1));
+        int vocab = model.config().vocabSize();
+        long t0 = System.nanoTime();
+        float[] logits = model.prefill(state, 0, prompt);
+        long t1 = System.nanoTime();
+        model.meter().reset();
+        int[] out = new int[budget];
+        int[] next = new int[1];
+        int n = 0;
+        while (n < budget) {
+            int id = sampler.sample(logits, 0, vocab);
+            if (id == stopToken) {
+                break;
+            }
+            out[n++] = id;
+            if (onToken != null) {
+                onToken.accept(id);
+            }
+            if (n < budget) {
+                next[0] = id;
+                logits = model.decode(state, next);
+            }
+        }
+        long t2 = System.nanoTime();
+        double prefillRate = prompt.length / Math.max(1e-9, (t1 - t0) / 1e9);
+        double decodeRate = n / Math.max(1e-9, (t2 - t1) / 1e9);
+        return new Generator.Output(Arrays.copyOf(out, n), prompt.length, prefillRate, decodeRate);
+    }
+}

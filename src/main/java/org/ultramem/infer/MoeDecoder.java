@@ -1,0 +1,203 @@
+package org.ultramem.infer;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import org.ultramem.infer.TrafficMeter.Component;
+import org.ultramem.nn.moe.MoeConfig;
+import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.Parallel;
+
+/**
+ * Decode path of a top-k mixture of SwiGLU experts (the same math as {@code MoeLayer.apply}).
+ * Shapes (rows tokens, D hidden, N experts, k per token, d_e expert width):
+ * <pre>
+ *   logits [rows, N] = x·W_routerᵀ; p = softmax (double); experts, combine [rows, k] = top-k of p
+ *   group the rows·k slots by expert (stable) → X_g [rows·k, D]
+ *   per hit expert e (its c_e rows): G, U = X_g·W_gateᵀ, X_g·W_upᵀ; H = silu(G)⊙U; O = H·W_downᵀ
+ *   y[t] = Σ_j combine[t, j] · O[row of (t, j)]
+ * </pre>
+ * Each hit expert's weights are read once per step whatever its token count; experts run in
+ * parallel (one thread per block of experts, GEMMs inline). The meter counts distinct experts hit.
+ */
+final class MoeDecoder {
+
+    private final Kernels kern = KernelProvider.get();
+    private final int dModel;
+    private final int numExperts;
+    private final int topK;
+    private final int de;
+    private final boolean normalize;
+    private final Matrix router;
+    private final Matrix[] gate;
+    private final Matrix[] up;
+    private final Matrix[] down;
+
+    private int capacity;
+    private float[] logits;
+    private int[] experts;
+    private float[] combine;
+    private int[] expertStart;
+    private int[] rowOf;
+    private int[] slotOf;
+    private int[] hit;
+    private float[] xGrouped;
+    private float[] gateOut;
+    private float[] upOut;
+    private float[] hidden;
+    private float[] expertOut;
+
+    MoeDecoder(WeightStore store, String prefix, MoeConfig cfg, int dModel, Precision precision,
+               Arena arena) {
+        this.dModel = dModel;
+        this.numExperts = cfg.numExperts();
+        this.topK = cfg.topK();
+        this.de = cfg.intermediateSize();
+        this.normalize = cfg.normalizeTopK();
+        router = Matrix.load(store, prefix + "router.weight", numExperts, dModel, Precision.F32,
+                arena);
+        gate = new Matrix[numExperts];
+        up = new Matrix[numExperts];
+        down = new Matrix[numExperts];
+        for (int e = 0; e < numExperts; e++) {
+            String p = prefix + "experts." + e + ".";
+            gate[e] = Matrix.load(store, p + "gate_proj.weight", de, dModel, precision, arena);
+            up[e] = Matrix.load(store, p + "up_proj.weight", de, dModel, precision, arena);
+            down[e] = Matrix.load(store, p + "down_proj.weight", dModel, de, precision, arena);
+        }
+        expertStart = new int[numExperts + 1];
+        hit = new int[numExperts];
+    }
+
+    /** Bytes of one expert (gate, up, down). */
+    long expertBytes() {
+        return gate[0].bytes() + up[0].bytes() + down[0].bytes();
+    }
+
+    /** Bytes of all experts. */
+    long totalExpertBytes() {
+        return numExperts * expertBytes();
+    }
+
+    private void ensure(int rows) {
+        if (rows <= capacity) {
+            return;
+        }
+        capacity = rows;
+        int slots = rows * topK;
+        logits = new float[rows * numExperts];
+        experts = new int[slots];
+        combine = new float[slots];
+        rowOf = new int[slots];
+        slotOf = new int[slots];
+        xGrouped = new float[slots * dModel];
+        gateOut = new float[slots * de];
+        upOut = new float[slots * de];
+        hidden = new float[slots * de];
+        expertOut = new float[slots * dModel];
+    }
+
+    /** y [rows, D] = MoE(x [rows, D]). */
+    void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
+        ensure(rows);
+        router.apply(logits, x, rows);
+        meter.add(Component.DENSE, router.bytes());
+        for (int t = 0; t < rows; t++) {
+            route(t);
+        }
+        int slots = rows * topK;
+        int hits = group(slots);
+        for (int r = 0; r < slots; r++) {
+            System.arraycopy(x, (slotOf[r] / topK) * dModel, xGrouped, r * dModel, dModel);
+        }
+        int nHit = hits;
+        Parallel.forRange(nHit, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int e = hit[i];
+                int r0 = expertStart[e];
+                int c = expertStart[e + 1] - r0;
+                gate[e].apply(gateOut, r0 * de, de, xGrouped, r0 * dModel, dModel, c);
+                up[e].apply(upOut, r0 * de, de, xGrouped, r0 * dModel, dModel, c);
+            }
+        });
+        kern.swigluForward(hidden, gateOut, upOut, slots * de);
+        Parallel.forRange(nHit, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int e = hit[i];
+                int r0 = expertStart[e];
+                int c = expertStart[e + 1] - r0;
+                down[e].apply(expertOut, r0 * dModel, dModel, hidden, r0 * de, de, c);
+            }
+        });
+        meter.add(Component.EXPERTS, nHit * expertBytes());
+        Arrays.fill(y, 0, rows * dModel, 0f);
+        for (int s = 0; s < slots; s++) {
+            kern.axpy(y, (s / topK) * dModel, combine[s], expertOut, rowOf[s] * dModel, dModel);
+        }
+    }
+
+    /** Softmax over token t's router logits (double) and its top-k (ties to lower expert id). */
+    private void route(int t) {
+        int o = t * numExperts;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int e = 0; e < numExperts; e++) {
+            max = Math.max(max, logits[o + e]);
+        }
+        double sum = 0;
+        for (int e = 0; e < numExperts; e++) {
+            sum += Math.exp(logits[o + e] - (double) max);
+        }
+        double lse = max + Math.log(sum);
+        int c0 = t * topK;
+        int count = 0;
+        for (int e = 0; e < numExperts; e++) {
+            float v = (float) Math.exp(logits[o + e] - lse);
+            int pos;
+            if (count < topK) {
+                pos = count++;
+            } else if (v > combine[c0 + topK - 1]) {
+                pos = topK - 1;
+            } else {
+                continue;
+            }
+            while (pos > 0 && v > combine[c0 + pos - 1]) {
+                combine[c0 + pos] = combine[c0 + pos - 1];
+                experts[c0 + pos] = experts[c0 + pos - 1];
+                pos--;
+            }
+            combine[c0 + pos] = v;
+            experts[c0 + pos] = e;
+        }
+        if (normalize) {
+            double s = 0;
+            for (int j = 0; j < topK; j++) {
+                s += combine[c0 + j];
+            }
+            for (int j = 0; j < topK; j++) {
+                combine[c0 + j] = (float) (combine[c0 + j] / s);
+            }
+        }
+    }
+
+    /** Stable counting sort of slots by expert; fills hit[] with the experts used; returns count. */
+    private int group(int slots) {
+        Arrays.fill(expertStart, 0);
+        for (int s = 0; s < slots; s++) {
+            expertStart[experts[s] + 1]++;
+        }
+        int hits = 0;
+        for (int e = 0; e < numExperts; e++) {
+            if (expertStart[e + 1] > 0) {
+                hit[hits++] = e;
+            }
+            expertStart[e + 1] += expertStart[e];
+        }
+        int[] next = Arrays.copyOf(expertStart, numExperts);
+        for (int s = 0; s < slots; s++) {
+            int r = next[experts[s]]++;
+            rowOf[s] = r;
+            slotOf[r] = s;
+        }
+        return hits;
+    }
+}

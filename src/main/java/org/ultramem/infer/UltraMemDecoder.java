@@ -1,0 +1,388 @@
+package org.ultramem.infer;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import org.ultramem.infer.TrafficMeter.Component;
+import org.ultramem.nn.memory.UltraMemConfig;
+import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.Parallel;
+import org.ultramem.tensor.kernel.TopK;
+
+/**
+ * Decode path of one UltraMem (V1) memory layer: the same math as {@code UltraMemLayer.forward}
+ * (spec §A), arranged for B tokens per step. Shapes: x, y [B, D]; q, q̂ [B, Q·2·D_k];
+ * K̂ [H][2][n][r][D_k] normalized keys and K_u, K_v [H][n][D_k] folded keys (K_u = Σ_ρ u_ρ K̂[h,0,:,ρ,:],
+ * K_v likewise with v), both computed once at load; values [N, D_v] (mapped); W_o [D, E·D_v].
+ * <pre>
+ *   q = x·W_qᵀ; q̂ = RMS(q) per half          coarse = q̂·K_uᵀ, q̂·K_vᵀ  (one small GEMM per side)
+ *   per token and head: top-m rows / columns; exact rank components only for the m candidates;
+ *   m×m grid G = A·C_sum·Bcᵀ; top-k; per-core weights w_t = A·C_t·Bcᵀ; z = row·n + col; v = π[z]
+ *   gather the B·H·k value rows once per step (sorted, duplicates merged), then
+ *   P[b, v div N, chunk t] += w_t · V[v mod N, chunk t];   y = P·W_oᵀ
+ * </pre>
+ * The meter counts the folded keys and the distinct candidates' exact components (KEYS), the
+ * distinct value rows (VALUES) and the query/output projections (DENSE).
+ */
+final class UltraMemDecoder {
+
+    private final Kernels kern = KernelProvider.get();
+    private final UltraMemConfig cfg;
+    private final int dModel;
+    private final int dk;
+    private final int dv;
+    private final int n;
+    private final int heads;
+    private final int rank;
+    private final int cores;
+    private final int m;
+    private final int kFinal;
+    private final int slots;
+    private final int querySlots;
+    private final int qWidth;
+    private final int poolWidth;
+    private final int valueNum;
+    private final int chunk;
+
+    private final Matrix queryProj;
+    private final float[] queryNorm;
+    private final float[] kHat;
+    private final float[] kFold;
+    private final float[] coreSum;
+    private final float[][] coreData;
+    private final Matrix values;
+    private final Matrix valuesProj;
+    private final int[] shuffle;
+
+    private int capacity;
+    private float[] q;
+    private float[] qHat;
+    private float[] qRstd;
+    private float[] coarse;
+    private int[] cand;
+    private float[] exact;
+    private int[] slotRow;
+    private int[] slotGroup;
+    private float[] slotW;
+    private int[] slotIndex;
+    private int[] distinct;
+    private float[] gathered;
+    private float[] pooled;
+    private final int[] keyStamp;
+    private int stamp;
+
+    UltraMemDecoder(WeightStore store, String prefix, UltraMemConfig cfg, int dModel,
+                    Precision precision, Arena arena) {
+        this.cfg = cfg;
+        this.dModel = dModel;
+        this.dk = cfg.keyDim();
+        this.dv = cfg.valueDim();
+        this.n = cfg.keysPerSide();
+        this.heads = cfg.heads();
+        this.rank = cfg.tuckerRank();
+        this.cores = cfg.tuckerCores();
+        this.m = cfg.candidates();
+        this.kFinal = cfg.topK();
+        this.slots = heads * kFinal;
+        this.querySlots = cfg.querySlots();
+        this.qWidth = querySlots * 2 * dk;
+        this.poolWidth = cfg.valueExpand() * dv;
+        this.valueNum = cfg.valueNum();
+        this.chunk = dv / cores;
+
+        queryProj = Matrix.load(store, prefix + "query_proj.weight", qWidth, dModel,
+                precision, arena);
+        queryNorm = cfg.qkNorm() ? store.readF32(prefix + "query_norm.weight") : null;
+        float[] keysNorm = cfg.qkNorm() ? store.readF32(prefix + "keys_norm.weight") : null;
+        store.requireShape(prefix + "keys", heads, 2, n, dk, rank);
+        float[] keys = store.readF32(prefix + "keys");
+        coreData = new float[cfg.tdqkr() ? cores : 0][];
+        for (int t = 0; t < coreData.length; t++) {
+            coreData[t] = store.readF32(prefix + "tucker_core." + t);
+        }
+        float[] u = cfg.tdqkr() ? store.readF32(prefix + "tucker_u") : null;
+        float[] v = cfg.tdqkr() ? store.readF32(prefix + "tucker_v") : null;
+        values = Matrix.load(store, prefix + "values", valueNum, dv, precision, arena);
+        valuesProj = cfg.outputProjection()
+                ? Matrix.load(store, prefix + "values_proj.weight", dModel, poolWidth, precision,
+                arena)
+                : null;
+        shuffle = store.readIndex(prefix + "shuffle_index");
+        if (shuffle.length != cfg.valueExpand() * valueNum) {
+            throw new IllegalArgumentException("tensor `" + prefix + "shuffle_index` has "
+                    + shuffle.length + " entries; E·N = " + cfg.valueExpand() * valueNum
+                    + " expected");
+        }
+        kHat = new float[keys.length];
+        kFold = new float[2 * heads * n * dk];
+        coreSum = new float[heads * rank * rank];
+        keyStamp = new int[heads * 2 * n];
+        prepareKeys(keys, keysNorm, u, v);
+    }
+
+    /** K̂ = RMS(keys) transposed to [H][2][n][r][D_k]; folded keys; C_sum (as training does). */
+    private void prepareKeys(float[] keys, float[] keysNorm, float[] u, float[] v) {
+        int rows = heads * 2 * n;
+        float[] keysT = new float[keys.length];
+        for (int key = 0; key < rows; key++) {
+            int src = key * dk * rank;
+            for (int p = 0; p < rank; p++) {
+                for (int d = 0; d < dk; d++) {
+                    keysT[(key * rank + p) * dk + d] = keys[src + d * rank + p];
+                }
+            }
+        }
+        if (keysNorm != null) {
+            kern.rmsNormForward(kHat, new float[rows * rank], keysT, keysNorm, rows * rank, dk,
+                    cfg.rmsEps());
+        } else {
+            System.arraycopy(keysT, 0, kHat, 0, keysT.length);
+        }
+        for (int key = 0; key < rows; key++) {
+            int h = key / (2 * n);
+            int side = key / n % 2;
+            int i = key % n;
+            int dst = ((side * heads + h) * n + i) * dk;
+            float[] w = side == 0 ? u : v;
+            for (int p = 0; p < rank; p++) {
+                float wp = cfg.tdqkr() ? w[h * rank + p] : 1f;
+                kern.axpy(kFold, dst, wp, kHat, (key * rank + p) * dk, dk);
+            }
+        }
+        for (float[] c : coreData) {
+            kern.axpy(coreSum, 0, 1f, c, 0, coreSum.length);
+        }
+    }
+
+    /** Bytes of the dense parts read every step: projections and folded keys. */
+    long denseBytes() {
+        return queryProj.bytes() + (valuesProj == null ? 0 : valuesProj.bytes())
+                + (long) kFold.length * Float.BYTES;
+    }
+
+    /** Bytes of the value table. */
+    long valueBytes() {
+        return values.bytes();
+    }
+
+    private void ensure(int rows) {
+        if (rows <= capacity) {
+            return;
+        }
+        capacity = rows;
+        q = new float[rows * qWidth];
+        qHat = new float[rows * qWidth];
+        qRstd = new float[rows * querySlots * 2];
+        coarse = new float[2 * rows * heads * n];
+        cand = new int[rows * heads * 2 * m];
+        exact = new float[rows * heads * 2 * m * rank];
+        slotRow = new int[rows * slots];
+        slotGroup = new int[rows * slots];
+        slotW = new float[rows * slots * cores];
+        slotIndex = new int[rows * slots];
+        distinct = new int[rows * slots];
+        gathered = new float[rows * slots * dv];
+        pooled = new float[rows * poolWidth];
+    }
+
+    /** y [rows, D] = UltraMem(x [rows, D]). */
+    void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
+        ensure(rows);
+        queryProj.apply(q, x, rows);
+        if (queryNorm != null) {
+            kern.rmsNormForward(qHat, qRstd, q, queryNorm, rows * querySlots * 2, dk, cfg.rmsEps());
+        } else {
+            System.arraycopy(q, 0, qHat, 0, rows * qWidth);
+        }
+        int ldc = heads * n;
+        for (int side = 0; side < 2; side++) {
+            for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
+                int cols = querySlots == 1 ? heads * n : n;
+                kern.matmul(false, true, rows, cols, dk, qHat, (h % querySlots * 2 + side) * dk,
+                        qWidth, kFold, (side * heads + h) * n * dk, dk, coarse,
+                        side * rows * ldc + h * n, ldc, false);
+            }
+        }
+        Parallel.forRange(rows, 1, (start, end) -> {
+            float[] grid = new float[m * m];
+            float[] ac = new float[m * rank];
+            float[] top = new float[Math.max(m, kFinal)];
+            int[] sel = new int[kFinal];
+            for (int b = start; b < end; b++) {
+                for (int h = 0; h < heads; h++) {
+                    for (int side = 0; side < 2; side++) {
+                        TopK.select(coarse, (side * rows + b) * ldc + h * n, n, m, cand,
+                                candOff(b, h, side), top, 0);
+                    }
+                    retrieve(b, h, grid, ac, top, sel);
+                }
+            }
+        });
+        meter.add(Component.KEYS, (long) kFold.length * Float.BYTES
+                + distinctCandidates(rows) * rank * dk * Float.BYTES);
+        meter.add(Component.DENSE, queryProj.bytes());
+        int unique = gatherValues(rows);
+        meter.add(Component.VALUES, unique * values.rowBytes());
+        Parallel.forRange(rows, 1, (start, end) -> {
+            for (int b = start; b < end; b++) {
+                pool(b);
+            }
+        });
+        if (valuesProj != null) {
+            valuesProj.apply(y, pooled, rows);
+            meter.add(Component.DENSE, valuesProj.bytes());
+        } else {
+            System.arraycopy(pooled, 0, y, 0, rows * dModel);
+        }
+    }
+
+    /** Exact candidate scores, grid, final top-k, weights and π mapping of token b, head h. */
+    private void retrieve(int b, int h, float[] grid, float[] ac, float[] top, int[] sel) {
+        for (int side = 0; side < 2; side++) {
+            int qOff = b * qWidth + (h % querySlots * 2 + side) * dk;
+            int co = candOff(b, h, side);
+            for (int a = 0; a < m; a++) {
+                int keyRow = ((h * 2 + side) * n + cand[co + a]) * rank;
+                for (int p = 0; p < rank; p++) {
+                    exact[(co + a) * rank + p] = kern.dot(qHat, qOff, kHat, (keyRow + p) * dk, dk);
+                }
+            }
+        }
+        int aOff = candOff(b, h, 0) * rank;
+        int bOff = candOff(b, h, 1) * rank;
+        int csOff = h * rank * rank;
+        boolean tdqkr = cfg.tdqkr();
+        if (tdqkr) {
+            for (int a = 0; a < m; a++) {
+                for (int s = 0; s < rank; s++) {
+                    float acc = 0;
+                    for (int p = 0; p < rank; p++) {
+                        acc += exact[aOff + a * rank + p] * coreSum[csOff + p * rank + s];
+                    }
+                    ac[a * rank + s] = acc;
+                }
+            }
+            for (int a = 0; a < m; a++) {
+                for (int c = 0; c < m; c++) {
+                    float acc = 0;
+                    for (int s = 0; s < rank; s++) {
+                        acc += ac[a * rank + s] * exact[bOff + c * rank + s];
+                    }
+                    grid[a * m + c] = acc;
+                }
+            }
+        } else {
+            for (int a = 0; a < m; a++) {
+                for (int c = 0; c < m; c++) {
+                    grid[a * m + c] = exact[aOff + a] + exact[bOff + c];
+                }
+            }
+        }
+        TopK.select(grid, 0, m * m, kFinal, sel, 0, top, 0);
+        int s0 = b * slots + h * kFinal;
+        if (cfg.softmaxWeights()) {
+            double sum = 0;
+            for (int j = 0; j < kFinal; j++) {
+                sum += Math.exp(top[j] - top[0]);
+            }
+            for (int j = 0; j < kFinal; j++) {
+                slotW[s0 + j] = (float) (Math.exp(top[j] - top[0]) / sum);
+            }
+        }
+        int rowCand = candOff(b, h, 0);
+        int colCand = candOff(b, h, 1);
+        for (int j = 0; j < kFinal; j++) {
+            int f = sel[j];
+            int a = f / m;
+            int c = f - a * m;
+            if (!cfg.softmaxWeights()) {
+                for (int t = 0; t < cores; t++) {
+                    slotW[(s0 + j) * cores + t] = tdqkr
+                            ? bilinear(aOff + a * rank, coreData[t], csOff, bOff + c * rank)
+                            : grid[f];
+                }
+            }
+            int z = cand[rowCand + a] * n + cand[colCand + c];
+            int vIdx = shuffle[z];
+            slotRow[s0 + j] = vIdx % valueNum;
+            slotGroup[s0 + j] = vIdx / valueNum;
+        }
+    }
+
+    /** x · C · yᵀ for rank-vectors of exact at xOff, yOff (summation order as in training). */
+    private float bilinear(int xOff, float[] c, int cOff, int yOff) {
+        float acc = 0;
+        for (int p = 0; p < rank; p++) {
+            float row = 0;
+            for (int s = 0; s < rank; s++) {
+                row += c[cOff + p * rank + s] * exact[yOff + s];
+            }
+            acc += exact[xOff + p] * row;
+        }
+        return acc;
+    }
+
+    /** Keys (h, side, i) in some candidate set this step, each counted once. */
+    private long distinctCandidates(int rows) {
+        stamp++;
+        long count = 0;
+        for (int b = 0; b < rows; b++) {
+            for (int hs = 0; hs < heads * 2; hs++) {
+                int co = (b * heads * 2 + hs) * m;
+                for (int a = 0; a < m; a++) {
+                    int key = hs * n + cand[co + a];
+                    if (keyStamp[key] != stamp) {
+                        keyStamp[key] = stamp;
+                        count++;
+                    }
+                }
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Sorts the step's value-row ids, reads each distinct row once (in parallel, ascending row
+     * order so the reads sweep the table) into {@code gathered}, and points every slot at its
+     * copy. Returns the number of distinct rows.
+     */
+    private int gatherValues(int rows) {
+        int total = rows * slots;
+        System.arraycopy(slotRow, 0, distinct, 0, total);
+        Arrays.sort(distinct, 0, total);
+        int unique = 0;
+        for (int i = 0; i < total; i++) {
+            if (unique == 0 || distinct[unique - 1] != distinct[i]) {
+                distinct[unique++] = distinct[i];
+            }
+        }
+        for (int s = 0; s < total; s++) {
+            slotIndex[s] = Arrays.binarySearch(distinct, 0, unique, slotRow[s]);
+        }
+        int u = unique;
+        Parallel.forRange(u, 64, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                values.readRow(gathered, i * dv, distinct[i]);
+            }
+        });
+        return unique;
+    }
+
+    /** P[b] = Σ_s Σ_t w_t[s] · V[row_s, chunk t] into block p_s (slot order, as in training). */
+    private void pool(int b) {
+        int pOff = b * poolWidth;
+        Arrays.fill(pooled, pOff, pOff + poolWidth, 0f);
+        for (int s = b * slots; s < (b + 1) * slots; s++) {
+            int vOff = slotIndex[s] * dv;
+            int outOff = pOff + slotGroup[s] * dv;
+            for (int t = 0; t < cores; t++) {
+                kern.axpy(pooled, outOff + t * chunk, slotW[s * cores + t], gathered,
+                        vOff + t * chunk, chunk);
+            }
+        }
+    }
+
+    private int candOff(int b, int h, int side) {
+        return ((b * heads + h) * 2 + side) * m;
+    }
+}

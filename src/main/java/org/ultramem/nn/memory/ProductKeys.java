@@ -1,0 +1,186 @@
+package org.ultramem.nn.memory;
+
+import java.util.Arrays;
+import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.Parallel;
+
+/**
+ * The product keys of one UltraMem layer (spec §A.2-§A.3): the raw keys {@code keys}
+ * [H, 2, n, D_k, r] transposed to rank rows K [H][2][n][r][D_k], RMS-normalized into K̂ (with
+ * qk_norm), and folded with the Tucker vectors into K_fold [2][H][n][D_k] (side 0 with u, side 1
+ * with v) for the coarse scores. Prepared once per forward by {@link #prepare}.
+ *
+ * <p>Backward ({@link #backward}) visits only the keys that some token kept as a candidate:
+ * dK̂[key, p] = Σ over the (token, head, side) entries that kept it, in token order, of
+ * dExact[entry, p] · q̂[token, side]; then the key RMS-norm backward on those rows only,
+ * transposed back and added into {@code keys.grad}.
+ */
+final class ProductKeys {
+
+    private final UltraMemConfig cfg;
+    private final Kernels kern;
+    private final Parameter keys;
+    private final Parameter keysNorm;
+    private final int dk;
+    private final int n;
+    private final int heads;
+    private final int rank;
+    private final int m;
+    private final int querySlots;
+
+    private final float[] keysT;
+    private final float[] kHat;
+    private final float[] kRstd;
+    private final float[] kFold;
+
+    // Backward scratch: keys grouped by candidate entries.
+    private final int[] keyStart;
+    private final int[] keyEntries;
+    private final int[] touchedKeys;
+    private final float[] dKeyRows;
+    private final float[] keyRows;
+    private final float[] keyRowRstd;
+    private final float[] dKeyIn;
+
+    /** keysNorm may be null (no qk_norm); maxEntries = maxTokens·H·2·m candidate entries. */
+    ProductKeys(UltraMemConfig cfg, Kernels kern, Parameter keys, Parameter keysNorm,
+                int maxEntries) {
+        this.cfg = cfg;
+        this.kern = kern;
+        this.keys = keys;
+        this.keysNorm = keysNorm;
+        this.dk = cfg.keyDim();
+        this.n = cfg.keysPerSide();
+        this.heads = cfg.heads();
+        this.rank = cfg.tuckerRank();
+        this.m = cfg.candidates();
+        this.querySlots = cfg.querySlots();
+        int keyFloats = heads * 2 * n * rank * dk;
+        keysT = new float[keyFloats];
+        kHat = new float[keyFloats];
+        kRstd = new float[heads * 2 * n * rank];
+        kFold = new float[2 * heads * n * dk];
+        keyStart = new int[heads * 2 * n + 1];
+        keyEntries = new int[maxEntries];
+        touchedKeys = new int[heads * 2 * n];
+        dKeyRows = new float[keyFloats];
+        keyRows = new float[keyFloats];
+        keyRowRstd = new float[kRstd.length];
+        dKeyIn = new float[keyFloats];
+    }
+
+    /** Normalized rank rows K̂ [H][2][n][r][D_k] of the last {@link #prepare}. */
+    float[] normalized() {
+        return kHat;
+    }
+
+    /** Folded keys K_fold [2][H][n][D_k] of the last {@link #prepare}. */
+    float[] folded() {
+        return kFold;
+    }
+
+    /** Transposes raw keys to [H][2][n][r][D_k], normalizes them and folds u/v in. */
+    void prepare(float[] tuckerU, float[] tuckerV) {
+        int rows = heads * 2 * n;
+        Parallel.forRange(rows, 64, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int src = key * dk * rank;
+                for (int p = 0; p < rank; p++) {
+                    int dst = (key * rank + p) * dk;
+                    for (int d = 0; d < dk; d++) {
+                        keysT[dst + d] = keys.data[src + d * rank + p];
+                    }
+                }
+            }
+        });
+        if (keysNorm != null) {
+            kern.rmsNormForward(kHat, kRstd, keysT, keysNorm.data, rows * rank, dk, cfg.rmsEps());
+        } else {
+            System.arraycopy(keysT, 0, kHat, 0, keysT.length);
+        }
+        Parallel.forRange(rows, 64, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int h = key / (2 * n);
+                int side = key / n % 2;
+                int i = key % n;
+                int dst = ((side * heads + h) * n + i) * dk;
+                Arrays.fill(kFold, dst, dst + dk, 0f);
+                float[] w = side == 0 ? tuckerU : tuckerV;
+                for (int p = 0; p < rank; p++) {
+                    float wp = cfg.tdqkr() ? w[h * rank + p] : 1f;
+                    kern.axpy(kFold, dst, wp, kHat, (key * rank + p) * dk, dk);
+                }
+            }
+        });
+    }
+
+    /**
+     * dK̂ for every key in some candidate set (token order), then the key RMS-norm backward on
+     * those keys only, transposed back into {@code keys.grad} [H, 2, n, D_k, r]. cand: [B][H][2][m]
+     * key indices, dExact: [B][H][2][m][r], qHat: [B, Q·2·D_k].
+     */
+    void backward(int[] cand, float[] dExact, float[] qHat, int tokens) {
+        int nKeys = heads * 2 * n;
+        Arrays.fill(keyStart, 0);
+        int entries = tokens * heads * 2 * m;
+        for (int e = 0; e < entries; e++) {
+            int hs = e / m % (heads * 2);
+            keyStart[hs * n + cand[e] + 1]++;
+        }
+        int touched = 0;
+        for (int key = 0; key < nKeys; key++) {
+            if (keyStart[key + 1] > 0) {
+                touchedKeys[touched++] = key;
+            }
+            keyStart[key + 1] += keyStart[key];
+        }
+        int[] fill = Arrays.copyOf(keyStart, nKeys);
+        for (int e = 0; e < entries; e++) {
+            int hs = e / m % (heads * 2);
+            keyEntries[fill[hs * n + cand[e]]++] = e;
+        }
+        int qWidth = querySlots * 2 * dk;
+        int rowLen = rank * dk;
+        int nTouched = touched;
+        Parallel.forRange(nTouched, 16, (start, end) -> {
+            for (int t = start; t < end; t++) {
+                int key = touchedKeys[t];
+                int h = key / (2 * n);
+                int side = key / n % 2;
+                Arrays.fill(dKeyRows, t * rowLen, (t + 1) * rowLen, 0f);
+                for (int i = keyStart[key]; i < keyStart[key + 1]; i++) {
+                    int e = keyEntries[i];
+                    int b = e / (heads * 2 * m);
+                    int qOff = b * qWidth + (h % querySlots * 2 + side) * dk;
+                    for (int p = 0; p < rank; p++) {
+                        float g = dExact[e * rank + p];
+                        if (g != 0) {
+                            kern.axpy(dKeyRows, (t * rank + p) * dk, g, qHat, qOff, dk);
+                        }
+                    }
+                }
+                System.arraycopy(keysT, key * rowLen, keyRows, t * rowLen, rowLen);
+                System.arraycopy(kRstd, key * rank, keyRowRstd, t * rank, rank);
+            }
+        });
+        float[] dIn = dKeyRows;
+        if (keysNorm != null) {
+            Arrays.fill(dKeyIn, 0, nTouched * rowLen, 0f);
+            kern.rmsNormBackward(dKeyIn, keysNorm.grad, dKeyRows, keyRows, keysNorm.data, keyRowRstd,
+                    nTouched * rank, dk);
+            dIn = dKeyIn;
+        }
+        float[] src = dIn;
+        Parallel.forRange(nTouched, 16, (start, end) -> {
+            for (int t = start; t < end; t++) {
+                int dst = touchedKeys[t] * dk * rank;
+                for (int p = 0; p < rank; p++) {
+                    for (int d = 0; d < dk; d++) {
+                        keys.grad[dst + d * rank + p] += src[(t * rank + p) * dk + d];
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,240 @@
+package org.ultramem.tensor.kernel;
+
+import java.util.Locale;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Gathered weighted sums and their adjoints: the row traffic of product-key memories (pooling
+ * selected value rows, exact scores of candidate keys, the value backward).
+ *
+ * <p>A gathered row of width {@code segs·seg} is split into {@code segs} segments of {@code seg}
+ * floats (the Tucker cores' value chunks, or a key's rank components); each segment has its own
+ * weight or dot product. Three operations:
+ * <pre>
+ *   weightedSum: out[p·seg + d] = Σ_i w[s_i·segs + p] · table[rows[s_i]·segs·seg + p·seg + d]
+ *   gatherDot:   out[i·segs + p] = Σ_d x[p·xStride + d] · table[tableOff + rows[i]·segs·seg + p·seg + d]
+ *   dotAxpy:     returns Σ_d a[d]·x[d] and does y[d] += alpha·x[d]     (one pass over x)
+ * </pre>
+ * weightedSum visits the slots s_i in list order, so each output is a fixed-order sum.
+ *
+ * <p>Twins: {@code *Scalar} (plain loops, the reference) and {@code *Vector}; the public entry
+ * points pick the vector twin when module {@code jdk.incubator.vector} is present and
+ * {@code ultramem.kernels} is not {@code scalar}. The twins agree to rounding (the vector twin
+ * uses fused multiply-add and lane-parallel partial sums). Non-finite values propagate as IEEE
+ * arithmetic says.
+ */
+public final class GatherWeightedSum {
+
+    private static final boolean VECTOR = useVector();
+
+    private GatherWeightedSum() {
+    }
+
+    /**
+     * Overwrites {@code out[outOff .. outOff + segs·seg)} with the weighted sum of the rows of the
+     * {@code count} slots {@code slots[slotsOff ..]}: slot s contributes row {@code rows[s]} of
+     * {@code table} (row width segs·seg) with weight {@code w[s·segs + p]} on segment p.
+     */
+    public static void weightedSum(float[] out, int outOff, float[] table, int[] rows, float[] w,
+                                   int[] slots, int slotsOff, int count, int segs, int seg) {
+        if (VECTOR && seg >= 2 * VectorBody.L) {
+            VectorBody.weightedSum(out, outOff, table, rows, w, slots, slotsOff, count, segs, seg);
+        } else {
+            weightedSumScalar(out, outOff, table, rows, w, slots, slotsOff, count, segs, seg);
+        }
+    }
+
+    /** The plain-loop reference of {@link #weightedSum}. */
+    public static void weightedSumScalar(float[] out, int outOff, float[] table, int[] rows,
+                                         float[] w, int[] slots, int slotsOff, int count,
+                                         int segs, int seg) {
+        int dim = segs * seg;
+        java.util.Arrays.fill(out, outOff, outOff + dim, 0f);
+        for (int i = 0; i < count; i++) {
+            int s = slots[slotsOff + i];
+            int base = rows[s] * dim;
+            for (int p = 0; p < segs; p++) {
+                float wp = w[s * segs + p];
+                for (int d = 0; d < seg; d++) {
+                    out[outOff + p * seg + d] += wp * table[base + p * seg + d];
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes {@code count·segs} dot products: for gathered row {@code rows[rowsOff + i]} (width
+     * segs·seg, starting at {@code tableOff}) and segment p, the dot with
+     * {@code x[xOff + p·xStride ..]} (xStride 0: one vector against every segment).
+     */
+    public static void gatherDot(float[] out, int outOff, float[] x, int xOff, int xStride,
+                                 float[] table, int tableOff, int[] rows, int rowsOff, int count,
+                                 int segs, int seg) {
+        if (VECTOR && seg >= 2 * VectorBody.L) {
+            VectorBody.gatherDot(out, outOff, x, xOff, xStride, table, tableOff, rows, rowsOff,
+                    count, segs, seg);
+        } else {
+            gatherDotScalar(out, outOff, x, xOff, xStride, table, tableOff, rows, rowsOff, count,
+                    segs, seg);
+        }
+    }
+
+    /** The plain-loop reference of {@link #gatherDot}. */
+    public static void gatherDotScalar(float[] out, int outOff, float[] x, int xOff, int xStride,
+                                       float[] table, int tableOff, int[] rows, int rowsOff,
+                                       int count, int segs, int seg) {
+        for (int i = 0; i < count; i++) {
+            int base = tableOff + rows[rowsOff + i] * segs * seg;
+            for (int p = 0; p < segs; p++) {
+                float acc = 0f;
+                for (int d = 0; d < seg; d++) {
+                    acc += x[xOff + p * xStride + d] * table[base + p * seg + d];
+                }
+                out[outOff + i * segs + p] = acc;
+            }
+        }
+    }
+
+    /** Returns Σ a[aOff+d]·x[xOff+d] and adds alpha·x into y[yOff ..], d < n, in one pass. */
+    public static float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x,
+                                int xOff, int n) {
+        if (VECTOR && n >= 2 * VectorBody.L) {
+            return VectorBody.dotAxpy(y, yOff, alpha, a, aOff, x, xOff, n);
+        }
+        return dotAxpyScalar(y, yOff, alpha, a, aOff, x, xOff, n);
+    }
+
+    /** The plain-loop reference of {@link #dotAxpy}. */
+    public static float dotAxpyScalar(float[] y, int yOff, float alpha, float[] a, int aOff,
+                                      float[] x, int xOff, int n) {
+        float acc = 0f;
+        for (int d = 0; d < n; d++) {
+            float xd = x[xOff + d];
+            acc += a[aOff + d] * xd;
+            y[yOff + d] += alpha * xd;
+        }
+        return acc;
+    }
+
+    private static boolean useVector() {
+        String choice = System.getProperty("ultramem.kernels", "vector").trim().toLowerCase(Locale.ROOT);
+        return !choice.equals("scalar") && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** Vector bodies, in a nested class so the Vector API loads only when it is used. */
+    private static final class VectorBody {
+        static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
+        static final int L = SPECIES.length();
+
+        static void weightedSum(float[] out, int outOff, float[] table, int[] rows, float[] w,
+                                int[] slots, int slotsOff, int count, int segs, int seg) {
+            int dim = segs * seg;
+            for (int p = 0; p < segs; p++) {
+                int segOff = p * seg;
+                int d = 0;
+                // Four accumulators per pass over the slots: 4 loads + 4 FMAs per slot row.
+                for (; d <= seg - 4 * L; d += 4 * L) {
+                    FloatVector acc0 = FloatVector.zero(SPECIES);
+                    FloatVector acc1 = FloatVector.zero(SPECIES);
+                    FloatVector acc2 = FloatVector.zero(SPECIES);
+                    FloatVector acc3 = FloatVector.zero(SPECIES);
+                    for (int i = 0; i < count; i++) {
+                        int s = slots[slotsOff + i];
+                        int src = rows[s] * dim + segOff + d;
+                        FloatVector wv = FloatVector.broadcast(SPECIES, w[s * segs + p]);
+                        acc0 = FloatVector.fromArray(SPECIES, table, src).fma(wv, acc0);
+                        acc1 = FloatVector.fromArray(SPECIES, table, src + L).fma(wv, acc1);
+                        acc2 = FloatVector.fromArray(SPECIES, table, src + 2 * L).fma(wv, acc2);
+                        acc3 = FloatVector.fromArray(SPECIES, table, src + 3 * L).fma(wv, acc3);
+                    }
+                    int dst = outOff + segOff + d;
+                    acc0.intoArray(out, dst);
+                    acc1.intoArray(out, dst + L);
+                    acc2.intoArray(out, dst + 2 * L);
+                    acc3.intoArray(out, dst + 3 * L);
+                }
+                for (; d <= seg - L; d += L) {
+                    FloatVector acc = FloatVector.zero(SPECIES);
+                    for (int i = 0; i < count; i++) {
+                        int s = slots[slotsOff + i];
+                        FloatVector wv = FloatVector.broadcast(SPECIES, w[s * segs + p]);
+                        acc = FloatVector.fromArray(SPECIES, table, rows[s] * dim + segOff + d)
+                                .fma(wv, acc);
+                    }
+                    acc.intoArray(out, outOff + segOff + d);
+                }
+                for (; d < seg; d++) {
+                    float acc = 0f;
+                    for (int i = 0; i < count; i++) {
+                        int s = slots[slotsOff + i];
+                        acc = Math.fma(w[s * segs + p], table[rows[s] * dim + segOff + d], acc);
+                    }
+                    out[outOff + segOff + d] = acc;
+                }
+            }
+        }
+
+        static void gatherDot(float[] out, int outOff, float[] x, int xOff, int xStride,
+                              float[] table, int tableOff, int[] rows, int rowsOff, int count,
+                              int segs, int seg) {
+            for (int i = 0; i < count; i++) {
+                int base = tableOff + rows[rowsOff + i] * segs * seg;
+                for (int p = 0; p < segs; p++) {
+                    out[outOff + i * segs + p] = dot(x, xOff + p * xStride, table, base + p * seg, seg);
+                }
+            }
+        }
+
+        /** Two accumulators, reduced once; n ≥ 2 lanes. */
+        static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+            FloatVector acc0 = FloatVector.zero(SPECIES);
+            FloatVector acc1 = FloatVector.zero(SPECIES);
+            int d = 0;
+            for (; d <= n - 2 * L; d += 2 * L) {
+                acc0 = FloatVector.fromArray(SPECIES, a, aOff + d)
+                        .fma(FloatVector.fromArray(SPECIES, b, bOff + d), acc0);
+                acc1 = FloatVector.fromArray(SPECIES, a, aOff + d + L)
+                        .fma(FloatVector.fromArray(SPECIES, b, bOff + d + L), acc1);
+            }
+            for (; d <= n - L; d += L) {
+                acc0 = FloatVector.fromArray(SPECIES, a, aOff + d)
+                        .fma(FloatVector.fromArray(SPECIES, b, bOff + d), acc0);
+            }
+            float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            for (; d < n; d++) {
+                s += a[aOff + d] * b[bOff + d];
+            }
+            return s;
+        }
+
+        static float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x,
+                             int xOff, int n) {
+            FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+            FloatVector acc0 = FloatVector.zero(SPECIES);
+            FloatVector acc1 = FloatVector.zero(SPECIES);
+            int d = 0;
+            for (; d <= n - 2 * L; d += 2 * L) {
+                FloatVector x0 = FloatVector.fromArray(SPECIES, x, xOff + d);
+                FloatVector x1 = FloatVector.fromArray(SPECIES, x, xOff + d + L);
+                acc0 = FloatVector.fromArray(SPECIES, a, aOff + d).fma(x0, acc0);
+                acc1 = FloatVector.fromArray(SPECIES, a, aOff + d + L).fma(x1, acc1);
+                x0.fma(va, FloatVector.fromArray(SPECIES, y, yOff + d)).intoArray(y, yOff + d);
+                x1.fma(va, FloatVector.fromArray(SPECIES, y, yOff + d + L)).intoArray(y, yOff + d + L);
+            }
+            for (; d <= n - L; d += L) {
+                FloatVector x0 = FloatVector.fromArray(SPECIES, x, xOff + d);
+                acc0 = FloatVector.fromArray(SPECIES, a, aOff + d).fma(x0, acc0);
+                x0.fma(va, FloatVector.fromArray(SPECIES, y, yOff + d)).intoArray(y, yOff + d);
+            }
+            float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            for (; d < n; d++) {
+                float xd = x[xOff + d];
+                s += a[aOff + d] * xd;
+                y[yOff + d] += alpha * xd;
+            }
+            return s;
+        }
+    }
+}

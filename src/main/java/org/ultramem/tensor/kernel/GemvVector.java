@@ -1,0 +1,237 @@
+package org.ultramem.tensor.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API bodies of {@link SegmentKernels#matmulT}: out [rows, n] = x [rows, k] · Wᵀ with W
+ * [n, k] read straight from a {@link MemorySegment} (fp32, or bf16 widened in registers: shorts →
+ * ints, shift left 16, reinterpret, rule 7 of java-engineering.md). The decode step reads each
+ * weight once per step for all B tokens: W is walked in blocks of {@link #BLOCK} rows (kept in L2)
+ * and, within a block, 4×4 register tiles (4 tokens × 4 weight rows, 16 accumulators) stream k.
+ * Token and row edges go through 1×4 and 1×1 tiles; k tails through a scalar tail. Results equal
+ * {@link GemvScalar} up to float summation order.
+ */
+final class GemvVector {
+
+    static final VectorSpecies<Float> S = VectorKernels.SPECIES;
+    static final int L = S.length();
+    static final VectorSpecies<Short> SS =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Weight rows per cache block: 32 rows of k ≤ 2048 floats is ≤ 256 KiB, inside L2. */
+    static final int BLOCK = 32;
+
+    private GemvVector() {
+    }
+
+    /** Rows [nStart, nEnd) of the output columns, single-threaded. */
+    static void matmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx, int rows,
+                        MemorySegment w, long wOff, boolean bf16, int nStart, int nEnd, int k) {
+        long es = bf16 ? 2 : 4;
+        for (int n0 = nStart; n0 < nEnd; n0 += BLOCK) {
+            int n1 = Math.min(nEnd, n0 + BLOCK);
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                int j = n0;
+                for (; j + 4 <= n1; j += 4) {
+                    long wb = wOff + (long) j * k * es;
+                    int xb = xOff + r * ldx;
+                    int ob = outOff + r * ldo + j;
+                    if (bf16) {
+                        tile4x4Bf16(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 2, k);
+                    } else {
+                        tile4x4F32(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 4, k);
+                    }
+                }
+                for (; j < n1; j++) {
+                    for (int rr = r; rr < r + 4; rr++) {
+                        out[outOff + rr * ldo + j] = dot(x, xOff + rr * ldx, w,
+                                wOff + (long) j * k * es, bf16, k);
+                    }
+                }
+            }
+            for (; r < rows; r++) {
+                int j = n0;
+                for (; j + 4 <= n1; j += 4) {
+                    long wb = wOff + (long) j * k * es;
+                    int ob = outOff + r * ldo + j;
+                    if (bf16) {
+                        tile1x4Bf16(out, ob, x, xOff + r * ldx, w, wb, (long) k * 2, k);
+                    } else {
+                        tile1x4F32(out, ob, x, xOff + r * ldx, w, wb, (long) k * 4, k);
+                    }
+                }
+                for (; j < n1; j++) {
+                    out[outOff + r * ldo + j] = dot(x, xOff + r * ldx, w, wOff + (long) j * k * es,
+                            bf16, k);
+                }
+            }
+        }
+    }
+
+    static FloatVector widen(MemorySegment w, long byteOff) {
+        ShortVector s = ShortVector.fromMemorySegment(SS, w, byteOff, LE);
+        IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, IS, 0);
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private static void tile4x4F32(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
+                                   MemorySegment w, long wb, long rowBytes, int k) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            long o = wb + 4L * i;
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, o, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(S, w, o + rowBytes, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(S, w, o + 2 * rowBytes, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(S, w, o + 3 * rowBytes, LE);
+            FloatVector x0 = FloatVector.fromArray(S, x, xb + i);
+            a00 = x0.fma(w0, a00); a01 = x0.fma(w1, a01); a02 = x0.fma(w2, a02); a03 = x0.fma(w3, a03);
+            FloatVector x1 = FloatVector.fromArray(S, x, xb + ldx + i);
+            a10 = x1.fma(w0, a10); a11 = x1.fma(w1, a11); a12 = x1.fma(w2, a12); a13 = x1.fma(w3, a13);
+            FloatVector x2 = FloatVector.fromArray(S, x, xb + 2 * ldx + i);
+            a20 = x2.fma(w0, a20); a21 = x2.fma(w1, a21); a22 = x2.fma(w2, a22); a23 = x2.fma(w3, a23);
+            FloatVector x3 = FloatVector.fromArray(S, x, xb + 3 * ldx + i);
+            a30 = x3.fma(w0, a30); a31 = x3.fma(w1, a31); a32 = x3.fma(w2, a32); a33 = x3.fma(w3, a33);
+        }
+        store4(out, ob, a00, a01, a02, a03);
+        store4(out, ob + ldo, a10, a11, a12, a13);
+        store4(out, ob + 2 * ldo, a20, a21, a22, a23);
+        store4(out, ob + 3 * ldo, a30, a31, a32, a33);
+        tail4x4(out, ob, ldo, x, xb, ldx, w, wb, false, k, kv);
+    }
+
+    private static void tile4x4Bf16(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
+                                    MemorySegment w, long wb, long rowBytes, int k) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            long o = wb + 2L * i;
+            FloatVector w0 = widen(w, o);
+            FloatVector w1 = widen(w, o + rowBytes);
+            FloatVector w2 = widen(w, o + 2 * rowBytes);
+            FloatVector w3 = widen(w, o + 3 * rowBytes);
+            FloatVector x0 = FloatVector.fromArray(S, x, xb + i);
+            a00 = x0.fma(w0, a00); a01 = x0.fma(w1, a01); a02 = x0.fma(w2, a02); a03 = x0.fma(w3, a03);
+            FloatVector x1 = FloatVector.fromArray(S, x, xb + ldx + i);
+            a10 = x1.fma(w0, a10); a11 = x1.fma(w1, a11); a12 = x1.fma(w2, a12); a13 = x1.fma(w3, a13);
+            FloatVector x2 = FloatVector.fromArray(S, x, xb + 2 * ldx + i);
+            a20 = x2.fma(w0, a20); a21 = x2.fma(w1, a21); a22 = x2.fma(w2, a22); a23 = x2.fma(w3, a23);
+            FloatVector x3 = FloatVector.fromArray(S, x, xb + 3 * ldx + i);
+            a30 = x3.fma(w0, a30); a31 = x3.fma(w1, a31); a32 = x3.fma(w2, a32); a33 = x3.fma(w3, a33);
+        }
+        store4(out, ob, a00, a01, a02, a03);
+        store4(out, ob + ldo, a10, a11, a12, a13);
+        store4(out, ob + 2 * ldo, a20, a21, a22, a23);
+        store4(out, ob + 3 * ldo, a30, a31, a32, a33);
+        tail4x4(out, ob, ldo, x, xb, ldx, w, wb, true, k, kv);
+    }
+
+    private static void tile1x4F32(float[] out, int ob, float[] x, int xb, MemorySegment w,
+                                   long wb, long rowBytes, int k) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            long o = wb + 4L * i;
+            FloatVector x0 = FloatVector.fromArray(S, x, xb + i);
+            a0 = x0.fma(FloatVector.fromMemorySegment(S, w, o, LE), a0);
+            a1 = x0.fma(FloatVector.fromMemorySegment(S, w, o + rowBytes, LE), a1);
+            a2 = x0.fma(FloatVector.fromMemorySegment(S, w, o + 2 * rowBytes, LE), a2);
+            a3 = x0.fma(FloatVector.fromMemorySegment(S, w, o + 3 * rowBytes, LE), a3);
+        }
+        store4(out, ob, a0, a1, a2, a3);
+        tail4x4(out, ob, 0, x, xb, 0, w, wb, false, k, kv, 1);
+    }
+
+    private static void tile1x4Bf16(float[] out, int ob, float[] x, int xb, MemorySegment w,
+                                    long wb, long rowBytes, int k) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int kv = k - k % L;
+        for (int i = 0; i < kv; i += L) {
+            long o = wb + 2L * i;
+            FloatVector x0 = FloatVector.fromArray(S, x, xb + i);
+            a0 = x0.fma(widen(w, o), a0);
+            a1 = x0.fma(widen(w, o + rowBytes), a1);
+            a2 = x0.fma(widen(w, o + 2 * rowBytes), a2);
+            a3 = x0.fma(widen(w, o + 3 * rowBytes), a3);
+        }
+        store4(out, ob, a0, a1, a2, a3);
+        tail4x4(out, ob, 0, x, xb, 0, w, wb, true, k, kv, 1);
+    }
+
+    private static void store4(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2,
+                               FloatVector a3) {
+        out[o] = a0.reduceLanes(VectorOperators.ADD);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void tail4x4(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
+                                MemorySegment w, long wb, boolean bf16, int k, int kv) {
+        tail4x4(out, ob, ldo, x, xb, ldx, w, wb, bf16, k, kv, 4);
+    }
+
+    /** Adds the scalar k tail [kv, k) into a tokens×4 tile already holding the vector sums. */
+    private static void tail4x4(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
+                                MemorySegment w, long wb, boolean bf16, int k, int kv, int tokens) {
+        if (kv == k) {
+            return;
+        }
+        for (int t = 0; t < tokens; t++) {
+            for (int j = 0; j < 4; j++) {
+                float acc = 0;
+                for (int i = kv; i < k; i++) {
+                    acc += x[xb + t * ldx + i] * GemvScalar.load(w, wb, (long) j * k + i, bf16);
+                }
+                out[ob + t * ldo + j] += acc;
+            }
+        }
+    }
+
+    /** One dot product x[xb ..] · W row at byte offset wb, vector body and scalar tail. */
+    static float dot(float[] x, int xb, MemorySegment w, long wb, boolean bf16, int k) {
+        FloatVector acc = FloatVector.zero(S);
+        int kv = k - k % L;
+        if (bf16) {
+            for (int i = 0; i < kv; i += L) {
+                acc = FloatVector.fromArray(S, x, xb + i).fma(widen(w, wb + 2L * i), acc);
+            }
+        } else {
+            for (int i = 0; i < kv; i += L) {
+                acc = FloatVector.fromArray(S, x, xb + i)
+                        .fma(FloatVector.fromMemorySegment(S, w, wb + 4L * i, LE), acc);
+            }
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = kv; i < k; i++) {
+            sum += x[xb + i] * GemvScalar.load(w, wb, i, bf16);
+        }
+        return sum;
+    }
+
+    /** out[outOff + i] = bf16 row widened, vector body and scalar tail. */
+    static void readRowBf16(float[] out, int outOff, MemorySegment w, long base, int n) {
+        int nv = n - n % L;
+        for (int i = 0; i < nv; i += L) {
+            widen(w, base + 2L * i).intoArray(out, outOff + i);
+        }
+        for (int i = nv; i < n; i++) {
+            out[outOff + i] = GemvScalar.load(w, base, i, true);
+        }
+    }
+}

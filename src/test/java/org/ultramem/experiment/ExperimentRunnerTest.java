@@ -1,0 +1,113 @@
+package org.ultramem.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ultramem.io.ConfigException;
+import org.ultramem.train.Checkpoints;
+import org.ultramem.train.MetricsLog;
+
+/** The {@code smoke} suite end to end on synthetic data: run, interrupt, resume, skip, report. */
+@Tag("slow")
+class ExperimentRunnerTest {
+
+    private static final Path SMOKE = Path.of("configs/experiments/smoke.json");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void smokeSuiteRunsResumesSkipsAndReports() throws Exception {
+        String data = SyntheticData.write(dir.resolve("data")).toString();
+        Suite suite = Suite.load(SMOKE);
+        Path out = dir.resolve("out");
+
+        // first sitting: killed at step 15 of the first trial (its last checkpoint is step 10)
+        ExperimentRunner.Outcome first = runner(suite, out, data, 15).run();
+        assertEquals(new ExperimentRunner.Outcome(1, 0, 0, true), first);
+        List<Trial> trials = runner(suite, out, data, -1).plan();
+        Trial dense = trials.get(0);
+        assertNull(RunResult.read(dense.dir()));
+        assertTrue(Checkpoints.hasTrainingCheckpoint(dense.dir()));
+
+        // second sitting: resumes the first trial, trains the second
+        assertEquals(new ExperimentRunner.Outcome(1, 1, 0, false), runner(suite, out, data, -1).run());
+        for (Trial t : trials) {
+            RunResult r = RunResult.read(t.dir());
+            assertNotNull(r, t.label());
+            assertTrue(r.finished(), t.label() + " " + r);
+            assertEquals(t.training().maxSteps(), r.steps());
+            assertTrue(r.valLoss() > 0 && r.valLoss() < Math.log(8192), "val loss " + r.valLoss());
+            assertEquals(r.valLoss() / (3.0 * Math.log(2)), r.valBpb(), 1e-9);
+        }
+        // the resumed log has every step exactly once: entries after the checkpoint were dropped
+        List<Long> steps = new ArrayList<>();
+        for (JsonNode m : MetricsLog.read(dense.dir().resolve(RunResult.METRICS))) {
+            if (m.get("type").asText().equals("train")) {
+                steps.add(m.get("step").asLong());
+            }
+        }
+        assertEquals(new HashSet<>(steps).size(), steps.size(), "duplicate steps " + steps);
+        assertEquals(dense.training().maxSteps(), steps.getLast());
+
+        // third sitting: nothing left to do
+        assertEquals(new ExperimentRunner.Outcome(0, 0, 2, false), runner(suite, out, data, -1).run());
+
+        Path report = new ExperimentReport(suite, out.resolve("smoke"), trials).write();
+        String md = Files.readString(report);
+        assertTrue(md.contains("| dense | 1/1 |"), md);
+        assertTrue(md.contains("| ultramem | 1/1 |"), md);
+        assertTrue(md.contains("![training loss](plots/train-loss.png)"), md);
+        assertTrue(Files.size(out.resolve("smoke/plots/train-loss.png")) > 1000);
+        assertTrue(Files.size(out.resolve("smoke/plots/val-loss.png")) > 1000);
+        assertTrue(md.contains("ultramem val loss within the seed spread of dense's, or below"), md);
+    }
+
+    @Test
+    void interruptedRunResumesToTheSameResultAsAnUninterruptedOne() throws Exception {
+        String data = SyntheticData.write(dir.resolve("data")).toString();
+        Suite dense = onlyDense(Suite.load(SMOKE));
+        runner(dense, dir.resolve("a"), data, -1).run();
+        runner(dense, dir.resolve("b"), data, 12).run();
+        runner(dense, dir.resolve("b"), data, -1).run();
+        RunResult a = RunResult.read(dir.resolve("a/smoke/dense-s1"));
+        RunResult b = RunResult.read(dir.resolve("b/smoke/dense-s1"));
+        assertEquals(a.valLoss(), b.valLoss(), 0.0);
+        assertEquals(a.trainLoss(), b.trainLoss(), 0.0);
+    }
+
+    @Test
+    void changedConfigOfAFinishedRunIsAnErrorNotASilentRetrain() throws Exception {
+        String data = SyntheticData.write(dir.resolve("data")).toString();
+        Suite dense = onlyDense(Suite.load(SMOKE));
+        Path out = dir.resolve("out");
+        runner(dense, out, data, -1).run();
+        Suite changed = new Suite(dense.name(), dense.description(), dense.file(), dense.tokenBudget(),
+                dense.evalTokens(), dense.evals(), dense.checkpoints(), dense.dataDir(), List.of("training.lr=1e-3"),
+                dense.runs(), dense.claims());
+        ConfigException e = assertThrows(ConfigException.class, () -> runner(changed, out, data, -1).run());
+        assertTrue(e.getMessage().contains("different config") && e.getMessage().contains("delete"), e.getMessage());
+    }
+
+    private static Suite onlyDense(Suite s) {
+        return new Suite(s.name(), s.description(), s.file(), s.tokenBudget(), s.evalTokens(), s.evals(),
+                s.checkpoints(), s.dataDir(), s.overrides(), List.of(s.run("dense")), List.of());
+    }
+
+    private static ExperimentRunner runner(Suite suite, Path out, String data, long stopAfter) {
+        return new ExperimentRunner(suite, new ExperimentRunner.Options(out, data, null, stopAfter));
+    }
+}

@@ -1,0 +1,76 @@
+package org.ultramem.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The matched family presets {@code configs/family-*.json} keep their matching (spec §E.4):
+ * MoE (top-2) and UltraMem spend the dense model's FLOPs per token and share one total
+ * parameter budget of at least 10× the dense model; PKM has that budget and those FLOPs too.
+ */
+class FamilyPresetsTest {
+
+    private static final double TOLERANCE = 0.05;
+
+    private static ModelConfig load(String name) {
+        return ModelConfig.load(Path.of("configs", "family-" + name + ".json"));
+    }
+
+    @Test
+    void sparseModelsMatchDenseFlopsAndEachOthersParameters() {
+        ModelCost dense = ModelCost.of(load("dense"));
+        ModelCost moe = ModelCost.of(load("moe"));
+        ModelCost ultra = ModelCost.of(load("ultramem"));
+        ModelCost pkm = ModelCost.of(load("pkm"));
+
+        for (ModelCost sparse : List.of(moe, ultra, pkm)) {
+            assertWithin(dense.flopsPerToken(), sparse.flopsPerToken(), "FLOPs/token vs dense");
+            assertTrue(sparse.totalParams() >= 10 * dense.totalParams(), "total params "
+                    + sparse.totalParams() + " < 10 × dense " + dense.totalParams());
+            assertWithin(ultra.totalParams(), sparse.totalParams(), "total params vs UltraMem");
+            // Trainable on the project machine: weights, grads and AdamW moments (16 B/param).
+            assertTrue(sparse.totalParams() * 16 < 2L << 30, "training state over 2 GiB");
+        }
+    }
+
+    @Test
+    void presetsHaveTheIntendedShape() {
+        ModelConfig dense = load("dense");
+        assertNull(dense.moe());
+        assertTrue(dense.memoryLayers().isEmpty());
+
+        ModelConfig moe = load("moe");
+        assertEquals(2, moe.moe().topK());
+        // Two experts are about one dense FFN.
+        assertWithin(dense.intermediateSize(), 2.0 * moe.moe().intermediateSize(), "2·d_e vs I");
+
+        ModelConfig ultra = load("ultramem");
+        assertEquals(2, ultra.memoryLayers().size());
+        assertEquals(List.of("1:2", "3:4"),
+                ultra.memoryLayers().stream().map(MemorySpec::placement).toList());
+        ultra.memoryLayers().forEach(s -> assertNotNull(s.ultraMem()));
+
+        ModelConfig pkm = load("pkm");
+        assertEquals(1, pkm.memoryLayers().size());
+        assertNotNull(pkm.memoryLayers().getFirst().pkm());
+
+        for (ModelConfig c : List.of(dense, moe, ultra, pkm)) {
+            assertEquals(c.parameterCount(), ModelCost.of(c).totalParams());
+            assertEquals(dense.hiddenSize(), c.hiddenSize());
+            assertEquals(dense.numLayers(), c.numLayers());
+            assertEquals(dense.vocabSize(), c.vocabSize());
+        }
+    }
+
+    private static void assertWithin(double expected, double actual, String what) {
+        double rel = Math.abs(actual - expected) / expected;
+        assertTrue(rel <= TOLERANCE, what + ": " + actual + " vs " + expected + " differ by "
+                + String.format("%.1f%%", 100 * rel) + " (allowed 5%)");
+    }
+}
