@@ -16,6 +16,7 @@ final class Commands {
         cl.addSubcommand(new GenerateCommand());
         cl.addSubcommand(new BenchCommand());
         cl.addSubcommand(new InspectCommand());
+        cl.addSubcommand(new ExperimentCommand());
         cl.addSubcommand(new VerifyGoldenCommand());
     }
 }

@@ -48,7 +48,7 @@ public final class ExperimentCommand implements Runnable {
         Path suites;
 
         @Option(names = "--seeds", description = "Seeds per run (first N of each run's list, extended by"
-                + " consecutive seeds).")
+                + " consecutive seeds); give `report` the same value as `run`.")
         Integer seeds;
 
         @Option(names = "--data", description = "Prepared data folder for every run (overrides the configs).")

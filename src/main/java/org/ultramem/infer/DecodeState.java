@@ -1,13 +1,19 @@
 package org.ultramem.infer;
 
-import java.util.SplittableRandom;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import org.ultramem.tensor.kernel.Parallel;
 
 /**
  * The KV cache of B independent sequences decoded together, plus the per-step activations of the
- * engine. For each layer and sequence, rotated keys and values of every position so far:
- * K, V [capacity, D] (row t = position t). {@link #length(int)} is the next position of a
- * sequence. Scratch is sized for up to {@link #maxRows()} tokens per pass (max(B, prefill chunk)).
- * A state belongs to one thread and one {@link InferenceModel}.
+ * engine. Per layer, one off-heap segment of rotated keys (and one of values) laid out
+ * [B][heads][capacity][headDim] in the KV precision (fp32, or bf16 rounded to nearest even and
+ * widened exactly when read), so each (sequence, head) slice is contiguous for the attention
+ * kernel. {@link #length(int)} is the next position of a sequence. Scratch is sized for up to
+ * {@link #maxRows()} tokens per pass (max(B, prefill chunk)). A state belongs to one thread and
+ * one {@link InferenceModel}; its off-heap memory is freed when the state becomes unreachable.
  */
 public final class DecodeState {
 
@@ -17,8 +23,12 @@ public final class DecodeState {
     final int batch;
     final int capacity;
     final int dModel;
-    final float[][][] keys;
-    final float[][][] values;
+    final int heads;
+    final int headDim;
+    final Precision kvPrecision;
+    final boolean kvBf16;
+    final MemorySegment[] keys;
+    final MemorySegment[] values;
     final int[] length;
 
     // Scratch for one pass of up to maxRows tokens.
@@ -43,7 +53,7 @@ public final class DecodeState {
     final float[] logits;
 
     DecodeState(int batch, int capacity, int layers, int dModel, int heads, int intermediate,
-                int vocab, int memoryLayers) {
+                int vocab, int memoryLayers, Precision kvPrecision) {
         if (batch < 1 || capacity < 1) {
             throw new IllegalArgumentException("decode state needs batch (" + batch
                     + ") and capacity (" + capacity + ") >= 1");
@@ -51,13 +61,18 @@ public final class DecodeState {
         this.batch = batch;
         this.capacity = capacity;
         this.dModel = dModel;
-        long perSeq = (long) capacity * dModel;
-        if (perSeq > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("KV cache capacity " + capacity + " x hidden "
-                    + dModel + " exceeds one array; lower the capacity");
+        this.heads = heads;
+        this.headDim = dModel / heads;
+        this.kvPrecision = kvPrecision;
+        this.kvBf16 = kvPrecision == Precision.BF16;
+        long perLayer = (long) batch * capacity * dModel * kvPrecision.bytes();
+        Arena arena = Arena.ofAuto();
+        keys = new MemorySegment[layers];
+        values = new MemorySegment[layers];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = arena.allocate(perLayer, 64);
+            values[l] = arena.allocate(perLayer, 64);
         }
-        keys = new float[layers][batch][(int) perSeq];
-        values = new float[layers][batch][(int) perSeq];
         length = new int[batch];
         maxRows = Math.max(batch, Math.min(PREFILL_CHUNK, capacity));
         ids = new int[maxRows];
@@ -89,6 +104,25 @@ public final class DecodeState {
         return capacity;
     }
 
+    /** Storage precision of the KV cache. */
+    public Precision kvPrecision() {
+        return kvPrecision;
+    }
+
+    /** Bytes of the KV cache (all layers, keys and values, full capacity). */
+    public long kvBytes() {
+        long b = 0;
+        for (int l = 0; l < keys.length; l++) {
+            b += keys[l].byteSize() + values[l].byteSize();
+        }
+        return b;
+    }
+
+    /** Byte offset of position {@code pos} of sequence {@code b}, head {@code h} in a layer. */
+    long kvOffset(int b, int h, int pos) {
+        return (((long) b * heads + h) * capacity + pos) * headDim * kvPrecision.bytes();
+    }
+
     /** Positions already cached for sequence {@code b}: the position its next token takes. */
     public int length(int b) {
         return length[b];
@@ -113,22 +147,34 @@ public final class DecodeState {
             throw new IllegalArgumentException("random KV length " + positions + " must be in [0, "
                     + capacity + ") (leave room to decode)");
         }
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int n = positions * dModel;
-        for (float[][] layer : keys) {
-            for (float[] s : layer) {
-                for (int i = 0; i < n; i++) {
-                    s[i] = (float) (rnd.nextDouble() * 2 - 1);
+        MemorySegment[] all = new MemorySegment[2 * keys.length];
+        for (int l = 0; l < keys.length; l++) {
+            all[2 * l] = keys[l];
+            all[2 * l + 1] = values[l];
+        }
+        int slices = batch * heads;
+        ValueLayout.OfFloat f32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        ValueLayout.OfShort bf16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        int es = kvPrecision.bytes();
+        Parallel.forRange(all.length * slices, 1, (from, to) -> {
+            for (int item = from; item < to; item++) {
+                MemorySegment seg = all[item / slices];
+                int slice = item % slices;
+                long base = kvOffset(slice / heads, slice % heads, 0);
+                long x = seed * 0x9E3779B97F4A7C15L + item + 1;
+                for (long i = 0, n = (long) positions * headDim; i < n; i++) {
+                    x ^= x << 13;
+                    x ^= x >>> 7;
+                    x ^= x << 17;
+                    float v = (x >>> 40) * 0x1.0p-23f - 1f;
+                    if (es == 2) {
+                        seg.set(bf16, base + 2 * i, (short) (Float.floatToRawIntBits(v) >>> 16));
+                    } else {
+                        seg.set(f32, base + 4 * i, v);
+                    }
                 }
             }
-        }
-        for (float[][] layer : values) {
-            for (float[] s : layer) {
-                for (int i = 0; i < n; i++) {
-                    s[i] = (float) (rnd.nextDouble() * 2 - 1);
-                }
-            }
-        }
+        });
         java.util.Arrays.fill(length, positions);
     }
 

@@ -1,11 +1,13 @@
 package org.ultramem.infer;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
+import org.ultramem.tensor.kernel.SegmentKernels;
 
 /**
  * One pre-norm transformer block for inference over a pass of {@code rows} tokens (B sequences
@@ -13,7 +15,8 @@ import org.ultramem.tensor.kernel.Parallel;
  * ctx [rows, D]; K/V cache [capacity, D] per sequence:
  * <pre>
  *   n = RMS_attn(x);  q = rope(n·Wqᵀ), k = rope(n·Wkᵀ), v = n·Wvᵀ  (one GEMM each: W read once)
- *   cache[seq][pos] ← k, v;  ctx = softmax(q·Kᵀ/√hd over positions ≤ pos)·V  (per row and head)
+ *   cache[seq][head][pos] ← k, v (fp32 or bf16);  per row and head, in parallel:
+ *   ctx = softmax(q·Kᵀ/√hd over positions ≤ pos)·V  (SegmentKernels.attend, fp32 accumulation)
  *   x += ctx·Woᵀ
  *   a = RMS_ff(x)   (also the input of memory layers sourced here)
  *   x += SwiGLU(a)  or  MoE(a)
@@ -89,31 +92,29 @@ final class DenseBlockDecoder {
         meter.add(Component.DENSE, wq.bytes() + wk.bytes() + wv.bytes() + wo.bytes());
         kern.rope(s.q, rows, heads, headDim, s.pos, theta, false);
         kern.rope(s.k, rows, heads, headDim, s.pos, theta, false);
-        float[][] kc = s.keys[layer];
-        float[][] vc = s.values[layer];
+        MemorySegment kc = s.keys[layer];
+        MemorySegment vc = s.values[layer];
+        boolean bf16 = s.kvBf16;
         long kvBytes = 0;
         for (int r = 0; r < rows; r++) {
-            System.arraycopy(s.k, r * dModel, kc[s.seq[r]], s.pos[r] * dModel, dModel);
-            System.arraycopy(s.v, r * dModel, vc[s.seq[r]], s.pos[r] * dModel, dModel);
-            kvBytes += 2L * (s.pos[r] + 1) * dModel * Float.BYTES;
+            for (int h = 0; h < heads; h++) {
+                long at = s.kvOffset(s.seq[r], h, s.pos[r]);
+                SegmentKernels.writeRow(kc, at, s.k, r * dModel + h * headDim, bf16, headDim);
+                SegmentKernels.writeRow(vc, at, s.v, r * dModel + h * headDim, bf16, headDim);
+            }
+            kvBytes += 2L * (s.pos[r] + 1) * dModel * s.kvPrecision.bytes();
         }
         meter.add(Component.KV_CACHE, kvBytes);
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int cap = s.capacity;
+        // One (row, head) item per task unit: contiguous K/V slices, no cross-item sharing.
         Parallel.forRange(rows * heads, 1, (from, to) -> {
             for (int item = from; item < to; item++) {
                 int r = item / heads;
-                int hOff = (item % heads) * headDim;
-                int span = s.pos[r] + 1;
-                float[] kSeq = kc[s.seq[r]];
-                float[] vSeq = vc[s.seq[r]];
-                int so = item * cap;
-                kern.matmul(false, true, 1, span, headDim, s.q, r * dModel + hOff, dModel, kSeq,
-                        hOff, dModel, s.scores, so, span, false);
-                kern.scale(s.scores, so, scale, span);
-                kern.softmaxRows(s.scores, so, 1, span);
-                kern.matmul(false, false, 1, headDim, span, s.scores, so, span, vSeq, hOff,
-                        dModel, s.ctx, r * dModel + hOff, dModel, false);
+                int h = item % heads;
+                int off = r * dModel + h * headDim;
+                SegmentKernels.attend(s.ctx, off, s.q, off, kc, vc, s.kvOffset(s.seq[r], h, 0),
+                        bf16, s.pos[r] + 1, headDim, scale, s.scores, item * cap);
             }
         });
         wo.apply(s.branch, s.ctx, rows);

@@ -101,14 +101,24 @@ public final class InferenceModel implements AutoCloseable {
         return meter;
     }
 
-    /** A state for {@code batch} sequences of up to {@code capacity} positions each. */
+    /** A state for {@code batch} sequences of up to {@code capacity} positions each, fp32 KV. */
     public DecodeState newState(int batch, int capacity) {
+        return newState(batch, capacity, Precision.F32);
+    }
+
+    /**
+     * A state for {@code batch} sequences of up to {@code capacity} positions each, its KV cache
+     * stored in {@code kvPrecision} (bf16 halves the bytes attention reads; scores and weighted
+     * sums still accumulate in fp32).
+     */
+    public DecodeState newState(int batch, int capacity, Precision kvPrecision) {
         if (capacity > cfg.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("capacity " + capacity + " exceeds the model's"
                     + " context (max_position_embeddings " + cfg.maxPositionEmbeddings() + ")");
         }
         return new DecodeState(batch, capacity, cfg.numLayers(), cfg.hiddenSize(),
-                cfg.numHeads(), cfg.intermediateSize(), cfg.vocabSize(), memory.length);
+                cfg.numHeads(), cfg.intermediateSize(), cfg.vocabSize(), memory.length,
+                kvPrecision);
     }
 
     /**

@@ -1,7 +1,10 @@
 /**
  * The language model: {@link org.ultramem.model.ModelConfig} (HF-style keys mapped in one place,
- * including the {@code moe} and {@code memory_layers} sub-objects), {@code LayerPlan} (skip-layer
- * placement of memory layers), the training {@link org.ultramem.model.Transformer} that wires
+ * including the {@code moe} and {@code memory_layers} sub-objects), {@link
+ * org.ultramem.model.MemorySpec} (one memory layer entry), {@link org.ultramem.model.LayerPlan}
+ * (skip-layer placement: which memory layers read block i, which outputs join after block j),
+ * {@code MemoryStack} (the memory layers and their pending outputs inside a Transformer),
+ * {@link org.ultramem.model.ValueTableRule} (a value table's optimizer settings), the training {@link org.ultramem.model.Transformer} that wires
  * blocks, dense or MoE FFNs and UltraMem/PKM memory layers, its {@link org.ultramem.model.KvCache}
  * for sampling, {@link org.ultramem.model.ModelCost} (parameters, activated parameters, FLOPs and
  * decode bytes per token, spec §E), and the {@link org.ultramem.model.LanguageModel} contract the
@@ -9,6 +12,11 @@
  *
  * <p>Invariants: the model's backward calls its layers in exactly the reverse order of its
  * forward; the trainer zeroes gradients once per optimizer step and every backward adds into them;
- * parameter names follow the Hugging Face layout and are the checkpoint names.
+ * the checkpoint names are {@code LanguageModel.parametersByName()} keys (Hugging Face layout;
+ * sparse layers name their parameters locally, so {@code Parameter.name} is not unique);
+ * non-trained state (UltraMem u/v and π, PKM BatchNorm statistics) is exposed as
+ * {@code buffers()} and checkpointed beside the parameters; memory outputs are pending from their
+ * source block i until after their target block j, and their gradients flow back into block i's
+ * ff-norm output gradient.
  */
 package org.ultramem.model;

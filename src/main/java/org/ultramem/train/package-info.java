@@ -10,7 +10,8 @@
  * <p>Invariants:
  * <ul>
  *   <li><b>Exact resume.</b> Step t+1 is a function of (parameters, moments, per-row counters,
- *       step count) at step t and the config: batches derive from (seed, step, micro), the
+ *       step count, model buffers such as UltraMem u/v and π and PKM BatchNorm statistics) at step t
+ *       and the config: batches derive from (seed, step, micro), the
  *       schedule from the step. Checkpoints hold exactly that state, so a resumed run reproduces
  *       the uninterrupted one bit for bit.</li>
  *   <li><b>Divergence keeps the last good state.</b> A non-finite loss or gradient norm throws

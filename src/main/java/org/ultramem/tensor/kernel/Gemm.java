@@ -9,11 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code C[m,n] (+)= op(A)[m,k] · op(B)[k,n]}, row-major, any strides, any transposes.
  *
  * <p>Loop nest per thread: for each NC-wide column block and KC-deep slice, B is packed into
- * NR-wide panels; for each MC-tall row block the MR×NR micro-kernel streams MR rows of A against
- * one B panel (L1) with all accumulators in registers. A stored [m][lda] is read in place (rows
- * are already contiguous in k); A stored transposed is packed into a row-major block (kept in L2).
- * Packing absorbs transB and the leading dimensions and pads edges with zeros; edge tiles go
- * through a scratch tile, so the micro-kernel has no edge cases.
+ * NR-wide panels; for each MC-tall row block A is packed row-major (kept in L2) and the MR×NR
+ * micro-kernel streams MR rows of it against one B panel (L1) with all accumulators in registers.
+ * Packing absorbs the transposes and the leading dimensions and pads edges with zeros; edge tiles
+ * go through a scratch tile, so the micro-kernel has no edge cases.
  *
  * <p>Threads own disjoint row ranges of C when C is at least as tall as wide, else column ranges;
  * every element is reduced over k in the same KC slices and the same FMA order whatever the split,
@@ -37,7 +36,11 @@ final class Gemm {
      * broadcasts live and spills one accumulator through the stack every iteration (seen in the
      * disassembly): the micro-kernel alone measured 6×2 31-41 GFLOP/s, 5×2 35, 4×2 78-89 against
      * a 97 GFLOP/s FMA loop (Zen 3, 256-bit, per CPU-second, 2026-11); KernelBench gemm1024_t1
-     * went from ~31 to ~60 per CPU-second. So 4 rows below 512 bits.
+     * went from ~31 to ~60 per CPU-second. So 4 rows below 512 bits. Re-checked 2026-11 from
+     * the JIT's hex dump (PrintAssembly without hsdis, through objdump): 6×2 still spills one
+     * accumulator (C2 hoists three broadcasts); 6×2 with pre-broadcast A rows has no spill but
+     * streams 8x the A bytes (42); 8×1, 12×1, 16×1, 5×2, 4×3 all measured 45-83 against 4×2 at
+     * 92-96 (best of 60 runs inside the blocked loop, KC 256).
      */
     static final int MR_PREFERRED = S.vectorBitSize() >= 512 ? 6 : 4;
     static final int MR_MAX = 6;
@@ -51,11 +54,12 @@ final class Gemm {
      */
     static final int MC = 96;
     /**
-     * Columns of B packed at once: 256×1024 floats = 1 MiB, streamed from L2/L3 one micro-panel at
-     * a time; a 1024-wide C then packs A once (1024³: 68→72 and 62→65 GFLOP/s per CPU-second
-     * against 512 in two interleaved runs).
+     * Columns of B packed at once: 256×512 floats = 512 KiB, streamed from L2/L3 one micro-panel at
+     * a time. With A packed by row copies re-packing A per column block is cheap; 256 and 512 were
+     * within noise of each other and 1024 ~10-20% slower on 3 of 4 shapes (ShapeBench, loaded
+     * machine, 2026-11).
      */
-    static final int NC = 1024;
+    static final int NC = 512;
 
     /** Per-thread packing buffers, reused across calls (a matmul never nests inside itself). */
     private static final ThreadLocal<float[][]> BUFFERS =
@@ -117,11 +121,11 @@ final class Gemm {
     }
 
     /**
-     * The sequential loop nest over C[i0..i1, j0..j1). The micro-kernel reads A as {@code mr} rows
-     * of {@code kc} floats, row r at {@code aIdx + r·rs}: straight from the caller's array when A
-     * is stored [m][lda] (no packing: 2048x256x256 went from 67 to ~85 GFLOP/s per CPU-second,
-     * ShapeBench, packing had cost ~20%), from a row-major packed block when A is transposed, and
-     * from a zero-padded copy for a last, partial row panel.
+     * The sequential loop nest over C[i0..i1, j0..j1). A is packed per MC×KC block into row-major
+     * [mr-padded rows][kc] form, which the micro-kernel reads as rows of kc floats: for A stored
+     * [m][lda] that is a row copy (the former scalar transposing pack cost ~20% of 2048×256×256,
+     * which went from ~67 to ~85 GFLOP/s per CPU-second, ShapeBench); the copy also keeps four rows
+     * 1 KiB apart instead of lda apart (reading A in place ran 2048³ ~15% slower: L1 set aliasing).
      */
     private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -138,36 +142,23 @@ final class Gemm {
                 packB(bPack, transB, b, bOff, ldb, pc, kc, jc, nc);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    int fullRows = mc - mc % mrTile;
                     if (transA) {
                         packTransposedA(aPack, mrTile, a, aOff, lda, ic, mc, pc, kc);
-                    } else if (fullRows < mc) {
-                        packRowsA(aPack, mrTile, a, aOff + (ic + fullRows) * lda + pc, lda,
-                                mc - fullRows, kc);
+                    } else {
+                        packRowsA(aPack, mrTile, a, aOff + ic * lda + pc, lda, mc, kc);
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bp = (jr / NR) * kc * NR;
                         for (int ir = 0; ir < mc; ir += mrTile) {
                             int mr = Math.min(mrTile, mc - ir);
-                            float[] aSrc = aPack;
                             int aIdx = ir * kc;
-                            int rs = kc;
-                            if (!transA) {
-                                if (mr == mrTile) {
-                                    aSrc = a;
-                                    aIdx = aOff + (ic + ir) * lda + pc;
-                                    rs = lda;
-                                } else {
-                                    aIdx = 0;
-                                }
-                            }
                             int cIdx = cOff + (ic + ir) * ldc + jc + jr;
                             if (mr == mrTile && nr == NR) {
-                                kernel(mrTile, aSrc, aIdx, rs, bPack, bp, kc, c, cIdx, ldc,
+                                kernel(mrTile, aPack, aIdx, kc, bPack, bp, kc, c, cIdx, ldc,
                                         overwrite);
                             } else {
-                                edgeKernel(mrTile, aSrc, aIdx, rs, bPack, bp, kc, tile, c, cIdx,
+                                edgeKernel(mrTile, aPack, aIdx, kc, bPack, bp, kc, tile, c, cIdx,
                                         ldc, mr, nr, overwrite);
                             }
                         }
@@ -215,13 +206,17 @@ final class Gemm {
         Arrays.fill(dst, mc * kc, padded * kc, 0f);
     }
 
-    /** Copies {@code rows} (< mr) rows of kc floats of A stored [m][lda] into dst, padding zero. */
+    /**
+     * Packs A stored [m][lda] rows [src, src + rows·lda) of kc floats each into a row-major
+     * [rows rounded up to mr][kc] block, padding rows zero: plain row copies at memcpy speed.
+     */
     private static void packRowsA(float[] dst, int mr, float[] a, int src, int lda, int rows,
                                   int kc) {
         for (int r = 0; r < rows; r++) {
             System.arraycopy(a, src + r * lda, dst, r * kc, kc);
         }
-        Arrays.fill(dst, rows * kc, mr * kc, 0f);
+        int padded = (rows + mr - 1) / mr * mr;
+        Arrays.fill(dst, rows * kc, padded * kc, 0f);
     }
 
     /**

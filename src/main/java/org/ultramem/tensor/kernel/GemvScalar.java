@@ -52,4 +52,56 @@ final class GemvScalar {
             out[outOff + i] = Float.intBitsToFloat((w.get(BF16, base + 2L * i) & 0xFFFF) << 16);
         }
     }
+    /** Scalar twin of {@link SegmentKernels#attend}: dots, stable softmax, weighted sum. */
+    static void attend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
+                       MemorySegment v, long base, boolean bf16, int span, int hd, float scale,
+                       float[] scores, int sOff) {
+        long rowBytes = (long) hd * (bf16 ? 2 : 4);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = 0; t < span; t++) {
+            float acc = 0;
+            for (int i = 0; i < hd; i++) {
+                acc += q[qOff + i] * load(k, base + t * rowBytes, i, bf16);
+            }
+            scores[sOff + t] = scale * acc;
+            max = Math.max(max, scores[sOff + t]);
+        }
+        float sum = 0;
+        for (int t = 0; t < span; t++) {
+            float e = (float) Math.exp(scores[sOff + t] - max);
+            scores[sOff + t] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int t = 0; t < span; t++) {
+            scores[sOff + t] *= inv;
+        }
+        for (int d = 0; d < hd; d++) {
+            float acc = 0;
+            for (int t = 0; t < span; t++) {
+                acc += scores[sOff + t] * load(v, base + t * rowBytes, d, bf16);
+            }
+            out[outOff + d] = acc;
+        }
+    }
+
+    /** dst row at byte {@code base} = src[off .. off+n), narrowed to bf16 (nearest even). */
+    static void writeRow(MemorySegment dst, long base, float[] src, int off, boolean bf16, int n) {
+        if (!bf16) {
+            MemorySegment.copy(src, off, dst, F32, base, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            dst.set(BF16, base + 2L * i, toBf16(src[off + i]));
+        }
+    }
+
+    /** float → bf16 bits, round to nearest even; NaN stays a quiet NaN (as io.Bf16). */
+    static short toBf16(float f) {
+        int x = Float.floatToRawIntBits(f);
+        if ((x & 0x7FFFFFFF) > 0x7F800000) {
+            return (short) ((x >>> 16) | 0x0040);
+        }
+        return (short) ((x + 0x7FFF + ((x >>> 16) & 1)) >>> 16);
+    }
 }

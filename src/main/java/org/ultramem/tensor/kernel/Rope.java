@@ -22,6 +22,9 @@ final class Rope {
         }
     }
 
+    /** Positions beyond this are rotated by the direct formula rather than grow the table. */
+    static final int MAX_TABLE_POSITIONS = 1 << 16;
+
     private static volatile Table table = new Table(0, 0f, 0, new float[0], new float[0]);
 
     private Rope() {
@@ -52,7 +55,7 @@ final class Rope {
             minPosition = Math.min(minPosition, positions[t]);
             maxPosition = Math.max(maxPosition, positions[t]);
         }
-        if (minPosition < 0) {
+        if (minPosition < 0 || maxPosition >= MAX_TABLE_POSITIONS) {
             applyDirect(x, tokens, heads, headDim, positions, theta, inverse);
             return;
         }
@@ -118,8 +121,8 @@ final class Rope {
         return freq;
     }
 
-    /** The formula itself, for negative positions (which have no table row). */
-    private static void applyDirect(float[] x, int tokens, int heads, int headDim, int[] positions,
+    /** The formula itself, for negative or very large positions (which have no table row). */
+    static void applyDirect(float[] x, int tokens, int heads, int headDim, int[] positions,
                                     float theta, boolean inverse) {
         int half = headDim / 2;
         double[] freq = frequencies(headDim, theta);

@@ -36,6 +36,21 @@ public final class SegmentKernels {
             return;
         }
         int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        if (VECTOR && rows >= GemvVector.TT) {
+            // Batched decode: x transposed once, then broadcast tiles (no lane reductions).
+            int ldt = (rows + GemvVector.TT - 1) / GemvVector.TT * GemvVector.TT;
+            float[] xT = transposed(x, xOff, ldx, rows, k, ldt);
+            Parallel.forRange(blocks, 1, (b0, b1) -> {
+                float[][] scratch = TILE.get();
+                if (scratch[1].length < 4 * k) {
+                    scratch[1] = new float[4 * k];
+                }
+                GemvVector.matmulTTransposed(out, outOff, ldo, xT, ldt, rows, w, wOff, bf16,
+                        b0 * COLUMN_BLOCK, Math.min(n, b1 * COLUMN_BLOCK), k, scratch[0],
+                        scratch[1]);
+            });
+            return;
+        }
         Parallel.forRange(blocks, 1, (b0, b1) -> {
             int n0 = b0 * COLUMN_BLOCK;
             int n1 = Math.min(n, b1 * COLUMN_BLOCK);
@@ -45,6 +60,36 @@ public final class SegmentKernels {
                 GemvScalar.matmulT(out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n0, n1, k);
             }
         });
+    }
+
+    /** Per-thread x-transpose buffer of the batched path (grown on demand, never shrunk). */
+    private static final ThreadLocal<float[][]> TRANSPOSE =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    /** Per-thread scratch of the batched path: output tile [4][TT], W panel [4][k] (grown). */
+    private static final ThreadLocal<float[][]> TILE =
+            ThreadLocal.withInitial(() -> new float[][] {new float[4 * GemvVector.TT],
+                    new float[0]});
+
+    /** xT [k][ldt] = x [rows, k]ᵀ, tokens rows..ldt zero; the calling thread's buffer. */
+    private static float[] transposed(float[] x, int xOff, int ldx, int rows, int k, int ldt) {
+        float[][] holder = TRANSPOSE.get();
+        int need = k * ldt;
+        if (holder[0].length < need) {
+            holder[0] = new float[need];
+        }
+        float[] xT = holder[0];
+        for (int r = 0; r < rows; r++) {
+            int src = xOff + r * ldx;
+            for (int i = 0; i < k; i++) {
+                xT[i * ldt + r] = x[src + i];
+            }
+        }
+        for (int r = rows; r < ldt; r++) {
+            for (int i = 0; i < k; i++) {
+                xT[i * ldt + r] = 0f;
+            }
+        }
+        return xT;
     }
 
     /** The plain-loop reference of {@link #matmulT} (single-threaded). */
@@ -79,6 +124,62 @@ public final class SegmentKernels {
     public static void readRowScalar(float[] out, int outOff, MemorySegment table, long base,
                                      boolean bf16, int n) {
         GemvScalar.readRow(out, outOff, table, base, bf16, n);
+    }
+
+    /**
+     * Decode attention of one query row over one (sequence, head) slice of a KV cache:
+     * out[outOff + d] = Σ_t p_t · V[t, d] with p = softmax_t(scale · q·K[t]), t < span, where
+     * K and V [span, hd] are row-major at byte offset {@code base} of {@code k} and {@code v}
+     * (fp32 or bf16; accumulation in fp32). {@code scores[sOff .. sOff+span)} is scratch and ends
+     * holding p. Single-threaded (callers parallelize over sequences and heads). A NaN in a
+     * score makes that row's output NaN.
+     */
+    public static void attend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
+                              MemorySegment v, long base, boolean bf16, int span, int hd,
+                              float scale, float[] scores, int sOff) {
+        checkAttend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scores, sOff);
+        if (VECTOR) {
+            SegmentAttentionVector.attend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scale,
+                    scores, sOff);
+        } else {
+            GemvScalar.attend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scale, scores,
+                    sOff);
+        }
+    }
+
+    /** The plain-loop reference of {@link #attend}. */
+    public static void attendScalar(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
+                                    MemorySegment v, long base, boolean bf16, int span, int hd,
+                                    float scale, float[] scores, int sOff) {
+        checkAttend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scores, sOff);
+        GemvScalar.attend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scale, scores, sOff);
+    }
+
+    /**
+     * Stores src[off .. off+n) as one row at byte offset {@code base} of {@code dst}: fp32 as is,
+     * or narrowed to bf16 rounding to nearest even (the KV cache's storage).
+     */
+    public static void writeRow(MemorySegment dst, long base, float[] src, int off, boolean bf16,
+                                int n) {
+        GemvScalar.writeRow(dst, base, src, off, bf16, n);
+    }
+
+    private static void checkAttend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
+                                    MemorySegment v, long base, boolean bf16, int span, int hd,
+                                    float[] scores, int sOff) {
+        if (span < 1 || hd < 1) {
+            throw new IllegalArgumentException("segment attend: span (" + span + ") and head"
+                    + " dim (" + hd + ") must be >= 1");
+        }
+        long need = base + (long) span * hd * (bf16 ? 2 : 4);
+        if (base < 0 || need > k.byteSize() || need > v.byteSize()) {
+            throw new IllegalArgumentException("segment attend: K/V [" + span + ", " + hd
+                    + "] at byte " + base + " needs " + need + " bytes but K has " + k.byteSize()
+                    + " and V " + v.byteSize());
+        }
+        KernelChecks.range("segment attend out", out, outOff, hd);
+        KernelChecks.range("segment attend q", q, qOff, hd);
+        KernelChecks.range("segment attend scores", scores, sOff, span);
     }
 
     /** True when the vector twin is in use. */

@@ -92,7 +92,7 @@ class GemmTest {
 
     @Test
     void vectorMatchesScalarOnWideBlocks() {
-        // n = 1030 > NC = 1024 exercises two packed B blocks (and a partial last one).
+        // n = 1030 > 2·NC (512) exercises three packed B blocks (and a partial last one).
         new Problem(false, false, 50, 600, 40, 0, false).check(new SplittableRandom(3));
         new Problem(true, true, 13, 1030, 20, 1, true).check(new SplittableRandom(4));
     }
@@ -216,9 +216,9 @@ class GemmTest {
 
     @ParameterizedTest
     @ValueSource(ints = {4, 6})
-    void inPlaceAndPackedTransposedAAgreeBitForBit(int mr) {
-        // A stored [m][k] is read in place (partial last row panels are copied), A stored [k][m]
-        // is packed; both feed the micro-kernel the same values in the same order.
+    void rowCopiedAndTransposedPackingsAgreeBitForBit(int mr) {
+        // A stored [m][k] is packed by row copies, A stored [k][m] by the transposing pack; both
+        // must feed the micro-kernel the same values in the same order (partial panels included).
         SplittableRandom rnd = new SplittableRandom(11 + mr);
         int[][] shapes = {{13, 70, 300}, {97, 33, 257}, {8, 16, 5}, {203, 17, 40}};
         for (int[] s : shapes) {

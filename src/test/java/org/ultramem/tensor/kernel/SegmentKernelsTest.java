@@ -11,7 +11,8 @@ import org.ultramem.io.Bf16;
 
 class SegmentKernelsTest {
 
-    private static final int[] ROWS = {1, 3, 4, 5, 9};
+    /** 16+ rows take the batched (transposed-x) path at 256 bits; 33 also pads a token group. */
+    private static final int[] ROWS = {1, 3, 4, 5, 9, 16, 17, 33};
     private static final int[] N = {1, 4, 5, 33};
     private static final int[] K = {1, 15, 16, 17, 33, 257};
 
@@ -125,6 +126,91 @@ class SegmentKernelsTest {
                             0, false, 2, 4));
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("needs 32 bytes"),
                     e.getMessage());
+        }
+    }
+    @Test
+    void attendMatchesDoublePrecisionReferenceAndScalarTwin() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        try (Arena arena = Arena.ofShared()) {
+            for (boolean bf16 : new boolean[] {false, true}) {
+                for (int hd : new int[] {1, 7, 8, 16, 33, 64}) {
+                    for (int span : new int[] {1, 3, 4, 5, 17, 130}) {
+                        float[] kf = KernelAsserts.random(rnd, span * hd);
+                        float[] vf = KernelAsserts.random(rnd, span * hd);
+                        long base = bf16 ? 6 : 12;
+                        MemorySegment k = weights(arena, kf, bf16, base);
+                        MemorySegment v = weights(arena, vf, bf16, base);
+                        float[] q = KernelAsserts.random(rnd, hd + 2);
+                        float scale = (float) (1 / Math.sqrt(hd));
+                        float[] fast = new float[hd + 1];
+                        float[] ref = new float[hd + 1];
+                        float[] scores = new float[span + 3];
+                        SegmentKernels.attend(fast, 1, q, 2, k, v, base, bf16, span, hd, scale,
+                                scores, 3);
+                        SegmentKernels.attendScalar(ref, 1, q, 2, k, v, base, bf16, span, hd,
+                                scale, scores, 3);
+                        double[] exact = attendDouble(q, 2, kf, vf, bf16, span, hd, scale);
+                        String what = (bf16 ? "bf16" : "f32") + " hd " + hd + " span " + span;
+                        for (int d = 0; d < hd; d++) {
+                            assertEquals(exact[d], ref[1 + d], 1e-5, what + " scalar d " + d);
+                            assertEquals(exact[d], fast[1 + d], 1e-5, what + " vector d " + d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** softmax(scale·q·Kᵀ)·V in double over the stored (bf16-rounded when asked) K and V. */
+    private static double[] attendDouble(float[] q, int qOff, float[] kf, float[] vf, boolean bf16,
+                                         int span, int hd, float scale) {
+        double[] s = new double[span];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int t = 0; t < span; t++) {
+            for (int i = 0; i < hd; i++) {
+                s[t] += (double) q[qOff + i] * stored(kf[t * hd + i], bf16);
+            }
+            s[t] *= scale;
+            max = Math.max(max, s[t]);
+        }
+        double sum = 0;
+        for (int t = 0; t < span; t++) {
+            s[t] = Math.exp(s[t] - max);
+            sum += s[t];
+        }
+        double[] out = new double[hd];
+        for (int t = 0; t < span; t++) {
+            for (int d = 0; d < hd; d++) {
+                out[d] += s[t] / sum * stored(vf[t * hd + d], bf16);
+            }
+        }
+        return out;
+    }
+
+    private static double stored(float x, boolean bf16) {
+        return bf16 ? Bf16.toFloat(Bf16.fromFloat(x)) : x;
+    }
+
+    @Test
+    void writeRowStoresF32ExactlyAndBf16RoundedToNearestEven() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        try (Arena arena = Arena.ofShared()) {
+            float[] src = KernelAsserts.random(rnd, 40);
+            src[5] = Float.NaN;
+            src[6] = Float.POSITIVE_INFINITY;
+            src[7] = Float.intBitsToFloat(0x3F808000); // a tie: rounds to even (0x3F80)
+            for (boolean bf16 : new boolean[] {false, true}) {
+                MemorySegment seg = arena.allocate(200);
+                SegmentKernels.writeRow(seg, 8, src, 1, bf16, 39);
+                float[] back = new float[39];
+                SegmentKernels.readRowScalar(back, 0, seg, 8, bf16, 39);
+                for (int i = 0; i < 39; i++) {
+                    float want = bf16 ? Bf16.toFloat(Bf16.fromFloat(src[1 + i])) : src[1 + i];
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(back[i]),
+                            (bf16 ? "bf16" : "f32") + " element " + i);
+                }
+            }
+            assertEquals(0x3F80, Bf16.fromFloat(src[7]) & 0xFFFF);
         }
     }
 }

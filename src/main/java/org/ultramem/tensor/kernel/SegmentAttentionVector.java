@@ -1,0 +1,115 @@
+package org.ultramem.tensor.kernel;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API body of {@link SegmentKernels#attend}: one query row against one (sequence, head)
+ * slice of a KV cache, K and V [span, hd] contiguous at the same byte offset of their segments
+ * (fp32, or bf16 widened in registers). Scores are dot products four keys at a time (one lane
+ * reduction per key); the softmax uses the vector {@code EXP}; the weighted sum of V rows is
+ * broadcast-FMA into up to four accumulators per chunk of 4·L dimensions, so no reductions.
+ */
+final class SegmentAttentionVector {
+
+    private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
+    private static final int L = S.length();
+
+    private SegmentAttentionVector() {
+    }
+
+    /** Shapes and contract as {@link SegmentKernels#attend}; arguments already checked. */
+    static void attend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
+                       MemorySegment v, long base, boolean bf16, int span, int hd, float scale,
+                       float[] scores, int sOff) {
+        long es = bf16 ? 2 : 4;
+        long rowBytes = hd * es;
+        int hdv = hd - hd % L;
+        int t = 0;
+        for (; t + 4 <= span; t += 4) {
+            long kb = base + t * rowBytes;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < hdv; i += L) {
+                FloatVector qv = FloatVector.fromArray(S, q, qOff + i);
+                long o = kb + i * es;
+                a0 = qv.fma(load(k, o, bf16), a0);
+                a1 = qv.fma(load(k, o + rowBytes, bf16), a1);
+                a2 = qv.fma(load(k, o + 2 * rowBytes, bf16), a2);
+                a3 = qv.fma(load(k, o + 3 * rowBytes, bf16), a3);
+            }
+            scores[sOff + t] = scale * (a0.reduceLanes(VectorOperators.ADD)
+                    + tail(q, qOff, k, kb, bf16, hdv, hd));
+            scores[sOff + t + 1] = scale * (a1.reduceLanes(VectorOperators.ADD)
+                    + tail(q, qOff, k, kb + rowBytes, bf16, hdv, hd));
+            scores[sOff + t + 2] = scale * (a2.reduceLanes(VectorOperators.ADD)
+                    + tail(q, qOff, k, kb + 2 * rowBytes, bf16, hdv, hd));
+            scores[sOff + t + 3] = scale * (a3.reduceLanes(VectorOperators.ADD)
+                    + tail(q, qOff, k, kb + 3 * rowBytes, bf16, hdv, hd));
+        }
+        for (; t < span; t++) {
+            long kb = base + t * rowBytes;
+            FloatVector a0 = FloatVector.zero(S);
+            for (int i = 0; i < hdv; i += L) {
+                a0 = FloatVector.fromArray(S, q, qOff + i).fma(load(k, kb + i * es, bf16), a0);
+            }
+            scores[sOff + t] = scale * (a0.reduceLanes(VectorOperators.ADD)
+                    + tail(q, qOff, k, kb, bf16, hdv, hd));
+        }
+        VectorRows.softmax(scores, sOff, span);
+        weightedSum(out, outOff, v, base, bf16, span, hd, scores, sOff);
+    }
+
+    /** out[d] = Σ_t p[t]·V[t, d]: chunks of 4·L dimensions, then single vectors, then scalars. */
+    private static void weightedSum(float[] out, int outOff, MemorySegment v, long base,
+                                    boolean bf16, int span, int hd, float[] p, int pOff) {
+        long es = bf16 ? 2 : 4;
+        long rowBytes = hd * es;
+        int d = 0;
+        for (; d + 4 * L <= hd; d += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            long o = base + d * es;
+            for (int t = 0; t < span; t++, o += rowBytes) {
+                FloatVector pt = FloatVector.broadcast(S, p[pOff + t]);
+                a0 = load(v, o, bf16).fma(pt, a0);
+                a1 = load(v, o + L * es, bf16).fma(pt, a1);
+                a2 = load(v, o + 2 * L * es, bf16).fma(pt, a2);
+                a3 = load(v, o + 3 * L * es, bf16).fma(pt, a3);
+            }
+            a0.intoArray(out, outOff + d);
+            a1.intoArray(out, outOff + d + L);
+            a2.intoArray(out, outOff + d + 2 * L);
+            a3.intoArray(out, outOff + d + 3 * L);
+        }
+        for (; d + L <= hd; d += L) {
+            FloatVector a0 = FloatVector.zero(S);
+            long o = base + d * es;
+            for (int t = 0; t < span; t++, o += rowBytes) {
+                a0 = load(v, o, bf16).fma(FloatVector.broadcast(S, p[pOff + t]), a0);
+            }
+            a0.intoArray(out, outOff + d);
+        }
+        for (; d < hd; d++) {
+            float acc = 0;
+            for (int t = 0; t < span; t++) {
+                acc += p[pOff + t] * GemvScalar.load(v, base + t * rowBytes, d, bf16);
+            }
+            out[outOff + d] = acc;
+        }
+    }
+
+    private static FloatVector load(MemorySegment s, long byteOff, boolean bf16) {
+        return bf16 ? GemvVector.widen(s, byteOff)
+                : FloatVector.fromMemorySegment(S, s, byteOff, GemvVector.LE);
+    }
+
+    private static float tail(float[] q, int qOff, MemorySegment k, long kb, boolean bf16,
+                              int from, int hd) {
+        float acc = 0;
+        for (int i = from; i < hd; i++) {
+            acc += q[qOff + i] * GemvScalar.load(k, kb, i, bf16);
+        }
+        return acc;
+    }
+}
