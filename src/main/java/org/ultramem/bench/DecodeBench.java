@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,19 +26,22 @@ import org.ultramem.report.LinePlot;
  * dense model, an MoE model and an UltraMem model with equal FLOPs per token and (MoE, UltraMem)
  * equal total parameters ({@link RandomModels}; random weights). Per point: median step time over
  * ≥ 5 timed steps after warm-up, tokens/s, bytes read per step (the engine's traffic meter) and
- * the bandwidth bound bytes / (streaming bandwidth measured in the same run). Writes
+ * the bandwidth bound bytes / (streaming bandwidth measured in the same run), and the CPU time
+ * per step of all Java threads (on a shared machine wall time includes waiting for a core, CPU
+ * time does not: CPU ms / 2 is about the step an idle 2-core machine gives when the step is
+ * compute-bound). Writes
  * {@code decode.csv}, {@code decode.md}, {@code decode_latency.png}, {@code decode_bytes.png}.
  */
 public final class DecodeBench {
 
     /** One measured point. */
     public record Point(String model, int batch, double stepMs, double tokensPerS,
-                        double bytesPerStep, double boundMs) {
+                        double bytesPerStep, double boundMs, double cpuMs) {
     }
 
-    /** Options of one run. */
-    public record Options(int[] batches, int kv, int reps, Precision precision, Path outDir,
-                          boolean json) {
+    /** Options of one run; {@code kvPrecision} is the KV-cache storage of all three models. */
+    public record Options(int[] batches, int kv, int reps, Precision precision,
+                          Precision kvPrecision, Path outDir, boolean json) {
     }
 
     private static final String[] MODELS = {"dense", "moe", "ultramem"};
@@ -54,35 +58,41 @@ public final class DecodeBench {
     public static List<Point> run(Options o, PrintStream out) throws IOException {
         PrintStream log = o.json ? System.err : out;
         double gbs = KernelBench.measureBandwidthGbs(2);
-        log.printf(Locale.ROOT, "decode bench: random weights (not a trained model), precision %s,"
-                + " KV length %d, streaming bandwidth %.1f GB/s (2 threads)%n",
-                o.precision.name().toLowerCase(Locale.ROOT), o.kv, gbs);
+        log.printf(Locale.ROOT, "decode bench: random weights (not a trained model), weights %s,"
+                + " KV cache %s, KV length %d, streaming bandwidth %.1f GB/s (2 threads),"
+                + " load average %.2f%n", lower(o.precision), lower(o.kvPrecision), o.kv, gbs,
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         List<Point> points = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        long denseParams = RandomModels.parameters(architecture("dense", o.kv + o.reps + 8));
+        double denseFlops = RandomModels.flopsPerToken(architecture("dense", o.kv + o.reps + 8));
         for (String name : MODELS) {
             DecodeArchitecture arch = architecture(name, o.kv + o.reps + 8);
             long t0 = System.nanoTime();
             MemoryWeightStore store = RandomModels.build(arch, o.precision, 42);
             try (InferenceModel model = new InferenceModel(arch, store, o.precision)) {
                 long[] wb = model.weightBytes();
-                String note = String.format(Locale.ROOT, "%-8s params %,d (%.1f M), FLOPs/token"
-                        + " %.2f M, dense weights %.1f MB, experts %.1f MB, values %.1f MB,"
-                        + " built in %.1f s", name, RandomModels.parameters(arch),
-                        RandomModels.parameters(arch) / 1e6, RandomModels.flopsPerToken(arch) / 1e6,
-                        wb[0] / 1e6, wb[1] / 1e6, wb[2] / 1e6, (System.nanoTime() - t0) / 1e9);
+                long params = RandomModels.parameters(arch);
+                String note = String.format(Locale.ROOT, "%-8s params %,d (%.1f M, %.1fx dense),"
+                        + " FLOPs/token %.2f M (%.3fx dense), sparse weights %.3f GB, dense"
+                        + " weights %.1f MB, experts %.1f MB, values %.1f MB, built in %.1f s",
+                        name, params, params / 1e6, params / (double) denseParams,
+                        RandomModels.flopsPerToken(arch) / 1e6,
+                        RandomModels.flopsPerToken(arch) / denseFlops,
+                        RandomModels.sparseBytes(arch, o.precision) / 1e9, wb[0] / 1e6,
+                        wb[1] / 1e6, wb[2] / 1e6, (System.nanoTime() - t0) / 1e9);
                 notes.add(note);
                 log.println(note);
-                if (name.equals(MODELS[0])) {
-                    // JIT warm-up before the first timed point (first passes run 6-20x slower).
-                    measure(name, model, 4, o, gbs);
-                    measure(name, model, 1, o, gbs);
-                }
+                // JIT warm-up of this model's code paths before its first timed point (first
+                // passes run 6-20x slower; each model has paths of its own).
+                measure(name, model, 16, o, gbs);
+                measure(name, model, 1, o, gbs);
                 for (int b : o.batches) {
                     Point p = measure(name, model, b, o, gbs);
                     points.add(p);
-                    log.printf(Locale.ROOT, "  %-8s batch %4d: %9.3f ms/step, %10.1f tokens/s,"
-                            + " %8.1f MB/step, bound %7.3f ms%n", name, b, p.stepMs,
-                            p.tokensPerS, p.bytesPerStep / 1e6, p.boundMs);
+                    log.printf(Locale.ROOT, "  %-8s batch %4d: %9.3f ms/step (CPU %8.3f ms),"
+                            + " %10.1f tokens/s, %8.1f MB/step, bound %7.3f ms%n", name, b,
+                            p.stepMs, p.cpuMs, p.tokensPerS, p.bytesPerStep / 1e6, p.boundMs);
                 }
             }
         }
@@ -107,12 +117,13 @@ public final class DecodeBench {
     private static Point measure(String name, InferenceModel model, int batch, Options o,
                                  double gbs) {
         int warm = 5;
-        DecodeState s = model.newState(batch, o.kv + warm + o.reps + 1);
+        DecodeState s = model.newState(batch, o.kv + warm + o.reps + 1, o.kvPrecision);
         s.fillRandom(o.kv, batch);
         SplittableRandom rnd = new SplittableRandom(batch);
         int[] tokens = new int[batch];
         int vocab = model.config().vocabSize();
         double[] ms = new double[o.reps];
+        double[] cpu = new double[o.reps];
         for (int i = -warm; i < o.reps; i++) {
             for (int b = 0; b < batch; b++) {
                 tokens[b] = rnd.nextInt(vocab);
@@ -120,31 +131,54 @@ public final class DecodeBench {
             if (i == 0) {
                 model.meter().reset();
             }
+            long c0 = javaThreadsCpuNanos();
             long t0 = System.nanoTime();
             model.decode(s, tokens);
             if (i >= 0) {
                 ms[i] = (System.nanoTime() - t0) / 1e6;
+                cpu[i] = (javaThreadsCpuNanos() - c0) / 1e6;
             }
         }
         double bytes = model.meter().total() / (double) model.meter().steps();
         Arrays.sort(ms);
+        Arrays.sort(cpu);
         double median = ms[ms.length / 2];
-        return new Point(name, batch, median, batch * 1000.0 / median, bytes, bytes / gbs / 1e6);
+        return new Point(name, batch, median, batch * 1000.0 / median, bytes, bytes / gbs / 1e6,
+                cpu[cpu.length / 2]);
+    }
+
+    /**
+     * CPU time of every live Java thread (the caller and the kernel pool), in ns: per-thread
+     * clocks are exact, unlike the process clock (10 ms ticks on Linux).
+     */
+    private static long javaThreadsCpuNanos() {
+        com.sun.management.ThreadMXBean tb =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long t : tb.getThreadCpuTime(tb.getAllThreadIds())) {
+            sum += Math.max(0, t);
+        }
+        return sum;
+    }
+
+    private static String lower(Precision p) {
+        return p.name().toLowerCase(Locale.ROOT);
     }
 
     private static void write(Options o, List<Point> points, List<String> notes, double gbs)
             throws IOException {
         StringBuilder csv = new StringBuilder("model,batch,step_ms,tokens_per_s,bytes_per_step,"
-                + "bound_ms\n");
+                + "bound_ms,cpu_ms\n");
         for (Point p : points) {
-            csv.append(String.format(Locale.ROOT, "%s,%d,%.4f,%.2f,%.0f,%.4f%n", p.model, p.batch,
-                    p.stepMs, p.tokensPerS, p.bytesPerStep, p.boundMs));
+            csv.append(String.format(Locale.ROOT, "%s,%d,%.4f,%.2f,%.0f,%.4f,%.4f%n", p.model,
+                    p.batch, p.stepMs, p.tokensPerS, p.bytesPerStep, p.boundMs, p.cpuMs));
         }
         AtomicFiles.write(o.outDir.resolve("decode.csv"), csv.toString()
                 .getBytes(StandardCharsets.UTF_8));
         StringBuilder md = new StringBuilder("# Decode latency and memory traffic vs batch\n\n");
-        md.append(String.format(Locale.ROOT, "Random weights; precision %s; KV length %d;"
-                + " measured bandwidth %.1f GB/s.%n%n", o.precision, o.kv, gbs));
+        md.append(String.format(Locale.ROOT, "Random weights; weights %s; KV cache %s; KV length"
+                + " %d; measured bandwidth %.1f GB/s.%n%n", lower(o.precision),
+                lower(o.kvPrecision), o.kv, gbs));
         for (String n : notes) {
             md.append("- ").append(n).append('\n');
         }
@@ -170,16 +204,17 @@ public final class DecodeBench {
     /** The table: one row per batch, step ms and MB/step per model, and the two ratios. */
     static String markdown(List<Point> points, int[] batches) {
         StringBuilder sb = new StringBuilder("| batch | dense ms | moe ms | ultramem ms | moe/um |"
-                + " um/dense | dense MB | moe MB | um MB | um bound ms |\n"
-                + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " um/dense | dense CPU ms | moe CPU ms | um CPU ms | dense MB | moe MB | um MB |"
+                + " um bound ms |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                + "---:|\n");
         for (int b : batches) {
             Point d = find(points, "dense", b);
             Point m = find(points, "moe", b);
             Point u = find(points, "ultramem", b);
-            sb.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.2f | %.2f | %.1f |"
-                            + " %.1f | %.1f | %.3f |%n", b, d.stepMs, m.stepMs, u.stepMs,
-                    m.stepMs / u.stepMs, u.stepMs / d.stepMs, d.bytesPerStep / 1e6,
-                    m.bytesPerStep / 1e6, u.bytesPerStep / 1e6, u.boundMs));
+            sb.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.2f | %.2f | %.2f |"
+                            + " %.2f | %.2f | %.1f | %.1f | %.1f | %.3f |%n", b, d.stepMs, m.stepMs,
+                    u.stepMs, m.stepMs / u.stepMs, u.stepMs / d.stepMs, d.cpuMs, m.cpuMs, u.cpuMs,
+                    d.bytesPerStep / 1e6, m.bytesPerStep / 1e6, u.bytesPerStep / 1e6, u.boundMs));
         }
         return sb.toString();
     }
@@ -192,7 +227,8 @@ public final class DecodeBench {
     static String json(List<Point> points, Options o, double gbs, List<String> notes) {
         ObjectNode root = ConfigJson.newObject();
         root.put("random_weights", true);
-        root.put("precision", o.precision.name().toLowerCase(Locale.ROOT));
+        root.put("precision", lower(o.precision));
+        root.put("kv_precision", lower(o.kvPrecision));
         root.put("kv", o.kv);
         root.put("bandwidth_gbs", gbs);
         ArrayNode models = root.putArray("models");
@@ -206,6 +242,7 @@ public final class DecodeBench {
             n.put("tokens_per_s", p.tokensPerS);
             n.put("bytes_per_step", p.bytesPerStep);
             n.put("bound_ms", p.boundMs);
+            n.put("cpu_ms", p.cpuMs);
         }
         return ConfigJson.toCompactJson(root);
     }

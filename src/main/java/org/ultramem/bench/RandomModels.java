@@ -17,15 +17,19 @@ import org.ultramem.tensor.kernel.Parallel;
 
 /**
  * The three decode-benchmark models, with random weights built straight into off-heap memory
- * (the same {@code WeightStore} path a loaded checkpoint takes). Sizes, chosen so the dense
- * backbone is small next to ≥ 1 GB (fp32) of sparse weights per sparse model:
+ * (the same {@code WeightStore} path a loaded checkpoint takes). Sizes:
  * <pre>
- *   dense     V 4096, D 256, 4 heads, 2 blocks, SwiGLU I 2048             ~4.7 M params
- *   moe       same backbone, every FFN → 192 experts (d_e 1024, top-2: 2·d_e = I, equal FLOPs)
- *   ultramem  same backbone with SwiGLU I 1472, plus memory layers 0:0 and 1:1, each K0 1088,
+ *   dense     V 4096, D 256, 4 heads, 2 blocks, SwiGLU I 2560                  ~5.5 M params
+ *   moe       same backbone, every FFN → 128 experts (d_e 1280, top-2: 2·d_e = I, equal FLOPs)
+ *   ultramem  same backbone with SwiGLU I 2016, plus memory layers 0:0 and 1:1, each K0 992,
  *             D_k 32, D_v 128, H 2, r 2, T 2, E 4, m = k = 16 (I shrunk for equal FLOPs)
  * </pre>
- * MoE and UltraMem hold ~300 M parameters each (≥ 60× the dense model), ~1.2 GB in fp32.
+ * Why these: at batch 64 the 128 top-2 slots hit ~81 of 128 experts per block, so MoE streams
+ * ~0.6 GB of expert weights per step against ~25 MB of dense weights plus the KV cache; fewer,
+ * larger experts would raise FLOPs/token (I = 2·d_e), more, smaller ones lower the fraction hit.
+ * MoE and UltraMem hold ~255 M parameters each (~46× dense) with ≥ 1 GB (fp32) of sparse
+ * weights each; FLOPs/token agree within 1% and UltraMem's folded keys are ~2 MB per step.
+ * {@code RandomModelsTest} holds these budgets.
  */
 final class RandomModels {
 
@@ -33,11 +37,11 @@ final class RandomModels {
     static final int HIDDEN = 256;
     static final int HEADS = 4;
     static final int LAYERS = 2;
-    static final int DENSE_FFN = 2048;
-    static final int UM_FFN = 1472;
-    static final int EXPERTS = 192;
-    static final int EXPERT_FFN = 1024;
-    static final int K0 = 1088;
+    static final int DENSE_FFN = 2560;
+    static final int UM_FFN = 2016;
+    static final int EXPERTS = 128;
+    static final int EXPERT_FFN = 1280;
+    static final int K0 = 992;
 
     private RandomModels() {
     }
@@ -84,6 +88,21 @@ final class RandomModels {
                     + h * u.topK() * u.valueDim() + d * u.valueExpand() * u.valueDim());
         }
         return f;
+    }
+
+    /** Bytes of sparse weights (experts or value tables) stored in {@code precision}. */
+    static long sparseBytes(DecodeArchitecture a, Precision precision) {
+        ModelConfig c = a.model();
+        long params = 0;
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (a.moeAt(l)) {
+                params += 3L * a.moe().numExperts() * a.moe().intermediateSize() * c.hiddenSize();
+            }
+        }
+        for (MemorySlot s : a.memory()) {
+            params += (long) s.ultraMem().valueNum() * s.ultraMem().valueDim();
+        }
+        return params * precision.bytes();
     }
 
     /** Total parameters (weights the checkpoint would hold, buffers excluded). */

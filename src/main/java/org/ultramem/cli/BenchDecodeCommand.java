@@ -40,6 +40,9 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "f32", description = "Weight storage: f32 or bf16 (default: ${DEFAULT-VALUE}).")
     String precision;
 
+    @Option(names = "--kv-precision", defaultValue = "bf16", description = "KV-cache storage of all three models: f32 or bf16 (fp32 accumulation either way; default: ${DEFAULT-VALUE}).")
+    String kvPrecision;
+
     @Override
     public Integer call() throws Exception {
         int[] b = batches != null ? batches : DecodeBench.defaultBatches(quick);
@@ -52,7 +55,7 @@ public final class BenchDecodeCommand implements Callable<Integer> {
                     + ") >= 5");
         }
         DecodeBench.run(new DecodeBench.Options(b, kv, quick ? 5 : reps,
-                Precision.parse(precision), out, json), System.out);
+                Precision.parse(precision), Precision.parse(kvPrecision), out, json), System.out);
         return 0;
     }
 }

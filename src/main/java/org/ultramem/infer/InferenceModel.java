@@ -17,7 +17,7 @@ import org.ultramem.tensor.kernel.Kernels;
  * <pre>
  *   x = E[ids]                                          [rows, D]
  *   for block l: x += Attn(RMS_attn(x)) with the KV cache; a = RMS_ff(x)
- *                memory layers sourced at l: pending = Mem(a)
+ *                memory layers sourced at l: pending = Mem(a)  (UltraMem or PKM)
  *                x += FFN(a)  (SwiGLU or MoE);  memory layers targeting l: x += pending
  *   logits = RMS_final(x)·Eᵀ (tied)                     [rows wanted, V]
  * </pre>
@@ -34,7 +34,7 @@ public final class InferenceModel implements AutoCloseable {
     private final Matrix embedding;
     private final float[] finalNorm;
     private final DenseBlockDecoder[] blocks;
-    private final UltraMemDecoder[] memory;
+    private final MemoryDecoder[] memory;
     private final TrafficMeter meter = new TrafficMeter();
     private final Precision precision;
 
@@ -55,10 +55,12 @@ public final class InferenceModel implements AutoCloseable {
                     arch.moe(), d, precision, arena) : null;
             blocks[l] = new DenseBlockDecoder(store, cfg, l, moe, precision, arena);
         }
-        memory = new UltraMemDecoder[arch.memory().size()];
+        memory = new MemoryDecoder[arch.memory().size()];
         for (MemorySlot s : arch.memory()) {
-            memory[s.index()] = new UltraMemDecoder(store, "model.memory_layers." + s.index() + ".",
-                    s.ultraMem(), d, precision, arena);
+            String prefix = "model.memory_layers." + s.index() + ".";
+            memory[s.index()] = s.pkm() != null
+                    ? new PkmDecoder(store, prefix, s.pkm(), d, precision, arena)
+                    : new UltraMemDecoder(store, prefix, s.ultraMem(), d, precision, arena);
         }
     }
 
@@ -223,7 +225,7 @@ public final class InferenceModel implements AutoCloseable {
             }
         }
         long values = 0;
-        for (UltraMemDecoder m : memory) {
+        for (MemoryDecoder m : memory) {
             dense += m.denseBytes();
             values += m.valueBytes();
         }

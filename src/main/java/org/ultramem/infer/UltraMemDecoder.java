@@ -24,7 +24,7 @@ import org.ultramem.tensor.kernel.TopK;
  * The meter counts the folded keys and the distinct candidates' exact components (KEYS), the
  * distinct value rows (VALUES) and the query/output projections (DENSE).
  */
-final class UltraMemDecoder {
+final class UltraMemDecoder implements MemoryDecoder {
 
     private final Kernels kern = KernelProvider.get();
     private final UltraMemConfig cfg;
@@ -51,6 +51,7 @@ final class UltraMemDecoder {
     private final float[] coreSum;
     private final float[][] coreData;
     private final Matrix values;
+    private final ValueGather gather;
     private final Matrix valuesProj;
     private final int[] shuffle;
 
@@ -64,9 +65,6 @@ final class UltraMemDecoder {
     private int[] slotRow;
     private int[] slotGroup;
     private float[] slotW;
-    private int[] slotIndex;
-    private int[] distinct;
-    private float[] gathered;
     private float[] pooled;
     private final int[] keyStamp;
     private int stamp;
@@ -103,6 +101,7 @@ final class UltraMemDecoder {
         float[] u = cfg.tdqkr() ? store.readF32(prefix + "tucker_u") : null;
         float[] v = cfg.tdqkr() ? store.readF32(prefix + "tucker_v") : null;
         values = Matrix.load(store, prefix + "values", valueNum, dv, precision, arena);
+        gather = new ValueGather(values);
         valuesProj = cfg.outputProjection()
                 ? Matrix.load(store, prefix + "values_proj.weight", dModel, poolWidth, precision,
                 arena)
@@ -155,13 +154,14 @@ final class UltraMemDecoder {
     }
 
     /** Bytes of the dense parts read every step: projections and folded keys. */
-    long denseBytes() {
+    @Override
+    public long denseBytes() {
         return queryProj.bytes() + (valuesProj == null ? 0 : valuesProj.bytes())
                 + (long) kFold.length * Float.BYTES;
     }
 
-    /** Bytes of the value table. */
-    long valueBytes() {
+    @Override
+    public long valueBytes() {
         return values.bytes();
     }
 
@@ -179,14 +179,12 @@ final class UltraMemDecoder {
         slotRow = new int[rows * slots];
         slotGroup = new int[rows * slots];
         slotW = new float[rows * slots * cores];
-        slotIndex = new int[rows * slots];
-        distinct = new int[rows * slots];
-        gathered = new float[rows * slots * dv];
         pooled = new float[rows * poolWidth];
     }
 
     /** y [rows, D] = UltraMem(x [rows, D]). */
-    void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
+    @Override
+    public void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
         ensure(rows);
         queryProj.apply(q, x, rows);
         if (queryNorm != null) {
@@ -221,7 +219,7 @@ final class UltraMemDecoder {
         meter.add(Component.KEYS, (long) kFold.length * Float.BYTES
                 + distinctCandidates(rows) * rank * dk * Float.BYTES);
         meter.add(Component.DENSE, queryProj.bytes());
-        int unique = gatherValues(rows);
+        int unique = gather.gather(slotRow, rows * slots);
         meter.add(Component.VALUES, unique * values.rowBytes());
         Parallel.forRange(rows, 1, (start, end) -> {
             for (int b = start; b < end; b++) {
@@ -341,37 +339,12 @@ final class UltraMemDecoder {
         return count;
     }
 
-    /**
-     * Sorts the step's value-row ids, reads each distinct row once (in parallel, ascending row
-     * order so the reads sweep the table) into {@code gathered}, and points every slot at its
-     * copy. Returns the number of distinct rows.
-     */
-    private int gatherValues(int rows) {
-        int total = rows * slots;
-        System.arraycopy(slotRow, 0, distinct, 0, total);
-        Arrays.sort(distinct, 0, total);
-        int unique = 0;
-        for (int i = 0; i < total; i++) {
-            if (unique == 0 || distinct[unique - 1] != distinct[i]) {
-                distinct[unique++] = distinct[i];
-            }
-        }
-        for (int s = 0; s < total; s++) {
-            slotIndex[s] = Arrays.binarySearch(distinct, 0, unique, slotRow[s]);
-        }
-        int u = unique;
-        Parallel.forRange(u, 64, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                values.readRow(gathered, i * dv, distinct[i]);
-            }
-        });
-        return unique;
-    }
-
     /** P[b] = Σ_s Σ_t w_t[s] · V[row_s, chunk t] into block p_s (slot order, as in training). */
     private void pool(int b) {
         int pOff = b * poolWidth;
         Arrays.fill(pooled, pOff, pOff + poolWidth, 0f);
+        float[] gathered = gather.gathered();
+        int[] slotIndex = gather.slotIndex();
         for (int s = b * slots; s < (b + 1) * slots; s++) {
             int vOff = slotIndex[s] * dv;
             int outOff = pOff + slotGroup[s] * dv;

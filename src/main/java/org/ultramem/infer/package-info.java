@@ -4,12 +4,14 @@
  * inference engine, separate from training (no activation caches, no gradients):
  * {@link org.ultramem.infer.InferenceModel} (built from a {@link org.ultramem.infer.WeightStore}:
  * a memory-mapped safetensors file or off-heap memory), {@link org.ultramem.infer.DecodeState}
- * (KV cache of B sequences + step scratch), the per-block decoders (dense attention/SwiGLU, MoE,
+ * (KV cache of B sequences, off-heap [B][heads][capacity][headDim] per layer in fp32 or bf16,
+ * + step scratch), the per-block decoders (dense attention/SwiGLU, MoE,
  * UltraMem), {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
  * {@link org.ultramem.infer.EngineGenerator}.
  *
  * <p>Invariants: every weight matrix is read once per step as a GEMM over the step's tokens
- * ({@code SegmentKernels.matmulT}); big weights stay in their segments (never copied to the heap)
+ * ({@code SegmentKernels.matmulT}); attention runs per (token, head) on contiguous K/V slices
+ * ({@code SegmentKernels.attend}, fp32 accumulation whatever the KV precision); big weights stay in their segments (never copied to the heap)
  * unless a precision conversion is asked for; the engine's math equals the training layers'
  * (tests compare logits to 1e-4). One pass at a time per model; a state belongs to one model.
  */

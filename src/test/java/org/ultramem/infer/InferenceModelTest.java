@@ -67,6 +67,52 @@ class InferenceModelTest {
     }
 
     @Test
+    void batchOfSeventeenTakesTheBatchedGemmPathAndMatchesTheTransformer() {
+        Transformer t = new Transformer(CFG, 1, 16, 17);
+        int batch = 17;
+        try (InferenceModel m = engine(t, Precision.F32)) {
+            DecodeState s = m.newState(batch, 16);
+            KvCache[] caches = new KvCache[batch];
+            int[] next = new int[batch];
+            for (int b = 0; b < batch; b++) {
+                int[] prompt = {b + 1, 2 * b + 3};
+                caches[b] = t.newKvCache(16);
+                t.prefill(caches[b], prompt);
+                m.prefill(s, b, prompt);
+                next[b] = (5 * b + 7) % CFG.vocabSize();
+            }
+            float[] got = m.decode(s, next);
+            for (int b = 0; b < batch; b++) {
+                assertClose(t.decode(caches[b], next[b]), 0, got, b * CFG.vocabSize(), "seq " + b);
+            }
+        }
+    }
+
+    @Test
+    void bf16KvCacheStaysCloseToF32AndCountsHalfTheBytes() {
+        Transformer t = new Transformer(CFG, 1, 16, 9);
+        try (InferenceModel m = engine(t, Precision.F32)) {
+            DecodeState f = m.newState(2, 16, Precision.F32);
+            DecodeState h = m.newState(2, 16, Precision.BF16);
+            assertTrue(h.kvBytes() * 2 == f.kvBytes(), "bf16 KV holds half the bytes");
+            for (DecodeState s : new DecodeState[] {f, h}) {
+                m.prefill(s, 0, new int[] {4, 8, 15, 16});
+                m.prefill(s, 1, new int[] {23, 42});
+            }
+            m.meter().reset();
+            float[] a = m.decode(f, new int[] {7, 9}).clone();
+            long kvF32 = m.meter().bytes(TrafficMeter.Component.KV_CACHE);
+            m.meter().reset();
+            float[] b = m.decode(h, new int[] {7, 9});
+            long kvBf16 = m.meter().bytes(TrafficMeter.Component.KV_CACHE);
+            double worst = InferenceFixtures.maxRelDiff(a, 0, b, 0, a.length);
+            assertTrue(worst < 2e-2, "bf16-KV logits differ from f32-KV by " + worst);
+            assertTrue(worst > 0, "bf16 KV should round something");
+            assertTrue(kvBf16 * 2 == kvF32, "KV bytes " + kvBf16 + " vs " + kvF32);
+        }
+    }
+
+    @Test
     void decodeIsIndependentOfBatchComposition() {
         Transformer t = new Transformer(CFG, 1, 16, 2);
         try (InferenceModel m = engine(t, Precision.F32)) {

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,8 +45,14 @@ class MappedValueTableTest {
                 model.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("checksum " + here), "forked JVM printed:\n" + out
-                + "\nexpected checksum " + here);
+        // Not bit-exact: a cold JVM runs vector reductions and EXP interpreted, whose lane order
+        // and last bits differ from the compiled intrinsics.
+        Matcher m = Pattern.compile("checksum (\\S+)")
+                .matcher(out);
+        assertTrue(m.find(), "forked JVM printed no checksum:\n" + out);
+        double there = Double.parseDouble(m.group(1));
+        assertEquals(here, there, 1e-5 * Math.max(1, Math.abs(here)), "forked JVM printed:\n"
+                + out);
         long table = (long) K0 * K0 * DV * 4;
         assertTrue(table > 3L * 512 * 1024 * 1024 / 2, "the table (" + table + " B) must exceed the"
                 + " forked heap");

@@ -83,12 +83,21 @@ final class ImplicitValueExpansion {
         return shuffle[z] % valueNum;
     }
 
+    /** rows[s] and groups[s] of grid cells z[s] for slots s in [from, to). */
+    void resolve(int[] rows, int[] groups, int[] z, int from, int to) {
+        for (int s = from; s < to; s++) {
+            int v = shuffle[z[s]];
+            rows[s] = v % valueNum;
+            groups[s] = v / valueNum;
+        }
+    }
+
     /**
      * Pools {@code slots} slots of one token into P ({@code pooled[pOff ..]}, [E][D_v],
      * overwritten). rows/groups at sOff, weights [slots][T] at sOff·T. The slots are first
      * grouped by block (stable, so each block sums its slots in slot order), then each block is
-     * one gathered weighted sum written once: 27 → 4 ms CPU on LayerBench B (was one axpy per
-     * slot and chunk). scratch: at least {@code slots + E + 1} ints.
+     * one gathered weighted sum written once (was one axpy per slot and chunk, read-modify-write
+     * of P each time). scratch: at least {@code slots + E + 1} ints.
      */
     void pool(float[] pooled, int pOff, float[] values, int[] rows, int[] groups, float[] w,
               int sOff, int slots, int[] scratch) {

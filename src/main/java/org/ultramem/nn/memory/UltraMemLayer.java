@@ -229,7 +229,14 @@ public final class UltraMemLayer {
                                     cand, candOff(b, h, side), topScratch, 0);
                         }
                     }
-                    retrieveAndPool(b, scratch, poolScratch);
+                    retrieve(b, scratch);
+                }
+                // Addresses for the whole chunk in one tight loop: the random loads of π are
+                // independent and overlap. Then pooling.
+                ive.resolve(slotRow, slotGroup, slotZ, b0 * slots, (b0 + rows) * slots);
+                for (int b = b0; b < b0 + rows; b++) {
+                    ive.pool(pooled, b * poolWidth, values.data, slotRow, slotGroup, slotW,
+                            b * slots, slots, poolScratch);
                 }
             }
         });
@@ -338,8 +345,8 @@ public final class UltraMemLayer {
         }
     }
 
-    /** Exact candidate scores, grid + final top-k, IVE addresses and pooling for token b. */
-    private void retrieveAndPool(int b, float[] scratch, int[] poolScratch) {
+    /** Exact candidate scores, grid + final top-k and the selected grid cells for token b. */
+    private void retrieve(int b, float[] scratch) {
         float[] kHatRows = productKeys.normalized();
         int qWidth = querySlots * 2 * dk;
         for (int h = 0; h < heads; h++) {
@@ -358,12 +365,8 @@ public final class UltraMemLayer {
                 int f = sel[selOff + j];
                 int z = cand[rowOff + f / m] * n + cand[colOff + f % m];
                 slotZ[selOff + j] = z;
-                slotRow[selOff + j] = ive.row(z);
-                slotGroup[selOff + j] = ive.group(z);
             }
         }
-        ive.pool(pooled, b * poolWidth, values.data, slotRow, slotGroup, slotW, b * slots, slots,
-                poolScratch);
     }
 
     private int candOff(int b, int h, int side) {

@@ -20,9 +20,11 @@ import jdk.incubator.vector.VectorSpecies;
  * that reads B once; with B stored [k][n] it matches the packed path bit for bit.
  *
  * <p>Measured on the project machine (Zen 3 EPYC, AVX2 256-bit, 2 vCPUs shared by ~7 users;
- * ShapeBench, best of many runs, GFLOP/s per CPU-second, 1 thread, 2026-11): the 4×16 kernel alone
- * reaches 92-96 inside the blocked loop against a 97 GFLOP/s FMA loop, so what remains is packing
- * and cache traffic; see the figures at {@link #block} and {@link #packTransposedA}.
+ * ShapeBench, GFLOP/s per CPU-second, best (median) of 5-60 runs, 1 thread, 2026-11): the 4×16
+ * kernel alone reaches 92-96 inside the blocked loop against a 97 GFLOP/s FMA loop. Whole calls:
+ * 1024³ 80 (70), 2048³ 68 (55), A·Bᵀ 2048×256×256 86 (78), logits A·Bᵀ 2048×8192×256 76 (62),
+ * Aᵀ·B 256×256×2048 71 (42), 8192×256×2048 53 (48), A·B 2048×256×8192 60 (56); what remains is
+ * the transposing packs and cache traffic (see {@link #block} and {@link #packTransposedA}).
  */
 final class Gemm {
 

@@ -31,14 +31,16 @@ final class VectorAttention {
         int stride = heads * headDim;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         Parallel.forRange(batch * heads, 1, (bh0, bh1) -> {
+            float[] kT = new float[headDim * seq];
             for (int bh = bh0; bh < bh1; bh++) {
                 int off = (bh / heads) * seq * stride + (bh % heads) * headDim;
                 int pOff = bh * seq * seq;
+                transpose(kT, k, off, stride, seq, headDim);
                 for (int i0 = 0; i0 < seq; i0 += BLOCK) {
                     int i1 = Math.min(seq, i0 + BLOCK);
                     // Rows [i0, i1) see keys [0, i1); the rest of each row is zero-filled below.
-                    Gemm.matmul(false, true, i1 - i0, i1, headDim, q, off + i0 * stride, stride,
-                            k, off, stride, probs, pOff + i0 * seq, seq, false);
+                    Gemm.matmul(false, false, i1 - i0, i1, headDim, q, off + i0 * stride, stride,
+                            kT, 0, seq, probs, pOff + i0 * seq, seq, false);
                     for (int i = i0; i < i1; i++) {
                         int row = pOff + i * seq;
                         VectorRows.scale(probs, row, i + 1, scale);
@@ -60,15 +62,17 @@ final class VectorAttention {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         Parallel.forRange(batch * heads, 1, (bh0, bh1) -> {
             float[] dS = new float[seq * seq];
+            float[] vT = new float[headDim * seq];
             for (int bh = bh0; bh < bh1; bh++) {
                 int off = (bh / heads) * seq * stride + (bh % heads) * headDim;
                 int pOff = bh * seq * seq;
+                transpose(vT, v, off, stride, seq, headDim);
                 // Query blocks: dP = dO·Vᵀ, in place dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale, and
                 // dQ += dS·K, each over the keys [0, i1) the block can see.
                 for (int i0 = 0; i0 < seq; i0 += BLOCK) {
                     int i1 = Math.min(seq, i0 + BLOCK);
-                    Gemm.matmul(false, true, i1 - i0, i1, headDim, dOut, off + i0 * stride,
-                            stride, v, off, stride, dS, i0 * seq, seq, false);
+                    Gemm.matmul(false, false, i1 - i0, i1, headDim, dOut, off + i0 * stride,
+                            stride, vT, 0, seq, dS, i0 * seq, seq, false);
                     for (int i = i0; i < i1; i++) {
                         softmaxBackwardRow(dS, i * seq, probs, pOff + i * seq, i + 1, scale);
                         Arrays.fill(dS, i * seq + i + 1, (i + 1) * seq, 0f);
@@ -87,6 +91,22 @@ final class VectorAttention {
                 }
             }
         });
+    }
+
+    /**
+     * dst[d][t] = src[off + t·stride + d] for t < seq, d < headDim: one head's keys (or values) as
+     * [headDim][seq], transposed once per (batch, head) so each causal block's GEMM packs B by
+     * vector copies instead of re-transposing it (that re-packing cost about as much as the
+     * block's multiply at headDim 64, seq 256).
+     */
+    private static void transpose(float[] dst, float[] src, int off, int stride, int seq,
+                                  int headDim) {
+        for (int t = 0; t < seq; t++) {
+            int s = off + t * stride;
+            for (int d = 0; d < headDim; d++) {
+                dst[d * seq + t] = src[s + d];
+            }
+        }
     }
 
     /** d[j] = p[j]·(d[j] − Σ p·d)·scale for j < n, over d[dBase..], p[pBase..]. */

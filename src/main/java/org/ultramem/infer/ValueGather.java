@@ -1,0 +1,66 @@
+package org.ultramem.infer;
+
+import java.util.Arrays;
+import org.ultramem.tensor.kernel.Parallel;
+
+/**
+ * Reads the value rows a step selects, each distinct row once: the step's row ids are sorted,
+ * duplicates merged, and the distinct rows read in ascending order (in parallel, so the reads
+ * sweep the table) into {@link #gathered()}; {@link #slotIndex()} then points every selection at
+ * its copy (selection s reads {@code gathered[slotIndex[s]·width ..]}). Scratch grows on demand.
+ */
+final class ValueGather {
+
+    private final Matrix values;
+    private final int width;
+    private int[] distinct = new int[0];
+    private int[] slotIndex = new int[0];
+    private float[] gathered = new float[0];
+
+    ValueGather(Matrix values) {
+        this.values = values;
+        this.width = values.cols();
+    }
+
+    /** Gathers the rows {@code rowIds[0..total)}; returns the number of distinct rows read. */
+    int gather(int[] rowIds, int total) {
+        if (distinct.length < total) {
+            distinct = new int[total];
+            slotIndex = new int[total];
+            gathered = new float[total * width];
+        }
+        System.arraycopy(rowIds, 0, distinct, 0, total);
+        Arrays.sort(distinct, 0, total);
+        int unique = 0;
+        for (int i = 0; i < total; i++) {
+            if (unique == 0 || distinct[unique - 1] != distinct[i]) {
+                distinct[unique++] = distinct[i];
+            }
+        }
+        for (int s = 0; s < total; s++) {
+            slotIndex[s] = Arrays.binarySearch(distinct, 0, unique, rowIds[s]);
+        }
+        int u = unique;
+        Parallel.forRange(u, 64, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                values.readRow(gathered, i * width, distinct[i]);
+            }
+        });
+        return unique;
+    }
+
+    /** The distinct rows of the last {@link #gather}, widened to fp32: [distinct, width]. */
+    float[] gathered() {
+        return gathered;
+    }
+
+    /** Per selection of the last {@link #gather}: its row's position in {@link #gathered()}. */
+    int[] slotIndex() {
+        return slotIndex;
+    }
+
+    /** Bytes of one value row as stored. */
+    long rowBytes() {
+        return values.rowBytes();
+    }
+}
