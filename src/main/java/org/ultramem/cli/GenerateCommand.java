@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import java.util.function.IntConsumer;
 import org.ultramem.infer.EngineGenerator;
 import org.ultramem.infer.Generator;
 import org.ultramem.infer.InferenceModel;
@@ -57,6 +59,11 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Weight storage in memory: f32 or bf16 (default: ${DEFAULT-VALUE}).")
     String precision;
 
+    @Option(names = "--kv-precision", defaultValue = "f32",
+            description = "KV cache storage: f32 or bf16 (bf16 halves the bytes attention reads;"
+                    + " default: ${DEFAULT-VALUE}).")
+    String kvPrecision;
+
     @Override
     public Integer call() throws Exception {
         Sampler.Settings settings = new Sampler.Settings(temperature, topK, topP, greedy);
@@ -66,8 +73,10 @@ public final class GenerateCommand implements Callable<Integer> {
                     + "; copy data/tokenizer.json there (checkpoints written by `ultramem train` include it)");
         }
         BpeTokenizer tok = TokenizerJson.load(tokFile);
-        try (InferenceModel m = InferenceModel.load(model, Precision.parse(precision))) {
-            String text = generate(m, tok, prompt, maxTokens, settings, seed, System.out,
+        Precision weights = parsePrecision("--precision", precision);
+        Precision kv = parsePrecision("--kv-precision", kvPrecision);
+        try (InferenceModel m = InferenceModel.load(model, weights)) {
+            String text = generate(m, kv, tok, prompt, maxTokens, settings, seed, System.out,
                     System.err);
             if (stats) {
                 System.err.print("bytes read per decode step (memory-mapped weights):\n"
@@ -77,26 +86,24 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
+    private Precision parsePrecision(String option, String value) {
+        try {
+            return Precision.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": "
+                    + e.getMessage());
+        }
+    }
+
     /** {@link #generate(Transformer, BpeTokenizer, String, int, Sampler.Settings, long, PrintStream,
-     * PrintStream)} with the inference engine (mapped weights, batched kernels). */
-    public static String generate(InferenceModel m, BpeTokenizer tok, String prompt, int maxTokens,
-                                  Sampler.Settings settings, long seed, PrintStream out,
-                                  PrintStream err) {
-        int[] ids = tok.encode(prompt);
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-        Generator.Output r = new EngineGenerator(m).generate(ids, maxTokens,
-                new Sampler(settings, seed), tok.endOfTextId(), id -> {
-                    byte[] b = tok.tokenBytes(id);
-                    out.write(b, 0, b.length);
-                    out.flush();
-                    all.write(b, 0, b.length);
-                });
-        out.println();
-        out.flush();
-        err.printf(Locale.ROOT, "prefill %d tokens at %,.0f tokens/s; decode %d tokens at %,.1f"
-                + " tokens/s%n", r.promptTokens(), r.prefillTokensPerS(), r.tokens().length,
-                r.decodeTokensPerS());
-        return all.toString(java.nio.charset.StandardCharsets.UTF_8);
+     * PrintStream)} with the inference engine (mapped weights, batched kernels), its KV cache in
+     * {@code kvPrecision}. */
+    public static String generate(InferenceModel m, Precision kvPrecision, BpeTokenizer tok,
+                                  String prompt, int maxTokens, Sampler.Settings settings,
+                                  long seed, PrintStream out, PrintStream err) {
+        EngineGenerator g = new EngineGenerator(m, kvPrecision);
+        return stream(tok, prompt, out, err, (ids, onToken) -> g.generate(ids, maxTokens,
+                new Sampler(settings, seed), tok.endOfTextId(), onToken));
     }
 
     /**
@@ -105,19 +112,26 @@ public final class GenerateCommand implements Callable<Integer> {
      */
     public static String generate(Transformer m, BpeTokenizer tok, String prompt, int maxTokens,
                                   Sampler.Settings settings, long seed, PrintStream out, PrintStream err) {
-        int[] ids = tok.encode(prompt);
+        Generator g = new Generator(m);
+        return stream(tok, prompt, out, err, (ids, onToken) -> g.generate(ids, maxTokens,
+                new Sampler(settings, seed), tok.endOfTextId(), onToken));
+    }
+
+    /** Encodes the prompt, runs {@code generator} streaming each token's bytes, prints speeds. */
+    private static String stream(BpeTokenizer tok, String prompt, PrintStream out, PrintStream err,
+                                 BiFunction<int[], IntConsumer, Generator.Output> generator) {
         java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-        Generator.Output r = new Generator(m).generate(ids, maxTokens, new Sampler(settings, seed), tok.endOfTextId(),
-                id -> {
-                    byte[] b = tok.tokenBytes(id);
-                    out.write(b, 0, b.length);
-                    out.flush();
-                    all.write(b, 0, b.length);
-                });
+        Generator.Output r = generator.apply(tok.encode(prompt), id -> {
+            byte[] b = tok.tokenBytes(id);
+            out.write(b, 0, b.length);
+            out.flush();
+            all.write(b, 0, b.length);
+        });
         out.println();
         out.flush();
-        err.printf(Locale.ROOT, "prefill %d tokens at %,.0f tokens/s; decode %d tokens at %,.1f tokens/s%n",
-                r.promptTokens(), r.prefillTokensPerS(), r.tokens().length, r.decodeTokensPerS());
+        err.printf(Locale.ROOT, "prefill %d tokens at %,.0f tokens/s; decode %d tokens at %,.1f"
+                + " tokens/s%n", r.promptTokens(), r.prefillTokensPerS(), r.tokens().length,
+                r.decodeTokensPerS());
         return all.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

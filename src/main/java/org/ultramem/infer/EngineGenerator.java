@@ -12,9 +12,17 @@ import java.util.function.IntConsumer;
 public final class EngineGenerator {
 
     private final InferenceModel model;
+    private final Precision kvPrecision;
 
+    /** A generator with an fp32 KV cache. */
     public EngineGenerator(InferenceModel model) {
+        this(model, Precision.F32);
+    }
+
+    /** A generator whose KV cache is stored in {@code kvPrecision} (fp32 or bf16). */
+    public EngineGenerator(InferenceModel model, Precision kvPrecision) {
         this.model = model;
+        this.kvPrecision = kvPrecision;
     }
 
     /** Same contract as {@link Generator#generate}. */
@@ -34,7 +42,7 @@ public final class EngineGenerator {
             throw new IllegalArgumentException("max new tokens (" + maxNewTokens + ") must be >= 0");
         }
         int budget = Math.min(maxNewTokens, context - prompt.length);
-        DecodeState state = model.newState(1, prompt.length + Math.max(budget, 1));
+        DecodeState state = model.newState(1, prompt.length + Math.max(budget, 1), kvPrecision);
         int vocab = model.config().vocabSize();
         long t0 = System.nanoTime();
         float[] logits = model.prefill(state, 0, prompt);

@@ -202,6 +202,11 @@ final class PkmDecoder implements MemoryDecoder {
         }
     }
 
+    /** Selected slots of the last {@link #apply}: [rows, H, k], best first per head (tests). */
+    int[] selectedSlots() {
+        return selSlot;
+    }
+
     private int keyOffset(int h, int side) {
         return (h * 2 + side) * n * half;
     }

@@ -5,9 +5,12 @@
  * {@link org.ultramem.infer.InferenceModel} (built from a {@link org.ultramem.infer.WeightStore}:
  * a memory-mapped safetensors file or off-heap memory), {@link org.ultramem.infer.DecodeState}
  * (KV cache of B sequences, off-heap [B][heads][capacity][headDim] per layer in fp32 or bf16,
- * + step scratch), the per-block decoders (dense attention/SwiGLU, MoE,
- * UltraMem), {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
- * {@link org.ultramem.infer.EngineGenerator}.
+ * + step scratch), the per-block decoders (dense attention/SwiGLU, MoE, and the memory layers
+ * UltraMem and PKM behind {@code MemoryDecoder}, value rows read once per step by
+ * {@code ValueGather}), {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
+ * {@link org.ultramem.infer.EngineGenerator}. The architecture comes from the training
+ * {@code ModelConfig} ({@link org.ultramem.infer.DecodeArchitecture#of}); checkpoint names are the
+ * training model's (phase-2 schema), buffers included.
  *
  * <p>Invariants: every weight matrix is read once per step as a GEMM over the step's tokens
  * ({@code SegmentKernels.matmulT}); attention runs per (token, head) on contiguous K/V slices

@@ -1,20 +1,24 @@
 package org.ultramem.infer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.util.Map;
+import org.ultramem.nn.memory.PkmConfig;
+import org.ultramem.nn.memory.ProductKeyMemory;
 import org.ultramem.nn.memory.UltraMemConfig;
 import org.ultramem.nn.memory.UltraMemLayer;
 import org.ultramem.nn.moe.MoeConfig;
 import org.ultramem.nn.moe.MoeLayer;
 
 /**
- * The sparse decode paths against the training layers' own forward: {@code MoeLayer.apply} and
- * {@code UltraMemLayer.forward} on the same weights (the training Transformer does not wire the
- * sparse layers yet; once it does, InferenceModelTest should compare whole models too).
+ * The sparse decode paths against the training layers' own forward on the same weights:
+ * {@code MoeLayer.apply}, {@code UltraMemLayer.forward} and {@code ProductKeyMemory.apply}
+ * (whole models through a checkpoint: {@link InferenceModelSparseTest}).
  */
 class SparseDecoderTest {
 
@@ -84,16 +88,71 @@ class SparseDecoderTest {
         int[] pi = layer.shuffleIndex();
         store.putI32("m.shuffle_index", pi, pi.length);
         try (Arena arena = Arena.ofShared(); store) {
-            UltraMemDecoder dec = new UltraMemDecoder(store, "m.", cfg, D, Precision.F32, arena);
-            float[] got = new float[rows * D];
-            TrafficMeter meter = new TrafficMeter();
-            dec.apply(got, x, rows, meter);
-            double worst = InferenceFixtures.maxRelDiff(want, 0, got, 0, want.length);
-            assertTrue(worst < 1e-4, variant + ": UltraMem output differs by " + worst);
+            TrafficMeter meter = assertDecodes(want, x, rows, variant + ": UltraMem",
+                    new UltraMemDecoder(store, "m.", cfg, D, Precision.F32, arena));
             long valueBytes = meter.bytes(TrafficMeter.Component.VALUES);
             long maxRows = (long) rows * h * cfg.topK();
             assertTrue(valueBytes > 0 && valueBytes <= maxRows * cfg.valueDim() * 4
                     && valueBytes % (cfg.valueDim() * 4L) == 0, "value bytes " + valueBytes);
         }
+    }
+
+    /**
+     * "bn": BatchNorm with moved running statistics; "plain": no BatchNorm; "ties": integer
+     * queries and keys, so side scores and k² sums tie exactly (also across score levels:
+     * s1[a] + s2[c'] = s1[a'] + s2[c]) and only the lower-slot-index rule decides.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"bn", "plain", "ties"})
+    void pkmDecoderMatchesProductKeyMemory(String variant) {
+        PkmConfig cfg = new PkmConfig(3, 6, 8, 3, variant.equals("bn"), 1e-3, null);
+        int rows = 9;
+        ProductKeyMemory layer = new ProductKeyMemory(cfg, D, rows, 13);
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (float[] b : layer.buffers().values()) {
+            for (int i = 0; i < b.length; i++) {
+                b[i] = b == layer.buffers().get("query_bn.running_var")
+                        ? (float) rnd.nextDouble(0.2, 3) : (float) rnd.nextGaussian();
+            }
+        }
+        float[] x = randomRows(rows, 8);
+        if (variant.equals("ties")) {
+            for (float[] w : new float[][] {layer.parameter("query_proj.weight").data,
+                    layer.parameter("query_proj.bias").data, layer.parameter("keys").data, x}) {
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = rnd.nextInt(-1, 2);
+                }
+            }
+        }
+        float[] want = new float[rows * D];
+        ProductKeyMemory.Activations act = layer.newActivations(rows);
+        layer.apply(want, x, rows, act);
+        MemoryWeightStore store = new MemoryWeightStore();
+        InferenceFixtures.put(store, "k.", layer.parameters());
+        for (Map.Entry<String, float[]> e : layer.buffers().entrySet()) {
+            store.putF32("k." + e.getKey(), e.getValue(), e.getValue().length);
+        }
+        try (Arena arena = Arena.ofShared(); store) {
+            PkmDecoder dec = new PkmDecoder(store, "k.", cfg, D, Precision.F32, arena);
+            TrafficMeter meter = assertDecodes(want, x, rows, variant + ": PKM", dec);
+            int sel = rows * cfg.heads() * cfg.topK();
+            assertArrayEquals(java.util.Arrays.copyOf(act.selectedSlots(), sel),
+                    java.util.Arrays.copyOf(dec.selectedSlots(), sel), variant + ": selections");
+            long distinct = java.util.Arrays.stream(act.selectedSlots(), 0, sel).distinct().count();
+            assertTrue(meter.bytes(TrafficMeter.Component.VALUES) == distinct * D * 4L,
+                    "value bytes " + meter.bytes(TrafficMeter.Component.VALUES) + " for "
+                            + distinct + " distinct rows");
+        }
+    }
+
+    /** Runs {@code dec} on x and checks y against {@code want} to 1e-4; returns its meter. */
+    private static TrafficMeter assertDecodes(float[] want, float[] x, int rows, String what,
+                                              MemoryDecoder dec) {
+        float[] got = new float[rows * D];
+        TrafficMeter meter = new TrafficMeter();
+        dec.apply(got, x, rows, meter);
+        double worst = InferenceFixtures.maxRelDiff(want, 0, got, 0, want.length);
+        assertTrue(worst < 1e-4, what + " output differs by " + worst);
+        return meter;
     }
 }

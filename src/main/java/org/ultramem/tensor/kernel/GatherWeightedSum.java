@@ -202,7 +202,7 @@ public final class GatherWeightedSum {
                 acc0 = FloatVector.fromArray(SPECIES, a, aOff + d)
                         .fma(FloatVector.fromArray(SPECIES, b, bOff + d), acc0);
             }
-            float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            float s = Lanes.sum(acc0.add(acc1));
             for (; d < n; d++) {
                 s += a[aOff + d] * b[bOff + d];
             }
@@ -228,7 +228,7 @@ public final class GatherWeightedSum {
                 acc0 = FloatVector.fromArray(SPECIES, a, aOff + d).fma(x0, acc0);
                 x0.fma(va, FloatVector.fromArray(SPECIES, y, yOff + d)).intoArray(y, yOff + d);
             }
-            float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            float s = Lanes.sum(acc0.add(acc1));
             for (; d < n; d++) {
                 float xd = x[xOff + d];
                 s += a[aOff + d] * xd;

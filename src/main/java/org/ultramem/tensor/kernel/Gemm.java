@@ -66,7 +66,7 @@ final class Gemm {
     /** Per-thread packing buffers, reused across calls (a matmul never nests inside itself). */
     private static final ThreadLocal<float[][]> BUFFERS =
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC],
-                    new float[MR_MAX * NR]});
+                    new float[MR_MAX * NR], new float[MC * KC]});
 
     private Gemm() {
     }
@@ -145,7 +145,7 @@ final class Gemm {
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     if (transA) {
-                        packTransposedA(aPack, mrTile, a, aOff, lda, ic, mc, pc, kc);
+                        packTransposedA(aPack, buffers[3], mrTile, a, aOff, lda, ic, mc, pc, kc);
                     } else {
                         packRowsA(aPack, mrTile, a, aOff + ic * lda + pc, lda, mc, kc);
                     }
@@ -172,36 +172,39 @@ final class Gemm {
 
     /**
      * Packs op(A)[ic..ic+mc, pc..pc+kc) for A stored transposed ([k][lda]) as a row-major
-     * [mc rounded up to mr][kc] block, padding rows zero. Reads each source row once, sequentially.
+     * [mc rounded up to mr][kc] block, padding rows zero. The kc source row segments are first
+     * copied into a contiguous staging block (each cache line read once, in order), then transposed
+     * from there. Transposing straight from A ran 0.6-0.7 ns per element at lda 256-683 but
+     * 6-9 ns at lda >= 2048 in most runs (rows a page or more apart landing in the same L2 sets:
+     * the logits gradient, lda 8192); staged it is 0.65-1.0 at every lda (TBench, 2026-11).
      */
-    private static void packTransposedA(float[] dst, int mr, float[] a, int aOff, int lda,
-                                        int ic, int mc, int pc, int kc) {
-        int src0 = aOff + pc * lda + ic;
+    private static void packTransposedA(float[] dst, float[] stage, int mr, float[] a, int aOff,
+                                        int lda, int ic, int mc, int pc, int kc) {
+        for (int p = 0; p < kc; p++) {
+            System.arraycopy(a, aOff + (pc + p) * lda + ic, stage, p * mc, mc);
+        }
         int r = 0;
-        // Eight rows at a time: reads 32 contiguous bytes per source row (one page touch per 8
-        // elements), writes eight sequential streams. p-outer over all mc rows wrote at a 1 KiB
-        // stride and ran 2x slower; 4 rows: TF 8192x256x2048 ~48, 8 rows: ~55 GFLOP/s (ShapeBench).
+        // Eight rows at a time: reads 32 contiguous bytes per staged row, writes eight sequential
+        // streams; p-outer over all mc rows (writes 1 KiB apart) ran 2x slower (ShapeBench).
         for (; r <= mc - 8; r += 8) {
             int d0 = r * kc;
-            int src = src0 + r;
             for (int p = 0; p < kc; p++) {
-                int s = src + p * lda;
+                int s = p * mc + r;
                 int d = d0 + p;
-                dst[d] = a[s];
-                dst[d + kc] = a[s + 1];
-                dst[d + 2 * kc] = a[s + 2];
-                dst[d + 3 * kc] = a[s + 3];
-                dst[d + 4 * kc] = a[s + 4];
-                dst[d + 5 * kc] = a[s + 5];
-                dst[d + 6 * kc] = a[s + 6];
-                dst[d + 7 * kc] = a[s + 7];
+                dst[d] = stage[s];
+                dst[d + kc] = stage[s + 1];
+                dst[d + 2 * kc] = stage[s + 2];
+                dst[d + 3 * kc] = stage[s + 3];
+                dst[d + 4 * kc] = stage[s + 4];
+                dst[d + 5 * kc] = stage[s + 5];
+                dst[d + 6 * kc] = stage[s + 6];
+                dst[d + 7 * kc] = stage[s + 7];
             }
         }
         for (; r < mc; r++) {
             int d = r * kc;
-            int src = src0 + r;
             for (int p = 0; p < kc; p++) {
-                dst[d + p] = a[src + p * lda];
+                dst[d + p] = stage[p * mc + r];
             }
         }
         int padded = (mc + mr - 1) / mr * mr;

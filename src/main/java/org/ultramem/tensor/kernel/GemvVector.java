@@ -264,10 +264,10 @@ final class GemvVector {
 
     private static void store4(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2,
                                FloatVector a3) {
-        out[o] = a0.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD);
-        out[o + 2] = a2.reduceLanes(VectorOperators.ADD);
-        out[o + 3] = a3.reduceLanes(VectorOperators.ADD);
+        out[o] = Lanes.sum(a0);
+        out[o + 1] = Lanes.sum(a1);
+        out[o + 2] = Lanes.sum(a2);
+        out[o + 3] = Lanes.sum(a3);
     }
 
     private static void tail4x4(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
@@ -306,7 +306,7 @@ final class GemvVector {
                         .fma(FloatVector.fromMemorySegment(S, w, wb + 4L * i, LE), acc);
             }
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (int i = kv; i < k; i++) {
             sum += x[xb + i] * GemvScalar.load(w, wb, i, bf16);
         }

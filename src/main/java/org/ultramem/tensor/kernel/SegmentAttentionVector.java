@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API body of {@link SegmentKernels#attend}: one query row against one (sequence, head)
  * slice of a KV cache, K and V [span, hd] contiguous at the same byte offset of their segments
  * (fp32, or bf16 widened in registers). Scores are dot products four keys at a time (one lane
- * reduction per key); the softmax uses the vector {@code EXP}; the weighted sum of V rows is
+ * reduction per key); the softmax uses {@link VectorRows}' {@link VectorExp}; the weighted sum of V rows is
  * broadcast-FMA into up to four accumulators per chunk of 4·L dimensions, so no reductions.
  */
 final class SegmentAttentionVector {
@@ -39,13 +39,13 @@ final class SegmentAttentionVector {
                 a2 = qv.fma(load(k, o + 2 * rowBytes, bf16), a2);
                 a3 = qv.fma(load(k, o + 3 * rowBytes, bf16), a3);
             }
-            scores[sOff + t] = scale * (a0.reduceLanes(VectorOperators.ADD)
+            scores[sOff + t] = scale * (Lanes.sum(a0)
                     + tail(q, qOff, k, kb, bf16, hdv, hd));
-            scores[sOff + t + 1] = scale * (a1.reduceLanes(VectorOperators.ADD)
+            scores[sOff + t + 1] = scale * (Lanes.sum(a1)
                     + tail(q, qOff, k, kb + rowBytes, bf16, hdv, hd));
-            scores[sOff + t + 2] = scale * (a2.reduceLanes(VectorOperators.ADD)
+            scores[sOff + t + 2] = scale * (Lanes.sum(a2)
                     + tail(q, qOff, k, kb + 2 * rowBytes, bf16, hdv, hd));
-            scores[sOff + t + 3] = scale * (a3.reduceLanes(VectorOperators.ADD)
+            scores[sOff + t + 3] = scale * (Lanes.sum(a3)
                     + tail(q, qOff, k, kb + 3 * rowBytes, bf16, hdv, hd));
         }
         for (; t < span; t++) {
@@ -54,7 +54,7 @@ final class SegmentAttentionVector {
             for (int i = 0; i < hdv; i += L) {
                 a0 = FloatVector.fromArray(S, q, qOff + i).fma(load(k, kb + i * es, bf16), a0);
             }
-            scores[sOff + t] = scale * (a0.reduceLanes(VectorOperators.ADD)
+            scores[sOff + t] = scale * (Lanes.sum(a0)
                     + tail(q, qOff, k, kb, bf16, hdv, hd));
         }
         VectorRows.softmax(scores, sOff, span);

@@ -83,7 +83,7 @@ public final class VectorKernels implements Kernels {
                 acc0 = FloatVector.fromArray(SPECIES, a, aOff + i)
                         .fma(FloatVector.fromArray(SPECIES, b, bOff + i), acc0);
             }
-            s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            s = Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
         for (; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
@@ -180,14 +180,14 @@ public final class VectorKernels implements Kernels {
                     acc2 = v2.fma(v2, acc2);
                     acc3 = v3.fma(v3, acc3);
                 }
-                s += acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+                s += Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
             }
             FloatVector acc = FloatVector.zero(SPECIES);
             for (; i <= n - L; i += L) {
                 FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
                 acc = v.fma(v, acc);
             }
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += Lanes.sum(acc);
         }
         for (; i < n; i++) {
             double v = x[off + i];
@@ -261,7 +261,7 @@ public final class VectorKernels implements Kernels {
                         .mul(FloatVector.fromArray(SPECIES, dOut, base + i));
                 acc = FloatVector.fromArray(SPECIES, x, base + i).fma(gw, acc);
             }
-            meanTerm = (double) acc.reduceLanes(VectorOperators.ADD) * rs;
+            meanTerm = (double) Lanes.sum(acc) * rs;
         }
         for (int j = i; j < dim; j++) {
             meanTerm += (double) x[base + j] * rs * weight[j] * dOut[base + j];

@@ -8,9 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Row-wise and element-wise vector kernels that need {@code exp}/{@code sqrt} (softmax,
  * cross-entropy, SwiGLU, AdamW): the {@link VectorKernels} bodies, kept apart so each file stays
- * readable. Each is a vector body plus a scalar tail, scalar below 2 × lanes; {@code EXP} is the
- * Vector API's intrinsic (SVML on x86, ≤ 1 ulp), so results differ from {@code Math.exp} in the
- * last bit only.
+ * readable. Each is a vector body plus a scalar tail, scalar below 2 × lanes; exp is
+ * {@link VectorExp} (≤ 2 ulp from {@code Math.exp}, identical in every JIT tier).
  */
 final class VectorRows {
 
@@ -43,12 +42,11 @@ final class VectorRows {
         if (n >= 2 * L) {
             FloatVector acc = FloatVector.zero(S);
             for (; i <= n - L; i += L) {
-                FloatVector e = FloatVector.fromArray(S, x, base + i).sub(shift)
-                        .lanewise(VectorOperators.EXP);
+                FloatVector e = VectorExp.exp(FloatVector.fromArray(S, x, base + i).sub(shift));
                 e.intoArray(x, base + i);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Lanes.sum(acc);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[base + i] - shift);
@@ -122,7 +120,7 @@ final class VectorRows {
             FloatVector one = FloatVector.broadcast(S, 1f);
             for (; i <= n - L; i += L) {
                 FloatVector g = FloatVector.fromArray(S, gate, i);
-                FloatVector sig = one.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector sig = one.div(VectorExp.exp(g.neg()).add(1f));
                 g.mul(sig).mul(FloatVector.fromArray(S, up, i)).intoArray(out, i);
             }
         }
@@ -141,7 +139,7 @@ final class VectorRows {
             for (; i <= n - L; i += L) {
                 FloatVector g = FloatVector.fromArray(S, gate, i);
                 FloatVector d = FloatVector.fromArray(S, dOut, i);
-                FloatVector sig = one.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector sig = one.div(VectorExp.exp(g.neg()).add(1f));
                 FloatVector silu = g.mul(sig);
                 // σ(g)(1 + g(1 − σ(g))) = σ + silu·(1 − σ)
                 FloatVector dSilu = sig.add(silu.mul(sig.neg().add(1f)));
