@@ -58,10 +58,13 @@ public final class TrainCommand implements Callable<Integer> {
     /** Loads a run config and applies {@code --set} overrides (optional keys may be added). */
     public static RunConfig loadRunConfig(Path file, List<String> overrides) {
         ObjectNode root = ConfigJson.load(file);
+        // A --set may add a key the file leaves at its default; keys inside memory layers and the
+        // moe object are checked by their own strict parsers below, which name unknown keys.
         ConfigJson.applyOverrides(root, overrides, key -> key.startsWith("training.")
                 ? TrainConfig.KEYS.contains(key.substring("training.".length()))
                 : ModelConfig.KEYS.contains(key) || key.equals("memory_placement")
-                        || key.equals("memory_allow_overlap"));
+                        || key.equals("memory_allow_overlap")
+                        || key.matches("memory_layers\\.\\d+\\.[a-z0-9_]+") || key.matches("moe\\.[a-z0-9_]+"));
         try {
             return new RunConfig(root, ModelConfig.fromJson(root), TrainConfig.fromJson(root.get("training")));
         } catch (ConfigException e) {

@@ -1,14 +1,17 @@
 /**
- * Sparse memory layers: the UltraMem (V1) layer and its parts.
+ * Sparse memory layers: the UltraMem (V1) layer and its parts, and the PKM baseline.
  *
  * <p>What lives here: {@link org.ultramem.nn.memory.UltraMemLayer} (forward/backward driver,
  * parameters, buffers, diagnostics hooks), {@link org.ultramem.nn.memory.UltraMemConfig} (the
  * layer's config, every ablation switch of the PKM → UltraMem ladder; HF-style JSON keys mapped
- * only in {@code fromJson}/{@code toJson}), {@code TuckerRetrieval} (grid scoring with Tucker cores
+ * only in {@code fromJson}/{@code toJson}), {@code ProductKeys} (key normalisation, u/v folding
+ * and the key backward for touched keys only), {@code TuckerRetrieval} (grid scoring with Tucker cores
  * and multi-core scoring, final top-k), {@code ImplicitValueExpansion} (π, virtual blocks, pooling
  * and its backward), {@link org.ultramem.nn.memory.TuckerUpdate} (online u/v update, sign rule,
  * Tucker aux loss, Jacobi SVD in double), {@code UltraMemInit} and
- * {@link org.ultramem.nn.memory.UltraMemDiagnostics}. What does not: wiring into the transformer
+ * {@link org.ultramem.nn.memory.UltraMemDiagnostics}; the PKM baseline (Lample et al. 2019)
+ * {@link org.ultramem.nn.memory.ProductKeyMemory} with {@code PkmConfig}, {@code PkmTopK},
+ * {@code QueryBatchNorm} and {@code PkmDiagnostics}. What does not: wiring into the transformer
  * (model), optimizer groups and value learning rates (train), kernels (tensor.kernel).
  *
  * <p>Invariants: shapes and names follow {@code ultramem-spec.md} §A.1-A.2 and the golden files;

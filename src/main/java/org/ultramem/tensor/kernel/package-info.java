@@ -7,7 +7,12 @@
  * Helpers: {@code KernelChecks} (argument checks shared by both twins), {@code Rope} (shared,
  * exact), {@code VectorRows} and {@code VectorAttention} (vector bodies kept out of
  * {@code VectorKernels} for size). {@link org.ultramem.tensor.kernel.TopK} (top-k selection for
- * the memory layers) follows the same scalar/vector-twin rule.
+ * the memory layers) and {@code GatherWeightedSum} (value pooling and its backward) follow the
+ * same scalar/vector-twin rule, as do the decode kernels over memory-mapped weights
+ * ({@code SegmentKernels} with {@code GemvVector}/{@code GemvScalar} and
+ * {@code SegmentAttentionVector}, fp32 or bf16). {@code Lanes} and {@code VectorExp} give horizontal
+ * sums and exp whose last bit does not depend on the JIT tier ({@code reduceLanes(ADD)} and
+ * {@code lanewise(EXP)} do, which broke bit-exact resume).
  *
  * <p>Invariants:
  * <ul>
