@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.moe.MoeConfig;
+import org.ultramem.nn.moe.TopKSoftmax;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
@@ -35,6 +36,7 @@ final class MoeDecoder {
 
     private int capacity;
     private float[] logits;
+    private float[] probs;
     private int[] experts;
     private float[] combine;
     private int[] expertStart;
@@ -86,6 +88,7 @@ final class MoeDecoder {
         capacity = rows;
         int slots = rows * topK;
         logits = new float[rows * numExperts];
+        probs = new float[rows * numExperts];
         experts = new int[slots];
         combine = new float[slots];
         rowOf = new int[slots];
@@ -103,7 +106,7 @@ final class MoeDecoder {
         router.apply(logits, x, rows);
         meter.add(Component.DENSE, router.bytes());
         for (int t = 0; t < rows; t++) {
-            route(t);
+            TopKSoftmax.route(logits, probs, t, numExperts, topK, normalize, experts, combine);
         }
         int slots = rows * topK;
         int hits = group(slots);
@@ -133,49 +136,6 @@ final class MoeDecoder {
         Arrays.fill(y, 0, rows * dModel, 0f);
         for (int s = 0; s < slots; s++) {
             kern.axpy(y, (s / topK) * dModel, combine[s], expertOut, rowOf[s] * dModel, dModel);
-        }
-    }
-
-    /** Softmax over token t's router logits (double) and its top-k (ties to lower expert id). */
-    private void route(int t) {
-        int o = t * numExperts;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int e = 0; e < numExperts; e++) {
-            max = Math.max(max, logits[o + e]);
-        }
-        double sum = 0;
-        for (int e = 0; e < numExperts; e++) {
-            sum += Math.exp(logits[o + e] - (double) max);
-        }
-        double lse = max + Math.log(sum);
-        int c0 = t * topK;
-        int count = 0;
-        for (int e = 0; e < numExperts; e++) {
-            float v = (float) Math.exp(logits[o + e] - lse);
-            int pos;
-            if (count < topK) {
-                pos = count++;
-            } else if (v > combine[c0 + topK - 1]) {
-                pos = topK - 1;
-            } else {
-                continue;
-            }
-            while (pos > 0 && v > combine[c0 + pos - 1]) {
-                combine[c0 + pos] = combine[c0 + pos - 1];
-                experts[c0 + pos] = experts[c0 + pos - 1];
-                pos--;
-            }
-            combine[c0 + pos] = v;
-            experts[c0 + pos] = e;
-        }
-        if (normalize) {
-            double s = 0;
-            for (int j = 0; j < topK; j++) {
-                s += combine[c0 + j];
-            }
-            for (int j = 0; j < topK; j++) {
-                combine[c0 + j] = (float) (combine[c0 + j] / s);
-            }
         }
     }
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ultramem.io.ConfigException;
+import org.ultramem.testing.SyntheticTokens;
 import org.ultramem.train.Checkpoints;
 import org.ultramem.train.MetricsLog;
 
@@ -31,7 +32,7 @@ class ExperimentRunnerTest {
 
     @Test
     void smokeSuiteRunsResumesSkipsAndReports() throws Exception {
-        String data = SyntheticData.write(dir.resolve("data")).toString();
+        String data = SyntheticTokens.writeDataDir(dir.resolve("data"), 20000, 3000).toString();
         Suite suite = Suite.load(SMOKE);
         Path out = dir.resolve("out");
 
@@ -78,7 +79,7 @@ class ExperimentRunnerTest {
 
     @Test
     void interruptedRunResumesToTheSameResultAsAnUninterruptedOne() throws Exception {
-        String data = SyntheticData.write(dir.resolve("data")).toString();
+        String data = SyntheticTokens.writeDataDir(dir.resolve("data"), 20000, 3000).toString();
         Suite dense = onlyDense(Suite.load(SMOKE));
         runner(dense, dir.resolve("a"), data, -1).run();
         runner(dense, dir.resolve("b"), data, 12).run();
@@ -91,7 +92,7 @@ class ExperimentRunnerTest {
 
     @Test
     void changedConfigOfAFinishedRunIsAnErrorNotASilentRetrain() throws Exception {
-        String data = SyntheticData.write(dir.resolve("data")).toString();
+        String data = SyntheticTokens.writeDataDir(dir.resolve("data"), 20000, 3000).toString();
         Suite dense = onlyDense(Suite.load(SMOKE));
         Path out = dir.resolve("out");
         runner(dense, out, data, -1).run();

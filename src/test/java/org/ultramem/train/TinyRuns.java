@@ -2,25 +2,18 @@ package org.ultramem.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import org.ultramem.data.DataMeta;
-import org.ultramem.data.Split;
 import org.ultramem.io.ConfigJson;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.model.Transformer;
 import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.testing.SyntheticTokens;
 
 /** Shared fixtures for training tests: a tiny model, a learnable synthetic corpus and a config. */
 final class TinyRuns {
 
-    static final int VOCAB = 32;
+    static final int VOCAB = SyntheticTokens.VOCAB;
 
     private TinyRuns() {
     }
@@ -31,35 +24,12 @@ final class TinyRuns {
 
     /** A corpus where the next token is mostly a fixed function of the current one. */
     static int[] corpus(int n, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int[] t = new int[n];
-        for (int i = 1; i < n; i++) {
-            t[i] = rnd.nextInt(10) == 0 ? rnd.nextInt(VOCAB) : (t[i - 1] * 5 + 3) % VOCAB;
-        }
-        return t;
+        return SyntheticTokens.corpus(n, seed);
     }
 
-    /**
-     * Writes a synthetic prepared data folder (train.bin, val.bin as int32 little-endian, meta.json)
-     * holding {@link #corpus} tokens, 3 bytes per token.
-     */
+    /** A synthetic prepared data folder holding the same tokens as {@link #data()}. */
     static Path dataDir(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Map<String, DataMeta.SplitMeta> splits = new LinkedHashMap<>();
-        int[][] parts = {corpus(4000, 1), corpus(600, 2)};
-        Split[] which = {Split.TRAIN, Split.VALIDATION};
-        for (int i = 0; i < 2; i++) {
-            ByteBuffer b = ByteBuffer.allocate(parts[i].length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            for (int t : parts[i]) {
-                b.putInt(t);
-            }
-            Files.write(dir.resolve(which[i].fileName), b.array());
-            splits.put(which[i].key, new DataMeta.SplitMeta(which[i].fileName, 1, parts[i].length,
-                    3L * parts[i].length, 3.0, "0", List.of("synthetic")));
-        }
-        new DataMeta(DataMeta.FORMAT, DataMeta.TOKEN_DTYPE, VOCAB, VOCAB, 0, "tokenizer.json", "0", "0",
-                List.of("synthetic"), splits).write(dir);
-        return dir;
+        return SyntheticTokens.writeDataDir(dir, 4000, 600);
     }
 
     static ArrayBatchSource data() {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.ultramem.io.ConfigException;
+import org.ultramem.io.KeyReader;
 
 /**
  * Configuration of one Product Key Memory layer (Lample et al. 2019; spec §E.2, §F.1).
@@ -130,30 +132,29 @@ public record PkmConfig(int heads, int numKeys, int keyDim, int topK, boolean qu
             throw new IllegalArgumentException("PKM config must be a JSON object, found "
                     + (node == null ? "nothing" : node.getNodeType()));
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> json = MAPPER.convertValue(node, Map.class);
-        Object type = json.get(MEM_TYPE);
-        if (type != null && !MEM_TYPE_PKM.equals(type)) {
+        JsonNode type = node.get(MEM_TYPE);
+        if (type != null && !type.isNull() && !MEM_TYPE_PKM.equals(type.textValue())) {
             throw bad(MEM_TYPE, type, "must be \"" + MEM_TYPE_PKM + "\" for a PKM layer",
                     "build the layer that matches " + MEM_TYPE);
         }
-        for (String key : json.keySet()) {
+        for (var it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
             if (key.startsWith("pkm_") && !PKM_KEYS.contains(key)) {
-                throw bad(key, json.get(key), "is not a known PKM key", "use one of " + PKM_KEYS);
+                throw bad(key, node.get(key), "is not a known PKM key", "use one of " + PKM_KEYS);
             }
         }
-        Object placement = json.get(PLACEMENT);
-        if (placement != null && !(placement instanceof String)) {
-            throw bad(PLACEMENT, placement, "must be a string \"i:j\"", "quote it, e.g. \"2:5\"");
+        try {
+            return new PkmConfig(
+                    KeyReader.optInt(node, HEADS, 4),
+                    KeyReader.optInt(node, KNUM, 512),
+                    KeyReader.optInt(node, KDIM, 512),
+                    KeyReader.optInt(node, TOPK, 32),
+                    KeyReader.optBool(node, QUERY_BATCHNORM, true),
+                    KeyReader.optDouble(node, VALUE_LR, 1e-3),
+                    KeyReader.optString(node, PLACEMENT, null));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return new PkmConfig(
-                intValue(json, HEADS, 4),
-                intValue(json, KNUM, 512),
-                intValue(json, KDIM, 512),
-                intValue(json, TOPK, 32),
-                boolValue(json, QUERY_BATCHNORM, true),
-                doubleValue(json, VALUE_LR, 1e-3),
-                (String) placement);
     }
 
     /** Every key of this config (defaults written out), in a fixed order, for config.json. */
@@ -197,39 +198,5 @@ public record PkmConfig(int heads, int numKeys, int keyDim, int topK, boolean qu
 
     static IllegalArgumentException bad(String key, Object value, String rule, String fix) {
         return new IllegalArgumentException("config key `" + key + "` (" + value + ") " + rule + "; " + fix);
-    }
-
-    private static int intValue(Map<String, ?> json, String key, int dflt) {
-        Object v = json.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                && Math.abs(n.doubleValue()) <= Integer.MAX_VALUE) {
-            return n.intValue();
-        }
-        throw bad(key, v, "must be an integer", "write a whole number without quotes");
-    }
-
-    private static double doubleValue(Map<String, ?> json, String key, double dflt) {
-        Object v = json.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        throw bad(key, v, "must be a number", "write a number without quotes, e.g. 1e-3");
-    }
-
-    private static boolean boolValue(Map<String, ?> json, String key, boolean dflt) {
-        Object v = json.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Boolean b) {
-            return b;
-        }
-        throw bad(key, v, "must be true or false", "write a JSON boolean without quotes");
     }
 }

@@ -1,14 +1,16 @@
 package org.ultramem.nn.moe;
 
-import java.util.ArrayList;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.ultramem.io.ConfigException;
+import org.ultramem.io.KeyReader;
 
 /**
  * Configuration of the MoE feed-forward blocks (spec §E.3, §F.4; OLMoE defaults). The HF-style
@@ -116,21 +118,24 @@ public record MoeConfig(int numExperts, int topK, int intermediateSize, double a
             throw new IllegalArgumentException("MoE config must be a JSON object, found "
                     + (node == null ? "nothing" : node.getNodeType()));
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> json = MAPPER.convertValue(node, Map.class);
-        for (String key : json.keySet()) {
+        for (var it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
             if (key.startsWith("moe_") && !KEYS.contains(key)) {
-                throw bad(key, json.get(key), "is not a known MoE key", "use one of " + KEYS);
+                throw bad(key, node.get(key), "is not a known MoE key", "use one of " + KEYS);
             }
         }
-        return new MoeConfig(
-                requiredInt(json, NUM_EXPERTS),
-                json.containsKey(TOP_K) ? requiredInt(json, TOP_K) : 2,
-                requiredInt(json, INTERMEDIATE_SIZE),
-                doubleValue(json, AUX_LOSS_COEF, 0.01),
-                doubleValue(json, Z_LOSS_COEF, 0.001),
-                boolValue(json, NORMALIZE_TOPK, false),
-                layersValue(json.get(LAYERS)));
+        try {
+            return new MoeConfig(
+                    KeyReader.requireInt(node, NUM_EXPERTS),
+                    KeyReader.optInt(node, TOP_K, 2),
+                    KeyReader.requireInt(node, INTERMEDIATE_SIZE),
+                    KeyReader.optDouble(node, AUX_LOSS_COEF, 0.01),
+                    KeyReader.optDouble(node, Z_LOSS_COEF, 0.001),
+                    KeyReader.optBool(node, NORMALIZE_TOPK, false),
+                    layersValue(node.get(LAYERS)));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /** Every key of this config (defaults written out), in a fixed order, for config.json. */
@@ -146,17 +151,17 @@ public record MoeConfig(int numExperts, int topK, int intermediateSize, double a
         return MAPPER.valueToTree(m);
     }
 
-    private static List<Integer> layersValue(Object v) {
-        if (v == null || ALL_LAYERS.equals(v)) {
+    private static List<Integer> layersValue(JsonNode v) {
+        if (v == null || v.isNull() || ALL_LAYERS.equals(v.textValue())) {
             return null;
         }
-        if (v instanceof List<?> list) {
+        if (v.isArray()) {
             List<Integer> out = new ArrayList<>();
-            for (Object o : list) {
-                if (!(o instanceof Number num) || num.doubleValue() != Math.rint(num.doubleValue())) {
+            for (JsonNode o : v) {
+                if (!o.isIntegralNumber() || !o.canConvertToInt()) {
                     throw bad(LAYERS, v, "must list integer block indices", "write e.g. [1, 3] or \"all\"");
                 }
-                out.add(num.intValue());
+                out.add(o.intValue());
             }
             return out;
         }
@@ -171,39 +176,5 @@ public record MoeConfig(int numExperts, int topK, int intermediateSize, double a
 
     static IllegalArgumentException bad(String key, Object value, String rule, String fix) {
         return new IllegalArgumentException("config key `" + key + "` (" + value + ") " + rule + "; " + fix);
-    }
-
-    private static int requiredInt(Map<String, ?> json, String key) {
-        Object v = json.get(key);
-        if (v == null) {
-            throw bad(key, null, "is required for MoE blocks", "add it to config.json");
-        }
-        if (v instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue())
-                && Math.abs(num.doubleValue()) <= Integer.MAX_VALUE) {
-            return num.intValue();
-        }
-        throw bad(key, v, "must be an integer", "write a whole number without quotes");
-    }
-
-    private static double doubleValue(Map<String, ?> json, String key, double dflt) {
-        Object v = json.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Number num) {
-            return num.doubleValue();
-        }
-        throw bad(key, v, "must be a number", "write a number without quotes");
-    }
-
-    private static boolean boolValue(Map<String, ?> json, String key, boolean dflt) {
-        Object v = json.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Boolean b) {
-            return b;
-        }
-        throw bad(key, v, "must be true or false", "write a JSON boolean without quotes");
     }
 }

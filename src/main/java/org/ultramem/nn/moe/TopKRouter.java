@@ -71,60 +71,10 @@ final class TopKRouter {
                 logits, 0, numExperts, false);
         double zSum = 0;
         for (int t = 0; t < tokens; t++) {
-            int o = t * numExperts;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int e = 0; e < numExperts; e++) {
-                max = Math.max(max, logits[o + e]);
-            }
-            double sum = 0;
-            for (int e = 0; e < numExperts; e++) {
-                sum += Math.exp(logits[o + e] - (double) max);
-            }
-            lse[t] = max + Math.log(sum);
+            lse[t] = TopKSoftmax.route(logits, probs, t, numExperts, topK, normalize, r.experts, r.combine);
             zSum += lse[t] * lse[t];
-            for (int e = 0; e < numExperts; e++) {
-                probs[o + e] = (float) Math.exp(logits[o + e] - lse[t]);
-            }
-            selectTopK(r, t);
         }
         r.zLoss = zSum / tokens;
-    }
-
-    /** Fills experts/combine of token t: top-k probabilities, higher first, ties to lower ids. */
-    private void selectTopK(Routing r, int t) {
-        float[] probs = r.probs;
-        float[] combine = r.combine;
-        int[] experts = r.experts;
-        int o = t * topK;
-        int p = t * numExperts;
-        int count = 0;
-        for (int e = 0; e < numExperts; e++) {
-            float v = probs[p + e];
-            int pos;
-            if (count < topK) {
-                pos = count++;
-            } else if (v > combine[o + topK - 1]) {   // equal never wins: its id is higher
-                pos = topK - 1;
-            } else {
-                continue;
-            }
-            while (pos > 0 && v > combine[o + pos - 1]) {
-                combine[o + pos] = combine[o + pos - 1];
-                experts[o + pos] = experts[o + pos - 1];
-                pos--;
-            }
-            combine[o + pos] = v;
-            experts[o + pos] = e;
-        }
-        if (normalize) {
-            double s = 0;
-            for (int j = 0; j < topK; j++) {
-                s += combine[o + j];
-            }
-            for (int j = 0; j < topK; j++) {
-                combine[o + j] = (float) (combine[o + j] / s);
-            }
-        }
     }
 
     /**

@@ -3,7 +3,8 @@
  *
  * <p>What lives here: {@link org.ultramem.nn.moe.MoeLayer} (dropless top-k mixture of SwiGLU
  * experts, forward/backward driver), {@link org.ultramem.nn.moe.TopKRouter} (softmax router,
- * top-k choice, z-loss), {@link org.ultramem.nn.moe.LoadBalanceLoss} ({@code N·Σ f_e·P_e}),
+ * top-k choice, z-loss), {@link org.ultramem.nn.moe.TopKSoftmax} (one token's softmax and top-k,
+ * shared with the decode path in infer), {@link org.ultramem.nn.moe.LoadBalanceLoss} ({@code N·Σ f_e·P_e}),
  * {@link org.ultramem.nn.moe.MoeConfig} (HF-style {@code moe_*} keys, mapped only there) and
  * {@link org.ultramem.nn.moe.MoeDiagnostics} (expert load, mean auxiliary losses). What does not:
  * choosing which blocks are MoE and adding the auxiliary losses to the reported loss (model),

@@ -1,4 +1,4 @@
-package org.ultramem.experiment;
+package org.ultramem.testing;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,16 +12,21 @@ import java.util.SplittableRandom;
 import org.ultramem.data.DataMeta;
 import org.ultramem.data.Split;
 
-/** A small prepared data folder of learnable synthetic tokens (as {@code TinyRuns} builds one), no corpus needed. */
-final class SyntheticData {
+/**
+ * Learnable synthetic token streams and prepared data folders built from them, so training and
+ * experiment tests need no corpus. Tokens are in {@code [0, VOCAB)}; the next token is mostly a
+ * fixed function of the current one, so a tiny model's loss falls quickly.
+ */
+public final class SyntheticTokens {
 
-    static final int VOCAB = 32;
+    /** Vocabulary size of every synthetic stream. */
+    public static final int VOCAB = 32;
 
-    private SyntheticData() {
+    private SyntheticTokens() {
     }
 
-    /** A corpus where the next token is mostly a fixed function of the current one. */
-    static int[] corpus(int n, long seed) {
+    /** {@code n} tokens where, 9 times in 10, token i+1 is (5·token i + 3) mod VOCAB; seeded. */
+    public static int[] corpus(int n, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         int[] t = new int[n];
         for (int i = 1; i < n; i++) {
@@ -30,11 +35,15 @@ final class SyntheticData {
         return t;
     }
 
-    /** Writes train.bin, val.bin (int32 little-endian) and meta.json into {@code dir}; 3 bytes per token. */
-    static Path write(Path dir) throws IOException {
+    /**
+     * Writes a prepared data folder into {@code dir}: train.bin ({@code corpus(trainTokens, 1)}),
+     * val.bin ({@code corpus(valTokens, 2)}), both int32 little-endian, and meta.json claiming
+     * 3 bytes per token. Returns {@code dir}.
+     */
+    public static Path writeDataDir(Path dir, int trainTokens, int valTokens) throws IOException {
         Files.createDirectories(dir);
         Map<String, DataMeta.SplitMeta> splits = new LinkedHashMap<>();
-        int[][] parts = {corpus(20000, 1), corpus(3000, 2)};
+        int[][] parts = {corpus(trainTokens, 1), corpus(valTokens, 2)};
         Split[] which = {Split.TRAIN, Split.VALIDATION};
         for (int i = 0; i < 2; i++) {
             ByteBuffer b = ByteBuffer.allocate(parts[i].length * 4).order(ByteOrder.LITTLE_ENDIAN);
