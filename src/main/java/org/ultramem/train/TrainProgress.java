@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -35,7 +36,8 @@ public final class TrainProgress implements AutoCloseable {
                 .setStyle(tty ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(tty ? 500 : 10_000)
                 .startsFrom(doneTokens, Duration.ZERO);
-        b.setConsumer(new ConsoleProgressBarConsumer(err));
+        // Without a TTY, carriage returns would glue the bar to the next log line: one line each.
+        b.setConsumer(tty ? new ConsoleProgressBarConsumer(err) : new DelegatingProgressBarConsumer(err::println));
         return new TrainProgress(b.build());
     }
 
