@@ -84,9 +84,11 @@ public final class DecodeBench {
                 notes.add(note);
                 log.println(note);
                 // JIT warm-up of this model's code paths before its first timed point (first
-                // passes run 6-20x slower; each model has paths of its own).
-                measure(name, model, 16, o, gbs);
-                measure(name, model, 1, o, gbs);
+                // passes run 6-20x slower; each model has paths of its own, and each batch
+                // regime its own kernel path: 1 row, 2..7 rows, 8+ rows, many row tiles).
+                for (int b : new int[] {64, 16, 4, 1}) {
+                    measure(name, model, b, o, gbs);
+                }
                 for (int b : o.batches) {
                     Point p = measure(name, model, b, o, gbs);
                     points.add(p);

@@ -1,12 +1,16 @@
 package org.ultramem.infer;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.memory.UltraMemConfig;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
+import org.ultramem.tensor.kernel.SegmentKernels;
 import org.ultramem.tensor.kernel.TopK;
 
 /**
@@ -15,7 +19,7 @@ import org.ultramem.tensor.kernel.TopK;
  * K̂ [H][2][n][r][D_k] normalized keys and K_u, K_v [H][n][D_k] folded keys (K_u = Σ_ρ u_ρ K̂[h,0,:,ρ,:],
  * K_v likewise with v), both computed once at load; values [N, D_v] (mapped); W_o [D, E·D_v].
  * <pre>
- *   q = x·W_qᵀ; q̂ = RMS(q) per half          coarse = q̂·K_uᵀ, q̂·K_vᵀ  (one small GEMM per side)
+ *   q = x·W_qᵀ; q̂ = RMS(q) per half          coarse = q̂·K_uᵀ, q̂·K_vᵀ  (a GEMM per side, head)
  *   per token and head: top-m rows / columns; exact rank components only for the m candidates;
  *   m×m grid G = A·C_sum·Bcᵀ; top-k; per-core weights w_t = A·C_t·Bcᵀ; z = row·n + col; v = π[z]
  *   gather the B·H·k value rows once per step (sorted, duplicates merged), then
@@ -25,6 +29,9 @@ import org.ultramem.tensor.kernel.TopK;
  * distinct value rows (VALUES) and the query/output projections (DENSE).
  */
 final class UltraMemDecoder implements MemoryDecoder {
+
+    private static final ValueLayout.OfFloat F32_LE =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Kernels kern = KernelProvider.get();
     private final UltraMemConfig cfg;
@@ -48,6 +55,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     private final float[] queryNorm;
     private final float[] kHat;
     private final float[] kFold;
+    /** kFold off-heap (fp32, little-endian), streamed by the coarse GEMM. */
+    private final MemorySegment kFoldSegment;
     private final float[] coreSum;
     private final float[][] coreData;
     private final Matrix values;
@@ -67,6 +76,12 @@ final class UltraMemDecoder implements MemoryDecoder {
     private float[] slotW;
     private float[] pooled;
     private final int[] keyStamp;
+    /** Per-thread retrieval scratch (grid, A·C, top values, selection): no per-step allocation. */
+    private final ThreadLocal<Scratch> scratch;
+
+    /** One thread's retrieval scratch, sized for this layer's m, r and k. */
+    private record Scratch(float[] grid, float[] ac, float[] top, int[] sel) {
+    }
     private int stamp;
 
     UltraMemDecoder(WeightStore store, String prefix, UltraMemConfig cfg, int dModel,
@@ -116,7 +131,11 @@ final class UltraMemDecoder implements MemoryDecoder {
         kFold = new float[2 * heads * n * dk];
         coreSum = new float[heads * rank * rank];
         keyStamp = new int[heads * 2 * n];
+        scratch = ThreadLocal.withInitial(() -> new Scratch(new float[m * m],
+                new float[m * rank], new float[Math.max(m, kFinal)], new int[kFinal]));
         prepareKeys(keys, keysNorm, u, v);
+        kFoldSegment = arena.allocate((long) kFold.length * Float.BYTES, 64);
+        MemorySegment.copy(kFold, 0, kFoldSegment, F32_LE, 0, kFold.length);
     }
 
     /** K̂ = RMS(keys) transposed to [H][2][n][r][D_k]; folded keys; C_sum (as training does). */
@@ -193,26 +212,29 @@ final class UltraMemDecoder implements MemoryDecoder {
             System.arraycopy(q, 0, qHat, 0, rows * qWidth);
         }
         int ldc = heads * n;
-        for (int side = 0; side < 2; side++) {
-            for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
-                int cols = querySlots == 1 ? heads * n : n;
-                kern.matmul(false, true, rows, cols, dk, qHat, (h % querySlots * 2 + side) * dk,
-                        qWidth, kFold, (side * heads + h) * n * dk, dk, coarse,
-                        side * rows * ldc + h * n, ldc, false);
+        // One region for coarse scoring and top-m: each (side, head) task scores all tokens
+        // against its n folded keys (inline GEMM, keys read once) and selects their top m.
+        Parallel.forRange(2 * heads, 1, (from, to) -> {
+            float[] top = scratch.get().top();
+            for (int sh = from; sh < to; sh++) {
+                int side = sh / heads;
+                int h = sh % heads;
+                int cOff = side * rows * ldc + h * n;
+                SegmentKernels.matmulT(coarse, cOff, ldc, qHat,
+                        (h % querySlots * 2 + side) * dk, qWidth, rows, kFoldSegment,
+                        (long) (side * heads + h) * n * dk * Float.BYTES, false, n, dk);
+                for (int b = 0; b < rows; b++) {
+                    TopK.select(coarse, cOff + b * ldc, n, m, cand, candOff(b, h, side), top,
+                            0);
+                }
             }
-        }
-        Parallel.forRange(rows, 1, (start, end) -> {
-            float[] grid = new float[m * m];
-            float[] ac = new float[m * rank];
-            float[] top = new float[Math.max(m, kFinal)];
-            int[] sel = new int[kFinal];
+        });
+        // Retrieval is ~5-10 µs per token; a parallel region costs ~70 µs, so chunks of 8+.
+        Parallel.forRange(rows, 8, (start, end) -> {
+            Scratch sc = scratch.get();
             for (int b = start; b < end; b++) {
                 for (int h = 0; h < heads; h++) {
-                    for (int side = 0; side < 2; side++) {
-                        TopK.select(coarse, (side * rows + b) * ldc + h * n, n, m, cand,
-                                candOff(b, h, side), top, 0);
-                    }
-                    retrieve(b, h, grid, ac, top, sel);
+                    retrieve(b, h, sc.grid(), sc.ac(), sc.top(), sc.sel());
                 }
             }
         });
@@ -221,7 +243,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         meter.add(Component.DENSE, queryProj.bytes());
         int unique = gather.gather(slotRow, rows * slots);
         meter.add(Component.VALUES, unique * values.rowBytes());
-        Parallel.forRange(rows, 1, (start, end) -> {
+        Parallel.forRange(rows, 16, (start, end) -> {
             for (int b = start; b < end; b++) {
                 pool(b);
             }

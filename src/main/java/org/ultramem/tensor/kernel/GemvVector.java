@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * [n, k] read straight from a {@link MemorySegment} (fp32, or bf16 widened in registers: shorts →
  * ints, shift left 16, reinterpret, rule 7 of java-engineering.md). The decode step reads each
  * weight once per step for all B tokens: W is walked in blocks of {@link #BLOCK} rows (kept in L2)
- * and, within a block, 4×4 register tiles (4 tokens × 4 weight rows, 16 accumulators) stream k.
+ * and, within a block, 2×4 register tiles (2 tokens × 4 weight rows, 8 accumulators; a 4×4 tile
+ * spilled AVX2's 16 registers and ran ~10× slower) stream k.
  * Token and row edges go through 1×4 and 1×1 tiles; k tails through a scalar tail. Results equal
  * {@link GemvScalar} up to float summation order.
  */
@@ -39,20 +40,20 @@ final class GemvVector {
         for (int n0 = nStart; n0 < nEnd; n0 += BLOCK) {
             int n1 = Math.min(nEnd, n0 + BLOCK);
             int r = 0;
-            for (; r + 4 <= rows; r += 4) {
+            for (; r + 2 <= rows; r += 2) {
                 int j = n0;
                 for (; j + 4 <= n1; j += 4) {
                     long wb = wOff + (long) j * k * es;
                     int xb = xOff + r * ldx;
                     int ob = outOff + r * ldo + j;
                     if (bf16) {
-                        tile4x4Bf16(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 2, k);
+                        tile2x4Bf16(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 2, k);
                     } else {
-                        tile4x4F32(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 4, k);
+                        tile2x4F32(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 4, k);
                     }
                 }
                 for (; j < n1; j++) {
-                    for (int rr = r; rr < r + 4; rr++) {
+                    for (int rr = r; rr < r + 2; rr++) {
                         out[outOff + rr * ldo + j] = dot(x, xOff + rr * ldx, w,
                                 wOff + (long) j * k * es, bf16, k);
                     }
@@ -84,8 +85,8 @@ final class GemvVector {
      * Columns [nStart, nEnd) of out [rows, n] = x · Wᵀ for a batch of tokens, from xT [k][ldt]
      * (x transposed; tokens padded with zeros to ldt, a multiple of {@link #TT}). Each 4-row tile
      * of W (kept in L1/L2) meets every TT-token group: per k step two xT vectors, four broadcast
-     * W elements and 8 FMAs into 8 accumulators (11 of AVX2's 16 registers; the 4×4 dot tile
-     * above spills there). No reduction across lanes, no packing of W.
+     * W elements and 8 FMAs into 8 accumulators (11 of AVX2's 16 registers). No reduction
+     * across lanes, no packing of W.
      */
     static void matmulTTransposed(float[] out, int outOff, int ldo, float[] xT, int ldt, int rows,
                                   MemorySegment w, long wOff, boolean bf16, int nStart, int nEnd,
@@ -172,12 +173,10 @@ final class GemvVector {
         return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static void tile4x4F32(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
+    private static void tile2x4F32(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
                                    MemorySegment w, long wb, long rowBytes, int k) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         int kv = k - k % L;
         for (int i = 0; i < kv; i += L) {
             long o = wb + 4L * i;
@@ -189,24 +188,16 @@ final class GemvVector {
             a00 = x0.fma(w0, a00); a01 = x0.fma(w1, a01); a02 = x0.fma(w2, a02); a03 = x0.fma(w3, a03);
             FloatVector x1 = FloatVector.fromArray(S, x, xb + ldx + i);
             a10 = x1.fma(w0, a10); a11 = x1.fma(w1, a11); a12 = x1.fma(w2, a12); a13 = x1.fma(w3, a13);
-            FloatVector x2 = FloatVector.fromArray(S, x, xb + 2 * ldx + i);
-            a20 = x2.fma(w0, a20); a21 = x2.fma(w1, a21); a22 = x2.fma(w2, a22); a23 = x2.fma(w3, a23);
-            FloatVector x3 = FloatVector.fromArray(S, x, xb + 3 * ldx + i);
-            a30 = x3.fma(w0, a30); a31 = x3.fma(w1, a31); a32 = x3.fma(w2, a32); a33 = x3.fma(w3, a33);
         }
         store4(out, ob, a00, a01, a02, a03);
         store4(out, ob + ldo, a10, a11, a12, a13);
-        store4(out, ob + 2 * ldo, a20, a21, a22, a23);
-        store4(out, ob + 3 * ldo, a30, a31, a32, a33);
-        tail4x4(out, ob, ldo, x, xb, ldx, w, wb, false, k, kv);
+        tail4x4(out, ob, ldo, x, xb, ldx, w, wb, false, k, kv, 2);
     }
 
-    private static void tile4x4Bf16(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
+    private static void tile2x4Bf16(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
                                     MemorySegment w, long wb, long rowBytes, int k) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         int kv = k - k % L;
         for (int i = 0; i < kv; i += L) {
             long o = wb + 2L * i;
@@ -218,16 +209,10 @@ final class GemvVector {
             a00 = x0.fma(w0, a00); a01 = x0.fma(w1, a01); a02 = x0.fma(w2, a02); a03 = x0.fma(w3, a03);
             FloatVector x1 = FloatVector.fromArray(S, x, xb + ldx + i);
             a10 = x1.fma(w0, a10); a11 = x1.fma(w1, a11); a12 = x1.fma(w2, a12); a13 = x1.fma(w3, a13);
-            FloatVector x2 = FloatVector.fromArray(S, x, xb + 2 * ldx + i);
-            a20 = x2.fma(w0, a20); a21 = x2.fma(w1, a21); a22 = x2.fma(w2, a22); a23 = x2.fma(w3, a23);
-            FloatVector x3 = FloatVector.fromArray(S, x, xb + 3 * ldx + i);
-            a30 = x3.fma(w0, a30); a31 = x3.fma(w1, a31); a32 = x3.fma(w2, a32); a33 = x3.fma(w3, a33);
         }
         store4(out, ob, a00, a01, a02, a03);
         store4(out, ob + ldo, a10, a11, a12, a13);
-        store4(out, ob + 2 * ldo, a20, a21, a22, a23);
-        store4(out, ob + 3 * ldo, a30, a31, a32, a33);
-        tail4x4(out, ob, ldo, x, xb, ldx, w, wb, true, k, kv);
+        tail4x4(out, ob, ldo, x, xb, ldx, w, wb, true, k, kv, 2);
     }
 
     private static void tile1x4F32(float[] out, int ob, float[] x, int xb, MemorySegment w,
@@ -268,11 +253,6 @@ final class GemvVector {
         out[o + 1] = Lanes.sum(a1);
         out[o + 2] = Lanes.sum(a2);
         out[o + 3] = Lanes.sum(a3);
-    }
-
-    private static void tail4x4(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
-                                MemorySegment w, long wb, boolean bf16, int k, int kv) {
-        tail4x4(out, ob, ldo, x, xb, ldx, w, wb, bf16, k, kv, 4);
     }
 
     /** Adds the scalar k tail [kv, k) into a tokens×4 tile already holding the vector sums. */

@@ -19,6 +19,18 @@ public final class SegmentKernels {
     private static final boolean VECTOR = useVector();
     /** Output columns per parallel block (a multiple of the 4-row register tile). */
     private static final int COLUMN_BLOCK = 32;
+    /**
+     * Rows from which the transposed broadcast path wins (measured on AVX2 for the decode
+     * benchmark's shapes: it costs the same for 8..16 rows, since tokens pad to 16; below 8 the
+     * 2×4 dot tiles, which read each W block from DRAM once and from L2 per token pair, win).
+     */
+    private static final int TRANSPOSED_MIN_ROWS = 8;
+    /**
+     * Multiply-adds a parallel task gets at least: a {@link Parallel#forRange} region measured
+     * ~70 µs on the 2-core VM, about what one thread needs to stream 128 K fp32 weights, so
+     * smaller products (a 256×256 projection at batch 1) run on the calling thread.
+     */
+    private static final long MIN_TASK_MACS = 1L << 17;
 
     private SegmentKernels() {
     }
@@ -27,7 +39,8 @@ public final class SegmentKernels {
      * out[r·ldo + j] = Σ_i x[r·ldx + i] · W[j, i] for r < rows, j < n (both from their offsets):
      * out [rows, n] = x [rows, k] · Wᵀ with W [n, k] row-major at byte offset {@code wOff} of
      * {@code w}. Reads W once for all rows (the batched decode GEMM). Multi-threaded over column
-     * blocks; runs inline when called from inside a {@link Parallel} task.
+     * blocks (small products run inline); runs inline when called from inside a {@link Parallel}
+     * task.
      */
     public static void matmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
                                int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
@@ -36,11 +49,13 @@ public final class SegmentKernels {
             return;
         }
         int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
-        if (VECTOR && rows >= GemvVector.TT) {
+        int minBlocks = (int) Math.max(1, Math.min(blocks,
+                MIN_TASK_MACS / ((long) COLUMN_BLOCK * Math.max(1, k) * rows)));
+        if (VECTOR && rows >= TRANSPOSED_MIN_ROWS) {
             // Batched decode: x transposed once, then broadcast tiles (no lane reductions).
             int ldt = (rows + GemvVector.TT - 1) / GemvVector.TT * GemvVector.TT;
             float[] xT = transposed(x, xOff, ldx, rows, k, ldt);
-            Parallel.forRange(blocks, 1, (b0, b1) -> {
+            Parallel.forRange(blocks, minBlocks, (b0, b1) -> {
                 float[][] scratch = TILE.get();
                 if (scratch[1].length < 4 * k) {
                     scratch[1] = new float[4 * k];
@@ -51,7 +66,7 @@ public final class SegmentKernels {
             });
             return;
         }
-        Parallel.forRange(blocks, 1, (b0, b1) -> {
+        Parallel.forRange(blocks, minBlocks, (b0, b1) -> {
             int n0 = b0 * COLUMN_BLOCK;
             int n1 = Math.min(n, b1 * COLUMN_BLOCK);
             if (VECTOR) {

@@ -11,8 +11,8 @@ import org.ultramem.io.Bf16;
 
 class SegmentKernelsTest {
 
-    /** 16+ rows take the batched (transposed-x) path at 256 bits; 33 also pads a token group. */
-    private static final int[] ROWS = {1, 3, 4, 5, 9, 16, 17, 33};
+    /** 8+ rows take the batched (transposed-x) path; 2..7 the 2×4 tiles; 33 pads a token group. */
+    private static final int[] ROWS = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33};
     private static final int[] N = {1, 4, 5, 33};
     private static final int[] K = {1, 15, 16, 17, 33, 257};
 
