@@ -6,7 +6,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
+import org.ultramem.nn.memory.TuckerRetrieval;
 import org.ultramem.nn.memory.UltraMemConfig;
+import org.ultramem.tensor.kernel.GatherWeightedSum;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
@@ -30,6 +32,10 @@ import org.ultramem.tensor.kernel.TopK;
  */
 final class UltraMemDecoder implements MemoryDecoder {
 
+    /** Tokens per retrieval task: b ≥ 8 splits over both cores, b = 1 pays no split. */
+    private static final int CHUNK = 4;
+    /** From this batch on, coarse scores use the training GEMM per chunk; below, a GEMV per side. */
+    private static final int GEMM_ROWS = 8;
     private static final ValueLayout.OfFloat F32_LE =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -55,7 +61,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     private final float[] queryNorm;
     private final float[] kHat;
     private final float[] kFold;
-    /** kFold off-heap (fp32, little-endian), streamed by the coarse GEMM. */
+    /** kFold off-heap (fp32, little-endian), streamed by the small-batch coarse GEMV. */
     private final MemorySegment kFoldSegment;
     private final float[] coreSum;
     private final float[][] coreData;
@@ -71,16 +77,19 @@ final class UltraMemDecoder implements MemoryDecoder {
     private float[] coarse;
     private int[] cand;
     private float[] exact;
+    private int[] sel;
+    private float[] selScore;
     private int[] slotRow;
     private int[] slotGroup;
     private float[] slotW;
     private float[] pooled;
     private final int[] keyStamp;
-    /** Per-thread retrieval scratch (grid, A·C, top values, selection): no per-step allocation. */
+    private final TuckerRetrieval retrieval;
+    /** Per-thread scratch (retrieval grid, top-m scores): no per-step allocation. */
     private final ThreadLocal<Scratch> scratch;
 
-    /** One thread's retrieval scratch, sized for this layer's m, r and k. */
-    private record Scratch(float[] grid, float[] ac, float[] top, int[] sel) {
+    /** One thread's scratch, sized for this layer's m, r and k. */
+    private record Scratch(float[] retrieval, float[] top) {
     }
     private int stamp;
 
@@ -131,8 +140,9 @@ final class UltraMemDecoder implements MemoryDecoder {
         kFold = new float[2 * heads * n * dk];
         coreSum = new float[heads * rank * rank];
         keyStamp = new int[heads * 2 * n];
-        scratch = ThreadLocal.withInitial(() -> new Scratch(new float[m * m],
-                new float[m * rank], new float[Math.max(m, kFinal)], new int[kFinal]));
+        retrieval = new TuckerRetrieval(cfg);
+        scratch = ThreadLocal.withInitial(() -> new Scratch(retrieval.newScratch(),
+                new float[m]));
         prepareKeys(keys, keysNorm, u, v);
         kFoldSegment = arena.allocate((long) kFold.length * Float.BYTES, 64);
         MemorySegment.copy(kFold, 0, kFoldSegment, F32_LE, 0, kFold.length);
@@ -195,6 +205,8 @@ final class UltraMemDecoder implements MemoryDecoder {
         coarse = new float[2 * rows * heads * n];
         cand = new int[rows * heads * 2 * m];
         exact = new float[rows * heads * 2 * m * rank];
+        sel = new int[rows * slots];
+        selScore = new float[rows * slots];
         slotRow = new int[rows * slots];
         slotGroup = new int[rows * slots];
         slotW = new float[rows * slots * cores];
@@ -211,33 +223,49 @@ final class UltraMemDecoder implements MemoryDecoder {
         } else {
             System.arraycopy(q, 0, qHat, 0, rows * qWidth);
         }
-        int ldc = heads * n;
-        // One region for coarse scoring and top-m: each (side, head) task scores all tokens
-        // against its n folded keys (inline GEMM, keys read once) and selects their top m.
-        Parallel.forRange(2 * heads, 1, (from, to) -> {
-            float[] top = scratch.get().top();
-            for (int sh = from; sh < to; sh++) {
-                int side = sh / heads;
-                int h = sh % heads;
-                int cOff = side * rows * ldc + h * n;
-                SegmentKernels.matmulT(coarse, cOff, ldc, qHat,
-                        (h % querySlots * 2 + side) * dk, qWidth, rows, kFoldSegment,
-                        (long) (side * heads + h) * n * dk * Float.BYTES, false, n, dk);
-                for (int b = 0; b < rows; b++) {
-                    TopK.select(coarse, cOff + b * ldc, n, m, cand, candOff(b, h, side), top,
-                            0);
+        if (rows >= GEMM_ROWS) {
+            // Per chunk of CHUNK tokens, one thread: coarse scores q̂·K_foldᵀ (the training
+            // layer's GEMM per side, or per side and head without query sharing), then per
+            // token top-m, exact scores, grid and top-k. Fixed chunk bounds: results do not
+            // depend on the thread count.
+            int chunks = (rows + CHUNK - 1) / CHUNK;
+            Parallel.forRange(chunks, 1, (c0, c1) -> {
+                Scratch sc = scratch.get();
+                for (int c = c0; c < c1; c++) {
+                    int b0 = c * CHUNK;
+                    int chunkRows = Math.min(rows, b0 + CHUNK) - b0;
+                    coarseGemm(b0, chunkRows);
+                    for (int b = b0; b < b0 + chunkRows; b++) {
+                        topM(b, 2 * b0 * heads * n, b - b0, chunkRows, sc.top());
+                        retrieve(b, sc);
+                    }
                 }
-            }
-        });
-        // Retrieval is ~5-10 µs per token; a parallel region costs ~70 µs, so chunks of 8+.
-        Parallel.forRange(rows, 8, (start, end) -> {
-            Scratch sc = scratch.get();
-            for (int b = start; b < end; b++) {
-                for (int h = 0; h < heads; h++) {
-                    retrieve(b, h, sc.grid(), sc.ac(), sc.top(), sc.sel());
+            });
+        } else {
+            // Few tokens: the GEMM's packing would dominate, so each (side, head) task streams
+            // its folded keys once for all tokens (GEMV tiles) and selects their top m.
+            Parallel.forRange(2 * heads, 1, (from, to) -> {
+                float[] top = scratch.get().top();
+                int ldc = heads * n;
+                for (int sh = from; sh < to; sh++) {
+                    int side = sh / heads;
+                    int h = sh % heads;
+                    SegmentKernels.matmulT(coarse, side * rows * ldc + h * n, ldc, qHat,
+                            (h % querySlots * 2 + side) * dk, qWidth, rows, kFoldSegment,
+                            (long) (side * heads + h) * n * dk * Float.BYTES, false, n, dk);
+                    for (int b = 0; b < rows; b++) {
+                        TopK.select(coarse, (side * rows + b) * ldc + h * n, n, m, cand,
+                                candOff(b, h, side), top, 0);
+                    }
                 }
-            }
-        });
+            });
+            Parallel.forRange(rows, 1, (from, to) -> {
+                Scratch sc = scratch.get();
+                for (int b = from; b < to; b++) {
+                    retrieve(b, sc);
+                }
+            });
+        }
         meter.add(Component.KEYS, (long) kFold.length * Float.BYTES
                 + distinctCandidates(rows) * rank * dk * Float.BYTES);
         meter.add(Component.DENSE, queryProj.bytes());
@@ -256,90 +284,55 @@ final class UltraMemDecoder implements MemoryDecoder {
         }
     }
 
-    /** Exact candidate scores, grid, final top-k, weights and π mapping of token b, head h. */
-    private void retrieve(int b, int h, float[] grid, float[] ac, float[] top, int[] sel) {
+    /** coarse[2·b0·H·n ..] as [side][rows][H·n] = q̂·K_foldᵀ for tokens [b0, b0 + rows). */
+    private void coarseGemm(int b0, int rows) {
+        int ldc = heads * n;
+        int base = 2 * b0 * ldc;
         for (int side = 0; side < 2; side++) {
-            int qOff = b * qWidth + (h % querySlots * 2 + side) * dk;
-            int co = candOff(b, h, side);
-            for (int a = 0; a < m; a++) {
-                int keyRow = ((h * 2 + side) * n + cand[co + a]) * rank;
-                for (int p = 0; p < rank; p++) {
-                    exact[(co + a) * rank + p] = kern.dot(qHat, qOff, kHat, (keyRow + p) * dk, dk);
-                }
+            for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
+                int cols = querySlots == 1 ? heads * n : n;
+                kern.matmul(false, true, rows, cols, dk, qHat,
+                        b0 * qWidth + (h % querySlots * 2 + side) * dk, qWidth, kFold,
+                        (side * heads + h) * n * dk, dk, coarse, base + side * rows * ldc + h * n,
+                        ldc, false);
             }
-        }
-        int aOff = candOff(b, h, 0) * rank;
-        int bOff = candOff(b, h, 1) * rank;
-        int csOff = h * rank * rank;
-        boolean tdqkr = cfg.tdqkr();
-        if (tdqkr) {
-            for (int a = 0; a < m; a++) {
-                for (int s = 0; s < rank; s++) {
-                    float acc = 0;
-                    for (int p = 0; p < rank; p++) {
-                        acc += exact[aOff + a * rank + p] * coreSum[csOff + p * rank + s];
-                    }
-                    ac[a * rank + s] = acc;
-                }
-            }
-            for (int a = 0; a < m; a++) {
-                for (int c = 0; c < m; c++) {
-                    float acc = 0;
-                    for (int s = 0; s < rank; s++) {
-                        acc += ac[a * rank + s] * exact[bOff + c * rank + s];
-                    }
-                    grid[a * m + c] = acc;
-                }
-            }
-        } else {
-            for (int a = 0; a < m; a++) {
-                for (int c = 0; c < m; c++) {
-                    grid[a * m + c] = exact[aOff + a] + exact[bOff + c];
-                }
-            }
-        }
-        TopK.select(grid, 0, m * m, kFinal, sel, 0, top, 0);
-        int s0 = b * slots + h * kFinal;
-        if (cfg.softmaxWeights()) {
-            double sum = 0;
-            for (int j = 0; j < kFinal; j++) {
-                sum += Math.exp(top[j] - top[0]);
-            }
-            for (int j = 0; j < kFinal; j++) {
-                slotW[s0 + j] = (float) (Math.exp(top[j] - top[0]) / sum);
-            }
-        }
-        int rowCand = candOff(b, h, 0);
-        int colCand = candOff(b, h, 1);
-        for (int j = 0; j < kFinal; j++) {
-            int f = sel[j];
-            int a = f / m;
-            int c = f - a * m;
-            if (!cfg.softmaxWeights()) {
-                for (int t = 0; t < cores; t++) {
-                    slotW[(s0 + j) * cores + t] = tdqkr
-                            ? bilinear(aOff + a * rank, coreData[t], csOff, bOff + c * rank)
-                            : grid[f];
-                }
-            }
-            int z = cand[rowCand + a] * n + cand[colCand + c];
-            int vIdx = shuffle[z];
-            slotRow[s0 + j] = vIdx % valueNum;
-            slotGroup[s0 + j] = vIdx / valueNum;
         }
     }
 
-    /** x · C · yᵀ for rank-vectors of exact at xOff, yOff (summation order as in training). */
-    private float bilinear(int xOff, float[] c, int cOff, int yOff) {
-        float acc = 0;
-        for (int p = 0; p < rank; p++) {
-            float row = 0;
-            for (int s = 0; s < rank; s++) {
-                row += c[cOff + p * rank + s] * exact[yOff + s];
+    /** Top-m candidates per head and side of token b, row {@code row} of a [side][rows] block. */
+    private void topM(int b, int base, int row, int rows, float[] top) {
+        int ldc = heads * n;
+        for (int h = 0; h < heads; h++) {
+            for (int side = 0; side < 2; side++) {
+                TopK.select(coarse, base + (side * rows + row) * ldc + h * n, n, m, cand,
+                        candOff(b, h, side), top, 0);
             }
-            acc += exact[xOff + p] * row;
         }
-        return acc;
+    }
+
+    /** Exact scores of token b's candidates, grid, final top-k, weights and value rows. */
+    private void retrieve(int b, Scratch sc) {
+        for (int h = 0; h < heads; h++) {
+            for (int side = 0; side < 2; side++) {
+                int co = candOff(b, h, side);
+                GatherWeightedSum.gatherDot(exact, co * rank, qHat,
+                        b * qWidth + (h % querySlots * 2 + side) * dk, 0, kHat,
+                        (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
+            }
+            int s0 = b * slots + h * kFinal;
+            int rowCand = candOff(b, h, 0);
+            int colCand = candOff(b, h, 1);
+            retrieval.forward(sel, selScore, s0, slotW, s0 * cores, exact, rowCand * rank,
+                    colCand * rank, coreSum, h * rank * rank, coreData, h * rank * rank,
+                    sc.retrieval());
+            for (int j = 0; j < kFinal; j++) {
+                int f = sel[s0 + j];
+                int z = cand[rowCand + f / m] * n + cand[colCand + f % m];
+                int vIdx = shuffle[z];
+                slotRow[s0 + j] = vIdx % valueNum;
+                slotGroup[s0 + j] = vIdx / valueNum;
+            }
+        }
     }
 
     /** Keys (h, side, i) in some candidate set this step, each counted once. */

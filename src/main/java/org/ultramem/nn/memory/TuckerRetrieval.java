@@ -21,9 +21,11 @@ import org.ultramem.tensor.kernel.TopK;
  * dC_t += A[a]ᵀ·dw_t·Bc[c] (only the k selected cells carry gradient; the summed grid only ranks).
  * With softmax: dG_j = w_j·(dw_j − Σ_i w_i·dw_i) first. PKM: dA[a] += dG, dBc[c] += dG.
  *
- * <p>Instances are immutable; per-thread scratch comes from {@link #newScratch()}.
+ * <p>Instances are immutable; per-thread scratch comes from {@link #newScratch()}. The decode
+ * engine ({@code infer.UltraMemDecoder}) calls the same {@link #forward}, so training and
+ * inference select and weight identically.
  */
-final class TuckerRetrieval {
+public final class TuckerRetrieval {
 
     private final int m;
     private final int k;
@@ -32,7 +34,7 @@ final class TuckerRetrieval {
     private final boolean tdqkr;
     private final boolean softmax;
 
-    TuckerRetrieval(UltraMemConfig cfg) {
+    public TuckerRetrieval(UltraMemConfig cfg) {
         this.m = cfg.candidates();
         this.k = cfg.topK();
         this.r = cfg.tuckerRank();
@@ -42,7 +44,7 @@ final class TuckerRetrieval {
     }
 
     /** Scratch for one thread: the m×m grid, A·C products, Bc transposed and top-k scores. */
-    float[] newScratch() {
+    public float[] newScratch() {
         return new float[m * m + 2 * m * r + k];
     }
 
@@ -56,7 +58,7 @@ final class TuckerRetrieval {
      * @param coreSum  C_sum of this head, [r][r] at csOff
      * @param coreData C_t of all heads, [T][H·r·r]; this head's core at ctOff
      */
-    void forward(int[] sel, float[] selScore, int selOff, float[] w, int wOff,
+    public void forward(int[] sel, float[] selScore, int selOff, float[] w, int wOff,
                  float[] exact, int aOff, int bOff, float[] coreSum, int csOff,
                  float[][] coreData, int ctOff, float[] scratch) {
         int gridLen = m * m;

@@ -1,17 +1,12 @@
 package org.ultramem.tensor.kernel;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * The one persistent thread pool every kernel shares. {@link #forRange} cuts {@code [0, n)} into at
  * most {@link #threads()} big contiguous blocks, runs block 0 on the calling thread and the rest on
- * daemon workers, and returns when all are done.
+ * daemon workers ({@link SpinPool}: they spin briefly between regions, so a decode step's dozens
+ * of short regions do not each pay a thread wake-up), and returns when all are done.
  *
  * <p>Sizing: {@code availableProcessors()}, overridden by the system property
  * {@code ultramem.threads}; {@link #withThreads} overrides it for the calling thread only
@@ -34,7 +29,7 @@ public final class Parallel {
     private static final ThreadLocal<Integer> OVERRIDE = new ThreadLocal<>();
     /** True on pool workers and on a caller while it runs its own block: nested calls go inline. */
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
-    private static final ThreadPoolExecutor POOL = newPool(Math.max(1, CONFIGURED - 1));
+    private static final SpinPool POOL = new SpinPool(Math.max(1, CONFIGURED - 1), INSIDE);
 
     private Parallel() {
     }
@@ -89,32 +84,22 @@ public final class Parallel {
             task.run(0, n);
             return;
         }
-        ensureWorkers(blocks - 1);
-        CountDownLatch done = new CountDownLatch(blocks - 1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
+        SpinPool.Region region = POOL.region(blocks - 1);
         for (int b = 1; b < blocks; b++) {
             int start = (int) ((long) n * b / blocks);
             int end = (int) ((long) n * (b + 1) / blocks);
-            POOL.execute(() -> {
-                try {
-                    task.run(start, end);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            });
+            POOL.execute(region, () -> task.run(start, end));
         }
         INSIDE.set(Boolean.TRUE);
         try {
             task.run(0, (int) ((long) n / blocks));
         } catch (Throwable t) {
-            failure.compareAndSet(null, t);
+            region.fail(t);
         } finally {
             INSIDE.set(Boolean.FALSE);
         }
-        awaitUninterruptibly(done);
-        Throwable t = failure.get();
+        region.await();
+        Throwable t = region.failure();
         if (t instanceof RuntimeException r) {
             throw r;
         }
@@ -124,46 +109,6 @@ public final class Parallel {
         if (t != null) {
             throw new IllegalStateException("parallel task failed", t);
         }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Grows the pool when {@link #withThreads} asks for more threads than configured. */
-    private static void ensureWorkers(int workers) {
-        if (POOL.getCorePoolSize() < workers) {
-            synchronized (Parallel.class) {
-                if (POOL.getCorePoolSize() < workers) {
-                    POOL.setMaximumPoolSize(workers);
-                    POOL.setCorePoolSize(workers);
-                }
-            }
-        }
-    }
-
-    private static ThreadPoolExecutor newPool(int workers) {
-        AtomicInteger id = new AtomicInteger();
-        return new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(() -> {
-                        INSIDE.set(Boolean.TRUE);
-                        r.run();
-                    }, "ultramem-kernel-" + id.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
     }
 
     private static int configuredThreads() {

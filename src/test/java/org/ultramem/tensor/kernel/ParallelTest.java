@@ -90,4 +90,34 @@ class ParallelTest {
                 () -> Parallel.withThreads(0, () -> { }));
         assertTrue(e.getMessage().contains("thread count (0)"));
     }
+
+    @Test
+    void manyShortRegionsFromConcurrentCallersAllComplete() throws Exception {
+        // Spinning workers and parking callers: no region may lose its wake-up, whether the
+        // workers are spinning (back-to-back regions) or parked (after an idle pause).
+        long[] sums = new long[3];
+        Thread[] callers = new Thread[3];
+        for (int c = 0; c < callers.length; c++) {
+            int id = c;
+            callers[c] = new Thread(() -> Parallel.withThreads(3, () -> {
+                for (int rep = 0; rep < 3000; rep++) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(3);
+                    Parallel.forRange(3, 1, (s, e) -> hits.incrementAndGet(s));
+                    sums[id] += hits.get(0) + hits.get(1) + hits.get(2);
+                    if (rep % 1000 == 999) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(
+                                3 * SpinPool.SPIN_NANOS);
+                    }
+                }
+            }));
+            callers[c].start();
+        }
+        for (Thread t : callers) {
+            t.join(60_000);
+            assertTrue(!t.isAlive(), "a caller is stuck waiting for its region");
+        }
+        for (long sum : sums) {
+            assertEquals(9000, sum);
+        }
+    }
 }
