@@ -24,7 +24,8 @@ import org.ultramem.report.LinePlot;
 /**
  * {@code ultramem bench decode}: decode-step latency and memory traffic against batch size for a
  * dense model, an MoE model and an UltraMem model with equal FLOPs per token and (MoE, UltraMem)
- * equal total parameters ({@link RandomModels}; random weights). Per point: median step time over
+ * equal total parameters ({@link RandomModels}; random weights). The three models are built up
+ * front and their steps interleaved (see {@link #measure}). Per point: median step time over
  * ≥ 5 timed steps after warm-up, tokens/s, bytes read per step (the engine's traffic meter) and
  * the bandwidth bound bytes / (streaming bandwidth measured in the same run), and the CPU time
  * per step of all Java threads (on a shared machine wall time includes waiting for a core, CPU
@@ -62,15 +63,18 @@ public final class DecodeBench {
                 + " KV cache %s, KV length %d, streaming bandwidth %.1f GB/s (2 threads),"
                 + " load average %.2f%n", lower(o.precision), lower(o.kvPrecision), o.kv, gbs,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        List<Point> points = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        long denseParams = RandomModels.parameters(architecture("dense", o.kv + o.reps + 8));
-        double denseFlops = RandomModels.flopsPerToken(architecture("dense", o.kv + o.reps + 8));
-        for (String name : MODELS) {
-            DecodeArchitecture arch = architecture(name, o.kv + o.reps + 8);
-            long t0 = System.nanoTime();
-            MemoryWeightStore store = RandomModels.build(arch, o.precision, 42);
-            try (InferenceModel model = new InferenceModel(arch, store, o.precision)) {
+        int context = o.kv + WARM + o.reps + 8;
+        long denseParams = RandomModels.parameters(architecture("dense", context));
+        double denseFlops = RandomModels.flopsPerToken(architecture("dense", context));
+        List<InferenceModel> models = new ArrayList<>();
+        try {
+            for (String name : MODELS) {
+                DecodeArchitecture arch = architecture(name, context);
+                long t0 = System.nanoTime();
+                MemoryWeightStore store = RandomModels.build(arch, o.precision, 42);
+                InferenceModel model = new InferenceModel(arch, store, o.precision);
+                models.add(model);
                 long[] wb = model.weightBytes();
                 long params = RandomModels.parameters(arch);
                 String note = String.format(Locale.ROOT, "%-8s params %,d (%.1f M, %.1fx dense),"
@@ -83,29 +87,34 @@ public final class DecodeBench {
                         wb[1] / 1e6, wb[2] / 1e6, (System.nanoTime() - t0) / 1e9);
                 notes.add(note);
                 log.println(note);
-                // JIT warm-up of this model's code paths before its first timed point (first
-                // passes run 6-20x slower; each model has paths of its own, and each batch
-                // regime its own kernel path: 1 row, 2..7 rows, 8+ rows, many row tiles).
-                for (int b : new int[] {64, 16, 4, 1}) {
-                    measure(name, model, b, o, gbs);
-                }
-                for (int b : o.batches) {
-                    Point p = measure(name, model, b, o, gbs);
+            }
+            // JIT warm-up of every model's code paths before the first timed point (first
+            // passes run 6-20x slower; each batch regime has its own kernel path).
+            for (int b : new int[] {64, 16, 4, 1}) {
+                measure(models, b, o, gbs);
+            }
+            List<Point> points = new ArrayList<>();
+            for (int b : o.batches) {
+                for (Point p : measure(models, b, o, gbs)) {
                     points.add(p);
                     log.printf(Locale.ROOT, "  %-8s batch %4d: %9.3f ms/step (CPU %8.3f ms),"
-                            + " %10.1f tokens/s, %8.1f MB/step, bound %7.3f ms%n", name, b,
+                            + " %10.1f tokens/s, %8.1f MB/step, bound %7.3f ms%n", p.model, b,
                             p.stepMs, p.cpuMs, p.tokensPerS, p.bytesPerStep / 1e6, p.boundMs);
                 }
             }
+            write(o, points, notes, gbs);
+            if (o.json) {
+                out.println(json(points, o, gbs, notes));
+            } else {
+                out.print(markdown(points, o.batches));
+                out.println("reports in " + o.outDir.toAbsolutePath());
+            }
+            return points;
+        } finally {
+            for (InferenceModel m : models) {
+                m.close();
+            }
         }
-        write(o, points, notes, gbs);
-        if (o.json) {
-            out.println(json(points, o, gbs, notes));
-        } else {
-            out.print(markdown(points, o.batches));
-            out.println("reports in " + o.outDir.toAbsolutePath());
-        }
-        return points;
     }
 
     static DecodeArchitecture architecture(String name, int context) {
@@ -116,37 +125,61 @@ public final class DecodeBench {
         };
     }
 
-    private static Point measure(String name, InferenceModel model, int batch, Options o,
-                                 double gbs) {
-        int warm = 5;
-        DecodeState s = model.newState(batch, o.kv + warm + o.reps + 1, o.kvPrecision);
-        s.fillRandom(o.kv, batch);
+    /** Untimed steps per model and batch before timing. */
+    private static final int WARM = 5;
+
+    /**
+     * One point per model at {@code batch}. The models' steps are interleaved (rep i times
+     * dense, MoE and UltraMem back to back, in an order rotated every rep), so drift in the
+     * machine's speed (a shared VM varied ±30% between runs minutes apart) hits all three alike
+     * and the ratios compare steps taken at the same moments.
+     */
+    private static List<Point> measure(List<InferenceModel> models, int batch, Options o,
+                                       double gbs) {
+        int count = models.size();
+        DecodeState[] states = new DecodeState[count];
+        for (int m = 0; m < count; m++) {
+            states[m] = models.get(m).newState(batch, o.kv + WARM + o.reps + 1, o.kvPrecision);
+            states[m].fillRandom(o.kv, batch);
+        }
         SplittableRandom rnd = new SplittableRandom(batch);
         int[] tokens = new int[batch];
-        int vocab = model.config().vocabSize();
-        double[] ms = new double[o.reps];
-        double[] cpu = new double[o.reps];
-        for (int i = -warm; i < o.reps; i++) {
+        double[][] ms = new double[count][o.reps];
+        double[][] cpu = new double[count][o.reps];
+        for (int i = -WARM; i < o.reps; i++) {
             for (int b = 0; b < batch; b++) {
-                tokens[b] = rnd.nextInt(vocab);
+                tokens[b] = rnd.nextInt(models.get(0).config().vocabSize());
             }
-            if (i == 0) {
-                model.meter().reset();
-            }
-            long c0 = javaThreadsCpuNanos();
-            long t0 = System.nanoTime();
-            model.decode(s, tokens);
-            if (i >= 0) {
-                ms[i] = (System.nanoTime() - t0) / 1e6;
-                cpu[i] = (javaThreadsCpuNanos() - c0) / 1e6;
+            for (int j = 0; j < count; j++) {
+                int m = Math.floorMod(i + j, count);
+                InferenceModel model = models.get(m);
+                if (i == 0) {
+                    model.meter().reset();
+                }
+                long c0 = javaThreadsCpuNanos();
+                long t0 = System.nanoTime();
+                model.decode(states[m], tokens);
+                if (i >= 0) {
+                    ms[m][i] = (System.nanoTime() - t0) / 1e6;
+                    cpu[m][i] = (javaThreadsCpuNanos() - c0) / 1e6;
+                }
             }
         }
-        double bytes = model.meter().total() / (double) model.meter().steps();
-        Arrays.sort(ms);
-        Arrays.sort(cpu);
-        double median = ms[ms.length / 2];
-        return new Point(name, batch, median, batch * 1000.0 / median, bytes, bytes / gbs / 1e6,
-                cpu[cpu.length / 2]);
+        List<Point> points = new ArrayList<>();
+        for (int m = 0; m < count; m++) {
+            InferenceModel model = models.get(m);
+            double bytes = model.meter().total() / (double) model.meter().steps();
+            double median = median(ms[m]);
+            points.add(new Point(MODELS[m], batch, median, batch * 1000.0 / median, bytes,
+                    bytes / gbs / 1e6, median(cpu[m])));
+        }
+        return points;
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
     }
 
     /**

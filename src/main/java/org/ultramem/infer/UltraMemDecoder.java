@@ -1,18 +1,15 @@
 package org.ultramem.infer;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.memory.TuckerRetrieval;
 import org.ultramem.nn.memory.UltraMemConfig;
 import org.ultramem.tensor.kernel.GatherWeightedSum;
 import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.tensor.kernel.KeyScores;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
-import org.ultramem.tensor.kernel.SegmentKernels;
 import org.ultramem.tensor.kernel.TopK;
 
 /**
@@ -32,12 +29,12 @@ import org.ultramem.tensor.kernel.TopK;
  */
 final class UltraMemDecoder implements MemoryDecoder {
 
-    /** Tokens per retrieval task: b ≥ 8 splits over both cores, b = 1 pays no split. */
-    private static final int CHUNK = 4;
-    /** From this batch on, coarse scores use the training GEMM per chunk; below, a GEMV per side. */
-    private static final int GEMM_ROWS = 8;
-    private static final ValueLayout.OfFloat F32_LE =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Key columns per coarse-scoring task: ~32 KB of K_foldᵀ at D_k 32, several tasks per core. */
+    private static final int KEY_BLOCK = 256;
+    /** From this many tokens, scoring and retrieval run per token chunk (see {@link #apply}). */
+    private static final int CHUNKED_ROWS = 8;
+    /** Tokens per chunk at most: 16 tokens' scores (2 × 16 × H·n floats) stay in L2. */
+    private static final int MAX_CHUNK = 16;
 
     private final Kernels kern = KernelProvider.get();
     private final UltraMemConfig cfg;
@@ -61,8 +58,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     private final float[] queryNorm;
     private final float[] kHat;
     private final float[] kFold;
-    /** kFold off-heap (fp32, little-endian), streamed by the small-batch coarse GEMV. */
-    private final MemorySegment kFoldSegment;
+    /** kFold transposed per side (and head without query sharing): [D_k][H·n] or [D_k][n]. */
+    private final float[] kFoldT;
     private final float[] coreSum;
     private final float[][] coreData;
     private final Matrix values;
@@ -144,8 +141,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         scratch = ThreadLocal.withInitial(() -> new Scratch(retrieval.newScratch(),
                 new float[m]));
         prepareKeys(keys, keysNorm, u, v);
-        kFoldSegment = arena.allocate((long) kFold.length * Float.BYTES, 64);
-        MemorySegment.copy(kFold, 0, kFoldSegment, F32_LE, 0, kFold.length);
+        kFoldT = transposeFolded();
     }
 
     /** K̂ = RMS(keys) transposed to [H][2][n][r][D_k]; folded keys; C_sum (as training does). */
@@ -180,6 +176,23 @@ final class UltraMemDecoder implements MemoryDecoder {
         for (float[] c : coreData) {
             kern.axpy(coreSum, 0, 1f, c, 0, coreSum.length);
         }
+    }
+
+    /**
+     * K_fold [side][H][n][D_k] → per side, for the columns one coarse GEMM covers (all heads
+     * with a shared query, else one head), [D_k][cols] at the same base offset.
+     */
+    private float[] transposeFolded() {
+        float[] t = new float[kFold.length];
+        int cols = querySlots == 1 ? heads * n : n;
+        for (int base = 0; base < kFold.length; base += cols * dk) {
+            for (int j = 0; j < cols; j++) {
+                for (int i = 0; i < dk; i++) {
+                    t[base + i * cols + j] = kFold[base + j * dk + i];
+                }
+            }
+        }
+        return t;
     }
 
     /** Bytes of the dense parts read every step: projections and folded keys. */
@@ -223,46 +236,36 @@ final class UltraMemDecoder implements MemoryDecoder {
         } else {
             System.arraycopy(q, 0, qHat, 0, rows * qWidth);
         }
-        if (rows >= GEMM_ROWS) {
-            // Per chunk of CHUNK tokens, one thread: coarse scores q̂·K_foldᵀ (the training
-            // layer's GEMM per side, or per side and head without query sharing), then per
-            // token top-m, exact scores, grid and top-k. Fixed chunk bounds: results do not
-            // depend on the thread count.
-            int chunks = (rows + CHUNK - 1) / CHUNK;
-            Parallel.forRange(chunks, 1, (c0, c1) -> {
-                Scratch sc = scratch.get();
-                for (int c = c0; c < c1; c++) {
-                    int b0 = c * CHUNK;
-                    int chunkRows = Math.min(rows, b0 + CHUNK) - b0;
-                    coarseGemm(b0, chunkRows);
-                    for (int b = b0; b < b0 + chunkRows; b++) {
-                        topM(b, 2 * b0 * heads * n, b - b0, chunkRows, sc.top());
-                        retrieve(b, sc);
-                    }
-                }
-            });
-        } else {
-            // Few tokens: the GEMM's packing would dominate, so each (side, head) task streams
-            // its folded keys once for all tokens (GEMV tiles) and selects their top m.
-            Parallel.forRange(2 * heads, 1, (from, to) -> {
-                float[] top = scratch.get().top();
-                int ldc = heads * n;
-                for (int sh = from; sh < to; sh++) {
-                    int side = sh / heads;
-                    int h = sh % heads;
-                    SegmentKernels.matmulT(coarse, side * rows * ldc + h * n, ldc, qHat,
-                            (h % querySlots * 2 + side) * dk, qWidth, rows, kFoldSegment,
-                            (long) (side * heads + h) * n * dk * Float.BYTES, false, n, dk);
-                    for (int b = 0; b < rows; b++) {
-                        TopK.select(coarse, (side * rows + b) * ldc + h * n, n, m, cand,
-                                candOff(b, h, side), top, 0);
-                    }
-                }
-            });
+        if (rows < CHUNKED_ROWS) {
+            // Few tokens: the step is bound by reading K_fold (0.5 MB per layer), so both cores
+            // score key columns, then both retrieve tokens.
+            coarseScores(rows);
             Parallel.forRange(rows, 1, (from, to) -> {
                 Scratch sc = scratch.get();
                 for (int b = from; b < to; b++) {
+                    topM(b, rows, sc.top());
                     retrieve(b, sc);
+                }
+            });
+        } else {
+            // One pass per chunk of tokens on one core: coarse scores of both sides, then each
+            // token's top-m, exact scores, grid and top-k while its scores are still in L1/L2
+            // (scoring by columns on one core and retrieving by tokens on the other moved every
+            // second score line between cores and cost ~2x). Any chunking gives the same bits.
+            int chunk = Math.min(MAX_CHUNK, (rows + Parallel.threads() - 1) / Parallel.threads());
+            int chunks = (rows + chunk - 1) / chunk;
+            Parallel.forRange(chunks, 1, (c0, c1) -> {
+                Scratch sc = scratch.get();
+                for (int c = c0; c < c1; c++) {
+                    int b0 = c * chunk;
+                    int b1 = Math.min(rows, b0 + chunk);
+                    for (int side = 0; side < 2; side++) {
+                        scoreKeys(rows, side, b0, b1 - b0, 0, heads * n);
+                    }
+                    for (int b = b0; b < b1; b++) {
+                        topM(b, rows, sc.top());
+                        retrieve(b, sc);
+                    }
                 }
             });
         }
@@ -284,27 +287,46 @@ final class UltraMemDecoder implements MemoryDecoder {
         }
     }
 
-    /** coarse[2·b0·H·n ..] as [side][rows][H·n] = q̂·K_foldᵀ for tokens [b0, b0 + rows). */
-    private void coarseGemm(int b0, int rows) {
+    /** coarse [side][rows][H·n] = q̂·K_foldᵀ for every token, key columns split over the cores. */
+    private void coarseScores(int rows) {
+        int blocks = (heads * n + KEY_BLOCK - 1) / KEY_BLOCK;
+        Parallel.forRange(2 * blocks, 1, (from, to) -> {
+            for (int item = from; item < to; item++) {
+                int j0 = item % blocks * KEY_BLOCK;
+                scoreKeys(rows, item / blocks, 0, rows, j0, Math.min(heads * n, j0 + KEY_BLOCK));
+            }
+        });
+    }
+
+    /**
+     * Coarse scores of tokens [b0, b0 + count) on one side for the key columns [j0, j1) of the
+     * [H·n] row (all heads share one query, else each head its own: one call per head).
+     */
+    private void scoreKeys(int rows, int side, int b0, int count, int j0, int j1) {
         int ldc = heads * n;
-        int base = 2 * b0 * ldc;
-        for (int side = 0; side < 2; side++) {
-            for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
-                int cols = querySlots == 1 ? heads * n : n;
-                kern.matmul(false, true, rows, cols, dk, qHat,
-                        b0 * qWidth + (h % querySlots * 2 + side) * dk, qWidth, kFold,
-                        (side * heads + h) * n * dk, dk, coarse, base + side * rows * ldc + h * n,
-                        ldc, false);
+        int cOff = (side * rows + b0) * ldc;
+        if (querySlots == 1) {
+            KeyScores.scores(coarse, cOff, ldc, qHat, b0 * qWidth + side * dk, qWidth, count,
+                    kFoldT, side * heads * n * dk, ldc, dk, j0, j1);
+            return;
+        }
+        for (int h = 0; h < heads; h++) {
+            int lo = Math.max(j0, h * n);
+            int hi = Math.min(j1, (h + 1) * n);
+            if (lo < hi) {
+                KeyScores.scores(coarse, cOff + h * n, ldc, qHat,
+                        b0 * qWidth + (h % querySlots * 2 + side) * dk, qWidth, count, kFoldT,
+                        (side * heads + h) * n * dk, n, dk, lo - h * n, hi - h * n);
             }
         }
     }
 
-    /** Top-m candidates per head and side of token b, row {@code row} of a [side][rows] block. */
-    private void topM(int b, int base, int row, int rows, float[] top) {
+    /** Top-m candidates per head and side of token b. */
+    private void topM(int b, int rows, float[] top) {
         int ldc = heads * n;
         for (int h = 0; h < heads; h++) {
             for (int side = 0; side < 2; side++) {
-                TopK.select(coarse, base + (side * rows + row) * ldc + h * n, n, m, cand,
+                TopK.select(coarse, (side * rows + b) * ldc + h * n, n, m, cand,
                         candOff(b, h, side), top, 0);
             }
         }

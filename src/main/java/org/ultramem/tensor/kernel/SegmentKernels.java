@@ -26,11 +26,10 @@ public final class SegmentKernels {
      */
     private static final int TRANSPOSED_MIN_ROWS = 8;
     /**
-     * Multiply-adds a parallel task gets at least: a {@link Parallel#forRange} region measured
-     * ~70 µs on the 2-core VM, about what one thread needs to stream 128 K fp32 weights, so
-     * smaller products (a 256×256 projection at batch 1) run on the calling thread.
+     * Multiply-adds a parallel task gets at least: a {@link Parallel#forRange} region costs a
+     * few µs with the spinning pool, about what one thread needs to stream 16 K fp32 weights.
      */
-    private static final long MIN_TASK_MACS = 1L << 17;
+    private static final long MIN_TASK_MACS = 1L << 14;
 
     private SegmentKernels() {
     }
@@ -52,15 +51,16 @@ public final class SegmentKernels {
         int minBlocks = (int) Math.max(1, Math.min(blocks,
                 MIN_TASK_MACS / ((long) COLUMN_BLOCK * Math.max(1, k) * rows)));
         if (VECTOR && rows >= TRANSPOSED_MIN_ROWS) {
-            // Batched decode: x transposed once, then broadcast tiles (no lane reductions).
-            int ldt = (rows + GemvVector.TT - 1) / GemvVector.TT * GemvVector.TT;
-            float[] xT = transposed(x, xOff, ldx, rows, k, ldt);
+            // Batched decode: x packed once per token group, then broadcast tiles (no lane
+            // reductions).
+            float[] xP = packed(x, xOff, ldx, rows, k);
+            int lda = (rows + GemvVector.TT - 1) / GemvVector.TT * GemvVector.TT;
             Parallel.forRange(blocks, minBlocks, (b0, b1) -> {
                 float[][] scratch = TILE.get();
-                if (scratch[1].length < 4 * k) {
-                    scratch[1] = new float[4 * k];
+                if (scratch[0].length < GemvVector.COLUMN_GROUP * lda) {
+                    scratch[0] = new float[GemvVector.COLUMN_GROUP * lda];
                 }
-                GemvVector.matmulTTransposed(out, outOff, ldo, xT, ldt, rows, w, wOff, bf16,
+                GemvVector.matmulTTransposed(out, outOff, ldo, xP, rows, w, wOff, bf16,
                         b0 * COLUMN_BLOCK, Math.min(n, b1 * COLUMN_BLOCK), k, scratch[0],
                         scratch[1]);
             });
@@ -77,34 +77,41 @@ public final class SegmentKernels {
         });
     }
 
-    /** Per-thread x-transpose buffer of the batched path (grown on demand, never shrunk). */
-    private static final ThreadLocal<float[][]> TRANSPOSE =
+    /** Per-thread x-packing buffer of the batched path (grown on demand, never shrunk). */
+    private static final ThreadLocal<float[][]> PACKED =
             ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-    /** Per-thread scratch of the batched path: output tile [4][TT], W panel [4][k] (grown). */
+    /** Per-thread scratch of the batched path: accumulator [COLUMN_GROUP][groups·TT], panel [4][KC]. */
     private static final ThreadLocal<float[][]> TILE =
-            ThreadLocal.withInitial(() -> new float[][] {new float[4 * GemvVector.TT],
-                    new float[0]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[0],
+                    new float[4 * GemvVector.KC]});
 
-    /** xT [k][ldt] = x [rows, k]ᵀ, tokens rows..ldt zero; the calling thread's buffer. */
-    private static float[] transposed(float[] x, int xOff, int ldx, int rows, int k, int ldt) {
-        float[][] holder = TRANSPOSE.get();
-        int need = k * ldt;
+    /** xP [groups][k][TT] = x [rows, k] per group of TT tokens, padding tokens zero. */
+    private static float[] packed(float[] x, int xOff, int ldx, int rows, int k) {
+        int tt = GemvVector.TT;
+        int groups = (rows + tt - 1) / tt;
+        float[][] holder = PACKED.get();
+        int need = groups * k * tt;
         if (holder[0].length < need) {
             holder[0] = new float[need];
         }
-        float[] xT = holder[0];
-        for (int r = 0; r < rows; r++) {
-            int src = xOff + r * ldx;
-            for (int i = 0; i < k; i++) {
-                xT[i * ldt + r] = x[src + i];
+        float[] xP = holder[0];
+        for (int g = 0; g < groups; g++) {
+            int base = g * k * tt;
+            for (int t = 0; t < tt; t++) {
+                int r = g * tt + t;
+                if (r < rows) {
+                    int src = xOff + r * ldx;
+                    for (int i = 0; i < k; i++) {
+                        xP[base + i * tt + t] = x[src + i];
+                    }
+                } else {
+                    for (int i = 0; i < k; i++) {
+                        xP[base + i * tt + t] = 0f;
+                    }
+                }
             }
         }
-        for (int r = rows; r < ldt; r++) {
-            for (int i = 0; i < k; i++) {
-                xT[i * ldt + r] = 0f;
-            }
-        }
-        return xT;
+        return xP;
     }
 
     /** The plain-loop reference of {@link #matmulT} (single-threaded). */

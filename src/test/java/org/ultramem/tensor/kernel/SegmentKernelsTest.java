@@ -13,8 +13,9 @@ class SegmentKernelsTest {
 
     /** 8+ rows take the batched (transposed-x) path; 2..7 the 2×4 tiles; 33 pads a token group. */
     private static final int[] ROWS = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33};
-    private static final int[] N = {1, 4, 5, 33};
-    private static final int[] K = {1, 15, 16, 17, 33, 257};
+    private static final int[] N = {1, 4, 5, 33, 70};
+    // 70 and 1030 cross the batched path's 64-column groups and 512-wide k chunks.
+    private static final int[] K = {1, 15, 16, 17, 33, 257, 1030};
 
     /** W [n, k] at a byte offset of 4 (f32) or 2 (bf16) into a bigger segment; returns it. */
     private static MemorySegment weights(Arena arena, float[] w, boolean bf16, long off) {
