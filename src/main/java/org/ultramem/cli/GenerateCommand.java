@@ -55,6 +55,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print bytes read per decode step, per component, on stderr.")
     boolean stats;
 
+    @Option(names = "--warmup", defaultValue = "0", description = "Untimed decode steps before"
+            + " the prompt, so the reported speeds are those of compiled code (the first few"
+            + " hundred steps run while the JIT compiles; e.g. 500; default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--precision", defaultValue = "f32",
             description = "Weight storage in memory: f32 or bf16 (default: ${DEFAULT-VALUE}).")
     String precision;
@@ -75,7 +80,17 @@ public final class GenerateCommand implements Callable<Integer> {
         BpeTokenizer tok = TokenizerJson.load(tokFile);
         Precision weights = parsePrecision("--precision", precision);
         Precision kv = parsePrecision("--kv-precision", kvPrecision);
+        if (warmup < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--warmup: " + warmup
+                    + " steps; give 0 or more");
+        }
         try (InferenceModel m = InferenceModel.load(model, weights)) {
+            if (warmup > 0) {
+                long t0 = System.nanoTime();
+                int n = new EngineGenerator(m, kv).warmUp(warmup, new Sampler(settings, seed));
+                System.err.printf(Locale.ROOT, "warm-up: %d decode steps in %.1f s%n", n,
+                        (System.nanoTime() - t0) / 1e9);
+            }
             String text = generate(m, kv, tok, prompt, maxTokens, settings, seed, System.out,
                     System.err);
             if (stats) {
@@ -130,8 +145,14 @@ public final class GenerateCommand implements Callable<Integer> {
         out.println();
         out.flush();
         err.printf(Locale.ROOT, "prefill %d tokens at %,.0f tokens/s; decode %d tokens at %,.1f"
-                + " tokens/s%n", r.promptTokens(), r.prefillTokensPerS(), r.tokens().length,
+                + " tokens/s", r.promptTokens(), r.prefillTokensPerS(), r.tokens().length,
                 r.decodeTokensPerS());
+        if (!Double.isNaN(r.decodeStepMedianMs())) {
+            // The first steps run interpreted; the median step is the rate a longer run settles at.
+            err.printf(Locale.ROOT, " (median step %.2f ms: %,.0f tokens/s once warm)",
+                    r.decodeStepMedianMs(), 1000.0 / r.decodeStepMedianMs());
+        }
+        err.println();
         return all.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -14,7 +14,23 @@ import org.ultramem.model.Transformer;
 public final class Generator {
 
     /** The generated ids (prompt excluded) and throughput of the two phases. */
-    public record Output(int[] tokens, int promptTokens, double prefillTokensPerS, double decodeTokensPerS) {
+    /**
+     * The generated ids and the speeds: prefill and decode tokens/s over the whole call (what the
+     * user waited, including JIT warm-up of the first steps and sampling), and the median time of
+     * one decode step (the steady rate once compiled; NaN when no step ran).
+     */
+    public record Output(int[] tokens, int promptTokens, double prefillTokensPerS, double decodeTokensPerS,
+                         double decodeStepMedianMs) {
+    }
+
+    /** Median of the first {@code n} step times in ns, in ms (NaN for none). */
+    static double medianMs(long[] stepNanos, int n) {
+        if (n == 0) {
+            return Double.NaN;
+        }
+        long[] s = Arrays.copyOf(stepNanos, n);
+        Arrays.sort(s);
+        return s[n / 2] / 1e6;
     }
 
     private final Transformer model;
@@ -47,6 +63,8 @@ public final class Generator {
         float[] logits = model.prefill(cache, prompt);
         long t1 = System.nanoTime();
         int[] out = new int[budget];
+        long[] steps = new long[budget];
+        int stepCount = 0;
         int n = 0;
         while (n < budget) {
             int next = sampler.sample(logits, 0, vocab);
@@ -58,12 +76,15 @@ public final class Generator {
                 onToken.accept(next);
             }
             if (n < budget) {
+                long s0 = System.nanoTime();
                 logits = model.decode(cache, next);
+                steps[stepCount++] = System.nanoTime() - s0;
             }
         }
         long t2 = System.nanoTime();
         double prefillRate = prompt.length / Math.max(1e-9, (t1 - t0) / 1e9);
         double decodeRate = n / Math.max(1e-9, (t2 - t1) / 1e9);
-        return new Output(Arrays.copyOf(out, n), prompt.length, prefillRate, decodeRate);
+        return new Output(Arrays.copyOf(out, n), prompt.length, prefillRate, decodeRate,
+                medianMs(steps, stepCount));
     }
 }

@@ -124,33 +124,44 @@ public final class Sampler {
         if (!topK && !topP) {
             return p;
         }
-        Integer[] order = new Integer[vocab];
-        for (int i = 0; i < vocab; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        // Rank order is descending p, ties by ascending token id. Only the values are sorted
+        // (a primitive sort: sorting boxed ids with a comparator took ~8 ms per token at V 8192,
+        // more than the decode step); the kept set is then every token above the cut value plus
+        // the lowest-id ties at it, the same set and the same sums as sorting the ids would give.
+        double[] sorted = p.clone();
+        Arrays.sort(sorted);
         int keep = topK ? s.topK() : vocab;
         if (topP) {
             double mass = 0;
             for (int r = 0; r < keep; r++) {
-                mass += p[order[r]];
+                mass += sorted[vocab - 1 - r];
             }
             double cum = 0;
             for (int r = 0; r < keep; r++) {
-                cum += p[order[r]] / mass;
+                cum += sorted[vocab - 1 - r] / mass;
                 if (cum >= s.topP()) {
                     keep = r + 1;
                     break;
                 }
             }
         }
-        double[] out = new double[vocab];
         double kept = 0;
         for (int r = 0; r < keep; r++) {
-            kept += p[order[r]];
+            kept += sorted[vocab - 1 - r];
         }
-        for (int r = 0; r < keep; r++) {
-            out[order[r]] = p[order[r]] / kept;
+        double cut = sorted[vocab - keep];
+        int above = 0;
+        for (int i = 0; i < vocab; i++) {
+            if (p[i] > cut) {
+                above++;
+            }
+        }
+        int ties = keep - above;
+        double[] out = new double[vocab];
+        for (int i = 0; i < vocab; i++) {
+            if (p[i] > cut || (p[i] == cut && ties-- > 0)) {
+                out[i] = p[i] / kept;
+            }
         }
         return out;
     }

@@ -2,6 +2,7 @@ package org.ultramem.infer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
@@ -21,6 +22,10 @@ class GeneratorTest {
         Generator.Output out = new Generator(model).generate(prompt, 5, new Sampler(Sampler.Settings.greedyDecoding(), 0),
                 -1, null);
         assertEquals(5, out.tokens().length);
+        // 5 tokens: the last is sampled without a further step, so 4 decode steps were timed.
+        assertTrue(out.decodeStepMedianMs() > 0 && Double.isFinite(out.decodeStepMedianMs()));
+        assertEquals(Double.NaN, Generator.medianMs(new long[0], 0));
+        assertEquals(2.0, Generator.medianMs(new long[] {3_000_000, 1_000_000, 2_000_000}, 3));
         int[] seq = Arrays.copyOf(prompt, prompt.length + out.tokens().length);
         for (int i = 0; i < out.tokens().length; i++) {
             int len = prompt.length + i;

@@ -1,6 +1,7 @@
 package org.ultramem.infer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,6 +158,24 @@ class InferenceModelTest {
             long kv = CFG.numLayers() * 4L * 2 * 4 * d * 4;   // layers × seqs × (K,V) × span 4
             assertArrayEquals(new long[] {kv},
                     new long[] {m.meter().bytes(TrafficMeter.Component.KV_CACHE)});
+        }
+    }
+
+    @Test
+    void warmUpRunsItsStepsAndLeavesGenerationUnchanged() {
+        Sampler.Settings greedy = Sampler.Settings.greedyDecoding();
+        Transformer t = new Transformer(CFG, 1, 16, 5);
+        try (InferenceModel cold = engine(t, Precision.F32);
+             InferenceModel warm = engine(t, Precision.F32)) {
+            EngineGenerator g = new EngineGenerator(warm);
+            // More steps than one context holds: the warm-up starts fresh sequences as it goes.
+            int context = CFG.maxPositionEmbeddings();
+            assertEquals(2 * context, g.warmUp(2 * context, new Sampler(greedy, 0)));
+            assertEquals(0L, warm.meter().steps(), "warm-up steps must not count as traffic");
+            int[] a = new EngineGenerator(cold).generate(new int[] {1, 2}, 5, new Sampler(greedy, 0),
+                    -1, null).tokens();
+            int[] b = g.generate(new int[] {1, 2}, 5, new Sampler(greedy, 0), -1, null).tokens();
+            assertArrayEquals(a, b);
         }
     }
 

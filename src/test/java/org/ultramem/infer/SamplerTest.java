@@ -92,6 +92,60 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(1, -2, 1, false));
     }
 
+    @Test
+    void filteringEqualsSortingTheIdsIncludingTies() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        for (int rep = 0; rep < 200; rep++) {
+            int vocab = 1 + rnd.nextInt(300);
+            float[] x = new float[vocab];
+            for (int i = 0; i < vocab; i++) {
+                // Few distinct values, so ties straddle the cut often.
+                x[i] = rnd.nextInt(6) * 0.5f;
+            }
+            Sampler.Settings st = new Sampler.Settings(0.5 + rnd.nextDouble(),
+                    rnd.nextBoolean() ? 0 : 1 + rnd.nextInt(vocab), 0.05 + 0.95 * rnd.nextDouble(),
+                    false);
+            assertArrayEquals(sortedIdsReference(x, vocab, st),
+                    Sampler.probabilities(x, 0, vocab, st), "rep " + rep);
+        }
+    }
+
+    /** The filter as first written: ids sorted by descending p, ties by ascending id. */
+    private static double[] sortedIdsReference(float[] logits, int vocab, Sampler.Settings s) {
+        double[] p = Sampler.probabilities(logits, 0, vocab, new Sampler.Settings(
+                s.temperature(), 0, 1, false));
+        Integer[] order = new Integer[vocab];
+        for (int i = 0; i < vocab; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a])
+                : Integer.compare(a, b));
+        int keep = s.topK() > 0 && s.topK() < vocab ? s.topK() : vocab;
+        if (s.topP() < 1) {
+            double mass = 0;
+            for (int r = 0; r < keep; r++) {
+                mass += p[order[r]];
+            }
+            double cum = 0;
+            for (int r = 0; r < keep; r++) {
+                cum += p[order[r]] / mass;
+                if (cum >= s.topP()) {
+                    keep = r + 1;
+                    break;
+                }
+            }
+        }
+        double kept = 0;
+        for (int r = 0; r < keep; r++) {
+            kept += p[order[r]];
+        }
+        double[] out = new double[vocab];
+        for (int r = 0; r < keep; r++) {
+            out[order[r]] = p[order[r]] / kept;
+        }
+        return out;
+    }
+
     private int[] draw(Sampler s) {
         int[] out = new int[32];
         for (int i = 0; i < out.length; i++) {
