@@ -107,37 +107,10 @@ public final class KernelBench {
      * into {@code threads} contiguous blocks, after one warm-up pass.
      */
     static double measureBandwidthGbs(int threads, long bytes, int reps) {
-        int n = (int) Math.min(Integer.MAX_VALUE - 16, bytes / Float.BYTES);
-        float[] x = new float[n];
-        Arrays.fill(x, 1f);
-        Kernels k = KernelProvider.get();
-        // Compile the streaming loop before timing: one pass over a huge array is mostly OSR code.
-        for (int i = 0; i < 2000; i++) {
-            k.sumOfSquares(x, 0, Math.min(n, 1 << 14));
-        }
-        double[] partial = new double[threads];
+        BandwidthProbe probe = new BandwidthProbe(threads, bytes);
         double[] gbs = new double[reps];
-        for (int rep = -1; rep < reps; rep++) {
-            long t0 = System.nanoTime();
-            Parallel.withThreads(threads, () -> Parallel.forRange(threads, 1, (t0b, t1b) -> {
-                for (int t = t0b; t < t1b; t++) {
-                    int from = (int) ((long) n * t / threads);
-                    int to = (int) ((long) n * (t + 1) / threads);
-                    partial[t] = k.sumOfSquares(x, from, to - from);
-                }
-            }));
-            long ns = System.nanoTime() - t0;
-            double sum = 0;
-            for (double p : partial) {
-                sum += p;
-            }
-            if (sum != n) {
-                throw new IllegalStateException("bandwidth pass summed " + sum + ", expected " + n
-                        + ": the streaming kernel is wrong");
-            }
-            if (rep >= 0) {
-                gbs[rep] = (double) n * Float.BYTES / ns;
-            }
+        for (int rep = 0; rep < reps; rep++) {
+            gbs[rep] = probe.passGbs();
         }
         return median(gbs);
     }

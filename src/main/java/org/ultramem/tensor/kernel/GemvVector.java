@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * [n, k] read straight from a {@link MemorySegment} (fp32, or bf16 widened in registers: shorts →
  * ints, shift left 16, reinterpret, rule 7 of java-engineering.md). The decode step reads each
  * weight once per step for all B tokens: W is walked in blocks of {@link #BLOCK} rows (kept in L2)
- * and, within a block, 2×4 register tiles (2 tokens × 4 weight rows, 8 accumulators; a 4×4 tile
- * spilled AVX2's 16 registers and ran ~10× slower) stream k.
+ * and, within a block, 1×4 register tiles (1 token × 4 weight rows) stream k, one token after
+ * the other while the block sits in L1/L2 (bf16 pairs tokens in 2×4 tiles; for fp32 the 2×4
+ * tile's speed depended on C2's register allocation, see {@link #matmulT}).
  * Token and row edges go through 1×4 and 1×1 tiles; k tails through a scalar tail. Results equal
  * {@link GemvScalar} up to float summation order.
  */
@@ -40,17 +41,16 @@ final class GemvVector {
         for (int n0 = nStart; n0 < nEnd; n0 += BLOCK) {
             int n1 = Math.min(nEnd, n0 + BLOCK);
             int r = 0;
-            for (; r + 2 <= rows; r += 2) {
+            // fp32 takes one token at a time against the L1/L2-resident W block: the 2-token
+            // tile ran batch 2 at 1.4 ms or 4.4 ms per step depending on C2's register
+            // allocation in that JVM (spills), the 1-token tile runs steadily.
+            for (; bf16 && r + 2 <= rows; r += 2) {
                 int j = n0;
                 for (; j + 4 <= n1; j += 4) {
                     long wb = wOff + (long) j * k * es;
                     int xb = xOff + r * ldx;
                     int ob = outOff + r * ldo + j;
-                    if (bf16) {
-                        tile2x4Bf16(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 2, k);
-                    } else {
-                        tile2x4F32(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 4, k);
-                    }
+                    tile2x4Bf16(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 2, k);
                 }
                 for (; j < n1; j++) {
                     for (int rr = r; rr < r + 2; rr++) {
@@ -180,27 +180,6 @@ final class GemvVector {
         ShortVector s = ShortVector.fromMemorySegment(SS, w, byteOff, LE);
         IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, IS, 0);
         return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static void tile2x4F32(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
-                                   MemorySegment w, long wb, long rowBytes, int k) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        int kv = k - k % L;
-        for (int i = 0; i < kv; i += L) {
-            long o = wb + 4L * i;
-            FloatVector w0 = FloatVector.fromMemorySegment(S, w, o, LE);
-            FloatVector w1 = FloatVector.fromMemorySegment(S, w, o + rowBytes, LE);
-            FloatVector w2 = FloatVector.fromMemorySegment(S, w, o + 2 * rowBytes, LE);
-            FloatVector w3 = FloatVector.fromMemorySegment(S, w, o + 3 * rowBytes, LE);
-            FloatVector x0 = FloatVector.fromArray(S, x, xb + i);
-            a00 = x0.fma(w0, a00); a01 = x0.fma(w1, a01); a02 = x0.fma(w2, a02); a03 = x0.fma(w3, a03);
-            FloatVector x1 = FloatVector.fromArray(S, x, xb + ldx + i);
-            a10 = x1.fma(w0, a10); a11 = x1.fma(w1, a11); a12 = x1.fma(w2, a12); a13 = x1.fma(w3, a13);
-        }
-        store4(out, ob, a00, a01, a02, a03);
-        store4(out, ob + ldo, a10, a11, a12, a13);
-        tail4x4(out, ob, ldo, x, xb, ldx, w, wb, false, k, kv, 2);
     }
 
     private static void tile2x4Bf16(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
