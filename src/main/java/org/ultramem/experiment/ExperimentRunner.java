@@ -100,6 +100,12 @@ public final class ExperimentRunner {
                 log("%s: finished, skipped", head);
                 continue;
             }
+            if (Files.isDirectory(t.dir())) {
+                String recovered = Checkpoints.recoverInterruptedSave(t.dir());
+                if (recovered != null) {
+                    log("%s: %s", head, recovered);
+                }
+            }
             boolean resume = Checkpoints.hasTrainingCheckpoint(t.dir());
             if (resume) {
                 requireSameConfig(t);

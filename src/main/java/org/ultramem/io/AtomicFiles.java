@@ -210,7 +210,8 @@ public final class AtomicFiles {
         }
     }
 
-    private static void fsyncDirectory(Path dir) {
+    /** Makes a rename inside {@code dir} durable (best effort where directories cannot sync). */
+    public static void fsyncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

@@ -32,10 +32,14 @@ import org.ultramem.nn.Parameter;
  *   optimizer.safetensors  step, tokens (I64 [1]); m/NAME, v/NAME (F32); row_step/NAME (I64, lazy
  *                          value tables only); __metadata__: step, seed
  * </pre>
- * Each file is replaced atomically (temp + rename). The optimizer file is written first and the
- * model file second, both stamped with the step; {@link #readState} refuses a directory whose two
- * stamps differ (a crash between the two renames), so a resume never mixes steps. The data
- * position needs no state of its own: batches are a function of (seed, step).
+ * A training save replaces the model and optimizer files as a pair: both are first written
+ * completely as {@code *.pending} (each atomically: temp file, fsync, rename), the optimizer's
+ * first, then renamed over the old pair, optimizer first. A crash leaves one of three states,
+ * which {@link #recoverInterruptedSave} settles before a resume: both pending files present
+ * (roll both forward), only the model's (the optimizer's rename happened: roll it forward), or
+ * only the optimizer's (the new pair never completed: drop it, the old pair stands). Both files
+ * are stamped with the step and {@link #loadOptimizer} still refuses a pair whose stamps differ.
+ * The data position needs no state of its own: batches are a function of (seed, step).
  */
 public final class Checkpoints {
 
@@ -43,6 +47,8 @@ public final class Checkpoints {
     public static final String MODEL = "model.safetensors";
     public static final String TOKENIZER = "tokenizer.json";
     public static final String OPTIMIZER = "optimizer.safetensors";
+    /** Suffix of a new model or optimizer file written but not yet renamed into place. */
+    public static final String PENDING = ".pending";
 
     private Checkpoints() {
     }
@@ -58,6 +64,12 @@ public final class Checkpoints {
     public static void saveModel(Path dir, LanguageModel model, TrainConfig training, Path tokenizer,
                                  TrainState state, Map<String, String> provenance) throws IOException {
         Files.createDirectories(dir);
+        writeModel(dir.resolve(MODEL), model, state, provenance);
+        writeConfigAndTokenizer(dir, model, training, tokenizer);
+    }
+
+    private static void writeModel(Path file, LanguageModel model, TrainState state,
+                                   Map<String, String> provenance) throws IOException {
         SafeTensorsWriter w = new SafeTensorsWriter();
         for (Map.Entry<String, Parameter> e : model.parametersByName().entrySet()) {
             w.addF32(e.getKey(), e.getValue().data, e.getValue().shape);
@@ -78,7 +90,11 @@ public final class Checkpoints {
             meta.put("seed", Long.toString(state.seed()));
         }
         w.putMetadata(meta);
-        w.write(dir.resolve(MODEL));
+        w.write(file);
+    }
+
+    private static void writeConfigAndTokenizer(Path dir, LanguageModel model, TrainConfig training,
+                                                Path tokenizer) throws IOException {
         ObjectNode config = model.config().toJsonNode();
         if (training != null) {
             config.set("training", training.toJson());
@@ -93,6 +109,10 @@ public final class Checkpoints {
     /** Writes optimizer.safetensors: moments, per-row counters, step and tokens. */
     public static void saveOptimizer(Path dir, AdamW opt, TrainState state) throws IOException {
         Files.createDirectories(dir);
+        writeOptimizer(dir.resolve(OPTIMIZER), opt, state);
+    }
+
+    private static void writeOptimizer(Path file, AdamW opt, TrainState state) throws IOException {
         SafeTensorsWriter w = new SafeTensorsWriter();
         w.addI64("step", new long[] {state.step()}, 1);
         w.addI64("tokens", new long[] {state.tokens()}, 1);
@@ -109,14 +129,53 @@ public final class Checkpoints {
         }
         w.putMetadata("step", Long.toString(state.step()));
         w.putMetadata("seed", Long.toString(state.seed()));
-        w.write(dir.resolve(OPTIMIZER));
+        w.write(file);
     }
 
-    /** A full training checkpoint: optimizer first, then model, config and tokenizer. */
+    /**
+     * A full training checkpoint: the model/optimizer pair replaced as a unit (see the class
+     * comment), then config and tokenizer.
+     */
     public static void save(Path dir, LanguageModel model, TrainConfig training, AdamW opt, Path tokenizer,
                             TrainState state, Map<String, String> provenance) throws IOException {
-        saveOptimizer(dir, opt, state);
-        saveModel(dir, model, training, tokenizer, state, provenance);
+        Files.createDirectories(dir);
+        writeOptimizer(dir.resolve(OPTIMIZER + PENDING), opt, state);
+        writeModel(dir.resolve(MODEL + PENDING), model, state, provenance);
+        commitPending(dir, OPTIMIZER);
+        commitPending(dir, MODEL);
+        writeConfigAndTokenizer(dir, model, training, tokenizer);
+    }
+
+    /**
+     * Settles a save that a crash interrupted (see the class comment); does nothing when none
+     * was. Returns a one-line account of what it did, or null. Call before resuming from
+     * {@code dir}, never while another process may be saving into it.
+     */
+    public static String recoverInterruptedSave(Path dir) throws IOException {
+        Path model = dir.resolve(MODEL + PENDING);
+        Path optimizer = dir.resolve(OPTIMIZER + PENDING);
+        if (Files.exists(model)) {
+            boolean both = Files.exists(optimizer);
+            if (both) {
+                commitPending(dir, OPTIMIZER);
+            }
+            commitPending(dir, MODEL);
+            return "completed an interrupted checkpoint save in " + dir + " (renamed "
+                    + (both ? OPTIMIZER + PENDING + " and " : "") + MODEL + PENDING + " into place)";
+        }
+        if (Files.exists(optimizer)) {
+            Files.delete(optimizer);
+            return "dropped " + optimizer + ": its checkpoint save was interrupted before the model"
+                    + " file was written; the previous checkpoint stands";
+        }
+        return null;
+    }
+
+    private static void commitPending(Path dir, String name) throws IOException {
+        Files.move(dir.resolve(name + PENDING), dir.resolve(name),
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.fsyncDirectory(dir);
     }
 
     /** The model config stored in {@code dir/config.json}; fails clearly when the directory is not a checkpoint. */
@@ -197,8 +256,9 @@ public final class Checkpoints {
             long seed = Long.parseLong(st.metadata().getOrDefault("seed", "0"));
             if (step != modelStep) {
                 throw new IOException("checkpoint " + dir + " is inconsistent: " + OPTIMIZER + " is at step " + step
-                        + " but " + MODEL + " at step " + modelStep + " (a save was interrupted); "
-                        + "restart without --resume or restore the directory from a backup");
+                        + " but " + MODEL + " at step " + modelStep + " (files replaced by hand, or"
+                        + " written by an older ultramem that saved the two separately); restart"
+                        + " without --resume or restore the directory from a backup");
             }
             List<Parameter> ps = opt.parameters();
             for (int i = 0; i < ps.size(); i++) {

@@ -186,6 +186,10 @@ public final class Trainer {
 
     private Checkpoints.TrainState start(Path out) throws IOException {
         if (opts.resume()) {
+            String recovered = Checkpoints.recoverInterruptedSave(out);
+            if (recovered != null && opts.log() != null) {
+                opts.log().println("resume: " + recovered);
+            }
             if (!Checkpoints.hasTrainingCheckpoint(out)) {
                 throw new IOException("--resume: " + out + " holds no complete training checkpoint (config.json, "
                         + "model.safetensors, optimizer.safetensors); run without --resume to start a new run");

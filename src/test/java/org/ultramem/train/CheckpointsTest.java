@@ -61,6 +61,69 @@ class CheckpointsTest {
         assertArrayEquals(new long[] {0, 1, 0}, opt2.rowSteps(1));
     }
 
+    /** Saves steps 1..steps of a tiny run into {@code ckpt}; returns the optimizer. */
+    private AdamW saves(Path ckpt, Transformer model, TrainConfig cfg, int steps) throws IOException {
+        AdamW opt = new AdamW(KernelProvider.scalar(), List.of(model.parameters().get(0)),
+                cfg.schedule(), new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, null, AdamW.ValuesMode.DENSE));
+        for (int step = 1; step <= steps; step++) {
+            model.parameters().get(0).grad[0] = step;
+            opt.step();
+            Checkpoints.save(ckpt, model, cfg, opt, null, new Checkpoints.TrainState(step, 64L * step, 7),
+                    Map.of());
+        }
+        return opt;
+    }
+
+    private long resumeStep(Path ckpt, Transformer model, TrainConfig cfg) throws IOException {
+        Checkpoints.recoverInterruptedSave(ckpt);
+        AdamW fresh = new AdamW(KernelProvider.scalar(), List.of(model.parameters().get(0)),
+                cfg.schedule(), new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, null, AdamW.ValuesMode.DENSE));
+        return Checkpoints.loadOptimizer(ckpt, fresh).step();
+    }
+
+    @Test
+    void aSaveInterruptedAtAnyPointLeavesAResumableCheckpoint() throws Exception {
+        Transformer model = TinyRuns.model();
+        TrainConfig cfg = TinyRuns.config(5, 5, 5);
+        Path ckpt = dir.resolve("ckpt");
+        saves(ckpt, model, cfg, 2);
+        assertEquals(null, Checkpoints.recoverInterruptedSave(ckpt), "a clean save leaves nothing");
+        Path next = dir.resolve("next");
+        saves(next, model, cfg, 3);  // the files a save of step 3 would write
+        byte[] opt3 = Files.readAllBytes(next.resolve(Checkpoints.OPTIMIZER));
+        byte[] mod3 = Files.readAllBytes(next.resolve(Checkpoints.MODEL));
+        Path opt = ckpt.resolve(Checkpoints.OPTIMIZER);
+        Path optP = ckpt.resolve(Checkpoints.OPTIMIZER + Checkpoints.PENDING);
+        Path modP = ckpt.resolve(Checkpoints.MODEL + Checkpoints.PENDING);
+
+        // Crash before the model's pending file was complete: the step-2 pair stands.
+        Files.write(optP, opt3);
+        assertTrue(Checkpoints.recoverInterruptedSave(ckpt).contains("dropped"));
+        assertTrue(!Files.exists(optP));
+        assertEquals(2, resumeStep(ckpt, model, cfg));
+
+        // Crash after both pending files, before any rename: both roll forward to step 3.
+        Files.write(optP, opt3);
+        Files.write(modP, mod3);
+        assertTrue(Checkpoints.recoverInterruptedSave(ckpt).contains("completed"));
+        assertTrue(!Files.exists(optP) && !Files.exists(modP));
+        assertEquals(3, resumeStep(ckpt, model, cfg));
+
+        // Crash between the two renames: optimizer at step 3, model at step 2 plus the pending
+        // step-3 model. Without recovery the pair is refused; with it, it resumes at step 3.
+        Path b = dir.resolve("b");
+        saves(b, model, cfg, 2);
+        Files.write(b.resolve(Checkpoints.OPTIMIZER), opt3);
+        Files.write(b.resolve(Checkpoints.MODEL + Checkpoints.PENDING), mod3);
+        AdamW probe = new AdamW(KernelProvider.scalar(), List.of(model.parameters().get(0)),
+                cfg.schedule(), new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, null, AdamW.ValuesMode.DENSE));
+        IOException e = assertThrows(IOException.class, () -> Checkpoints.loadOptimizer(b, probe));
+        assertTrue(e.getMessage().contains("inconsistent"), e.getMessage());
+        assertTrue(Checkpoints.recoverInterruptedSave(b).contains("completed"));
+        assertEquals(3, resumeStep(b, model, cfg));
+        assertTrue(Files.exists(opt));
+    }
+
     @Test
     void missingAndCorruptCheckpointsFailClearly() throws Exception {
         ConfigException missing = assertThrows(ConfigException.class,
