@@ -78,6 +78,7 @@ public final class ExperimentReport {
                 suite.evals(), suite.file()));
         runTable(md);
         seedTable(md);
+        machineTime(md);
         md.append("\n## Loss curves\n\n");
         link(md, "training loss", ReportPlots.lossCurves(runs, false, plots.resolve("train-loss.png")));
         link(md, "validation loss", ReportPlots.lossCurves(runs, true, plots.resolve("val-loss.png")));
@@ -124,20 +125,41 @@ public final class ExperimentReport {
 
     private void seedTable(StringBuilder md) {
         md.append("\n## Per seed\n\n| run | seed | status | steps | tokens | val loss | bits/byte | last train loss"
-                + " | train tokens/s |\n|---|---|---|---|---|---|---|---|---|\n");
+                + " | train tokens/s | train time |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (RunFigures r : runs) {
             for (int i = 0; i < r.trials().size(); i++) {
                 RunResult res = r.results().get(i);
                 long seed = r.trials().get(i).seed();
                 if (res == null) {
-                    md.append(fmt("| %s | %d | not finished | | | | | | |%n", r.run().name(), seed));
+                    md.append(fmt("| %s | %d | not finished | | | | | | | |%n", r.run().name(), seed));
                 } else {
-                    md.append(fmt("| %s | %d | %s | %d | %,d | %.4f | %.4f | %.4f | %,.0f |%n", r.run().name(), seed,
-                            res.status(), res.steps(), res.tokens(), res.valLoss(), res.valBpb(), res.trainLoss(),
-                            res.tokensPerS()));
+                    md.append(fmt("| %s | %d | %s | %d | %,d | %.4f | %.4f | %.4f | %,.0f | %s |%n", r.run().name(),
+                            seed, res.status(), res.steps(), res.tokens(), res.valLoss(), res.valBpb(),
+                            res.trainLoss(), res.tokensPerS(), Double.isFinite(res.trainSeconds())
+                                    ? SuiteEstimate.duration(res.trainSeconds()) : "n/a"));
                 }
             }
         }
+    }
+
+    /** The suite's machine time so far: the sum of the finished trials' training time. */
+    private void machineTime(StringBuilder md) {
+        double seconds = 0;
+        int trials = 0;
+        int planned = 0;
+        for (RunFigures r : runs) {
+            planned += r.trials().size();
+            for (RunResult res : r.results()) {
+                if (res != null && Double.isFinite(res.trainSeconds())) {
+                    seconds += res.trainSeconds();
+                    trials++;
+                }
+            }
+        }
+        md.append(fmt("%nMachine time: %s of training over %d of %d trials (train time: the logged training"
+                + " windows summed; evaluation, checkpoints, data loading and steps redone after a resume"
+                + " not included; on a machine shared with other work the windows are longer).%n",
+                SuiteEstimate.duration(seconds), trials, planned));
     }
 
     private void claimSection(StringBuilder md) {

@@ -21,9 +21,13 @@ import org.ultramem.train.MetricsLog;
  *
  * @param status "finished" or "diverged"
  * @param message why it diverged ("" when finished)
+ * @param trainSeconds machine time spent training: the sum over logged windows of window tokens /
+ *     window tokens/s; evaluation, checkpoints and data loading are outside the windows, and
+ *     steps redone after a resume are not counted (a resume drops the log past its checkpoint)
  */
 public record RunResult(String run, long seed, String status, long steps, long tokens, double valLoss,
-                        double valBpb, double trainLoss, double tokensPerS, String message) {
+                        double valBpb, double trainLoss, double tokensPerS, String message,
+                        double trainSeconds) {
 
     /** File name of the marker in a run directory. */
     public static final String FILE = "result.json";
@@ -56,7 +60,31 @@ public record RunResult(String run, long seed, String status, long steps, long t
         long steps = lastTrain == null ? 0 : lastTrain.path("step").asLong();
         long tokens = lastTrain == null ? 0 : lastTrain.path("tokens").asLong();
         return new RunResult(run, seed, status, steps, tokens, number(lastEval, "val_loss"),
-                number(lastEval, "val_bpb"), number(lastTrain, "loss"), median(tps), message);
+                number(lastEval, "val_bpb"), number(lastTrain, "loss"), median(tps), message,
+                trainSeconds(metrics));
+    }
+
+    /**
+     * Σ window tokens / window tokens/s over the train records in log order, a window starting at
+     * the nearest logged point below it (the previous record; in a log that repeats steps, the
+     * nearest earlier one, so no token is counted twice).
+     */
+    static double trainSeconds(List<JsonNode> metrics) {
+        double seconds = 0;
+        java.util.TreeSet<Long> seen = new java.util.TreeSet<>();
+        for (JsonNode m : metrics) {
+            if (!m.path("type").asText().equals("train") || !m.path("tokens_per_s").isNumber()) {
+                continue;
+            }
+            long tokens = m.path("tokens").asLong();
+            double tps = m.path("tokens_per_s").asDouble();
+            Long start = seen.lower(tokens);
+            if (tps > 0) {
+                seconds += (tokens - (start == null ? 0 : start)) / tps;
+            }
+            seen.add(tokens);
+        }
+        return seconds;
     }
 
     /** Reads {@code dir/result.json}, or returns null when the run has not finished. */
@@ -66,9 +94,18 @@ public record RunResult(String run, long seed, String status, long steps, long t
             return null;
         }
         JsonNode o = ConfigJson.load(file);
+        double seconds = number(o, "train_seconds");
+        if (Double.isNaN(seconds) && Files.exists(dir.resolve(METRICS))) {
+            // Written before train_seconds existed: the metrics log still has the windows.
+            try {
+                seconds = trainSeconds(MetricsLog.read(dir.resolve(METRICS)));
+            } catch (IOException e) {
+                seconds = Double.NaN;
+            }
+        }
         return new RunResult(o.path("run").asText(), o.path("seed").asLong(), o.path("status").asText(),
                 o.path("steps").asLong(), o.path("tokens").asLong(), number(o, "val_loss"), number(o, "val_bpb"),
-                number(o, "train_loss"), number(o, "tokens_per_s"), o.path("message").asText(""));
+                number(o, "train_loss"), number(o, "tokens_per_s"), o.path("message").asText(""), seconds);
     }
 
     /** Writes {@code dir/result.json} atomically (non-finite numbers as strings, e.g. "NaN"). */
@@ -79,6 +116,7 @@ public record RunResult(String run, long seed, String status, long steps, long t
         put(o, "val_bpb", valBpb);
         put(o, "train_loss", trainLoss);
         put(o, "tokens_per_s", tokensPerS);
+        put(o, "train_seconds", trainSeconds);
         o.put("message", message);
         ConfigJson.write(dir.resolve(FILE), o);
     }

@@ -53,6 +53,7 @@ class ExperimentRunnerTest {
             assertEquals(t.training().maxSteps(), r.steps());
             assertTrue(r.valLoss() > 0 && r.valLoss() < Math.log(8192), "val loss " + r.valLoss());
             assertEquals(r.valLoss() / (3.0 * Math.log(2)), r.valBpb(), 1e-9);
+            assertTrue(r.trainSeconds() > 0 && r.trainSeconds() < 600, "train time " + r.trainSeconds());
         }
         // the resumed log has every step exactly once: entries after the checkpoint were dropped
         List<Long> steps = new ArrayList<>();
@@ -71,6 +72,7 @@ class ExperimentRunnerTest {
         String md = Files.readString(report);
         assertTrue(md.contains("| dense | 1/1 |"), md);
         assertTrue(md.contains("| ultramem | 1/1 |"), md);
+        assertTrue(md.contains("of training over 2 of 2 trials"), md);
         assertTrue(md.contains("![training loss](plots/train-loss.png)"), md);
         assertTrue(Files.size(out.resolve("smoke/plots/train-loss.png")) > 1000);
         assertTrue(Files.size(out.resolve("smoke/plots/val-loss.png")) > 1000);

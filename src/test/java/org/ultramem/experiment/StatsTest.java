@@ -35,4 +35,20 @@ class StatsTest {
         assertEquals(0.2, g.r2(), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> LineFit.fit(new double[] {1, 1}, new double[] {0, 1}));
     }
+
+    @Test
+    void trainSecondsSumsWindowsOnceEach() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.List<com.fasterxml.jackson.databind.JsonNode> log = new java.util.ArrayList<>();
+        for (String line : new String[] {
+                "{\"type\":\"train\",\"tokens\":100,\"tokens_per_s\":50}",   // 2 s
+                "{\"type\":\"eval\",\"tokens\":100,\"val_loss\":3}",         // not a window
+                "{\"type\":\"train\",\"tokens\":300,\"tokens_per_s\":100}",  // 200 tokens: 2 s
+                "{\"type\":\"train\",\"tokens\":200,\"tokens_per_s\":25}",   // repeated span: from 100, 4 s
+                "{\"type\":\"train\",\"tokens\":400,\"tokens_per_s\":100}"}) { // from 300: 1 s
+            log.add(json.readTree(line));
+        }
+        assertEquals(9.0, RunResult.trainSeconds(log), 1e-12);
+        assertEquals(0.0, RunResult.trainSeconds(java.util.List.of()), 0);
+    }
 }
