@@ -58,8 +58,12 @@ final class UltraMemDecoder implements MemoryDecoder {
     private final float[] queryNorm;
     private final float[] kHat;
     private final float[] kFold;
-    /** kFold transposed per side (and head without query sharing): [D_k][H·n] or [D_k][n]. */
-    private final float[] kFoldT;
+    /** Key groups per side: 1 when the heads share a query (one GEMM over all H·n keys), else H. */
+    private final int keyGroups;
+    /** Keys per group: H·n or n. */
+    private final int groupKeys;
+    /** kFold per side and group, packed for {@link KeyScores} (blocked [D_k][BLOCK] panels). */
+    private final float[] kFoldPacked;
     private final float[] coreSum;
     private final float[][] coreData;
     private final Matrix values;
@@ -141,7 +145,9 @@ final class UltraMemDecoder implements MemoryDecoder {
         scratch = ThreadLocal.withInitial(() -> new Scratch(retrieval.newScratch(),
                 new float[m]));
         prepareKeys(keys, keysNorm, u, v);
-        kFoldT = transposeFolded();
+        keyGroups = querySlots == 1 ? 1 : heads;
+        groupKeys = querySlots == 1 ? heads * n : n;
+        kFoldPacked = packFolded();
     }
 
     /** K̂ = RMS(keys) transposed to [H][2][n][r][D_k]; folded keys; C_sum (as training does). */
@@ -178,21 +184,14 @@ final class UltraMemDecoder implements MemoryDecoder {
         }
     }
 
-    /**
-     * K_fold [side][H][n][D_k] → per side, for the columns one coarse GEMM covers (all heads
-     * with a shared query, else one head), [D_k][cols] at the same base offset.
-     */
-    private float[] transposeFolded() {
-        float[] t = new float[kFold.length];
-        int cols = querySlots == 1 ? heads * n : n;
-        for (int base = 0; base < kFold.length; base += cols * dk) {
-            for (int j = 0; j < cols; j++) {
-                for (int i = 0; i < dk; i++) {
-                    t[base + i * cols + j] = kFold[base + j * dk + i];
-                }
-            }
+    /** K_fold [side][H][n][D_k] packed per (side, key group) for {@link KeyScores}. */
+    private float[] packFolded() {
+        int len = KeyScores.packedLength(groupKeys, dk);
+        float[] packed = new float[2 * keyGroups * len];
+        for (int sg = 0; sg < 2 * keyGroups; sg++) {
+            KeyScores.pack(packed, sg * len, kFold, sg * groupKeys * dk, groupKeys, dk);
         }
-        return t;
+        return packed;
     }
 
     /** Bytes of the dense parts read every step: projections and folded keys. */
@@ -260,7 +259,9 @@ final class UltraMemDecoder implements MemoryDecoder {
                     int b0 = c * chunk;
                     int b1 = Math.min(rows, b0 + chunk);
                     for (int side = 0; side < 2; side++) {
-                        scoreKeys(rows, side, b0, b1 - b0, 0, heads * n);
+                        for (int g = 0; g < keyGroups; g++) {
+                            scoreKeys(rows, side, g, b0, b1 - b0, 0, groupKeys);
+                        }
                     }
                     for (int b = b0; b < b1; b++) {
                         topM(b, rows, sc.top());
@@ -289,36 +290,27 @@ final class UltraMemDecoder implements MemoryDecoder {
 
     /** coarse [side][rows][H·n] = q̂·K_foldᵀ for every token, key columns split over the cores. */
     private void coarseScores(int rows) {
-        int blocks = (heads * n + KEY_BLOCK - 1) / KEY_BLOCK;
-        Parallel.forRange(2 * blocks, 1, (from, to) -> {
+        int blocks = (groupKeys + KEY_BLOCK - 1) / KEY_BLOCK;
+        Parallel.forRange(2 * keyGroups * blocks, 1, (from, to) -> {
             for (int item = from; item < to; item++) {
                 int j0 = item % blocks * KEY_BLOCK;
-                scoreKeys(rows, item / blocks, 0, rows, j0, Math.min(heads * n, j0 + KEY_BLOCK));
+                int g = item / blocks % keyGroups;
+                int side = item / blocks / keyGroups;
+                scoreKeys(rows, side, g, 0, rows, j0, Math.min(groupKeys, j0 + KEY_BLOCK));
             }
         });
     }
 
     /**
-     * Coarse scores of tokens [b0, b0 + count) on one side for the key columns [j0, j1) of the
-     * [H·n] row (all heads share one query, else each head its own: one call per head).
+     * Coarse scores of tokens [b0, b0 + count) on one side against keys [j0, j1) of key group g
+     * (all heads' keys when the heads share one query, else head g's), into coarse [side][rows][H·n].
      */
-    private void scoreKeys(int rows, int side, int b0, int count, int j0, int j1) {
+    private void scoreKeys(int rows, int side, int g, int b0, int count, int j0, int j1) {
         int ldc = heads * n;
-        int cOff = (side * rows + b0) * ldc;
-        if (querySlots == 1) {
-            KeyScores.scores(coarse, cOff, ldc, qHat, b0 * qWidth + side * dk, qWidth, count,
-                    kFoldT, side * heads * n * dk, ldc, dk, j0, j1);
-            return;
-        }
-        for (int h = 0; h < heads; h++) {
-            int lo = Math.max(j0, h * n);
-            int hi = Math.min(j1, (h + 1) * n);
-            if (lo < hi) {
-                KeyScores.scores(coarse, cOff + h * n, ldc, qHat,
-                        b0 * qWidth + (h % querySlots * 2 + side) * dk, qWidth, count, kFoldT,
-                        (side * heads + h) * n * dk, n, dk, lo - h * n, hi - h * n);
-            }
-        }
+        int qOff = b0 * qWidth + (g % querySlots * 2 + side) * dk;
+        KeyScores.scores(coarse, (side * rows + b0) * ldc + g * n, ldc, qHat, qOff, qWidth, count,
+                kFoldPacked, (side * keyGroups + g) * KeyScores.packedLength(groupKeys, dk),
+                groupKeys, dk, j0, j1);
     }
 
     /** Top-m candidates per head and side of token b. */

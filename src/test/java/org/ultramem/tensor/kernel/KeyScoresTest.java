@@ -10,45 +10,66 @@ import org.junit.jupiter.api.Test;
 
 class KeyScoresTest {
 
+    private static final int B = KeyScores.BLOCK;
+
     @Test
     void vectorEqualsScalarBitForBitOnAwkwardShapes() {
         SplittableRandom rnd = new SplittableRandom(11);
         for (int rows : new int[] {1, 3, 4, 5, 8, 9}) {
             for (int d : new int[] {1, 7, 32, 33}) {
-                for (int[] cols : new int[][] {{0, 1}, {0, 16}, {3, 40}, {5, 5}, {16, 49}}) {
-                    int ldk = cols[1] + 2;
-                    int ldq = d + 3;
-                    int ldo = cols[1] + 1;
-                    float[] q = KernelAsserts.random(rnd, 2 + rows * ldq);
-                    float[] kT = KernelAsserts.random(rnd, 1 + d * ldk);
-                    float[] ref = new float[3 + rows * ldo];
-                    float[] vec = ref.clone();
-                    KeyScores.scoresScalar(ref, 3, ldo, q, 2, ldq, rows, kT, 1, ldk, d, cols[0],
-                            cols[1]);
-                    KeyScores.scoresVector(vec, 3, ldo, q, 2, ldq, rows, kT, 1, ldk, d, cols[0],
-                            cols[1]);
-                    assertArrayEquals(ref, vec, "rows " + rows + " d " + d + " cols "
-                            + cols[0] + ".." + cols[1]);
+                for (int n : new int[] {1, B - 1, B, 3 * B + 5}) {
+                    for (int[] cols : new int[][] {{0, n}, {0, Math.min(n, 1)}, {n / B * B, n}}) {
+                        float[] keys = KernelAsserts.random(rnd, 2 + n * d);
+                        float[] packed = new float[3 + KeyScores.packedLength(n, d)];
+                        KeyScores.pack(packed, 3, keys, 2, n, d);
+                        int ldq = d + 3;
+                        int ldo = n + 1;
+                        float[] q = KernelAsserts.random(rnd, 2 + rows * ldq);
+                        float[] ref = new float[3 + rows * ldo];
+                        float[] vec = ref.clone();
+                        KeyScores.scoresScalar(ref, 3, ldo, q, 2, ldq, rows, packed, 3, d, cols[0],
+                                cols[1]);
+                        KeyScores.scoresVector(vec, 3, ldo, q, 2, ldq, rows, packed, 3, d, cols[0],
+                                cols[1]);
+                        String what = "rows " + rows + " d " + d + " n " + n + " keys " + cols[0]
+                                + ".." + cols[1];
+                        assertArrayEquals(ref, vec, what);
+                        // and the packed scalar twin is the plain definition
+                        for (int t = 0; t < rows; t++) {
+                            for (int j = cols[0]; j < cols[1]; j++) {
+                                float acc = 0f;
+                                for (int i = 0; i < d; i++) {
+                                    acc = Math.fma(q[2 + t * ldq + i], keys[2 + j * d + i], acc);
+                                }
+                                assertEquals(acc, ref[3 + t * ldo + j], what);
+                            }
+                        }
+                    }
                 }
             }
         }
     }
 
     @Test
-    void scalarTwinIsTheDefinition() {
-        // q = [[1, 2]], kT = [[3, 4], [5, 6]]: scores = [1·3 + 2·5, 1·4 + 2·6] = [13, 16].
+    void scoresAreQueriesTimesKeys() {
+        // q = [[1, 2]], keys = [[3, 5], [4, 6]]: scores = [1·3 + 2·5, 1·4 + 2·6] = [13, 16].
+        float[] packed = new float[KeyScores.packedLength(2, 2)];
+        KeyScores.pack(packed, 0, new float[] {3, 5, 4, 6}, 0, 2, 2);
         float[] out = new float[2];
-        KeyScores.scores(out, 0, 2, new float[] {1, 2}, 0, 2, 1, new float[] {3, 4, 5, 6}, 0, 2,
-                2, 0, 2);
+        KeyScores.scores(out, 0, 2, new float[] {1, 2}, 0, 2, 1, packed, 0, 2, 2, 0, 2);
         assertEquals(13f, out[0]);
         assertEquals(16f, out[1]);
     }
 
     @Test
-    void rejectsColumnsOutsideTheKeys() {
+    void rejectsKeysOutsideTheRangeAndUnalignedStarts() {
+        float[] packed = new float[KeyScores.packedLength(4, 2)];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> KeyScores.scores(new float[8], 0, 4, new float[4], 0, 2, 2, new float[8], 0,
-                        4, 2, 0, 5));
-        assertTrue(e.getMessage().contains("columns [0, 5)"), e.getMessage());
+                () -> KeyScores.scores(new float[8], 0, 4, new float[4], 0, 2, 2, packed, 0, 4, 2,
+                        0, 5));
+        assertTrue(e.getMessage().contains("keys [0, 5) of 4"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> KeyScores.scores(new float[8], 0, 4, new float[4], 0, 2, 2, packed, 0, 4, 2,
+                        1, 4));
     }
 }
