@@ -106,12 +106,7 @@ public final class Checkpoints {
         }
     }
 
-    /** Writes optimizer.safetensors: moments, per-row counters, step and tokens. */
-    public static void saveOptimizer(Path dir, AdamW opt, TrainState state) throws IOException {
-        Files.createDirectories(dir);
-        writeOptimizer(dir.resolve(OPTIMIZER), opt, state);
-    }
-
+    /** Writes an optimizer file: moments, per-row counters, step and tokens. */
     private static void writeOptimizer(Path file, AdamW opt, TrainState state) throws IOException {
         SafeTensorsWriter w = new SafeTensorsWriter();
         w.addI64("step", new long[] {state.step()}, 1);

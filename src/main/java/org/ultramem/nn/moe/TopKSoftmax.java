@@ -1,10 +1,12 @@
 package org.ultramem.nn.moe;
 
+import org.ultramem.tensor.kernel.TopK;
+
 /**
  * The routing step shared by training ({@code TopKRouter}) and decoding ({@code infer.MoeDecoder}):
  * one token's softmax over N router logits and its top-k experts. Softmax and logsumexp are
- * computed in double from the max-shifted logits; the top-k keeps higher probabilities first and
- * breaks ties towards the lower expert id. A NaN logit makes the token's probabilities NaN (its
+ * computed in double from the max-shifted logits; the top-k ({@link TopK#select}) keeps higher
+ * probabilities first and breaks ties towards the lower expert id. A NaN logit makes the token's probabilities NaN (its
  * expert choice is then arbitrary but deterministic).
  */
 public final class TopKSoftmax {
@@ -35,25 +37,7 @@ public final class TopKSoftmax {
             probs[p + e] = (float) Math.exp(logits[p + e] - lse);
         }
         int o = t * topK;
-        int count = 0;
-        for (int e = 0; e < numExperts; e++) {
-            float v = probs[p + e];
-            int pos;
-            if (count < topK) {
-                pos = count++;
-            } else if (v > combine[o + topK - 1]) {   // equal never wins: its id is higher
-                pos = topK - 1;
-            } else {
-                continue;
-            }
-            while (pos > 0 && v > combine[o + pos - 1]) {
-                combine[o + pos] = combine[o + pos - 1];
-                experts[o + pos] = experts[o + pos - 1];
-                pos--;
-            }
-            combine[o + pos] = v;
-            experts[o + pos] = e;
-        }
+        TopK.select(probs, p, numExperts, topK, experts, o, combine, o);
         if (normalize) {
             double s = 0;
             for (int j = 0; j < topK; j++) {

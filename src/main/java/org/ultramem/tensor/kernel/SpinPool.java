@@ -1,7 +1,6 @@
 package org.ultramem.tensor.kernel;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,8 +21,8 @@ final class SpinPool {
     static final long SPIN_NANOS = 200_000;
 
     private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
-    private final List<Worker> workers = new ArrayList<>();
-    private volatile Worker[] snapshot = new Worker[0];
+    /** The workers; replaced (never mutated) when the pool grows, so readers need no lock. */
+    private volatile Worker[] workers = new Worker[0];
     private final ThreadLocal<Boolean> inside;
 
     SpinPool(int workers, ThreadLocal<Boolean> inside) {
@@ -33,14 +32,16 @@ final class SpinPool {
 
     /** A fork of {@code tasks} tasks that one caller waits for. */
     Region region(int tasks) {
-        ensureWorkers(tasks);
+        if (workers.length < tasks) {
+            ensureWorkers(tasks);
+        }
         return new Region(tasks, Thread.currentThread());
     }
 
     /** Queues {@code body} as one task of {@code region} and wakes the parked workers. */
     void execute(Region region, Runnable body) {
         queue.add(new Job(region, body));
-        for (Worker w : snapshot) {
+        for (Worker w : workers) {
             if (w.parked) {
                 LockSupport.unpark(w.thread);
             }
@@ -48,13 +49,14 @@ final class SpinPool {
     }
 
     synchronized void ensureWorkers(int count) {
-        while (workers.size() < count) {
+        while (workers.length < count) {
             Worker w = new Worker();
-            Thread t = new Thread(w::loop, "ultramem-kernel-" + (workers.size() + 1));
+            Thread t = new Thread(w::loop, "ultramem-kernel-" + (workers.length + 1));
             t.setDaemon(true);
             w.thread = t;
-            workers.add(w);
-            snapshot = workers.toArray(new Worker[0]);
+            Worker[] grown = Arrays.copyOf(workers, workers.length + 1);
+            grown[workers.length] = w;
+            workers = grown;
             t.start();
         }
     }
