@@ -3,6 +3,7 @@ package org.ultramem.cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import org.ultramem.io.Provenance;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -69,12 +70,12 @@ public final class Main implements Runnable {
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
-    /** Reports the version from the jar manifest (or "dev" when run from classes). */
+    /** Reports the version from the jar manifest (or "dev" when run from classes) and the build commit. */
     public static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"ultramem " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+            return new String[] {"ultramem " + Provenance.version() + " (commit " + Provenance.buildCommit()
+                    + ", Java " + Runtime.version() + ")"};
         }
     }
 }

@@ -125,21 +125,25 @@ public final class ExperimentReport {
 
     private void seedTable(StringBuilder md) {
         md.append("\n## Per seed\n\n| run | seed | status | steps | tokens | val loss | bits/byte | last train loss"
-                + " | train tokens/s | train time |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                + " | train tokens/s | train time | commit |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (RunFigures r : runs) {
             for (int i = 0; i < r.trials().size(); i++) {
                 RunResult res = r.results().get(i);
                 long seed = r.trials().get(i).seed();
                 if (res == null) {
-                    md.append(fmt("| %s | %d | not finished | | | | | | | |%n", r.run().name(), seed));
+                    md.append(fmt("| %s | %d | not finished | | | | | | | | |%n", r.run().name(), seed));
                 } else {
-                    md.append(fmt("| %s | %d | %s | %d | %,d | %.4f | %.4f | %.4f | %,.0f | %s |%n", r.run().name(),
+                    md.append(fmt("| %s | %d | %s | %d | %,d | %.4f | %.4f | %.4f | %,.0f | %s | %s |%n", r.run().name(),
                             seed, res.status(), res.steps(), res.tokens(), res.valLoss(), res.valBpb(),
                             res.trainLoss(), res.tokensPerS(), Double.isFinite(res.trainSeconds())
-                                    ? SuiteEstimate.duration(res.trainSeconds()) : "n/a"));
+                                    ? SuiteEstimate.duration(res.trainSeconds()) : "n/a",
+                            CheckpointCommit.of(r.trials().get(i).dir())));
                 }
             }
         }
+        md.append("\nCommit: the commit the code that wrote the final checkpoint was built from (`-dirty`: with"
+                + " uncommitted changes); `HEAD x` marks a checkpoint written before builds recorded that, where"
+                + " only the checkout's HEAD at writing time is known.\n");
     }
 
     /** The suite's machine time so far: the sum of the finished trials' training time. */

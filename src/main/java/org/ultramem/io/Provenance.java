@@ -2,6 +2,7 @@ package org.ultramem.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -17,12 +18,20 @@ import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.regex.Pattern;
 
 /**
  * Checkpoint provenance: the {@code __metadata__} strings that say how a safetensors file was made
- * (Tribuo-style): ultramem version, git commit, seed, config (compact JSON), data hash, creation
- * time (ISO-8601 UTC, seconds) and Java version. Keys are the {@code KEY_*} constants.
+ * (Tribuo-style): ultramem version, git commit, build commit, seed, config (compact JSON), data
+ * hash, creation time (ISO-8601 UTC, seconds) and Java version. Keys are the {@code KEY_*}
+ * constants.
+ *
+ * <p>Two commits, because they can differ: {@code build_commit} is the commit the running classes
+ * were compiled from (written into {@code org/ultramem/build-info.properties} by the build, with
+ * {@code -dirty} when the tree had uncommitted changes), {@code git_commit} the checkout's HEAD in
+ * the working directory at the moment of writing. A long run from a jar copied aside keeps the
+ * first fixed while the checkout moves on.
  *
  * <p>The git commit is read from the files ({@code .git/HEAD}, the loose ref, then
  * {@code packed-refs}), searching upward from the given directory; it is {@code "unknown"} outside
@@ -33,6 +42,7 @@ public final class Provenance {
     public static final String KEY_FORMAT = "format";
     public static final String KEY_VERSION = "ultramem_version";
     public static final String KEY_GIT_COMMIT = "git_commit";
+    public static final String KEY_BUILD_COMMIT = "build_commit";
     public static final String KEY_SEED = "seed";
     public static final String KEY_CONFIG = "config";
     public static final String KEY_DATA_HASH = "data_sha256";
@@ -42,6 +52,7 @@ public final class Provenance {
     public static final String FORMAT = "ultramem";
     public static final String UNKNOWN = "unknown";
 
+    private static final String BUILD_INFO = "/org/ultramem/build-info.properties";
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
 
     private Provenance() {
@@ -61,6 +72,7 @@ public final class Provenance {
         md.put(KEY_FORMAT, FORMAT);
         md.put(KEY_VERSION, version());
         md.put(KEY_GIT_COMMIT, gitCommit(dir));
+        md.put(KEY_BUILD_COMMIT, buildCommit());
         md.put(KEY_SEED, Long.toString(seed));
         md.put(KEY_CONFIG, ConfigJson.toCompactJson(config));
         md.put(KEY_DATA_HASH, dataHash == null ? UNKNOWN : dataHash);
@@ -73,6 +85,32 @@ public final class Provenance {
     public static String version() {
         String v = Provenance.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
+    }
+
+    /**
+     * The commit these classes were built from, suffixed {@code -dirty} if the tree had uncommitted
+     * changes, or {@code "unknown"} (built outside a git checkout, or the build info is missing).
+     */
+    public static String buildCommit() {
+        return buildCommit(Provenance.class.getResourceAsStream(BUILD_INFO));
+    }
+
+    /** {@link #buildCommit()} from the given properties stream (closed here; null means missing). */
+    static String buildCommit(InputStream in) {
+        if (in == null) {
+            return UNKNOWN;
+        }
+        Properties props = new Properties();
+        try (in) {
+            props.load(in);
+        } catch (IOException e) {
+            return UNKNOWN;
+        }
+        String sha = props.getProperty("git.commit.id.full", "").strip();
+        if (!SHA.matcher(sha).matches()) {
+            return UNKNOWN;
+        }
+        return "true".equals(props.getProperty("git.dirty", "").strip()) ? sha + "-dirty" : sha;
     }
 
     /**

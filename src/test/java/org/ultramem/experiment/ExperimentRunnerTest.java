@@ -73,6 +73,9 @@ class ExperimentRunnerTest {
         assertTrue(md.contains("| dense | 1/1 |"), md);
         assertTrue(md.contains("| ultramem | 1/1 |"), md);
         assertTrue(md.contains("of training over 2 of 2 trials"), md);
+        String commit = CheckpointCommit.of(java.util.Map.of(org.ultramem.io.Provenance.KEY_BUILD_COMMIT,
+                org.ultramem.io.Provenance.buildCommit()));
+        assertTrue(md.contains(" | " + commit + " |\n"), commit + "\n" + md);
         assertTrue(md.contains("![training loss](plots/train-loss.png)"), md);
         assertTrue(Files.size(out.resolve("smoke/plots/train-loss.png")) > 1000);
         assertTrue(Files.size(out.resolve("smoke/plots/val-loss.png")) > 1000);

@@ -27,8 +27,8 @@ class ProvenanceTest {
         var config = ConfigJson.parse("{\"hidden_size\": 128, \"name\": \"tiny\"}", "t");
         Clock clock = Clock.fixed(Instant.parse("2026-11-28T20:59:42.123Z"), ZoneOffset.UTC);
         Map<String, String> md = Provenance.metadata(42, config, "abc123", dir, clock);
-        assertEquals(List.of("format", "ultramem_version", "git_commit", "seed", "config",
-                "data_sha256",
+        assertEquals(List.of("format", "ultramem_version", "git_commit", "build_commit", "seed",
+                "config", "data_sha256",
                 "created_utc", "java_version"), List.copyOf(md.keySet()));
         assertEquals("ultramem", md.get(Provenance.KEY_FORMAT));
         assertEquals("42", md.get(Provenance.KEY_SEED));
@@ -43,6 +43,22 @@ class ProvenanceTest {
             assertEquals(md, f.metadata());
             assertEquals(config, ConfigJson.parse(f.metadata().get("config"), "metadata"));
         }
+    }
+
+    @Test
+    void readsBuildCommitFromBuildInfo() {
+        assertEquals(SHA_A, Provenance.buildCommit(props("git.commit.id.full=" + SHA_A + "\ngit.dirty=false\n")));
+        assertEquals(SHA_A + "-dirty", Provenance.buildCommit(props("git.commit.id.full=" + SHA_A + "\ngit.dirty=true\n")));
+        assertEquals("unknown", Provenance.buildCommit(props("git.commit.id.full=not-a-sha\n")));
+        assertEquals("unknown", Provenance.buildCommit(props("")));
+        assertEquals("unknown", Provenance.buildCommit(null));
+        // the Maven build writes the file for the classes under test when it runs in a checkout
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of(".git")), "not built in a git checkout");
+        assertTrue(Provenance.buildCommit().matches("[0-9a-f]{40}(-dirty)?"), Provenance.buildCommit());
+    }
+
+    private static java.io.InputStream props(String text) {
+        return new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Test
