@@ -25,8 +25,10 @@ final class ReportPlots {
         String key = validation ? "val_loss" : "loss";
         LinePlot plot = new LinePlot(validation ? "validation loss" : "training loss", "tokens", "loss (nats/token)");
         int series = 0;
-        for (RunFigures r : runs) {
-            for (Trial t : r.trials()) {
+        for (int run = 0; run < runs.size(); run++) {
+            RunFigures r = runs.get(run);
+            for (int seed = 0; seed < r.trials().size(); seed++) {
+                Trial t = r.trials().get(seed);
                 Path metrics = t.dir().resolve(RunResult.METRICS);
                 if (!Files.isRegularFile(metrics)) {
                     continue;
@@ -38,8 +40,9 @@ final class ReportPlots {
                     }
                 }
                 if (!pts.isEmpty()) {
+                    // one colour per run, the first seed solid and later ones dashed
                     plot.series(t.label(), pts.stream().mapToDouble(p -> p[0]).toArray(),
-                            pts.stream().mapToDouble(p -> p[1]).toArray());
+                            pts.stream().mapToDouble(p -> p[1]).toArray(), run, seed > 0);
                     series++;
                 }
             }
@@ -47,7 +50,7 @@ final class ReportPlots {
         if (series == 0) {
             return null;
         }
-        plot.markers(validation).writePng(file);
+        plot.markers(validation).xPattern("#,###").writePng(file);
         return file;
     }
 
@@ -68,7 +71,7 @@ final class ReportPlots {
         pts.sort((a, b) -> Double.compare(a[0], b[0]));
         double[] x = pts.stream().mapToDouble(p -> p[0]).toArray();
         LinePlot plot = new LinePlot("validation loss vs memory size", "memory value rows (log scale)",
-                "validation loss (nats/token)").logX(true).markers(true);
+                "validation loss (nats/token)").logX(true).markers(true).xPattern("#,###");
         plot.series("memory runs", x, pts.stream().mapToDouble(p -> p[1]).toArray());
         for (RunFigures r : runs) {
             if (r.memoryRows() == 0 && r.valLoss().n() > 0) {

@@ -1,5 +1,6 @@
 package org.ultramem.report;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,8 +34,17 @@ public final class LinePlot {
         Headless.ensure();
     }
 
-    private record Series(String name, double[] x, double[] y) {
+    private static final BasicStroke DASHED = new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
+            10f, new float[] {6f, 4f}, 0f);
+
+    private record Series(String name, double[] x, double[] y, int color, boolean dashed) {
     }
+
+    /** Colour-blind-safe palette (Okabe-Ito, black last) used by {@link #series(String, double[], double[], int, boolean)}. */
+    private static final Color[] PALETTE = {
+        new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73), new Color(0xCC79A7),
+        new Color(0xD55E00), new Color(0x56B4E9), new Color(0xF0E442), new Color(0x000000),
+    };
 
     private final String title;
     private final String xTitle;
@@ -45,6 +55,7 @@ public final class LinePlot {
     private boolean logX;
     private boolean logY;
     private boolean markers;
+    private String xPattern;
 
     public LinePlot(String title, String xTitle, String yTitle) {
         this.title = title;
@@ -81,8 +92,27 @@ public final class LinePlot {
         return this;
     }
 
-    /** Adds a series; the arrays are copied. */
+    /**
+     * Number format of the x tick labels as a {@link java.text.DecimalFormat} pattern (for example
+     * {@code "#,###"} to print token counts in full instead of XChart's 1.6E5).
+     */
+    public LinePlot xPattern(String pattern) {
+        new java.text.DecimalFormat(pattern); // rejects a bad pattern here, not at render time
+        this.xPattern = pattern;
+        return this;
+    }
+
+    /** Adds a series in the next default colour; the arrays are copied. */
     public LinePlot series(String name, double[] x, double[] y) {
+        return series(name, x, y, -1, false);
+    }
+
+    /**
+     * Adds a series with colour {@code color} of a fixed 8-colour palette (taken modulo 8; -1 for
+     * XChart's default sequence) and a dashed or solid line, so that related series (seeds of one
+     * run) can share a colour; the arrays are copied.
+     */
+    public LinePlot series(String name, double[] x, double[] y, int color, boolean dashed) {
         String where = "plot `" + title + "` series `" + name + "`";
         if (x.length != y.length || x.length == 0) {
             throw new IllegalArgumentException(where + " has " + x.length + " x values and "
@@ -94,7 +124,7 @@ public final class LinePlot {
                         + " was already added; series names must be unique");
             }
         }
-        series.add(new Series(name, x.clone(), y.clone()));
+        series.add(new Series(name, x.clone(), y.clone(), color, dashed));
         return this;
     }
 
@@ -133,9 +163,19 @@ public final class LinePlot {
         st.setPlotGridLinesColor(new Color(0xDDDDDD));
         st.setLegendVisible(series.size() > 1);
         st.setAntiAlias(true);
+        if (xPattern != null) {
+            st.setXAxisDecimalPattern(xPattern);
+        }
         for (Series s : series) {
             XYSeries xs = chart.addSeries(s.name(), s.x(), s.y());
             xs.setMarker(markers ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            if (s.color() >= 0) {
+                xs.setLineColor(PALETTE[s.color() % PALETTE.length]);
+                xs.setMarkerColor(PALETTE[s.color() % PALETTE.length]);
+            }
+            if (s.dashed()) {
+                xs.setLineStyle(DASHED);
+            }
         }
         return chart;
     }

@@ -63,6 +63,18 @@ class LinePlotTest {
         BufferedImage small = ImageIO.read(new java.io.ByteArrayInputStream(png));
         assertEquals(800, small.getWidth());
         assertEquals(500, small.getHeight());
+
+        // Styled series: both seeds of a run in palette colour 0 (0x0072B2), the second dashed.
+        byte[] styled = new LinePlot("t", "tokens", "v").xPattern("#,###")
+                .series("run-s1", steps, a, 0, false).series("run-s2", steps, b, 0, true).toPng();
+        BufferedImage s = ImageIO.read(new java.io.ByteArrayInputStream(styled));
+        int palette0 = 0;
+        for (int y = 0; y < s.getHeight(); y++) {
+            for (int x = 0; x < s.getWidth(); x++) {
+                palette0 += (s.getRGB(x, y) & 0xFFFFFF) == 0x0072B2 ? 1 : 0;
+            }
+        }
+        assertTrue(palette0 > 200, "pixels in palette colour 0: " + palette0);
     }
 
     @Test
@@ -79,6 +91,7 @@ class LinePlotTest {
                 () -> new LinePlot("p", "x", "y").series("s", new double[] {Double.NaN}).toPng());
         assertTrue(e3.getMessage().contains("only NaN"));
         assertThrows(IllegalStateException.class, () -> new LinePlot("p", "x", "y").toPng());
+        assertThrows(IllegalArgumentException.class, () -> new LinePlot("p", "x", "y").xPattern("#.#.#"));
         assertThrows(IllegalArgumentException.class,
                 () -> new LinePlot("p", "x", "y").series("s", new double[1]).series("s",
                         new double[1]));
