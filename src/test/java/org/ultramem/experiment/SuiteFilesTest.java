@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SuiteFilesTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"smoke", "main", "ablation", "scaling"})
+    @ValueSource(strings = {"smoke", "main", "ablation", "scaling", "recipe"})
     void suiteParsesAndEveryTrialResolves(String name) {
         Suite suite = Suite.load(Suite.locate(name, Path.of("configs/experiments")));
         assertEquals(name, suite.name());
