@@ -82,8 +82,8 @@ public final class ClaimCheck {
         }
         double diff = b.mean() - s.mean();
         double noise = noise(s, b);
-        String ev = fmt("%s %s vs %s %s: %s lower by %+.4f; noise %s", subject, s.format(4), baseline,
-                b.format(4), subject, diff, noiseText(noise));
+        String ev = fmt("%s %s vs %s %s: %s %s by %.4f; noise %s", subject, s.format(4), baseline,
+                b.format(4), subject, diff >= 0 ? "lower" : "higher", Math.abs(diff), noiseText(noise));
         if (Double.isNaN(noise)) {
             return new Result(claim, Verdict.INCONCLUSIVE, ev + " (one seed per run: rerun with --seeds 2)");
         }

@@ -79,6 +79,7 @@ public final class ExperimentReport {
         runTable(md);
         seedTable(md);
         machineTime(md);
+        MemoryTable.append(md, runs);
         md.append("\n## Loss curves\n\n");
         link(md, "training loss", ReportPlots.lossCurves(runs, false, plots.resolve("train-loss.png")));
         link(md, "validation loss", ReportPlots.lossCurves(runs, true, plots.resolve("val-loss.png")));

@@ -22,7 +22,8 @@ class ClaimCheckTest {
         assertEquals(Verdict.HOLDS, c.below("um", "pkm").verdict());
         assertEquals(Verdict.INCONCLUSIVE, c.below("um", "dense").verdict());
         assertEquals(Verdict.DOES_NOT_HOLD, c.below("worse", "um").verdict());
-        assertTrue(c.below("um", "pkm").evidence().contains("lower by +0.1950"), c.below("um", "pkm").evidence());
+        assertTrue(c.below("um", "pkm").evidence().contains("um lower by 0.1950"), c.below("um", "pkm").evidence());
+        assertTrue(c.below("worse", "um").evidence().contains("worse higher by 0.2950"), c.below("worse", "um").evidence());
     }
 
     @Test

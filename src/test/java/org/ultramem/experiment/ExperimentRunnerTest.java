@@ -76,6 +76,11 @@ class ExperimentRunnerTest {
         String commit = CheckpointCommit.of(java.util.Map.of(org.ultramem.io.Provenance.KEY_BUILD_COMMIT,
                 org.ultramem.io.Provenance.buildCommit()));
         assertTrue(md.contains(" | " + commit + " |\n"), commit + "\n" + md);
+        assertTrue(md.contains("## Memory layers at the last evaluation"), md);
+        long umSteps = trials.stream().filter(x -> x.run().name().equals("ultramem")).findFirst().orElseThrow()
+                .training().maxSteps();
+        assertTrue(md.contains("| ultramem | 1 | 0 | " + umSteps + " | "), md); // the last eval is at the end
+        assertTrue(!md.contains("| dense | 1 | 0 |"), md);
         assertTrue(md.contains("![training loss](plots/train-loss.png)"), md);
         assertTrue(Files.size(out.resolve("smoke/plots/train-loss.png")) > 1000);
         assertTrue(Files.size(out.resolve("smoke/plots/val-loss.png")) > 1000);
