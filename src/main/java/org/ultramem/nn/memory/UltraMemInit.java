@@ -14,7 +14,12 @@ import org.ultramem.nn.Parameter;
  * <p>{@code init = "paper"} (the V1 paper's "improved init" as re-described by a secondary source,
  * unverified): values N(0, √(E / (2·k·H·L))) with L = {@code mem_layers}; query norm weight
  * 1/√E[Y] with Y the mean of the top-m of n standard normals (Monte Carlo, 256 draws, seeded);
- * key norm weight 1/√D_k; everything else as "code".
+ * key norm weight 1/√D_k; everything else as "code". Then {@link #calibrateScores} rescales the
+ * query so that the stated aim holds for the scores this layer really computes: the mean selected
+ * score per core is 1 for unit-variance inputs. The secondary source's constants alone assume one
+ * normal score per row; with TDQKR the grid score is a core-weighted product of a row and a column
+ * score, and they left the mean selected score at 6.7-8 and the output standard deviation at 1.7-2.1
+ * on the family-ultramem preset (target √(1/(2L)) = 0.5), 8x the "code" init's.
  */
 final class UltraMemInit {
 
@@ -36,6 +41,38 @@ final class UltraMemInit {
             float normW = (float) Math.pow(dk, -0.33);
             fill(layer, rnd, qStd, qStd, normW, normW, 0.02, outStd);
         }
+    }
+
+    /** Tokens of unit-variance input {@link #calibrateScores} runs through the layer. */
+    static final int CALIBRATION_TOKENS = 256;
+
+    /**
+     * Scales the query (its norm weight, or its projection without q/k norm) so that the mean
+     * selected score per core is 1 on {@link #CALIBRATION_TOKENS} tokens of N(0, 1) input. A
+     * uniform query scale c multiplies every score by c² with TDQKR (grid = rowᵀ·C·col) and by c
+     * with summed halves, and leaves the selection unchanged, so one pass is exact. Resets the
+     * layer's diagnostics. Returns the mean per-core score before scaling.
+     */
+    static double calibrateScores(UltraMemLayer layer, UltraMemConfig cfg, long seed) {
+        int tokens = Math.min(layer.maxTokens(), CALIBRATION_TOKENS);
+        int d = layer.hiddenSize();
+        float[] x = new float[tokens * d];
+        normal(x, new SplittableRandom(seed + 2), 1.0);
+        float[] y = new float[tokens * d];
+        layer.diagnostics().reset();
+        layer.forward(y, x, tokens);
+        double meanScore = layer.diagnostics().topKMeanScore() / cfg.tuckerCores();
+        layer.diagnostics().reset();
+        if (!(meanScore > 0) || !Double.isFinite(meanScore)) {
+            throw new IllegalStateException("UltraMem paper init: the mean selected score at init is " + meanScore
+                    + ", not > 0, so the query cannot be scaled to make it 1; use init \"code\"");
+        }
+        float scale = (float) Math.pow(meanScore, cfg.tdqkr() ? -0.5 : -1.0);
+        Parameter target = cfg.qkNorm() ? layer.parameter("query_norm.weight") : layer.parameter("query_proj.weight");
+        for (int i = 0; i < target.data.length; i++) {
+            target.data[i] *= scale;
+        }
+        return meanScore;
     }
 
     /** Fills every parameter of the layer in checkpoint order. */

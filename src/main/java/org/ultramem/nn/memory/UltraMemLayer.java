@@ -179,6 +179,9 @@ public final class UltraMemLayer {
 
         UltraMemInit.initialize(this, cfg, seed);
         refreshTucker();
+        if ("paper".equals(cfg.init())) {
+            UltraMemInit.calibrateScores(this, cfg, seed);
+        }
     }
 
     // ----------------------------------------------------------------------------------------
