@@ -42,11 +42,12 @@ class UltraMemInitTest {
         float[] y = new float[tokens * HIDDEN];
         layer.forward(y, x, tokens);
         double perCore = layer.diagnostics().topKMeanScore() / cfg.tuckerCores();
-        assertEquals(1.0, perCore, 0.1, "mean selected score per core");
-        // output variance near 1/(2L) (the V2 paper's (1 + σ_s²) factor allows more, not 4x more)
+        assertEquals(1.0, perCore, 0.03, "mean selected score per core"); // measured 1.000 and 1.003
+        // output std near √(1/(2L)) (measured 0.52 and 0.50); the V2 paper's (1 + σ_s²) variance factor allows
+        // somewhat more, not 1.5x more
         double target = Math.sqrt(1.0 / (2 * cfg.memLayers()));
         double std = layer.diagnostics().outputStd();
-        assertTrue(std > 0.5 * target && std < 2 * target, "output std " + std + " vs target " + target);
+        assertTrue(std > 0.8 * target && std < 1.5 * target, "output std " + std + " vs target " + target);
     }
 
     @ParameterizedTest
