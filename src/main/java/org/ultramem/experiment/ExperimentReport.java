@@ -1,6 +1,7 @@
 package org.ultramem.experiment;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -147,24 +148,41 @@ public final class ExperimentReport {
                 + " only the checkout's HEAD at writing time is known.\n");
     }
 
-    /** The suite's machine time so far: the sum of the finished trials' training time. */
+    /**
+     * The suite's machine time so far: the sum of the finished trials' training time, with the part
+     * spent in trials copied from another suite ({@link ExperimentRunner#COPIED_FROM}) named apart.
+     */
     private void machineTime(StringBuilder md) {
         double seconds = 0;
+        double copiedSeconds = 0;
         int trials = 0;
+        int copied = 0;
         int planned = 0;
         for (RunFigures r : runs) {
             planned += r.trials().size();
-            for (RunResult res : r.results()) {
+            for (int i = 0; i < r.results().size(); i++) {
+                RunResult res = r.results().get(i);
                 if (res != null && Double.isFinite(res.trainSeconds())) {
                     seconds += res.trainSeconds();
                     trials++;
+                    if (Files.exists(r.trials().get(i).dir().resolve(ExperimentRunner.COPIED_FROM))) {
+                        copiedSeconds += res.trainSeconds();
+                        copied++;
+                    }
                 }
             }
         }
-        md.append(fmt("%nMachine time: %s of training over %d of %d trials (train time: the logged training"
-                + " windows summed; evaluation, checkpoints, data loading and steps redone after a resume"
-                + " not included; on a machine shared with other work the windows are longer).%n",
-                SuiteEstimate.duration(seconds), trials, planned));
+        md.append(fmt("%nMachine time: %s of training over %d of %d trials", SuiteEstimate.duration(seconds),
+                trials, planned));
+        if (copied > 0) {
+            md.append(fmt("; %s of it in %d trial%s copied from another suite (see %s in %s), so this suite"
+                    + " itself trained %s", SuiteEstimate.duration(copiedSeconds), copied, copied == 1 ? "" : "s",
+                    ExperimentRunner.COPIED_FROM, copied == 1 ? "its directory" : "their directories",
+                    SuiteEstimate.duration(seconds - copiedSeconds)));
+        }
+        md.append(" (train time: the logged training windows summed; evaluation, checkpoints, data loading and"
+                + " steps redone after a resume not included; on a machine shared with other work the windows are"
+                + " longer).\n");
     }
 
     private void claimSection(StringBuilder md) {

@@ -47,6 +47,13 @@ public final class ExperimentRunner {
     public static final String CONFIG_FILE = "experiment-config.json";
 
     /**
+     * A file whose presence in a trial directory says the trial was trained by another suite and
+     * copied in (same resolved config, seed and budget); its text says from where. The report counts
+     * such trials' training time apart, since it was spent once, in the other suite.
+     */
+    public static final String COPIED_FROM = "COPIED_FROM";
+
+    /**
      * How to run: {@code outRoot} holds one folder per suite; {@code dataDir} (nullable) replaces
      * every config's data folder; {@code stopAfterStep} ≥ 0 interrupts the first trial that trains
      * past that step and ends the sitting there (tests simulate a kill with it; −1 runs everything).

@@ -85,6 +85,12 @@ class ExperimentRunnerTest {
         assertTrue(Files.size(out.resolve("smoke/plots/train-loss.png")) > 1000);
         assertTrue(Files.size(out.resolve("smoke/plots/val-loss.png")) > 1000);
         assertTrue(md.contains("ultramem val loss within the seed spread of dense's, or below"), md);
+
+        // a trial copied in from another suite: its time is named apart
+        Files.writeString(dense.dir().resolve(ExperimentRunner.COPIED_FROM), "copied from elsewhere\n");
+        md = Files.readString(new ExperimentReport(suite, out.resolve("smoke"), trials).write());
+        assertTrue(md.contains("of it in 1 trial copied from another suite (see COPIED_FROM in its directory),"
+                + " so this suite itself trained "), md);
     }
 
     @Test
