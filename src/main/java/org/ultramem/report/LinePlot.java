@@ -40,10 +40,14 @@ public final class LinePlot {
     private record Series(String name, double[] x, double[] y, int color, boolean dashed) {
     }
 
-    /** Colour-blind-safe palette (Okabe-Ito, black last) used by {@link #series(String, double[], double[], int, boolean)}. */
+    /**
+     * Palette of {@link #series(String, double[], double[], int, boolean)}: Okabe-Ito (black last),
+     * then four of Paul Tol's muted colours, so an 11-rung ablation gets distinct colours.
+     */
     private static final Color[] PALETTE = {
         new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73), new Color(0xCC79A7),
         new Color(0xD55E00), new Color(0x56B4E9), new Color(0xF0E442), new Color(0x000000),
+        new Color(0x882255), new Color(0x999933), new Color(0x332288), new Color(0x888888),
     };
 
     private final String title;
@@ -108,7 +112,7 @@ public final class LinePlot {
     }
 
     /**
-     * Adds a series with colour {@code color} of a fixed 8-colour palette (taken modulo 8; -1 for
+     * Adds a series with colour {@code color} of a fixed 12-colour palette (taken modulo 12; -1 for
      * XChart's default sequence) and a dashed or solid line, so that related series (seeds of one
      * run) can share a colour; the arrays are copied.
      */

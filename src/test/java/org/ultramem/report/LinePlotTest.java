@@ -42,9 +42,11 @@ class LinePlotTest {
         double[] steps = new double[n];
         double[] a = new double[n];
         double[] b = new double[n];
+        double[] c = new double[n];
         for (int i = 0; i < n; i++) {
             steps[i] = i + 1;
             a[i] = 6 * Math.pow(i + 1, -0.3);
+            c[i] = 5 * Math.pow(i + 1, -0.3);
             b[i] = i == 50 ? Double.NaN : 6.5 * Math.pow(i + 1, -0.25);
         }
         Path p = dir.resolve("plots/loss.png");
@@ -64,17 +66,24 @@ class LinePlotTest {
         assertEquals(800, small.getWidth());
         assertEquals(500, small.getHeight());
 
-        // Styled series: both seeds of a run in palette colour 0 (0x0072B2), the second dashed.
+        // Styled series: both seeds of a run in palette colour 0 (0x0072B2), the second dashed; a
+        // ninth run gets a colour of its own (0x882255), not colour 0 again.
         byte[] styled = new LinePlot("t", "tokens", "v").xPattern("#,###")
-                .series("run-s1", steps, a, 0, false).series("run-s2", steps, b, 0, true).toPng();
+                .series("run-s1", steps, a, 0, false).series("run-s2", steps, b, 0, true)
+                .series("ninth", steps, c, 8, false).toPng();
         BufferedImage s = ImageIO.read(new java.io.ByteArrayInputStream(styled));
-        int palette0 = 0;
-        for (int y = 0; y < s.getHeight(); y++) {
-            for (int x = 0; x < s.getWidth(); x++) {
-                palette0 += (s.getRGB(x, y) & 0xFFFFFF) == 0x0072B2 ? 1 : 0;
+        assertTrue(pixels(s, 0x0072B2) > 200, "pixels in palette colour 0: " + pixels(s, 0x0072B2));
+        assertTrue(pixels(s, 0x882255) > 100, "pixels in palette colour 8: " + pixels(s, 0x882255));
+    }
+
+    private static int pixels(BufferedImage img, int rgb) {
+        int n = 0;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                n += (img.getRGB(x, y) & 0xFFFFFF) == rgb ? 1 : 0;
             }
         }
-        assertTrue(palette0 > 200, "pixels in palette colour 0: " + palette0);
+        return n;
     }
 
     @Test
