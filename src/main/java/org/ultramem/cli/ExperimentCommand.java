@@ -72,10 +72,18 @@ public final class ExperimentCommand implements Runnable {
                 description = "Interrupt the first trial that trains past this step (testing).")
         long stopAfterStep;
 
+        @Option(names = "--reuse", paramLabel = "SUITE_DIR", description = "Another suite's folder (e.g."
+                + " runs/experiments/main): copy in its finished trials whose resolved config, seed and budget"
+                + " equal a trial of SUITE not started yet, instead of retraining them.")
+        Path reuse;
+
         @Override
         public Integer call() throws Exception {
             Suite s = load();
             ExperimentRunner runner = runner(s, System.out, stopAfterStep);
+            if (reuse != null) {
+                System.out.printf("reused %d finished trials from %s%n", runner.reuse(reuse), reuse);
+            }
             ExperimentRunner.Outcome o = runner.run();
             System.out.printf("suite %s: %d started, %d resumed, %d skipped%s%n", s.name(), o.started(), o.resumed(),
                     o.skipped(), o.interrupted() ? "; interrupted (rerun to resume)" : "");

@@ -92,6 +92,64 @@ public final class ExperimentRunner {
         return out;
     }
 
+    /**
+     * Copies into this suite every finished trial of {@code otherSuiteDir} (another suite's folder)
+     * whose resolved config, seed and budget equal those of a trial planned here and not started
+     * yet, and marks each copy with a {@link #COPIED_FROM} file. Directory names may differ (a
+     * suite's {@code ultramem-k500-s1} can be another's {@code ultramem-s1}). Each copy is written
+     * beside its target and renamed into place, so an interrupted copy leaves nothing half-done.
+     * Returns how many trials were copied.
+     */
+    public int reuse(Path otherSuiteDir) throws IOException {
+        if (!Files.isDirectory(otherSuiteDir)) {
+            throw new ConfigException("--reuse " + otherSuiteDir + " is not a directory; pass another suite's folder"
+                    + " (for example runs/experiments/main)");
+        }
+        List<Path> finished = new ArrayList<>();
+        try (var dirs = Files.list(otherSuiteDir)) {
+            for (Path d : dirs.sorted().toList()) {
+                if (Files.isRegularFile(d.resolve(CONFIG_FILE)) && RunResult.read(d) != null) {
+                    finished.add(d);
+                }
+            }
+        }
+        int copied = 0;
+        for (Trial t : plan()) {
+            if (Files.exists(t.dir())) {
+                continue;
+            }
+            for (Path d : finished) {
+                if (sameConfig(d.resolve(CONFIG_FILE), t)) {
+                    copyTrial(d, t.dir());
+                    log("%s: copied from %s (same resolved config, seed and budget)", t.label(), d);
+                    copied++;
+                    break;
+                }
+            }
+        }
+        return copied;
+    }
+
+    private static void copyTrial(Path from, Path to) throws IOException {
+        Path tmp = to.resolveSibling(to.getFileName() + ".copying");
+        if (Files.exists(tmp)) {
+            try (var old = Files.walk(tmp)) {
+                for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(tmp);
+        try (var files = Files.list(from)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, tmp.resolve(f.getFileName().toString()));
+            }
+        }
+        Files.writeString(tmp.resolve(COPIED_FROM), "copied from " + from.toAbsolutePath().normalize()
+                + " by `ultramem experiment run --reuse`: same resolved config, seed and token budget\n");
+        Files.move(tmp, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     /** Runs every unfinished trial; returns what was done. */
     public Outcome run() throws IOException {
         List<Trial> trials = plan();
@@ -180,13 +238,18 @@ public final class ExperimentRunner {
             throw new ConfigException(t.dir() + " holds a run but no " + CONFIG_FILE + " (not written by `ultramem"
                     + " experiment run`); delete the directory or choose another --out");
         }
-        JsonNode saved = ConfigJson.load(file);
-        // compare parsed text with parsed text, so int/long and float/double node types agree
-        if (!saved.equals(ConfigJson.parse(ConfigJson.toCompactJson(t.config()), "the resolved config"))) {
+        if (!sameConfig(file, t)) {
             throw new ConfigException(t.dir() + " was trained with a different config than suite `" + suite.name()
                     + "` now gives run `" + t.run().name() + "` (compare " + file + " with the suite and "
                     + t.run().config() + "); delete that directory to retrain it, or pass another --out");
         }
+    }
+
+    /** Whether the config saved in {@code file} is {@code t}'s resolved config. */
+    private static boolean sameConfig(Path file, Trial t) {
+        JsonNode saved = ConfigJson.load(file);
+        // compare parsed text with parsed text, so int/long and float/double node types agree
+        return saved.equals(ConfigJson.parse(ConfigJson.toCompactJson(t.config()), "the resolved config"));
     }
 
     private static long checkpointStep(Path dir) throws IOException {

@@ -86,11 +86,32 @@ class ExperimentRunnerTest {
         assertTrue(Files.size(out.resolve("smoke/plots/val-loss.png")) > 1000);
         assertTrue(md.contains("ultramem val loss within the seed spread of dense's, or below"), md);
 
-        // a trial copied in from another suite: its time is named apart
-        Files.writeString(dense.dir().resolve(ExperimentRunner.COPIED_FROM), "copied from elsewhere\n");
-        md = Files.readString(new ExperimentReport(suite, out.resolve("smoke"), trials).write());
-        assertTrue(md.contains("of it in 1 trial copied from another suite (see COPIED_FROM in its directory),"
-                + " so this suite itself trained "), md);
+        // another output folder reuses both finished trials instead of training them; the report
+        // names their time apart
+        Path out2 = dir.resolve("out2");
+        assertEquals(2, runner(suite, out2, data, -1).reuse(out.resolve("smoke")));
+        assertEquals(new ExperimentRunner.Outcome(0, 0, 2, false), runner(suite, out2, data, -1).run());
+        assertTrue(Files.isRegularFile(out2.resolve("smoke/dense-s1").resolve(ExperimentRunner.COPIED_FROM)));
+        List<Trial> copies = runner(suite, out2, data, -1).plan();
+        md = Files.readString(new ExperimentReport(suite, out2.resolve("smoke"), copies).write());
+        assertTrue(md.contains("of it in 2 trials copied from another suite (see COPIED_FROM in their"
+                + " directories), so this suite itself trained "), md);
+        assertEquals(RunResult.read(dense.dir()).valLoss(), RunResult.read(copies.get(0).dir()).valLoss(), 0.0);
+    }
+
+    @Test
+    void reuseCopiesOnlyTrialsWithTheSameResolvedConfig() throws Exception {
+        String data = SyntheticTokens.writeDataDir(dir.resolve("data"), 20000, 3000).toString();
+        Suite dense = onlyDense(Suite.load(SMOKE));
+        runner(dense, dir.resolve("a"), data, -1).run();
+        Suite changed = new Suite(dense.name(), dense.description(), dense.file(), dense.tokenBudget(),
+                dense.evalTokens(), dense.evals(), dense.checkpoints(), dense.dataDir(), List.of("training.lr=1e-3"),
+                dense.runs(), dense.claims());
+        assertEquals(0, runner(changed, dir.resolve("b"), data, -1).reuse(dir.resolve("a/smoke")));
+        assertTrue(!Files.exists(dir.resolve("b/smoke/dense-s1")));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> runner(dense, dir.resolve("b"), data, -1).reuse(dir.resolve("nowhere")));
+        assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
     }
 
     @Test
