@@ -1,6 +1,7 @@
 package org.ultramem.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,10 @@ public final class TrainCommand implements Callable<Integer> {
         PrintStream err = System.err; // the progress bar needs a stream; picocli's err writer is the same console
         RunConfig run = RunConfig.load(config, overrides);
         Path outDir = out != null ? out : Path.of("runs", config.getFileName().toString().replaceFirst("\\.json$", ""));
+        if (resume && !Files.isDirectory(outDir)) {
+            throw new IllegalArgumentException("--resume: " + outDir + " is not a directory; pass the --out of the"
+                    + " run to continue, or drop --resume to start a new run there");
+        }
         return train(run, outDir, resume, !noProgress, spec.commandLine().getOut(), err);
     }
 

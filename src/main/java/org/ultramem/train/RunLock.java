@@ -28,7 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * locks belong to the whole JVM, so a second acquisition inside one JVM (another thread, or an
  * experiment suite and a command in one test) is refused by a set of the directories this JVM
  * holds. The lock file is never deleted: deleting it would let two processes lock two different
- * files of one name.
+ * files of one name. Nothing else in this JVM may open it either: on Linux, closing any descriptor
+ * of a file drops the process's lock on it (POSIX record locks), so directory copies skip it.
  */
 public final class RunLock implements AutoCloseable {
 
@@ -78,7 +79,7 @@ public final class RunLock implements AutoCloseable {
                     + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             ch.force(false);
             return new RunLock(dir, key, ch, lock);
-        } catch (AccessDeniedException e) {
+        } catch (FileSystemException e) { // the lock file cannot be created or written
             HELD.remove(key);
             closeQuietly(ch);
             throw notWritable(dir, e);
@@ -118,18 +119,17 @@ public final class RunLock implements AutoCloseable {
         } catch (FileAlreadyExistsException e) {
             throw new IOException("output directory " + dir + ": " + e.getFile() + " is an existing file,"
                     + " not a directory; pass another path (e.g. --out runs/NAME)", e);
-        } catch (AccessDeniedException e) {
-            throw notWritable(dir, e);
         } catch (FileSystemException e) {
-            throw new IOException("cannot create output directory " + dir + " (" + e.getMessage()
-                    + "); pass a directory on a writable file system", e);
+            throw notWritable(dir, e);
         }
         return dir.toRealPath();
     }
 
     private static IOException notWritable(Path dir, FileSystemException e) {
-        return new IOException("output directory " + dir + " is not writable (permission denied on "
-                + e.getFile() + "); fix its permissions or pass another --out", e);
+        String why = e instanceof AccessDeniedException ? "permission denied"
+                : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+        return new IOException("output directory " + dir + " is not writable (" + why + " on " + e.getFile()
+                + "); fix its permissions or pass another --out on a writable file system", e);
     }
 
     /** What the lock file says about its holder ("pid N since T"), or why it says nothing. */

@@ -232,9 +232,11 @@ public final class Trainer {
             Checkpoints.save(out, model, cfg, optimizer, opts.tokenizer(),
                     new Checkpoints.TrainState(step, tokens, cfg.seed(), runId), opts.provenance());
         } catch (IOException e) {
+            String next = Checkpoints.hasTrainingCheckpoint(out)
+                    ? "continue with --resume: the last complete checkpoint in " + out + " is intact"
+                    : "run the same command again: no checkpoint had been completed, so it starts afresh";
             throw new IOException("saving the step-" + step + " checkpoint into " + out + " failed: "
-                    + e.getMessage() + "; training stopped there. Once fixed, continue with --resume:"
-                    + " the last complete checkpoint in " + out + " is intact", e);
+                    + e.getMessage() + "; training stopped there. Once fixed, " + next, e);
         }
     }
 

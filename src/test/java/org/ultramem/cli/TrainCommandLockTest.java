@@ -82,6 +82,38 @@ class TrainCommandLockTest {
         assertUnharmed(out);
     }
 
+    @Test
+    void aHolderKilledWithSigkillFreesTheDirectoryAndLeavesARunThatContinues() throws Exception {
+        Path config = TinyTrainRuns.config(dir, 1_000_000);
+        Path out = dir.resolve("killed");
+        Process p = start(dir.resolve("victim"), "train", "--config", config.toString(), "--out", out.toString(),
+                "--no-progress");
+        try {
+            // kill -9 somewhere after the first checkpoint: saves come every 2 steps, so often mid-save
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.exists(out.resolve(Checkpoints.MODEL)) && System.nanoTime() < deadline && p.isAlive()) {
+                Thread.sleep(20);
+            }
+            assertTrue(p.isAlive(), "the training process ended early");
+            assertTrue(Files.readString(out.resolve(org.ultramem.train.RunLock.FILE)).contains("pid " + p.pid()));
+            Thread.sleep(new java.util.SplittableRandom().nextInt(300));
+            p.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        long step;
+        try (var lock = org.ultramem.train.RunLock.acquire(out)) { // the OS dropped the dead holder's lock
+            System.out.println("TrainCommandLockTest: after kill -9: "
+                    + Checkpoints.recoverInterruptedSave(out));
+            step = Checkpoints.modelStep(out);
+        }
+        TinyTrainRuns.Run resumed = TinyTrainRuns.run("train", "--config", config.toString(), "--out",
+                out.toString(), "--resume", "--set", "training.max_steps=" + (step + 2), "--no-progress");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertEquals(step + 2, Checkpoints.modelStep(out));
+    }
+
     private static void assertRefused(int code, String err, Path out) {
         assertEquals(2, code, err);
         List<String> lines = err.lines().filter(l -> l.startsWith("ultramem ")).toList();
@@ -112,23 +144,27 @@ class TrainCommandLockTest {
     private record Child(int code, String err, long millis) {
     }
 
-    /** Runs {@code org.ultramem.cli.Main ARGS} in a new JVM on this test's classpath. */
+    /** Runs {@code org.ultramem.cli.Main ARGS} in a new JVM to its end. */
     private static Child child(Path logs, String... args) throws Exception {
+        long t0 = System.nanoTime();
+        Process p = start(logs, args);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("the second process did not finish: " + List.of(args));
+        }
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        return new Child(p.exitValue(), Files.readString(logs.resolve("err.txt")), millis);
+    }
+
+    /** Starts {@code org.ultramem.cli.Main ARGS} in a new JVM on this test's classpath, output in {@code logs}. */
+    private static Process start(Path logs, String... args) throws IOException {
         Files.createDirectories(logs);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "org.ultramem.cli.Main"));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(logs.resolve("out.txt").toFile())
-                .redirectError(logs.resolve("err.txt").toFile());
-        long t0 = System.nanoTime();
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("the second process did not finish: " + cmd);
-        }
-        long millis = (System.nanoTime() - t0) / 1_000_000;
-        return new Child(p.exitValue(), Files.readString(logs.resolve("err.txt")), millis);
+        return new ProcessBuilder(cmd).redirectOutput(logs.resolve("out.txt").toFile())
+                .redirectError(logs.resolve("err.txt").toFile()).start();
     }
 
     private static void await(CountDownLatch latch) {

@@ -51,6 +51,15 @@ class TrainCommandRefusalsTest {
     }
 
     @Test
+    void resumeIntoAMissingDirectoryIsRefusedWithoutCreatingIt() {
+        Path missing = dir.resolve("typo");
+        TinyTrainRuns.Run r = TinyTrainRuns.run("train", "--config", config.toString(), "--out", missing.toString(),
+                "--resume", "--no-progress");
+        assertOneLine(r, missing.toString(), "--resume", "not a directory");
+        assertTrue(!Files.exists(missing));
+    }
+
+    @Test
     void aFullDiskDuringASaveNamesTheFileAndAFreshStartThenWorks() throws IOException {
         Path out = dir.resolve("full-disk");
         TinyTrainRuns.Run r;
@@ -62,7 +71,7 @@ class TrainCommandRefusalsTest {
             r = TinyTrainRuns.run("train", "--config", config.toString(), "--out", out.toString(), "--no-progress");
         }
         assertOneLine(r, out.resolve(Checkpoints.MODEL + Checkpoints.PENDING).toString(), "No space left",
-                "free space", "--resume");
+                "free space", "run the same command again");
         // the first save never completed: the same command starts the run afresh
         TinyTrainRuns.Run again = TinyTrainRuns.run("train", "--config", config.toString(), "--out",
                 out.toString(), "--no-progress");

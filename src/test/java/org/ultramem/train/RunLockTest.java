@@ -69,7 +69,8 @@ class RunLockTest {
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
         try {
             IOException e = assertThrows(IOException.class, () -> RunLock.acquire(locked.resolve("run")));
-            assertTrue(e.getMessage().contains("not writable") && e.getMessage().contains("--out"), e.getMessage());
+            assertTrue(e.getMessage().contains("not writable") && e.getMessage().contains("permission denied")
+                    && e.getMessage().contains("--out"), e.getMessage());
         } finally {
             Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
