@@ -191,7 +191,7 @@ public final class Checkpoints {
             return "dropped " + optimizer + ": its checkpoint save was interrupted before the model"
                     + " file was written; the previous checkpoint, if any, stands" + removed;
         }
-        return temps.isEmpty() ? null : "cleaned " + dir + removed.substring(1);
+        return temps.isEmpty() ? null : "cleaned " + dir + ":" + removed.substring(1);
     }
 
     private static void commitPending(Path dir, String name) throws IOException {
