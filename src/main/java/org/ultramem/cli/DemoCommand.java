@@ -20,6 +20,8 @@ import org.ultramem.text.BpeTokenizer;
 import org.ultramem.text.TokenizerJson;
 import org.ultramem.train.Checkpoints;
 import org.ultramem.train.DatasetBatches;
+import org.ultramem.train.RunConfig;
+import org.ultramem.train.RunLock;
 import org.ultramem.train.TrainConfig;
 import org.ultramem.train.Trainer;
 import picocli.CommandLine;
@@ -61,8 +63,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         PrintStream err = System.err;
-        TrainCommand.RunConfig base = TrainCommand.loadRunConfig(config, List.of());
-        Path dataDir = Path.of(base.training().dataDir());
+        RunConfig base = RunConfig.load(config, List.of());
+        Path dataDir = Path.of(base.requireTraining().dataDir());
         if (!Files.isRegularFile(dataDir.resolve(DataMeta.FILE_NAME))) {
             o.println("[1/4] preparing data in " + dataDir + " (download + tokenizer training, about a minute)");
             o.flush();
@@ -80,19 +82,14 @@ public final class DemoCommand implements Callable<Integer> {
                 .put("warmup_steps", Math.max(1, steps / 20))
                 .put("eval_every", steps)
                 .put("checkpoint_every", steps);
-        TrainCommand.RunConfig run = new TrainCommand.RunConfig(root,
-                org.ultramem.model.ModelConfig.fromJson(root), TrainConfig.fromJson(root.get("training")));
-        clearOldDemo();
-        o.printf(Locale.ROOT, "[3/4] training %,d parameters for %d steps (~%.1f min) -> %s%n",
-                run.model().parameterCount(), steps, minutes, out);
-        for (org.ultramem.model.MemorySpec s : run.model().memoryLayers()) {
-            o.printf(Locale.ROOT, "      memory layer %d: %s, placement %s%n", s.index(), s.type(),
-                    s.placement());
-        }
-        o.flush();
-        int code = TrainCommand.train(run, out, false, true, o, err);
-        if (code != 0) {
-            return code;
+        RunConfig run = RunConfig.parse(root, config.toString());
+        // own the folder from clearing it until training ends: a second demo is refused, not mixed in
+        try (RunLock lock = RunLock.acquire(out)) {
+            clearOldDemo();
+            int code = trainDemo(lock, run, steps, o, err);
+            if (code != 0) {
+                return code;
+            }
         }
         o.println("[4/4] sample (temperature 0.8, top-p 0.95, seed 0):");
         o.print(prompt);
@@ -131,12 +128,26 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    private int trainDemo(RunLock lock, RunConfig run, int steps, PrintWriter o, PrintStream err)
+            throws Exception {
+        o.printf(Locale.ROOT, "[3/4] training %,d parameters for %d steps (~%.1f min) -> %s%n",
+                run.model().parameterCount(), steps, minutes, out);
+        for (org.ultramem.model.MemorySpec s : run.model().memoryLayers()) {
+            o.printf(Locale.ROOT, "      memory layer %d: %s, placement %s%n", s.index(), s.type(),
+                    s.placement());
+        }
+        o.flush();
+        return TrainCommand.train(lock, run, false, true, o, err);
+    }
+
+    /** Empties a folder an earlier demo wrote (all but the lock file this process holds). */
     private void clearOldDemo() throws Exception {
-        if (!Files.exists(out)) {
-            Files.createDirectories(out);
-        } else if (Files.exists(out.resolve(MARKER))) {
-            AtomicFiles.deleteTree(out);
-            Files.createDirectories(out);
+        if (Files.exists(out.resolve(MARKER))) {
+            try (var entries = Files.list(out)) {
+                for (Path p : entries.filter(p -> !p.getFileName().toString().equals(RunLock.FILE)).toList()) {
+                    AtomicFiles.deleteTree(p);
+                }
+            }
         } else if (Files.exists(out.resolve(Checkpoints.MODEL))) {
             throw new IllegalArgumentException(out + " holds a checkpoint the demo did not write; pass --out "
                     + "with another directory");

@@ -1,6 +1,5 @@
 package org.ultramem.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,11 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.ultramem.data.Split;
-import org.ultramem.io.ConfigException;
 import org.ultramem.io.ConfigJson;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.model.ModelCost;
 import org.ultramem.train.Checkpoints;
+import org.ultramem.train.RunConfig;
 import org.ultramem.train.TrainConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -111,20 +110,12 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     /**
-     * Reads a model config (a run config's training and data objects are ignored) and applies
-     * {@code --set} overrides; new keys are allowed only where the model or training schema has
-     * them. Errors name the file.
+     * Reads a model or run config and applies {@code --set} overrides under the same rules as
+     * {@code train} and suite trials ({@link RunConfig}); a {@code training} object, when present,
+     * must be valid too. Errors name the file.
      */
     public static ModelConfig loadConfig(Path file, List<String> overrides) {
-        ObjectNode root = ConfigJson.load(file);
-        ConfigJson.applyOverrides(root, overrides, key -> key.startsWith("training.")
-                ? TrainConfig.KEYS.contains(key.substring("training.".length()))
-                : ModelConfig.KEYS.contains(key) || ModelConfig.SPARSE_KEYS.contains(key));
-        try {
-            return ModelConfig.fromJson(root);
-        } catch (ConfigException | IllegalArgumentException e) {
-            throw new ConfigException(file + ": " + e.getMessage(), e);
-        }
+        return RunConfig.load(file, overrides).model();
     }
 
     /** The cost as an aligned text table: one row per component, then the totals. */

@@ -1,25 +1,19 @@
 package org.ultramem.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ultramem.data.DataException;
-import org.ultramem.data.Split;
-import org.ultramem.io.ConfigException;
-import org.ultramem.io.ConfigJson;
-import org.ultramem.io.Provenance;
-import org.ultramem.model.ModelConfig;
-import org.ultramem.model.Transformer;
-import org.ultramem.tensor.kernel.KernelProvider;
-import org.ultramem.train.DatasetBatches;
+import org.ultramem.train.RunConfig;
+import org.ultramem.train.RunLock;
 import org.ultramem.train.TrainConfig;
 import org.ultramem.train.Trainer;
 import org.ultramem.train.TrainingDivergedException;
+import org.ultramem.train.TrainingRun;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,58 +45,41 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar.")
     boolean noProgress;
 
-    /** A run config after --set overrides: the JSON root, the model and the training configs. */
-    public record RunConfig(ObjectNode root, ModelConfig model, TrainConfig training) {
-    }
-
-    /** Loads a run config and applies {@code --set} overrides (optional keys may be added). */
-    public static RunConfig loadRunConfig(Path file, List<String> overrides) {
-        ObjectNode root = ConfigJson.load(file);
-        // A --set may add a key the file leaves at its default; keys inside memory layers and the
-        // moe object are checked by their own strict parsers below, which name unknown keys.
-        ConfigJson.applyOverrides(root, overrides, key -> key.startsWith("training.")
-                ? TrainConfig.KEYS.contains(key.substring("training.".length()))
-                : ModelConfig.KEYS.contains(key) || key.equals("memory_placement")
-                        || key.equals("memory_allow_overlap")
-                        || key.matches("memory_layers\\.\\d+\\.[a-z0-9_]+") || key.matches("moe\\.[a-z0-9_]+"));
-        try {
-            return new RunConfig(root, ModelConfig.fromJson(root), TrainConfig.fromJson(root.get("training")));
-        } catch (ConfigException e) {
-            throw new ConfigException(file + ": " + e.getMessage(), e);
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         PrintStream err = System.err; // the progress bar needs a stream; picocli's err writer is the same console
-        RunConfig run = loadRunConfig(config, overrides);
+        RunConfig run = RunConfig.load(config, overrides);
         Path outDir = out != null ? out : Path.of("runs", config.getFileName().toString().replaceFirst("\\.json$", ""));
+        if (resume && !Files.isDirectory(outDir)) {
+            throw new IllegalArgumentException("--resume: " + outDir + " is not a directory; pass the --out of the"
+                    + " run to continue, or drop --resume to start a new run there");
+        }
         return train(run, outDir, resume, !noProgress, spec.commandLine().getOut(), err);
     }
 
-    /** Trains {@code run} into {@code outDir}; returns the exit code (prints errors a user can fix). */
+    /**
+     * Trains {@code run} into {@code outDir}, which this process owns meanwhile ({@link RunLock}:
+     * a second training there is refused at once); returns the exit code.
+     */
     static int train(RunConfig run, Path outDir, boolean resume, boolean progress, java.io.PrintWriter out,
                      PrintStream err) throws Exception {
-        TrainConfig tc = run.training();
-        Path dataDir = Path.of(tc.dataDir());
-        try (DatasetBatches data = DatasetBatches.open(dataDir, Split.VALIDATION, true)) {
-            int dataVocab = data.meta().vocabSize();
-            if (dataVocab > run.model().vocabSize()) {
-                throw new ConfigException("config key `vocab_size` (" + run.model().vocabSize() + ") is smaller than"
-                        + " the data's vocabulary (" + dataVocab + " in " + dataDir.resolve("meta.json")
-                        + "); set --set vocab_size=" + dataVocab);
-            }
-            Transformer model = new Transformer(run.model(), tc.batchSize(), tc.seqLen(), tc.seed());
-            Map<String, String> provenance = Provenance.metadata(tc.seed(), run.root(),
-                    data.meta().split(Split.TRAIN).sha256());
+        try (RunLock lock = RunLock.acquire(outDir)) {
+            return train(lock, run, resume, progress, out, err);
+        }
+    }
+
+    /** Trains {@code run} into the directory {@code lock} holds; returns the exit code. */
+    static int train(RunLock lock, RunConfig run, boolean resume, boolean progress, java.io.PrintWriter out,
+                     PrintStream err) throws Exception {
+        TrainConfig tc = run.requireTraining();
+        Path outDir = lock.dir();
+        try {
             out.printf(Locale.ROOT, "training %,d parameters on %s (%,d tokens/step, %d steps) -> %s%n",
-                    run.model().parameterCount(), dataDir, tc.tokensPerStep(), tc.maxSteps(), outDir);
+                    run.model().parameterCount(), tc.dataDir(), tc.tokensPerStep(), tc.maxSteps(), outDir);
             out.flush();
-            Trainer trainer = new Trainer(model, tc, data, KernelProvider.get(), new Trainer.Options(outDir, resume,
-                    err, progress, data.tokenizerFile(), provenance, -1));
             Trainer.Result r;
             try {
-                r = trainer.run();
+                r = TrainingRun.train(lock, run, new TrainingRun.Options(resume, err, progress, -1));
             } catch (TrainingDivergedException e) {
                 err.println("ultramem train: " + e.getMessage());
                 return EXIT_DIVERGED;

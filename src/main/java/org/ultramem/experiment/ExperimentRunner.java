@@ -8,18 +8,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import org.ultramem.data.Split;
 import org.ultramem.io.ConfigException;
 import org.ultramem.io.ConfigJson;
-import org.ultramem.io.Provenance;
-import org.ultramem.io.SafeTensorsFile;
-import org.ultramem.model.Transformer;
-import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.train.Checkpoints;
-import org.ultramem.train.DatasetBatches;
+import org.ultramem.train.RunLock;
 import org.ultramem.train.Trainer;
 import org.ultramem.train.TrainingDivergedException;
+import org.ultramem.train.TrainingRun;
 
 /**
  * Runs a suite's trials one after another, resumably. Trials go seed-major (every run at the first
@@ -38,8 +33,11 @@ import org.ultramem.train.TrainingDivergedException;
  *
  * <p>Trials run in this JVM through the library API ({@link Trainer}), not as subprocesses: no
  * JVM start-up or JIT warm-up per run, errors arrive as exceptions, and a test can run a suite.
- * Isolation comes from building a fresh model, optimizer and data view per trial; a killed JVM
- * (Ctrl-C, power loss) loses at most the steps since the last checkpoint.
+ * Isolation comes from building a fresh model, optimizer and data view per trial
+ * ({@link TrainingRun}, the same setup as {@code ultramem train}); a killed JVM (Ctrl-C, power
+ * loss) loses at most the steps since the last checkpoint. A trial's directory is locked
+ * ({@link RunLock}) while the trial runs, so a second sitting of the suite, or a {@code train}
+ * pointed there, is refused rather than interleaving checkpoints and metrics.
  */
 public final class ExperimentRunner {
 
@@ -141,7 +139,8 @@ public final class ExperimentRunner {
         }
         Files.createDirectories(tmp);
         try (var files = Files.list(from)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
+            for (Path f : files.filter(f -> Files.isRegularFile(f)
+                    && !f.getFileName().toString().equals(RunLock.FILE)).toList()) {
                 Files.copy(f, tmp.resolve(f.getFileName().toString()));
             }
         }
@@ -165,32 +164,18 @@ public final class ExperimentRunner {
                 log("%s: finished, skipped", head);
                 continue;
             }
-            if (Files.isDirectory(t.dir())) {
-                String recovered = Checkpoints.recoverInterruptedSave(t.dir());
-                if (recovered != null) {
-                    log("%s: %s", head, recovered);
-                }
+            TrialEnd end;
+            // the trial directory is this process's until the trial ends: a second runner (or a
+            // `train --out` there) is refused instead of interleaving checkpoints and metrics
+            try (RunLock lock = RunLock.acquire(t.dir())) {
+                end = runTrial(lock, t, head);
             }
-            boolean resume = Checkpoints.hasTrainingCheckpoint(t.dir());
-            if (resume) {
-                requireSameConfig(t);
-                long step = checkpointStep(t.dir());
-                if (step >= t.training().maxSteps()) {
-                    RunResult.fromMetrics(t.run().name(), t.seed(), t.dir(), "finished", "").write(t.dir());
-                    skipped++;
-                    log("%s: trained to step %d already, result written", head, step);
-                    continue;
-                }
-                resumed++;
-                log("%s: resuming from step %d of %d", head, step, t.training().maxSteps());
-            } else {
-                started++;
-                Files.createDirectories(t.dir());
-                ConfigJson.write(t.dir().resolve(CONFIG_FILE), t.config());
-                log("%s: training %d steps (%,d tokens) from %s", head, t.training().maxSteps(),
-                        t.training().maxSteps() * t.training().tokensPerStep(), t.run().config());
+            switch (end.kind()) {
+                case SKIPPED -> skipped++;
+                case STARTED -> started++;
+                case RESUMED -> resumed++;
             }
-            if (!train(t, resume)) {
+            if (end.interrupted()) {
                 log("%s: interrupted at step %d (stop requested); rerun to resume", head, opts.stopAfterStep());
                 return new Outcome(started, resumed, skipped, true);
             }
@@ -198,38 +183,63 @@ public final class ExperimentRunner {
         return new Outcome(started, resumed, skipped, false);
     }
 
-    /** Trains one trial; false when it stopped early on request (no result written). */
-    private boolean train(Trial t, boolean resume) throws IOException {
-        Path dataDir = Path.of(t.training().dataDir());
-        try (DatasetBatches data = DatasetBatches.open(dataDir, Split.VALIDATION, true)) {
-            int dataVocab = data.meta().vocabSize();
-            if (dataVocab > t.model().vocabSize()) {
-                throw new ConfigException(t.label() + ": config key `vocab_size` (" + t.model().vocabSize()
-                        + ") is smaller than the data's vocabulary (" + dataVocab + " in " + dataDir
-                        + "); add \"vocab_size=" + dataVocab + "\" to the run's \"set\"");
-            }
-            Transformer model = new Transformer(t.model(), t.training().batchSize(), t.training().seqLen(), t.seed());
-            Map<String, String> provenance = Provenance.metadata(t.seed(), t.config(),
-                    data.meta().split(Split.TRAIN).sha256());
-            Trainer trainer = new Trainer(model, t.training(), data, KernelProvider.get(), new Trainer.Options(
-                    t.dir(), resume, opts.log(), false, data.tokenizerFile(), provenance, opts.stopAfterStep()));
-            Trainer.Result r;
-            try {
-                r = trainer.run();
-            } catch (TrainingDivergedException e) {
-                log("%s: %s", t.label(), e.getMessage());
-                RunResult.fromMetrics(t.run().name(), t.seed(), t.dir(), "diverged", e.getMessage()).write(t.dir());
-                return true;
-            }
-            if (r.step() < t.training().maxSteps()) {
-                return false;
-            }
-            RunResult res = RunResult.fromMetrics(t.run().name(), t.seed(), t.dir(), "finished", "");
-            res.write(t.dir());
-            log("%s: val loss %.4f, %.4f bits/byte, %,.0f tokens/s", t.label(), res.valLoss(), res.valBpb(),
-                    res.tokensPerS());
-            return true;
+    private enum TrialKind { SKIPPED, STARTED, RESUMED }
+
+    /** How one trial of a sitting ended: what it was, and whether a stop request cut it short. */
+    private record TrialEnd(TrialKind kind, boolean interrupted) {
+    }
+
+    /** Settles, then resumes, starts or finishes trial {@code t}, in the directory {@code lock} owns. */
+    private TrialEnd runTrial(RunLock lock, Trial t, String head) throws IOException {
+        if (RunResult.read(t.dir()) != null) { // finished by another sitting since the check above
+            requireSameConfig(t);
+            log("%s: finished, skipped", head);
+            return new TrialEnd(TrialKind.SKIPPED, false);
         }
+        String recovered = Checkpoints.recoverInterruptedSave(t.dir());
+        if (recovered != null) {
+            log("%s: %s", head, recovered);
+        }
+        boolean resume = Checkpoints.hasTrainingCheckpoint(t.dir());
+        if (resume) {
+            requireSameConfig(t);
+            long step = Checkpoints.modelStep(t.dir());
+            if (step >= t.training().maxSteps()) {
+                RunResult.fromMetrics(t.run().name(), t.seed(), t.dir(), "finished", "").write(t.dir());
+                log("%s: trained to step %d already, result written", head, step);
+                return new TrialEnd(TrialKind.SKIPPED, false);
+            }
+            log("%s: resuming from step %d of %d", head, step, t.training().maxSteps());
+        } else {
+            ConfigJson.write(t.dir().resolve(CONFIG_FILE), t.config());
+            log("%s: training %d steps (%,d tokens) from %s", head, t.training().maxSteps(),
+                    t.training().maxSteps() * t.training().tokensPerStep(), t.run().config());
+        }
+        boolean finished = train(lock, t, resume);
+        return new TrialEnd(resume ? TrialKind.RESUMED : TrialKind.STARTED, !finished);
+    }
+
+    /** Trains one trial; false when it stopped early on request (no result written). */
+    private boolean train(RunLock lock, Trial t, boolean resume) throws IOException {
+        Trainer.Result r;
+        try {
+            r = TrainingRun.train(lock, t.runConfig(),
+                    new TrainingRun.Options(resume, opts.log(), false, opts.stopAfterStep()));
+        } catch (TrainingDivergedException e) {
+            log("%s: %s", t.label(), e.getMessage());
+            RunResult.fromMetrics(t.run().name(), t.seed(), t.dir(), "diverged", e.getMessage()).write(t.dir());
+            return true;
+        } catch (ConfigException e) {
+            throw new ConfigException(t.label() + ": " + e.getMessage(), e);
+        }
+        if (r.step() < t.training().maxSteps()) {
+            return false;
+        }
+        RunResult res = RunResult.fromMetrics(t.run().name(), t.seed(), t.dir(), "finished", "");
+        res.write(t.dir());
+        log("%s: val loss %.4f, %.4f bits/byte, %,.0f tokens/s", t.label(), res.valLoss(), res.valBpb(),
+                res.tokensPerS());
+        return true;
     }
 
     private void requireSameConfig(Trial t) {
@@ -250,17 +260,6 @@ public final class ExperimentRunner {
         JsonNode saved = ConfigJson.load(file);
         // compare parsed text with parsed text, so int/long and float/double node types agree
         return saved.equals(ConfigJson.parse(ConfigJson.toCompactJson(t.config()), "the resolved config"));
-    }
-
-    private static long checkpointStep(Path dir) throws IOException {
-        try (SafeTensorsFile st = SafeTensorsFile.open(dir.resolve(Checkpoints.MODEL))) {
-            String step = st.metadata().get("step");
-            if (step == null) {
-                throw new IOException(dir.resolve(Checkpoints.MODEL) + " has no `step` metadata: not a training"
-                        + " checkpoint; delete " + dir + " to retrain the run");
-            }
-            return Long.parseLong(step);
-        }
     }
 
     private void log(String fmt, Object... args) {

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.ultramem.io.ConfigException;
-import org.ultramem.io.ConfigJson;
 import org.ultramem.model.ModelConfig;
+import org.ultramem.train.RunConfig;
 import org.ultramem.train.TrainConfig;
 
 /**
@@ -15,7 +15,7 @@ import org.ultramem.train.TrainConfig;
  * its directory ({@code <out>/<suite>/<run>-s<seed>}).
  *
  * <p>Resolution, in order: load the run's config file; apply the suite's {@code set}, then the
- * run's; then the suite's fixed settings, which win over both: {@code training.seed} = seed,
+ * run's, under the same rules as {@code train --set} ({@link RunConfig}); then the suite's fixed settings, which win over both: {@code training.seed} = seed,
  * {@code max_steps} = max(1, round(token_budget / (batch_size · grad_accum · seq_len))),
  * {@code eval_tokens}, {@code eval_every} = max(1, max_steps / evals), {@code checkpoint_every} =
  * max(1, max_steps / checkpoints), {@code log_every} ≤ max(1, max_steps / 50) (so every curve has
@@ -32,12 +32,11 @@ public record Trial(RunSpec run, long seed, Path dir, ObjectNode config, ModelCo
      */
     public static Trial plan(Suite suite, RunSpec run, long seed, Path suiteOut, String dataDir) {
         String where = "suite `" + suite.name() + "` run `" + run.name() + "` (" + run.config() + ")";
+        ObjectNode root;
         try {
-            ObjectNode root = ConfigJson.load(run.config());
             List<String> sets = new ArrayList<>(suite.overrides());
             sets.addAll(run.overrides());
-            // any key may be added: the strict model/training/memory parsers reject unknown ones by name
-            ConfigJson.applyOverrides(root, sets, key -> true);
+            root = RunConfig.loadTree(run.config(), sets);
             JsonNode t = root.get("training");
             if (t == null || !t.isObject()) {
                 throw new ConfigException("the config has no `training` object; add batch_size, seq_len and lr");
@@ -64,12 +63,17 @@ public record Trial(RunSpec run, long seed, Path dir, ObjectNode config, ModelCo
             if (data != null) {
                 training.put("data_dir", data);
             }
-            ModelConfig model = ModelConfig.fromJson(root);
-            TrainConfig tc = TrainConfig.fromJson(training);
-            return new Trial(run, seed, suiteOut.resolve(run.dirName(seed)), root, model, tc);
         } catch (ConfigException | IllegalArgumentException e) {
             throw new ConfigException(where + ": " + e.getMessage(), e);
         }
+        RunConfig parsed = RunConfig.parse(root, where); // errors start with `where` too
+        return new Trial(run, seed, suiteOut.resolve(run.dirName(seed)), root, parsed.model(),
+                parsed.requireTraining());
+    }
+
+    /** The resolved config as the trainer takes it. */
+    public RunConfig runConfig() {
+        return new RunConfig(run.config().toString(), config, model, training);
     }
 
     /** {@code <run>-s<seed>}, as in the run directory. */

@@ -25,8 +25,10 @@ import java.util.stream.Stream;
  * directory, is fsynced, renamed over the target with {@code ATOMIC_MOVE}, and the directory is
  * fsynced. Guarantee: after a crash at any point the target holds either the complete old content
  * or the complete new content, never a mix; a crash before the rename may leave a stale
- * {@code .<name>.tmp-*} file (harmless, removable). If the body throws, the temp file is deleted
- * and the target is untouched.
+ * {@code .<name>.tmp-*} file (harmless; {@link #deleteStaleTemps} removes them). If the body
+ * throws, the temp file is deleted and the target is untouched; an I/O error that names no file
+ * (a full disk) is rethrown naming the target. The steps report themselves to {@link CrashPoints}
+ * so tests can check every crash window.
  *
  * <p><b>Directories</b> ({@link #replaceDirectory}): Java cannot swap two directories atomically,
  * so the steps are (1) fill {@code <name>.tmp-<r>}, (2) fsync every file in it and the directory,
@@ -49,6 +51,11 @@ public final class AtomicFiles {
     public interface IoConsumer<T> {
         void accept(T t) throws IOException;
     }
+
+    /** Infix of a temp file's name: {@code .<name>.tmp-<hex>}. */
+    private static final String TEMP_MARK = ".tmp-";
+    private static final java.util.regex.Pattern STALE_TEMP =
+            java.util.regex.Pattern.compile("\\..+\\.tmp-[0-9a-f]+");
 
     private AtomicFiles() {
     }
@@ -78,23 +85,67 @@ public final class AtomicFiles {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + abs.getFileName() + ".tmp-" + randomSuffix());
+        String name = abs.getFileName().toString();
+        Path tmp = dir.resolve("." + name + TEMP_MARK + randomSuffix());
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE)) {
+                CrashPoints.reached("created temp file of " + name);
                 body.accept(ch);
                 ch.force(true);
             }
+            CrashPoints.reached("wrote temp file of " + name);
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
             done = true;
             fsyncDirectory(dir);
+            CrashPoints.reached("renamed " + name + " into place");
+        } catch (IOException e) {
+            throw namingTheFile(abs, e);
         } finally {
             if (!done) {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * {@code e} itself when its message names the file (a {@code FileSystemException} does),
+     * else an IOException that does: a bare "No space left on device" from a write names nothing.
+     */
+    private static IOException namingTheFile(Path file, IOException e) {
+        String m = e.getMessage();
+        if (m != null && m.contains(file.getFileName().toString())) {
+            return e;
+        }
+        String hint = m != null && m.contains("No space left")
+                ? "; free space on that file system or write somewhere else" : "";
+        return new IOException("cannot write " + file + ": " + m + hint, e);
+    }
+
+    /**
+     * Deletes the temp files that writes into {@code dir} interrupted by a crash leave behind
+     * ({@code .<name>.tmp-<hex>}, see the class comment); returns their names. Only call it while
+     * no other thread or process writes into {@code dir}: their temp files look the same.
+     */
+    public static List<String> deleteStaleTemps(Path dir) throws IOException {
+        List<String> deleted = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return deleted;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p ->
+                STALE_TEMP.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p))) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+                deleted.add(p.getFileName().toString());
+            }
+        }
+        if (!deleted.isEmpty()) {
+            fsyncDirectory(dir);
+        }
+        deleted.sort(null);
+        return deleted;
     }
 
     /**

@@ -2,7 +2,8 @@
  * Files in and out: safetensors reading ({@link org.ultramem.io.SafeTensorsFile}, memory-mapped,
  * validated against hostile input) and writing ({@link org.ultramem.io.SafeTensorsWriter},
  * streamed, atomic); crash-safe replacement of files and checkpoint directories
- * ({@link org.ultramem.io.AtomicFiles}); JSON configs with {@code --set} overrides and strict typed
+ * ({@link org.ultramem.io.AtomicFiles}), whose steps report to {@link org.ultramem.io.CrashPoints}
+ * so tests can inspect every crash window; JSON configs with {@code --set} overrides and strict typed
  * reads ({@link org.ultramem.io.ConfigJson}, {@link org.ultramem.io.KeyReader},
  * {@link org.ultramem.io.ConfigException}); checkpoint provenance metadata
  * ({@link org.ultramem.io.Provenance}).

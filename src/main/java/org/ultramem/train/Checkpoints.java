@@ -13,6 +13,8 @@ import java.util.Map;
 import org.ultramem.io.AtomicFiles;
 import org.ultramem.io.ConfigException;
 import org.ultramem.io.ConfigJson;
+import org.ultramem.io.CrashPoints;
+import org.ultramem.io.DType;
 import org.ultramem.io.SafeTensorsFile;
 import org.ultramem.io.SafeTensorsWriter;
 import org.ultramem.io.TensorInfo;
@@ -27,19 +29,26 @@ import org.ultramem.nn.Parameter;
  *   config.json            model keys at top level + "training" object
  *   model.safetensors      every parameter, F32, by checkpoint name; every buffer (UltraMem u/v
  *                          F32, π I32, PKM BatchNorm statistics F32); __metadata__: provenance,
- *                          step, tokens
+ *                          step, tokens, seed, run_id
  *   tokenizer.json         copied from the data directory
  *   optimizer.safetensors  step, tokens (I64 [1]); m/NAME, v/NAME (F32); row_step/NAME (I64, lazy
- *                          value tables only); __metadata__: step, seed
+ *                          value tables only); __metadata__: step, seed, run_id
  * </pre>
- * A training save replaces the model and optimizer files as a pair: both are first written
+ * A training save writes config.json and tokenizer.json first (the same content at every save of
+ * a run), then replaces the model and optimizer files as a pair: both are first written
  * completely as {@code *.pending} (each atomically: temp file, fsync, rename), the optimizer's
  * first, then renamed over the old pair, optimizer first. A crash leaves one of three states,
- * which {@link #recoverInterruptedSave} settles before a resume: both pending files present
- * (roll both forward), only the model's (the optimizer's rename happened: roll it forward), or
- * only the optimizer's (the new pair never completed: drop it, the old pair stands). Both files
- * are stamped with the step and {@link #loadOptimizer} still refuses a pair whose stamps differ.
- * The data position needs no state of its own: batches are a function of (seed, step).
+ * which {@link #recoverInterruptedSave} settles at the start of every run in the directory: both
+ * pending files present (roll both forward), only the model's (the optimizer's rename happened:
+ * roll it forward), or only the optimizer's (the new pair never completed: drop it, the old pair
+ * stands); stale temp files are deleted. So after any crash the directory holds either a complete
+ * pair (resumable) or no pair at all (a fresh start accepts it), never a pair without config.json.
+ *
+ * <p>A pair is identified by its step and its run id: a random UUID made at a run's fresh start
+ * and kept through resumes, stamped into both files. {@link #loadOptimizer} refuses a pair whose
+ * steps or run ids differ (files copied in from another run or seed). Within one run the step
+ * pins the content, since training is bit-exact. The data position needs no state of its own:
+ * batches are a function of (seed, step).
  */
 public final class Checkpoints {
 
@@ -53,8 +62,14 @@ public final class Checkpoints {
     private Checkpoints() {
     }
 
-    /** Where a run stands: optimizer steps done, tokens seen, and the run's seed. */
-    public record TrainState(long step, long tokens, long seed) {
+    /** Metadata key of the run id in both files of a pair. */
+    public static final String RUN_ID = "run_id";
+
+    /**
+     * Where a run stands: optimizer steps done, tokens seen, the run's seed, and its run id (null
+     * for checkpoints written before run ids existed).
+     */
+    public record TrainState(long step, long tokens, long seed, String runId) {
     }
 
     /**
@@ -88,6 +103,9 @@ public final class Checkpoints {
             meta.put("step", Long.toString(state.step()));
             meta.put("tokens", Long.toString(state.tokens()));
             meta.put("seed", Long.toString(state.seed()));
+            if (state.runId() != null) {
+                meta.put(RUN_ID, state.runId());
+            }
         }
         w.putMetadata(meta);
         w.write(file);
@@ -124,29 +142,38 @@ public final class Checkpoints {
         }
         w.putMetadata("step", Long.toString(state.step()));
         w.putMetadata("seed", Long.toString(state.seed()));
+        if (state.runId() != null) {
+            w.putMetadata(RUN_ID, state.runId());
+        }
         w.write(file);
     }
 
     /**
-     * A full training checkpoint: the model/optimizer pair replaced as a unit (see the class
-     * comment), then config and tokenizer.
+     * A full training checkpoint: config and tokenizer, then the model/optimizer pair replaced as
+     * a unit (see the class comment).
      */
     public static void save(Path dir, LanguageModel model, TrainConfig training, AdamW opt, Path tokenizer,
                             TrainState state, Map<String, String> provenance) throws IOException {
         Files.createDirectories(dir);
+        writeConfigAndTokenizer(dir, model, training, tokenizer);
         writeOptimizer(dir.resolve(OPTIMIZER + PENDING), opt, state);
         writeModel(dir.resolve(MODEL + PENDING), model, state, provenance);
         commitPending(dir, OPTIMIZER);
         commitPending(dir, MODEL);
-        writeConfigAndTokenizer(dir, model, training, tokenizer);
     }
 
     /**
-     * Settles a save that a crash interrupted (see the class comment); does nothing when none
-     * was. Returns a one-line account of what it did, or null. Call before resuming from
-     * {@code dir}, never while another process may be saving into it.
+     * Settles what a crash left in {@code dir} (see the class comment): completes or drops an
+     * interrupted pair and deletes stale temp files. Returns a one-line account of what it did,
+     * or null when there was nothing to do. Call it holding the directory's {@link RunLock}, or
+     * at least never while another process may be saving into it.
      */
     public static String recoverInterruptedSave(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return null;
+        }
+        List<String> temps = AtomicFiles.deleteStaleTemps(dir);
+        String removed = temps.isEmpty() ? "" : "; deleted stale temp files " + String.join(", ", temps);
         Path model = dir.resolve(MODEL + PENDING);
         Path optimizer = dir.resolve(OPTIMIZER + PENDING);
         if (Files.exists(model)) {
@@ -156,14 +183,15 @@ public final class Checkpoints {
             }
             commitPending(dir, MODEL);
             return "completed an interrupted checkpoint save in " + dir + " (renamed "
-                    + (both ? OPTIMIZER + PENDING + " and " : "") + MODEL + PENDING + " into place)";
+                    + (both ? OPTIMIZER + PENDING + " and " : "") + MODEL + PENDING + " into place)" + removed;
         }
         if (Files.exists(optimizer)) {
             Files.delete(optimizer);
+            AtomicFiles.fsyncDirectory(dir);
             return "dropped " + optimizer + ": its checkpoint save was interrupted before the model"
-                    + " file was written; the previous checkpoint stands";
+                    + " file was written; the previous checkpoint, if any, stands" + removed;
         }
-        return null;
+        return temps.isEmpty() ? null : "cleaned " + dir + ":" + removed.substring(1);
     }
 
     private static void commitPending(Path dir, String name) throws IOException {
@@ -171,6 +199,7 @@ public final class Checkpoints {
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         AtomicFiles.fsyncDirectory(dir);
+        CrashPoints.reached("renamed " + name + PENDING + " to " + name);
     }
 
     /** The model config stored in {@code dir/config.json}; fails clearly when the directory is not a checkpoint. */
@@ -237,24 +266,31 @@ public final class Checkpoints {
 
     /**
      * Restores {@code opt} (moments, row counters, step) from {@code dir/optimizer.safetensors}
-     * and returns the run's state; fails when the optimizer and model files disagree on the step.
+     * and returns the run's state; fails when the optimizer and model files are not one pair
+     * (different steps or run ids) or their metadata is damaged.
      */
     public static TrainState loadOptimizer(Path dir, AdamW opt) throws IOException {
         Path file = dir.resolve(OPTIMIZER);
+        Path modelFile = dir.resolve(MODEL);
         long modelStep;
-        try (SafeTensorsFile model = open(dir.resolve(MODEL))) {
-            modelStep = parseStep(dir.resolve(MODEL), model.metadata().get("step"));
+        String modelRun;
+        try (SafeTensorsFile model = open(modelFile)) {
+            if (model.metadata().get("step") == null) {
+                throw new IOException(modelFile + " has no `step` in its metadata: it is not a training"
+                        + " checkpoint; train from scratch (without --resume)");
+            }
+            modelStep = CheckpointPair.requireLong(modelFile, model.metadata(), "step");
+            modelRun = model.metadata().get(RUN_ID);
         }
         try (SafeTensorsFile st = open(file)) {
-            long step = st.readI64("step")[0];
-            long tokens = st.readI64("tokens")[0];
-            long seed = Long.parseLong(st.metadata().getOrDefault("seed", "0"));
-            if (step != modelStep) {
-                throw new IOException("checkpoint " + dir + " is inconsistent: " + OPTIMIZER + " is at step " + step
-                        + " but " + MODEL + " at step " + modelStep + " (files replaced by hand, or"
-                        + " written by an older ultramem that saved the two separately); restart"
-                        + " without --resume or restore the directory from a backup");
+            long step = CheckpointPair.requireScalar(st, file, "step");
+            long tokens = CheckpointPair.requireScalar(st, file, "tokens");
+            if (st.metadata().containsKey("step")) {
+                CheckpointPair.requireLong(file, st.metadata(), "step");
             }
+            long seed = st.metadata().containsKey("seed") ? CheckpointPair.requireLong(file, st.metadata(), "seed") : 0;
+            String run = st.metadata().get(RUN_ID);
+            CheckpointPair.requireOnePair(modelFile, modelStep, modelRun, file, step, run);
             List<Parameter> ps = opt.parameters();
             for (int i = 0; i < ps.size(); i++) {
                 copy(st, file, "m/" + opt.name(i), opt.firstMoment(i));
@@ -266,12 +302,17 @@ public final class Checkpoints {
                         throw new IOException(file + " has no `" + name + "`: it was written with values_optimizer "
                                 + "\"dense\"; resume with the same values_optimizer");
                     }
-                    long[] saved = st.readI64(name);
-                    System.arraycopy(saved, 0, rows, 0, rows.length);
+                    TensorInfo info = st.info(name);
+                    if ((info.dtype() != DType.I64 && info.dtype() != DType.I32) || info.numel() != rows.length) {
+                        throw new IOException(file + ": `" + name + "` is " + info.dtype() + " with "
+                                + info.numel() + " elements, expected I64 with " + rows.length
+                                + "; the optimizer file is damaged or belongs to another model");
+                    }
+                    System.arraycopy(st.readI64(name), 0, rows, 0, rows.length);
                 }
             }
             opt.restoreStepCount(step);
-            return new TrainState(step, tokens, seed);
+            return new TrainState(step, tokens, seed, run);
         }
     }
 
@@ -279,19 +320,28 @@ public final class Checkpoints {
         if (!st.contains(name)) {
             throw new IOException(file + " has no tensor `" + name + "`: the optimizer state belongs to a different model");
         }
-        float[] data = st.readF32(name);
+        float[] data;
+        try {
+            data = st.readF32(name);
+        } catch (IllegalStateException e) { // a dtype readF32 does not take, or a tensor too large
+            throw new IOException(e.getMessage() + "; the optimizer file is damaged: restore it or train"
+                    + " without --resume", e);
+        }
         if (data.length != into.length) {
             throw new IOException(file + ": `" + name + "` has " + data.length + " elements, expected " + into.length);
         }
         System.arraycopy(data, 0, into, 0, into.length);
     }
 
-    private static long parseStep(Path file, String s) throws IOException {
-        if (s == null) {
-            throw new IOException(file + " has no `step` in its metadata: it is not a training checkpoint; "
-                    + "train from scratch (without --resume)");
+    /**
+     * The step recorded in {@code dir/model.safetensors}; fails naming the file and key when it
+     * is missing or not an integer.
+     */
+    public static long modelStep(Path dir) throws IOException {
+        Path file = dir.resolve(MODEL);
+        try (SafeTensorsFile st = open(file)) {
+            return CheckpointPair.requireLong(file, st.metadata(), "step");
         }
-        return Long.parseLong(s);
     }
 
     /** True when {@code dir} holds a complete training checkpoint (model and optimizer). */

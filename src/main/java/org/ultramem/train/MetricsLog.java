@@ -25,16 +25,18 @@ public final class MetricsLog implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final Path file;
     private final BufferedWriter out;
 
-    private MetricsLog(BufferedWriter out) {
+    private MetricsLog(Path file, BufferedWriter out) {
+        this.file = file;
         this.out = out;
     }
 
     /** Starts a fresh log at {@code file} (replacing an old one). */
     public static MetricsLog create(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+        return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE));
     }
 
@@ -59,7 +61,7 @@ public final class MetricsLog implements AutoCloseable {
             }
         }
         AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
-        return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+        return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
     }
 
     /** Appends one entry (insertion order kept) and flushes. */
@@ -74,9 +76,14 @@ public final class MetricsLog implements AutoCloseable {
             }
             clean.put(e.getKey(), v);
         }
-        out.write(JSON.writeValueAsString(clean));
-        out.write('\n');
-        out.flush();
+        try {
+            out.write(JSON.writeValueAsString(clean));
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) { // a full disk says "No space left on device" and names no file
+            throw new IOException("cannot append to " + file + ": " + e.getMessage()
+                    + "; free space on that file system, then continue with --resume", e);
+        }
     }
 
     /** Reads every entry of a metrics file (for tests and plots). */

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import org.ultramem.model.LanguageModel;
 import org.ultramem.model.LanguageModel.StepLoss;
 import org.ultramem.nn.Parameter;
@@ -58,6 +59,8 @@ public final class Trainer {
     private final AdamW optimizer;
     private final int[] tokenBuf;
     private final int[] targetBuf;
+    /** The run id stamped on every checkpoint pair of this run (see {@link Checkpoints}). */
+    private String runId;
 
     public Trainer(LanguageModel model, TrainConfig cfg, BatchSource data, Kernels kernels, Options opts) {
         this.model = model;
@@ -115,6 +118,7 @@ public final class Trainer {
     public Result run() throws IOException {
         Path out = opts.out();
         Checkpoints.TrainState state = start(out);
+        runId = state.runId();
         long step = state.step();
         long tokens = state.tokens();
         int batch = cfg.batchSize();
@@ -184,12 +188,16 @@ public final class Trainer {
         return new Result(step, tokens, loss, eval);
     }
 
+    /**
+     * Settles what a crash may have left in {@code out}, then loads the checkpoint (resume) or
+     * checks that there is none to overwrite (fresh start, which makes a new run id).
+     */
     private Checkpoints.TrainState start(Path out) throws IOException {
+        String recovered = Checkpoints.recoverInterruptedSave(out);
+        if (recovered != null && opts.log() != null) {
+            opts.log().println((opts.resume() ? "resume: " : "start: ") + recovered);
+        }
         if (opts.resume()) {
-            String recovered = Checkpoints.recoverInterruptedSave(out);
-            if (recovered != null && opts.log() != null) {
-                opts.log().println("resume: " + recovered);
-            }
             if (!Checkpoints.hasTrainingCheckpoint(out)) {
                 throw new IOException("--resume: " + out + " holds no complete training checkpoint (config.json, "
                         + "model.safetensors, optimizer.safetensors); run without --resume to start a new run");
@@ -204,19 +212,32 @@ public final class Trainer {
                 throw new IllegalArgumentException("--resume: checkpoint in " + out + " is at step " + s.step()
                         + ", already at training.max_steps=" + cfg.maxSteps() + "; raise max_steps to train longer");
             }
-            return s;
+            // a checkpoint from before run ids gets one now, stamped on both files at the next save
+            return s.runId() != null ? s : new Checkpoints.TrainState(s.step(), s.tokens(), s.seed(), newRunId());
         }
-        if (Files.exists(out.resolve(Checkpoints.MODEL))) {
+        if (Files.exists(out.resolve(Checkpoints.MODEL)) || Files.exists(out.resolve(Checkpoints.OPTIMIZER))) {
             throw new IllegalArgumentException("output directory " + out + " already holds a checkpoint; pass "
                     + "--resume to continue it, or choose another --out");
         }
         Files.createDirectories(out);
-        return new Checkpoints.TrainState(0, 0, cfg.seed());
+        return new Checkpoints.TrainState(0, 0, cfg.seed(), newRunId());
+    }
+
+    private static String newRunId() {
+        return UUID.randomUUID().toString();
     }
 
     private void save(Path out, long step, long tokens) throws IOException {
-        Checkpoints.save(out, model, cfg, optimizer, opts.tokenizer(),
-                new Checkpoints.TrainState(step, tokens, cfg.seed()), opts.provenance());
+        try {
+            Checkpoints.save(out, model, cfg, optimizer, opts.tokenizer(),
+                    new Checkpoints.TrainState(step, tokens, cfg.seed(), runId), opts.provenance());
+        } catch (IOException e) {
+            String next = Checkpoints.hasTrainingCheckpoint(out)
+                    ? "continue with --resume: the last complete checkpoint in " + out + " is intact"
+                    : "run the same command again: no checkpoint had been completed, so it starts afresh";
+            throw new IOException("saving the step-" + step + " checkpoint into " + out + " failed: "
+                    + e.getMessage() + "; training stopped there. Once fixed, " + next, e);
+        }
     }
 
     private TrainingDivergedException diverged(long step, String what, double lr) {

@@ -16,8 +16,17 @@
  *       the uninterrupted one bit for bit.</li>
  *   <li><b>Divergence keeps the last good state.</b> A non-finite loss or gradient norm throws
  *       before the optimizer runs and before anything is written.</li>
- *   <li><b>Atomic files.</b> Every checkpoint file is written to a temp file and renamed; the
- *       optimizer and model files carry the step and must agree to resume.</li>
+ *   <li><b>Atomic files, identified pairs.</b> Every checkpoint file is written to a temp file and
+ *       renamed; config.json comes before the model/optimizer pair, which is replaced as a unit.
+ *       Both files carry the step and the run id (a UUID made at the fresh start, kept through
+ *       resumes) and must agree to resume. Every run start settles what a crash left
+ *       ({@link org.ultramem.train.Checkpoints#recoverInterruptedSave}), so any kill leaves a
+ *       directory that {@code --resume} continues or a fresh start accepts.</li>
+ *   <li><b>One training per directory.</b> {@link org.ultramem.train.TrainingRun} takes a
+ *       {@link org.ultramem.train.RunLock} (an OS file lock, freed even by kill -9); a second
+ *       training there is refused at once, naming the holder's pid.</li>
+ *   <li><b>One config loader.</b> {@link org.ultramem.train.RunConfig} is how {@code train},
+ *       {@code inspect} and suite trials read a run config and its {@code --set} overrides.</li>
  * </ul>
  * Token storage and data preparation live in {@code data}; the model in {@code model}.
  */

@@ -20,6 +20,7 @@ import org.ultramem.io.ConfigException;
 import org.ultramem.testing.SyntheticTokens;
 import org.ultramem.train.Checkpoints;
 import org.ultramem.train.MetricsLog;
+import org.ultramem.train.RunLock;
 
 /** The {@code smoke} suite end to end on synthetic data: run, interrupt, resume, skip, report. */
 @Tag("slow")
@@ -143,6 +144,20 @@ class ExperimentRunnerTest {
     private static Suite onlyDense(Suite s) {
         return new Suite(s.name(), s.description(), s.file(), s.tokenBudget(), s.evalTokens(), s.evals(),
                 s.checkpoints(), s.dataDir(), s.overrides(), List.of(s.run("dense")), List.of());
+    }
+
+    @Test
+    void aTrialInUseByAnotherRunIsRefusedNamingItsPid() throws Exception {
+        String data = SyntheticTokens.writeDataDir(dir.resolve("data"), 20000, 3000).toString();
+        Suite suite = Suite.load(SMOKE);
+        Path out = dir.resolve("out");
+        Trial first = runner(suite, out, data, -1).plan().get(0);
+        try (RunLock held = RunLock.acquire(first.dir())) {
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> runner(suite, out, data, -1).run());
+            assertTrue(e.getMessage().contains(first.dir().toString())
+                    && e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
+        }
+        assertTrue(!Files.exists(first.dir().resolve(ExperimentRunner.CONFIG_FILE)), "the held trial was left alone");
     }
 
     private static ExperimentRunner runner(Suite suite, Path out, String data, long stopAfter) {

@@ -47,9 +47,50 @@ class AtomicFilesTest {
             out.write("partial".getBytes(StandardCharsets.UTF_8));
             throw new IOException("disk full");
         }));
-        assertEquals("disk full", e.getMessage());
+        // a write error names no file; the rethrown one does, and keeps the cause
+        assertEquals("cannot write " + p.toAbsolutePath() + ": disk full", e.getMessage());
+        assertEquals("disk full", e.getCause().getMessage());
         assertEquals("old", Files.readString(p));
         assertEquals(List.of("x.txt"), listing());
+    }
+
+    @Test
+    void aFullDiskIsReportedNamingTheFileAndTheFix() throws IOException {
+        Path p = dir.resolve("model.safetensors");
+        IOException e;
+        try (var hook = CrashPoints.install(point -> {
+            if (point.startsWith("created temp file")) {
+                throw new IOException("No space left on device");
+            }
+        })) {
+            e = assertThrows(IOException.class, () -> AtomicFiles.writeString(p, "x"));
+        }
+        assertTrue(e.getMessage().contains(p.toAbsolutePath().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("free space"), e.getMessage());
+        assertEquals(List.of(), listing(), "the temp file is removed");
+    }
+
+    @Test
+    void crashPointsFollowTheWriteAndStaleTempsAreDeleted() throws IOException {
+        Path p = dir.resolve("c.json");
+        List<String> points = new java.util.ArrayList<>();
+        List<List<String>> seen = new java.util.ArrayList<>();
+        try (var hook = CrashPoints.install(point -> {
+            points.add(point);
+            seen.add(listing());
+        })) {
+            AtomicFiles.writeString(p, "new");
+        }
+        assertEquals(List.of("created temp file of c.json", "wrote temp file of c.json",
+                "renamed c.json into place"), points);
+        // what a kill at the first two points leaves: only the temp file
+        assertTrue(seen.get(1).size() == 1 && seen.get(1).get(0).startsWith(".c.json.tmp-"), seen.toString());
+        assertEquals(List.of("c.json"), seen.get(2));
+
+        Files.writeString(dir.resolve(".c.json.tmp-1f"), "stale");
+        Files.writeString(dir.resolve(".keep.tmp-notHex"), "not ours");
+        assertEquals(List.of(".c.json.tmp-1f"), AtomicFiles.deleteStaleTemps(dir));
+        assertEquals(List.of(".keep.tmp-notHex", "c.json"), listing());
     }
 
     @Test

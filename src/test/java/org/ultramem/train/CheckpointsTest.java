@@ -37,7 +37,7 @@ class CheckpointsTest {
         Path tok = dir.resolve("tok.json");
         Files.writeString(tok, "{\"model\":{}}");
         Path ckpt = dir.resolve("ckpt");
-        Checkpoints.save(ckpt, model, cfg, opt, tok, new Checkpoints.TrainState(1, 64, 7), Map.of("git_commit", "abc"));
+        Checkpoints.save(ckpt, model, cfg, opt, tok, new Checkpoints.TrainState(1, 64, 7, "run-a"), Map.of("git_commit", "abc"));
 
         assertEquals("{\"model\":{}}", Files.readString(ckpt.resolve(Checkpoints.TOKENIZER)));
         assertEquals(model.config(), Checkpoints.readConfig(ckpt));
@@ -54,7 +54,7 @@ class CheckpointsTest {
         AdamW opt2 = new AdamW(KernelProvider.scalar(), List.of(loaded.parameters().get(0), values2),
                 cfg.schedule(), new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, null, AdamW.ValuesMode.LAZY));
         Checkpoints.TrainState s = Checkpoints.loadOptimizer(ckpt, opt2);
-        assertEquals(new Checkpoints.TrainState(1, 64, 7), s);
+        assertEquals(new Checkpoints.TrainState(1, 64, 7, "run-a"), s);
         assertEquals(1, opt2.stepCount());
         assertArrayEquals(opt.firstMoment(0), opt2.firstMoment(0));
         assertArrayEquals(opt.secondMoment(1), opt2.secondMoment(1));
@@ -68,7 +68,7 @@ class CheckpointsTest {
         for (int step = 1; step <= steps; step++) {
             model.parameters().get(0).grad[0] = step;
             opt.step();
-            Checkpoints.save(ckpt, model, cfg, opt, null, new Checkpoints.TrainState(step, 64L * step, 7),
+            Checkpoints.save(ckpt, model, cfg, opt, null, new Checkpoints.TrainState(step, 64L * step, 7, "run-a"),
                     Map.of());
         }
         return opt;
@@ -139,5 +139,109 @@ class CheckpointsTest {
         Files.delete(ckpt.resolve(Checkpoints.MODEL));
         IOException gone = assertThrows(IOException.class, () -> Checkpoints.loadModel(ckpt, 1, 8));
         assertTrue(gone.getMessage().contains("missing"), gone.getMessage());
+    }
+
+    @Test
+    void aPairFromTwoRunsAtOneStepIsRefusedNamingBothFilesAndIds() throws Exception {
+        TrainConfig cfg = TinyRuns.config(4, 2, 2);
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        TinyRuns.trainer(TinyRuns.model(), cfg, a, false, 2).run();
+        TinyRuns.trainer(new Transformer(TinyRuns.modelConfig(), 4, 8, 5), cfg, b, false, 2).run();
+        String idA = metadata(a.resolve(Checkpoints.MODEL), Checkpoints.RUN_ID);
+        String idB = metadata(b.resolve(Checkpoints.OPTIMIZER), Checkpoints.RUN_ID);
+        assertTrue(idA != null && idB != null && !idA.equals(idB), idA + " " + idB);
+        assertEquals(idA, metadata(a.resolve(Checkpoints.OPTIMIZER), Checkpoints.RUN_ID), "one save, one id");
+
+        // both at step 2, so the step check alone would resume this mix silently
+        Files.copy(b.resolve(Checkpoints.OPTIMIZER), a.resolve(Checkpoints.OPTIMIZER),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        IOException e = assertThrows(IOException.class,
+                () -> TinyRuns.trainer(TinyRuns.model(), cfg, a, true, -1).run());
+        String m = e.getMessage();
+        assertTrue(m.contains(a.resolve(Checkpoints.MODEL).toString()) && m.contains(idA)
+                && m.contains(a.resolve(Checkpoints.OPTIMIZER).toString()) && m.contains(idB), m);
+    }
+
+    @Test
+    void theRunIdIsKeptThroughResumes() throws Exception {
+        TrainConfig cfg = TinyRuns.config(4, 2, 2);
+        Path run = dir.resolve("run");
+        TinyRuns.trainer(TinyRuns.model(), cfg, run, false, 2).run();
+        String id = metadata(run.resolve(Checkpoints.MODEL), Checkpoints.RUN_ID);
+        TinyRuns.trainer(TinyRuns.model(), cfg, run, true, -1).run();
+        assertEquals("4", metadata(run.resolve(Checkpoints.MODEL), "step"));
+        assertEquals(id, metadata(run.resolve(Checkpoints.MODEL), Checkpoints.RUN_ID));
+        assertEquals(id, metadata(run.resolve(Checkpoints.OPTIMIZER), Checkpoints.RUN_ID));
+    }
+
+    @Test
+    void damagedStepMetadataFailsNamingTheFileAndKey() throws Exception {
+        TrainConfig cfg = TinyRuns.config(4, 2, 2);
+        Path run = dir.resolve("run");
+        TinyRuns.trainer(TinyRuns.model(), cfg, run, false, 2).run();
+        Path opt = run.resolve(Checkpoints.OPTIMIZER);
+        byte[] good = Files.readAllBytes(opt);
+
+        // metadata "step": "2" -> "x" (same length, so the header stays valid)
+        Files.write(opt, replace(good, "\"step\":\"2\"", "\"step\":\"x\""));
+        IOException meta = assertThrows(IOException.class, () -> resume(run, cfg));
+        assertTrue(meta.getMessage().contains(opt.toString()) && meta.getMessage().contains("`step`")
+                && meta.getMessage().contains("\"x\""), meta.getMessage());
+
+        // the step tensor stored as a float
+        rewrite(opt, good, (name, st, w) -> {
+            if (name.equals("step")) {
+                w.addF32("step", new float[] {2f}, 1);
+                return true;
+            }
+            return false;
+        });
+        IOException tensor = assertThrows(IOException.class, () -> resume(run, cfg));
+        assertTrue(tensor.getMessage().contains(opt.toString()) && tensor.getMessage().contains("`step`")
+                && tensor.getMessage().contains("F32"), tensor.getMessage());
+    }
+
+    private static void resume(Path run, TrainConfig cfg) throws IOException {
+        TinyRuns.trainer(TinyRuns.model(), cfg, run, true, -1).run();
+    }
+
+    private static String metadata(Path file, String key) throws IOException {
+        try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
+            return st.metadata().get(key);
+        }
+    }
+
+    private static byte[] replace(byte[] bytes, String from, String to) {
+        String s = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(s.contains(from), from);
+        return s.replace(from, to).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /** Writes a tensor of a rewritten file; returns true when it wrote {@code name} itself. */
+    private interface Rewrite {
+        boolean apply(String name, SafeTensorsFile st, org.ultramem.io.SafeTensorsWriter w) throws IOException;
+    }
+
+    /** Rewrites the safetensors {@code original} into {@code file}, tensor by tensor, through {@code edit}. */
+    private void rewrite(Path file, byte[] original, Rewrite edit) throws IOException {
+        Path src = dir.resolve("original.safetensors");
+        Files.write(src, original);
+        org.ultramem.io.SafeTensorsWriter w = new org.ultramem.io.SafeTensorsWriter();
+        try (SafeTensorsFile st = SafeTensorsFile.open(src)) {
+            for (String name : st.names()) {
+                if (edit.apply(name, st, w)) {
+                    continue;
+                }
+                int[] shape = st.info(name).intShape();
+                switch (st.info(name).dtype()) {
+                    case F32 -> w.addF32(name, st.readF32(name), shape);
+                    case I64 -> w.addI64(name, st.readI64(name), shape);
+                    default -> throw new IllegalStateException(name);
+                }
+            }
+            w.putMetadata(st.metadata());
+        }
+        w.write(file);
     }
 }

@@ -76,7 +76,7 @@ class SparseTrainingTest {
         TrainConfig cfg = TinyRuns.config(5, 5, 5);
         AdamW opt = new AdamW(KernelProvider.get(), m.parametersByName(), cfg.schedule(),
                 cfg.optimizerSettings(), m.valueTableRules());
-        Checkpoints.save(dir, m, cfg, opt, null, new Checkpoints.TrainState(0, 0, 7), Map.of());
+        Checkpoints.save(dir, m, cfg, opt, null, new Checkpoints.TrainState(0, 0, 7, "run-a"), Map.of());
         try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve(Checkpoints.MODEL))) {
             assertTrue(f.contains("model.memory_layers.0.shuffle_index"));
             assertTrue(f.contains("model.memory_layers.1.query_bn.running_var"));

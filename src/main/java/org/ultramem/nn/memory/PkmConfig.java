@@ -51,7 +51,8 @@ public record PkmConfig(int heads, int numKeys, int keyDim, int topK, boolean qu
     public static final String PLACEMENT = "placement";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Set<String> PKM_KEYS = Set.of(HEADS, KNUM, KDIM, TOPK, QUERY_BATCHNORM, VALUE_LR);
+    /** The {@code pkm_*} keys of a PKM layer config object (besides mem_type and placement). */
+    public static final Set<String> PKM_KEYS = Set.of(HEADS, KNUM, KDIM, TOPK, QUERY_BATCHNORM, VALUE_LR);
 
     /** Validates every field; messages name the JSON key, the value, the rule and the fix. */
     public PkmConfig {

@@ -56,7 +56,8 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
                              double tuckerAuxAlpha, double tuckerAuxTau, float rmsEps) {
 
     private static final Pattern PLACEMENT = Pattern.compile("\\d+:\\d+");
-    private static final Set<String> KEYS = Set.of("hidden_size", "mem_knum", "mem_kdim",
+    /** Every key of an UltraMem layer config object. */
+    public static final Set<String> KEYS = Set.of("hidden_size", "mem_knum", "mem_kdim",
             "mem_vdim", "mem_knn", "mem_candidates", "mem_topk", "mem_heads", "tucker_rank",
             "tucker_cores", "value_expand", "placement", "softmax_weights", "output_projection",
             "share_query", "qk_norm", "tdqkr", "mcs", "init", "mem_layers", "value_lr_mult",

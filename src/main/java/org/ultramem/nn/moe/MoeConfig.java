@@ -49,7 +49,8 @@ public record MoeConfig(int numExperts, int topK, int intermediateSize, double a
     public static final String ALL_LAYERS = "all";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Set<String> KEYS = Set.of(NUM_EXPERTS, TOP_K, INTERMEDIATE_SIZE, AUX_LOSS_COEF,
+    /** Every key of an MoE config object. */
+    public static final Set<String> KEYS = Set.of(NUM_EXPERTS, TOP_K, INTERMEDIATE_SIZE, AUX_LOSS_COEF,
             Z_LOSS_COEF, NORMALIZE_TOPK, LAYERS);
 
     /** Validates every field; messages name the JSON key, the value, the rule and the fix. */
