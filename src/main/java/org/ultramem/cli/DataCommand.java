@@ -8,6 +8,7 @@ import org.ultramem.data.DataException;
 import org.ultramem.data.DataMeta;
 import org.ultramem.data.DataPreparer;
 import org.ultramem.data.Split;
+import org.ultramem.data.facts.FactsCorpus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,11 +16,12 @@ import picocli.CommandLine.Option;
 /**
  * {@code ultramem data prepare}: fetches the training text (or reads {@code --text-dir}), trains
  * the BPE tokenizer and writes {@code train.bin}, {@code val.bin}, {@code tokenizer.json} and
- * {@code meta.json}. Progress goes to stderr, the summary to stdout.
+ * {@code meta.json}; {@code ultramem data facts} writes the synthetic biography corpus instead.
+ * Progress goes to stderr, the summary to stdout.
  */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Prepare training data (corpus, tokenizer, token files).",
-        subcommands = {DataCommand.Prepare.class})
+        subcommands = {DataCommand.Prepare.class, DataCommand.Facts.class})
 public final class DataCommand implements Runnable {
 
     @CommandLine.Spec
@@ -87,6 +89,68 @@ public final class DataCommand implements Runnable {
                     this.out.resolve(m.tokenizer()), r.upToDate() ? "up to date"
                             : r.tokenizerReused() ? "reused" : "trained", r.seconds());
             out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code ultramem data facts}. */
+    @Command(name = "facts", mixinStandardHelpOptions = true,
+            description = {"Write a synthetic biography corpus (people with attributes drawn from"
+                    + " fixed lists, templated biographies and question-answer lines) as a prepared"
+                    + " data folder, plus facts.jsonl and facts-eval.jsonl for `ultramem eval"
+                    + " --facts`.", "The same options give byte-identical files."})
+    static final class Facts implements Callable<Integer> {
+
+        @Option(names = "--people", paramLabel = "N", required = true,
+                description = "number of people (unique full names)")
+        int people;
+
+        @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
+                description = "seed of every draw (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = "data-facts",
+                description = "output folder (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--vocab", paramLabel = "V", defaultValue = "" + FactsCorpus.DEFAULT_VOCAB,
+                description = "BPE vocabulary size (default: ${DEFAULT-VALUE})")
+        int vocab;
+
+        @Option(names = "--bios", paramLabel = "C", defaultValue = "" + FactsCorpus.DEFAULT_BIO_COPIES,
+                description = "biographies per person in train.bin, each re-drawn"
+                        + " (default: ${DEFAULT-VALUE})")
+        int bios;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter err = spec.commandLine().getErr();
+            FactsCorpus.Result r;
+            try {
+                r = FactsCorpus.write(new FactsCorpus.Options(out, people, seed, vocab, bios),
+                        line -> {
+                            err.println(line);
+                            err.flush();
+                        });
+            } catch (DataException | IllegalArgumentException e) {
+                err.println("ultramem data facts: " + e.getMessage());
+                err.flush();
+                return 2;
+            }
+            PrintWriter o = spec.commandLine().getOut();
+            DataMeta m = r.meta();
+            for (Split s : Split.values()) {
+                DataMeta.SplitMeta sm = m.split(s);
+                o.printf("%-5s %s: %,d documents, %,d tokens, %.3f bytes/token%n", s.key,
+                        out.resolve(sm.file()), sm.documents(), sm.tokens(), sm.bytesPerToken());
+            }
+            o.printf("vocab %,d; %,d people in %s, %,d prompts in %s; %.1f s%n", m.vocabSize(),
+                    people, out.resolve(org.ultramem.data.facts.FactsFiles.PEOPLE), r.prompts(),
+                    out.resolve(org.ultramem.data.facts.FactsFiles.PROMPTS), r.seconds());
+            o.flush();
             return 0;
         }
     }

@@ -5,6 +5,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.ultramem.data.DataException;
 import org.ultramem.data.Split;
+import org.ultramem.eval.FactsEvaluator;
+import org.ultramem.eval.FactsReport;
+import org.ultramem.io.ConfigJson;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.model.Transformer;
 import org.ultramem.train.Checkpoints;
@@ -15,9 +18,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code ultramem eval}: scores a checkpoint on a data split (loss, perplexity, bits per byte). */
+/**
+ * {@code ultramem eval}: scores a checkpoint on a data split (loss, perplexity, bits per byte), or
+ * with {@code --facts} measures the knowledge it stores ({@link FactsEvaluator}).
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Score a checkpoint on the validation (or training) split.")
+        description = {"Score a checkpoint on the validation (or training) split.",
+            "With --facts DIR: ask it the held-out questions of a facts corpus (`ultramem data"
+                    + " facts`), greedily, and report per-attribute accuracy and bits of knowledge"
+                    + " stored (total, per parameter, per FLOP/token)."})
 public final class EvalCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -35,11 +44,31 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Data folder (default: training.data_dir of the checkpoint, else data).")
     Path data;
 
-    @Option(names = "--batch", defaultValue = "8", description = "Windows per forward (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch", description = "Windows per forward (default 8), or with --facts"
+            + " sequences decoded together (default " + FactsEvaluator.DEFAULT_BATCH + ").")
+    Integer batch;
+
+    @Option(names = "--facts", paramLabel = "DATA_DIR", description = "A facts folder (`ultramem"
+            + " data facts --out`): measure recall of its people's attributes instead of the loss.")
+    Path facts;
+
+    @Option(names = "--people", paramLabel = "K", description = "With --facts: the first K people"
+            + " (default: all).")
+    Integer people;
+
+    @Option(names = "--json", description = "With --facts: print the result as one JSON object.")
+    boolean json;
 
     @Override
     public Integer call() throws Exception {
+        if (facts != null) {
+            return evaluateFacts();
+        }
+        if (people != null || json) {
+            throw new IllegalArgumentException((people != null ? "--people" : "--json")
+                    + " needs --facts DATA_DIR; pass a facts folder or drop the option");
+        }
+        int batch = this.batch != null ? this.batch : 8;
         Split s = switch (split) {
             case "val", "validation" -> Split.VALIDATION;
             case "train" -> Split.TRAIN;
@@ -71,5 +100,22 @@ public final class EvalCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("ultramem eval: " + e.getMessage());
             return 2;
         }
+    }
+
+    private int evaluateFacts() throws Exception {
+        if (tokens != null || data != null) {
+            throw new IllegalArgumentException((tokens != null ? "--tokens" : "--data")
+                    + " does not apply to --facts (the facts folder is the data); drop it");
+        }
+        var err = spec.commandLine().getErr();
+        FactsReport r = FactsEvaluator.evaluate(new FactsEvaluator.Options(model, facts, people,
+                batch != null ? batch : FactsEvaluator.DEFAULT_BATCH), line -> {
+                    err.println(line);
+                    err.flush();
+                });
+        var out = spec.commandLine().getOut();
+        out.print(json ? ConfigJson.toPrettyJson(r.toJson()) + "\n" : r.text());
+        out.flush();
+        return 0;
     }
 }

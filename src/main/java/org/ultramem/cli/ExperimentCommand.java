@@ -36,7 +36,8 @@ public final class ExperimentCommand implements Runnable {
     /** Options every subcommand shares. */
     static class SuiteOptions {
         @Parameters(index = "0", paramLabel = "SUITE",
-                description = "Suite name in --suites (smoke, main, ablation, scaling, recipe) or a suite file.")
+                description = "Suite name in --suites (smoke, main, ablation, scaling, recipe, knowledge) or a suite"
+                        + " file.")
         String suite;
 
         @Option(names = "--out", defaultValue = "runs/experiments",

@@ -147,7 +147,12 @@ public final class DataPreparer {
         return tok;
     }
 
-    private static DataMeta.SplitMeta encodeSplit(BpeTokenizer tok, List<Document> docs,
+    /**
+     * Encodes the documents of {@code split} (in list order, each followed by
+     * {@code <|endoftext|>}) into {@code out/<split file>}, atomically; returns its meta entry.
+     * Shared with the synthetic corpora (the facts corpus) so the file format has one writer.
+     */
+    public static DataMeta.SplitMeta encodeSplit(BpeTokenizer tok, List<Document> docs,
             Split split, Path out, Consumer<String> progress) throws IOException {
         long t = System.nanoTime();
         List<Document> mine = docs.stream().filter(d -> d.split() == split).toList();
@@ -221,7 +226,7 @@ public final class DataPreparer {
     }
 
     /** sha256 over every document's split, name and text, length-prefixed, in order. */
-    static String corpusSha256(List<Document> docs) {
+    public static String corpusSha256(List<Document> docs) {
         MessageDigest sha = NpmFetcher.newDigest("SHA-256");
         ByteBuffer len = ByteBuffer.allocate(8);
         for (Document d : docs) {

@@ -31,7 +31,9 @@ public final class ClaimCheck {
     private final Map<String, SeedStats> valLoss;
     private final Map<String, Double> paperDelta;
     private final Map<String, Long> slots;
+    private final Map<String, SeedStats> bits;
     private final double suiteNoise;
+    private final double bitsNoise;
 
     /**
      * @param valLoss validation loss per run name
@@ -39,11 +41,26 @@ public final class ClaimCheck {
      * @param slots memory slots per run name (for {@code log_slots})
      */
     public ClaimCheck(Map<String, SeedStats> valLoss, Map<String, Double> paperDelta, Map<String, Long> slots) {
+        this(valLoss, paperDelta, slots, Map.of());
+    }
+
+    /**
+     * @param bits bits of knowledge stored per run name (the {@code eval --facts} headline; for
+     *     {@code bits_above}), whose noise is figured like the loss's: the larger seed sd, else the
+     *     largest sd of any run with two seeds
+     */
+    public ClaimCheck(Map<String, SeedStats> valLoss, Map<String, Double> paperDelta, Map<String, Long> slots,
+                      Map<String, SeedStats> bits) {
         this.valLoss = valLoss;
         this.paperDelta = paperDelta;
         this.slots = slots;
-        this.suiteNoise = valLoss.values().stream().filter(s -> s.n() >= 2).mapToDouble(SeedStats::sd).max()
-                .orElse(Double.NaN);
+        this.bits = bits;
+        this.suiteNoise = largestSd(valLoss);
+        this.bitsNoise = largestSd(bits);
+    }
+
+    private static double largestSd(Map<String, SeedStats> stats) {
+        return stats.values().stream().filter(s -> s.n() >= 2).mapToDouble(SeedStats::sd).max().orElse(Double.NaN);
     }
 
     /** The suite-wide noise level (NaN when no run has two seeds). */
@@ -67,6 +84,7 @@ public final class ClaimCheck {
                 }
             }
             case "log_slots" -> out.add(logSlots(spec.runs()));
+            case "bits_above" -> spec.runs().forEach(b -> out.add(bitsAbove(spec.subject(), b, spec.factor())));
             default -> throw new IllegalArgumentException("claim kind `" + spec.kind() + "` is unknown");
         }
         return out;
@@ -158,6 +176,38 @@ public final class ClaimCheck {
         Verdict v = f.slope() < 0 && f.r2() >= 0.5 && -change > bar ? Verdict.HOLDS
                 : change > bar ? Verdict.DOES_NOT_HOLD : Verdict.INCONCLUSIVE;
         return new Result(claim, v, ev);
+    }
+
+    /**
+     * Subject stores more than {@code factor} × baseline's bits: holds when the margin
+     * {@code subject − factor·baseline} exceeds the noise (the larger of the subject's seed sd and
+     * factor × the baseline's, else the suite's largest bits sd), does not hold when it is below
+     * minus the noise, inconclusive inside it or when the noise is unknown.
+     */
+    Result bitsAbove(String subject, String baseline, double factor) {
+        String times = factor == 1 ? "" : fmt("%sx ", stripZeros(factor));
+        String claim = subject + " stores more than " + times + baseline + "'s bits of knowledge";
+        SeedStats s = bits.getOrDefault(subject, SeedStats.of());
+        SeedStats b = bits.getOrDefault(baseline, SeedStats.of());
+        if (s.n() == 0 || b.n() == 0) {
+            return new Result(claim, Verdict.INCONCLUSIVE, "run `" + (s.n() == 0 ? subject : baseline)
+                    + "` has no facts evaluation yet (facts-eval.json)");
+        }
+        double margin = s.mean() - factor * b.mean();
+        double noise = Math.max(Double.isNaN(s.sd()) ? -1 : s.sd(), Double.isNaN(b.sd()) ? -1 : factor * b.sd());
+        noise = noise >= 0 ? noise : bitsNoise;
+        String ev = fmt("%s %s bits vs %s %s bits (ratio %.2f); margin over %s%s: %+.1f bits; noise %s", subject,
+                s.format(1), baseline, b.format(1), b.mean() > 0 ? s.mean() / b.mean() : Double.NaN, times,
+                baseline, margin, Double.isNaN(noise) ? "unknown (one seed)" : fmt("%.1f", noise));
+        if (Double.isNaN(noise)) {
+            return new Result(claim, Verdict.INCONCLUSIVE, ev + " (one seed per run: rerun with --seeds 2)");
+        }
+        Verdict v = margin > noise ? Verdict.HOLDS : margin < -noise ? Verdict.DOES_NOT_HOLD : Verdict.INCONCLUSIVE;
+        return new Result(claim, v, ev);
+    }
+
+    private static String stripZeros(double x) {
+        return x == Math.rint(x) ? Long.toString((long) x) : Double.toString(x);
     }
 
     private SeedStats stats(String run) {

@@ -63,7 +63,7 @@ public final class ExperimentReport {
             paper.put(r.run().name(), r.run().paperDelta());
             rows.put(r.run().name(), r.memoryRows());
         }
-        return new ClaimCheck(val, paper, rows);
+        return new ClaimCheck(val, paper, rows, suite.factsEval() ? KnowledgeTable.bits(runs) : Map.of());
     }
 
     /** Writes report.md and the plots; returns the report file. */
@@ -81,6 +81,9 @@ public final class ExperimentReport {
         seedTable(md);
         machineTime(md);
         MemoryTable.append(md, runs);
+        if (suite.factsEval()) {
+            KnowledgeTable.append(md, runs, suiteDir);
+        }
         md.append("\n## Loss curves\n\n");
         link(md, "training loss", ReportPlots.lossCurves(runs, false, plots.resolve("train-loss.png")));
         link(md, "validation loss", ReportPlots.lossCurves(runs, true, plots.resolve("val-loss.png")));

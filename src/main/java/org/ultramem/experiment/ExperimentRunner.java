@@ -162,6 +162,7 @@ public final class ExperimentRunner {
                 requireSameConfig(t);
                 skipped++;
                 log("%s: finished, skipped", head);
+                factsEval(t, head);
                 continue;
             }
             TrialEnd end;
@@ -179,6 +180,7 @@ public final class ExperimentRunner {
                 log("%s: interrupted at step %d (stop requested); rerun to resume", head, opts.stopAfterStep());
                 return new Outcome(started, resumed, skipped, true);
             }
+            factsEval(t, head);
         }
         return new Outcome(started, resumed, skipped, false);
     }
@@ -240,6 +242,16 @@ public final class ExperimentRunner {
         log("%s: val loss %.4f, %.4f bits/byte, %,.0f tokens/s", t.label(), res.valLoss(), res.valBpb(),
                 res.tokensPerS());
         return true;
+    }
+
+    /** Suites with {@code facts_eval}: evaluates a finished trial's knowledge once ({@link FactsTrialEval}). */
+    private void factsEval(Trial t, String head) throws IOException {
+        if (suite.factsEval()) {
+            String line = FactsTrialEval.ensure(t);
+            if (line != null) {
+                log("%s: %s", head, line);
+            }
+        }
     }
 
     private void requireSameConfig(Trial t) {

@@ -26,20 +26,29 @@ import org.ultramem.io.KeyReader;
  *   "set": ["training.lr=2e-3"],      // overrides applied to every run, before the run's own
  *   "runs": [ {"name": "dense", "config": "../family-dense.json", "set": [], "seeds": [1, 2],
  *              "paper_delta": -0.006} ],
- *   "claims": [ {"kind": "below", "subject": "ultramem", "runs": ["pkm", "dense"], "text": "..."} ]
+ *   "claims": [ {"kind": "below", "subject": "ultramem", "runs": ["pkm", "dense"], "text": "..."} ],
+ *   "facts_eval": false               // optional; true: `eval --facts` on each finished trial (data_dir is a
+ *                                     // facts folder), result in its facts-eval.json, knowledge in the report
  * }
  * }</pre>
  * Config paths are relative to the suite file's folder. Unknown keys are rejected.
  */
 public record Suite(String name, String description, Path file, long tokenBudget, long evalTokens, int evals,
                     int checkpoints, String dataDir, List<String> overrides, List<RunSpec> runs,
-                    List<ClaimSpec> claims) {
+                    List<ClaimSpec> claims, boolean factsEval) {
 
     private static final Set<String> KEYS = Set.of("name", "description", "token_budget", "seeds", "eval",
-            "checkpoints", "data_dir", "set", "runs", "claims");
+            "checkpoints", "data_dir", "set", "runs", "claims", "facts_eval");
     private static final Set<String> RUN_KEYS = Set.of("name", "config", "set", "seeds", "paper_delta");
     private static final Set<String> EVAL_KEYS = Set.of("eval_tokens", "evals");
-    private static final Set<String> CLAIM_KEYS = Set.of("kind", "subject", "runs", "text");
+    private static final Set<String> CLAIM_KEYS = Set.of("kind", "subject", "runs", "text", "factor");
+
+    /** A suite without the facts evaluation. */
+    public Suite(String name, String description, Path file, long tokenBudget, long evalTokens, int evals,
+                 int checkpoints, String dataDir, List<String> overrides, List<RunSpec> runs, List<ClaimSpec> claims) {
+        this(name, description, file, tokenBudget, evalTokens, evals, checkpoints, dataDir, overrides, runs, claims,
+                false);
+    }
 
     public Suite {
         KeyReader.requirePositive("token_budget", tokenBudget);
@@ -123,20 +132,21 @@ public record Suite(String name, String description, Path file, long tokenBudget
         for (JsonNode c : root.path("claims")) {
             KeyReader.rejectUnknown(c, CLAIM_KEYS, "a claim of the suite");
             claims.add(new ClaimSpec(KeyReader.requireString(c, "kind"), KeyReader.optString(c, "subject", null),
-                    strings(c.get("runs"), "claims.runs"), KeyReader.optString(c, "text", "")));
+                    strings(c.get("runs"), "claims.runs"), KeyReader.optString(c, "text", ""),
+                    KeyReader.optDouble(c, "factor", 1.0)));
         }
         return new Suite(name, KeyReader.optString(root, "description", ""), file,
                 KeyReader.optLong(root, "token_budget", 0), eval.isMissingNode() ? 131072
                 : KeyReader.optLong(eval, "eval_tokens", 131072),
                 eval.isMissingNode() ? 10 : KeyReader.optInt(eval, "evals", 10),
                 KeyReader.optInt(root, "checkpoints", 10), KeyReader.optString(root, "data_dir", null),
-                strings(root.get("set"), "set"), runs, claims);
+                strings(root.get("set"), "set"), runs, claims, KeyReader.optBool(root, "facts_eval", false));
     }
 
     /** This suite with every run's seeds replaced by {@code n} seeds ({@link RunSpec#withSeedCount}). */
     public Suite withSeedCount(int n) {
         return new Suite(name, description, file, tokenBudget, evalTokens, evals, checkpoints, dataDir, overrides,
-                runs.stream().map(r -> r.withSeedCount(n)).toList(), claims);
+                runs.stream().map(r -> r.withSeedCount(n)).toList(), claims, factsEval);
     }
 
     /** The run called {@code runName}; fails with a did-you-mean when there is none. */

@@ -10,7 +10,10 @@
  * finished exactly when {@code result.json} exists; results are never mixed across configs (a
  * changed config is an error, not a silent retrain). Nothing here trains differently from
  * {@code ultramem train}: trials go through {@link org.ultramem.train.Trainer} in-process.
- * What does not live here: the trainer, the cost model ({@link org.ultramem.model.ModelCost}) and
- * the plotting ({@link org.ultramem.report.LinePlot}).
+ * A suite with {@code "facts_eval": true} also asks each finished trial the questions of its facts
+ * folder ({@code FactsTrialEval}, through {@link org.ultramem.eval.FactsEvaluator}) and reports the
+ * bits of knowledge stored ({@code KnowledgeTable}, claim kind {@code bits_above}).
+ * What does not live here: the trainer, the cost model ({@link org.ultramem.model.ModelCost}), the
+ * facts evaluation ({@code org.ultramem.eval}) and the plotting ({@link org.ultramem.report.LinePlot}).
  */
 package org.ultramem.experiment;

@@ -47,6 +47,33 @@ class ClaimCheckTest {
     }
 
     @Test
+    void bitsAboveComparesWithTheFactorAndTheSeedSpread() {
+        // um 3100 ± 141, dense 900 ± 14: 3x dense = 2700, margin +400 > max(141, 3 x 14 = 42)
+        Map<String, SeedStats> bits = Map.of("um", SeedStats.of(3000, 3200), "dense", SeedStats.of(890, 910),
+                "pkm", SeedStats.of(3050, 3100), "moe", SeedStats.of(3500, 3600));
+        ClaimCheck c = new ClaimCheck(Map.of(), Map.of(), Map.of(), bits);
+        ClaimCheck.Result r = c.bitsAbove("um", "dense", 3);
+        assertEquals(Verdict.HOLDS, r.verdict(), r.evidence());
+        assertTrue(r.claim().equals("um stores more than 3x dense's bits of knowledge"), r.claim());
+        assertTrue(r.evidence().contains("ratio 3.44") && r.evidence().contains("+400.0 bits"), r.evidence());
+        assertEquals(Verdict.INCONCLUSIVE, c.bitsAbove("um", "pkm", 1).verdict());
+        assertEquals(Verdict.DOES_NOT_HOLD, c.bitsAbove("um", "moe", 1).verdict());
+        List<ClaimCheck.Result> all = c.check(new ClaimSpec("bits_above", "um", List.of("dense", "moe"), "", 3));
+        assertEquals(2, all.size());
+    }
+
+    @Test
+    void bitsAboveWithoutAFactsEvaluationOrWithOneSeedIsInconclusive() {
+        ClaimCheck none = new ClaimCheck(Map.of(), Map.of(), Map.of(), Map.of("um", SeedStats.of(10)));
+        assertTrue(none.bitsAbove("um", "dense", 1).evidence().contains("no facts evaluation"));
+        ClaimCheck one = new ClaimCheck(Map.of(), Map.of(), Map.of(),
+                Map.of("um", SeedStats.of(100), "dense", SeedStats.of(10)));
+        ClaimCheck.Result r = one.bitsAbove("um", "dense", 3);
+        assertEquals(Verdict.INCONCLUSIVE, r.verdict());
+        assertTrue(r.evidence().contains("--seeds 2"), r.evidence());
+    }
+
+    @Test
     void ladderJudgesOnlyStepsThePaperFoundHelpful() {
         Map<String, SeedStats> val = Map.of("a", SeedStats.of(3.0, 3.02), "b", SeedStats.of(2.95),
                 "c", SeedStats.of(3.10), "d", SeedStats.of(3.0));

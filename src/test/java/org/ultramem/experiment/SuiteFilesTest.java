@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.ultramem.model.ModelCost;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SuiteFilesTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"smoke", "main", "ablation", "scaling", "recipe"})
+    @ValueSource(strings = {"smoke", "main", "ablation", "scaling", "recipe", "knowledge"})
     void suiteParsesAndEveryTrialResolves(String name) {
         Suite suite = Suite.load(Suite.locate(name, Path.of("configs/experiments")));
         assertEquals(name, suite.name());
@@ -26,5 +28,24 @@ class SuiteFilesTest {
                     t.label() + " trains " + tokens + " tokens for a budget of " + suite.tokenBudget());
             assertEquals(t.seed(), t.training().seed());
         }
+    }
+
+    @Test
+    void knowledgeRunsAreMatchedInFlopsAndTheSparseOnesInParameters() {
+        Suite suite = Suite.load(Suite.locate("knowledge", Path.of("configs/experiments")));
+        java.util.Map<String, ModelCost> cost = new java.util.HashMap<>();
+        for (Trial t : new ExperimentRunner(suite, new ExperimentRunner.Options(Path.of("unused"), null, null, -1))
+                .plan()) {
+            cost.put(t.run().name(), ModelCost.of(t.model()));
+        }
+        double dense = cost.get("dense").flopsPerToken();
+        double sparse = cost.get("moe").totalParams();
+        for (String r : List.of("moe", "pkm", "ultramem")) {
+            assertEquals(1.0, cost.get(r).flopsPerToken() / dense, 0.05, r + " FLOPs/token vs dense");
+            assertEquals(1.0, cost.get(r).totalParams() / sparse, 0.05, r + " parameters vs moe");
+            assertTrue(cost.get(r).totalParams() > 8 * cost.get("dense").totalParams(), r);
+        }
+        assertTrue(cost.get("ultramem-k82").totalParams() < cost.get("ultramem").totalParams());
+        assertTrue(cost.get("ultramem-k328").totalParams() > 3 * cost.get("ultramem").totalParams());
     }
 }

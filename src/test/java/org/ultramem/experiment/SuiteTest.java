@@ -69,6 +69,32 @@ class SuiteTest {
     }
 
     @Test
+    void factsEvalAndABitsClaimWithAFactorAreRead() throws IOException {
+        Suite s = Suite.load(suite("""
+                {"name": "k", "token_budget": 64, "facts_eval": true,
+                 "runs": [{"name": "dense", "config": "models/m.json"}, {"name": "um", "config": "models/m.json"}],
+                 "claims": [{"kind": "bits_above", "subject": "um", "runs": ["dense"], "factor": 3}]}
+                """));
+        assertTrue(s.factsEval());
+        assertTrue(s.withSeedCount(2).factsEval());
+        assertEquals(3.0, s.claims().getFirst().factor());
+        Suite plain = Suite.load(suite("""
+                {"name": "p", "token_budget": 64, "runs": [{"name": "a", "config": "models/m.json"}]}
+                """));
+        assertTrue(!plain.factsEval());
+        String factor = assertThrows(ConfigException.class, () -> Suite.load(suite("""
+                {"name": "k", "token_budget": 64, "runs": [{"name": "a", "config": "models/m.json"}],
+                 "claims": [{"kind": "bits_above", "subject": "a", "runs": ["a"], "factor": 0}]}
+                """))).getMessage();
+        assertTrue(factor.contains("`factor` (0.0) must be a finite number > 0"), factor);
+        String subject = assertThrows(ConfigException.class, () -> Suite.load(suite("""
+                {"name": "k", "token_budget": 64, "runs": [{"name": "a", "config": "models/m.json"}],
+                 "claims": [{"kind": "bits_above", "runs": ["a"]}]}
+                """))).getMessage();
+        assertTrue(subject.contains("needs \"subject\""), subject);
+    }
+
+    @Test
     void badSuitesFailNamingTheProblem() throws IOException {
         String unknownKey = assertThrows(ConfigException.class, () -> Suite.load(suite("""
                 {"name": "t", "token_budgt": 64, "runs": [{"name": "a", "config": "models/m.json"}]}
