@@ -42,7 +42,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the checkpoint in --out (bit-exact).")
     boolean resume;
 
-    @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar.")
+    @Option(names = "--no-progress", description = "No progress display, only a line per evaluation."
+            + " Without a terminal, progress is plain whole lines (every 10 s) anyway.")
     boolean noProgress;
 
     @Override

@@ -166,7 +166,8 @@ public final class Trainer {
                     Map<String, Object> entry = evalEntry(step, tokens, eval);
                     entry.putAll(diagnostics);
                     metrics.write(entry);
-                    if (!opts.progressBar() && opts.log() != null) {
+                    // Plain progress lines are whole lines, so the evaluation line can go between them.
+                    if (!progress.isBar() && opts.log() != null) {
                         opts.log().printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f, bpb %.4f%n",
                                 step, loss, eval.loss(), eval.bitsPerByte());
                     }

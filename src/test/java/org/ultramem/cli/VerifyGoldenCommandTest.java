@@ -11,12 +11,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ultramem.io.SafeTensorsFile;
+import org.ultramem.testing.Goldens;
 import picocli.CommandLine;
 
 class VerifyGoldenCommandTest {
 
-    private static final Path TINY = Path.of(System.getProperty("ultramem.shared", "../shared"),
-            "golden", "ultramem_v1_tiny.safetensors");
+    private static final Path TINY = Goldens.file("ultramem_v1_tiny.safetensors");
 
     private static int run(StringWriter out, StringWriter err, String... args) {
         CommandLine cl = new CommandLine(new VerifyGoldenCommand());

@@ -6,31 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.ultramem.testing.Goldens;
 
-/** Reads the shared golden files and checks names and shapes against shared/golden/README.md. */
+/** Reads the V1 golden files ({@link Goldens}) and checks names and shapes against their README. */
 class SafeTensorsGoldenTest {
 
-    static Path goldenDir() {
-        String shared = System.getProperty("ultramem.shared", "../shared");
-        return Path.of(shared).resolve("golden");
-    }
-
-    static Stream<Path> goldenFiles() throws IOException {
-        try (Stream<Path> s = Files.list(goldenDir())) {
-            return s.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList().stream();
-        }
+    static Stream<Path> goldenFiles() {
+        return Goldens.v1Files().stream();
     }
 
     @Test
-    void allSixGoldenFilesArePresent() throws IOException {
-        assertEquals(6, goldenFiles().count(), "golden files in " + goldenDir().toAbsolutePath());
+    void allSixGoldenFilesArePresent() {
+        assertEquals(6, goldenFiles().count(), "golden files in " + Goldens.dir());
     }
 
     @ParameterizedTest
@@ -95,7 +88,7 @@ class SafeTensorsGoldenTest {
     /** Values decoded independently with Python's struct module. */
     @Test
     void tinyValuesMatchAnIndependentDecoder() throws IOException {
-        try (var f = SafeTensorsFile.open(goldenDir().resolve("ultramem_v1_tiny.safetensors"))) {
+        try (var f = SafeTensorsFile.open(Goldens.file("ultramem_v1_tiny.safetensors"))) {
             float[] input = f.readF32("input");
             assertEquals((float) 1.0500380992889404, input[0]);
             assertEquals((float) 2.4434919357299805, input[input.length - 1]);

@@ -95,14 +95,17 @@ class TransformerTest {
         m.forwardBackward(tokens, targets, BATCH, SEQ, lossScale);
         DoubleSupplier loss =
                 () -> lossScale * m.forwardLoss(tokens, targets, BATCH, SEQ).meanNll();
-        GradCheck.Options o = GradCheck.Options.defaults().withEps(1e-2).withMaxEntries(30);
+        // Float forward sums differ with the vector width, and a fixed per-entry tolerance failed
+        // on small gradients (q_proj.weight[235], 5e-4, off by 2 % at 512 bits): the tolerance
+        // comes from the loss's measured noise, and directional checks keep the precision.
+        GradCheck.NoiseOptions o = GradCheck.NoiseOptions.defaults().withEps(1e-2);
         for (String name : new String[] {"model.embed_tokens.weight",
                 "model.layers.0.self_attn.q_proj.weight",
                 "model.layers.1.self_attn.k_proj.weight", "model.layers.1.mlp.down_proj.weight",
                 "model.layers.0.mlp.gate_proj.weight", "model.layers.0.input_layernorm.weight",
                 "model.layers.1.post_attention_layernorm.weight", "model.norm.weight"}) {
             Parameter p = m.parametersByName().get(name);
-            GradCheck.check(name, p.data, p.grad, loss, o);
+            GradCheck.checkNoiseAware(name, p.data, p.grad, loss, o);
         }
     }
 

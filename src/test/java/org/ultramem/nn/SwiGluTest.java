@@ -63,9 +63,12 @@ class SwiGluTest {
             f.forward(out, x, ROWS);
             return LayerFixtures.probe(out, probe, out.length);
         };
-        GradCheck.check("x", x, dX, loss);
+        // A float forward: per-entry checks at a fixed tolerance sat at 0.8-0.94 of it, varying
+        // with the vector width, so the tolerance comes from the measured loss noise instead.
+        GradCheck.NoiseOptions o = GradCheck.NoiseOptions.defaults();
+        GradCheck.checkNoiseAware("x", x, dX, loss, o);
         for (Linear lin : new Linear[] {f.gateProj, f.upProj, f.downProj}) {
-            GradCheck.check(lin.weight.name, lin.weight.data, lin.weight.grad, loss);
+            GradCheck.checkNoiseAware(lin.weight.name, lin.weight.data, lin.weight.grad, loss, o);
         }
     }
 }

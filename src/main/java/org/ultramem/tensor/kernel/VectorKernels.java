@@ -10,10 +10,12 @@ import jdk.incubator.vector.VectorSpecies;
  * streaming op is a vector body plus a scalar tail and goes fully scalar below 2 × lanes; matmul is
  * the packed {@link Gemm}; attention is per-(batch, head) GEMMs on {@link VectorAttention}.
  *
- * <p>The species is {@code FloatVector.SPECIES_PREFERRED} (512 bits with AVX-512; 256 on the
- * project machine as measured in 2026-11, whose CPU reports AVX2 only), or the width
- * named by the system property {@code ultramem.vectorBits} (128, 256 or 512). It must be a
- * {@code static final} constant: C2 only intrinsifies vector ops whose species it can fold.
+ * <p>The species is {@code FloatVector.SPECIES_PREFERRED} (512 bits with AVX-512, 256 with AVX2),
+ * or the width named by the system property {@code ultramem.vectorBits} (128, 256 or 512). A
+ * width above the CPU's is honoured too, with a note on stderr: the Vector API then emulates it,
+ * correct but many times slower, which is what the kernel tests need to cover 512-bit code paths
+ * on an AVX2 machine (Lucene's {@code tests.vectorsize}). It must be a {@code static final}
+ * constant: C2 only intrinsifies vector ops whose species it can fold.
  */
 public final class VectorKernels implements Kernels {
 
@@ -36,9 +38,13 @@ public final class VectorKernels implements Kernels {
         try {
             int b = Integer.parseInt(bits.trim());
             if (b == 128 || b == 256 || b == 512) {
-                return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= b
-                        ? VectorSpecies.of(float.class, VectorShape.forBitSize(b))
-                        : FloatVector.SPECIES_PREFERRED;
+                int cpu = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+                if (b > cpu) {
+                    System.err.println("ultramem: ultramem.vectorBits=" + b + " is wider than this"
+                            + " CPU's " + cpu + "-bit vectors; the Vector API emulates it (correct,"
+                            + " many times slower); leave it unset for speed");
+                }
+                return VectorSpecies.of(float.class, VectorShape.forBitSize(b));
             }
         } catch (NumberFormatException ignored) {
             // falls through to the message below

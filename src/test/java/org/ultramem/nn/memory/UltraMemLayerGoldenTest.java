@@ -1,33 +1,25 @@
 package org.ultramem.nn.memory;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.testing.Goldens;
 
 /**
- * Parity with the official PyTorch layer: every golden file in {@code shared/golden}, forward and
+ * Parity with the official PyTorch layer: every V1 golden file ({@link Goldens}), forward and
  * backward, with both the default (vector) and the scalar kernels. Error measure per tensor:
  * max|a − b| / max|b| ≤ 1e-4 (README bound); the grid selection must match exactly.
  */
 class UltraMemLayerGoldenTest {
 
-    static Stream<Path> goldenFiles() throws IOException {
-        Path dir = Path.of(System.getProperty("ultramem.shared", "../shared"), "golden");
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().startsWith("ultramem_v1_")
-                    && p.toString().endsWith(".safetensors")).sorted().toList();
-        }
-        assertFalse(files.isEmpty(), "no golden files found in " + dir);
-        return files.stream();
+    static Stream<Path> goldenFiles() {
+        return Goldens.v1Files().stream();
     }
 
     @ParameterizedTest

@@ -7,8 +7,11 @@ import java.util.SplittableRandom;
 /** Test helpers for kernel comparisons: seeded random buffers and magnitude-scaled closeness. */
 final class KernelAsserts {
 
-    /** Sizes that straddle vector widths (4, 8, 16 lanes) and the GEMM tile sizes. */
-    static final int[] AWKWARD = {1, 15, 16, 17, 31, 33, 255, 256, 257};
+    /**
+     * Sizes that straddle vector widths (4, 8, 16 lanes), the scalar cut-off and unrolled bodies
+     * of 512-bit species (32 and 64 floats), and the GEMM tile sizes.
+     */
+    static final int[] AWKWARD = {1, 15, 16, 17, 31, 33, 63, 65, 255, 256, 257};
 
     private KernelAsserts() {
     }

@@ -13,14 +13,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every {@link VectorKernels} method against {@link ScalarKernels} over sizes that straddle the
- * vector width (0, 1, 15, 16, 17, 31, 33, 255, 256, 257), with nonzero offsets where the method
- * takes one. Tolerances are relative, scaled by the magnitudes summed.
+ * vector width and the 4-vector bodies at 256 and 512 bits (0, 1, 15, 16, 17, 31, 33, 63, 64, 65,
+ * 255, 256, 257, 4097), with nonzero offsets where the method takes one; the pom runs it at both
+ * widths. Tolerances are relative, scaled by the magnitudes summed.
  */
 class VectorKernelsTest {
 
     private static final Kernels SCALAR = KernelProvider.scalar();
     private static final Kernels VECTOR = new VectorKernels();
-    private static final int[] SIZES = {0, 1, 15, 16, 17, 31, 33, 255, 256, 257, 4097};
+    private static final int[] SIZES = {0, 1, 15, 16, 17, 31, 33, 63, 64, 65, 255, 256, 257, 4097};
 
     @Test
     void dotMatchesScalarOnAwkwardSizes() {
