@@ -79,9 +79,9 @@ public final class CheckpointLayout {
      * describe millions of blocks: compare the count with the file's before building the list).
      */
     public static long count(ModelConfig cfg) {
-        long blocks = 0;
+        long blocks = cfg.moe() == null ? cfg.numLayers() : 0;
         long moeBlocks = 0;
-        for (int l = 0; l < cfg.numLayers(); l++) {
+        for (int l = 0; cfg.moe() != null && l < cfg.numLayers(); l++) {
             if (cfg.isMoeBlock(l)) {
                 moeBlocks++;
             } else {

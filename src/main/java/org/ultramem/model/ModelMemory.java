@@ -118,8 +118,8 @@ public final class ModelMemory {
         t.add("norm statistics", 2 * layers + 1, 4, rows);
         t.add("attention buffers", 4 * layers + 4, 4, rows, d);
         t.add("attention probabilities", layers, 4, maxBatch, cfg.numHeads(), maxSeq, maxSeq);
-        long dense = 0;
-        for (int l = 0; l < layers; l++) {
+        long dense = cfg.moe() == null ? layers : 0;
+        for (int l = 0; cfg.moe() != null && l < layers; l++) {
             dense += cfg.isMoeBlock(l) ? 0 : 1;
         }
         t.add("SwiGLU buffers", 3 * dense + 3, 4, rows, cfg.intermediateSize());
