@@ -33,15 +33,20 @@ public final class Main implements Runnable {
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {
-            // Sizes are checked against the heap before allocating (MemoryBudget); this backstop
-            // keeps an estimate that fell short from ending in a stack trace.
-            cl.getErr().println("ultramem: ran out of Java heap (max "
-                    + MemoryBudget.human(Runtime.getRuntime().maxMemory()) + "): " + e.getMessage()
-                    + "; use smaller sizes or raise the heap: " + MemoryBudget.JAVA_OPTS
-                    + "=-Xmx<N>g");
-            cl.getErr().flush();
-            return 2;
+            return outOfMemory(cl, e);
         }
+    }
+
+    /**
+     * Sizes are checked against the heap before allocating (MemoryBudget); this backstop keeps an
+     * estimate that fell short from ending in a stack trace: one line and exit 2.
+     */
+    static int outOfMemory(CommandLine cl, OutOfMemoryError e) {
+        cl.getErr().println("ultramem: ran out of Java heap (max "
+                + MemoryBudget.human(Runtime.getRuntime().maxMemory()) + "): " + e.getMessage()
+                + "; use smaller sizes or raise the heap: " + MemoryBudget.JAVA_OPTS + "=-Xmx<N>g");
+        cl.getErr().flush();
+        return 2;
     }
 
     /** The configured picocli command tree. */

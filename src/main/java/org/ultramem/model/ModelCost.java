@@ -33,6 +33,9 @@ import org.ultramem.nn.moe.MoeConfig;
  * 4 B): dense weights once, the tied embedding/logits matrix once, the top-k experts of each MoE
  * block, the H·k value rows of D_v of each memory layer. The KV cache is excluded from the
  * totals and reported on its own ({@link #kvCacheBytesPerToken}: 2·L·D·c values).
+ *
+ * <p>Counts are exact: sizes whose parameter or byte counts overflow a {@code long} are refused
+ * with an {@link IllegalArgumentException} naming the sizes, never wrapped into a wrong number.
  */
 public final class ModelCost {
 

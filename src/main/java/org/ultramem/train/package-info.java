@@ -18,6 +18,10 @@
  *       before the optimizer runs and before anything is written.</li>
  *   <li><b>Atomic files.</b> Every checkpoint file is written to a temp file and renamed; the
  *       optimizer and model files carry the step and must agree to resume.</li>
+ *   <li><b>Validated loads.</b> Every checkpoint load ({@code Checkpoints.loadModel},
+ *       {@code loadParameters}, {@code validate}) runs {@code model.CheckpointValidator} first;
+ *       the model, its {@code tokenizer.json} and a data folder are held to one tokenizer
+ *       identity ({@link org.ultramem.train.TokenizerIdentity}).</li>
  * </ul>
  * Token storage and data preparation live in {@code data}; the model in {@code model}.
  */

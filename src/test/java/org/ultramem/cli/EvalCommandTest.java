@@ -112,4 +112,20 @@ class EvalCommandTest {
         assertTrue(r.err().contains("has 5000 token ids but the model's vocab_size is 32"),
                 r.err());
     }
+
+    @Test
+    @Timeout(60)
+    void aFifoAsTheTokenFileIsRefusedWithoutBlocking() throws Exception {
+        Path model = CheckpointMutants.write(dir.resolve("m"));
+        Path data = data();
+        Files.delete(data.resolve("val.bin"));
+        int made = new ProcessBuilder("mkfifo", data.resolve("val.bin").toString()).start()
+                .waitFor();
+        org.junit.jupiter.api.Assumptions.assumeTrue(made == 0, "mkfifo unavailable");
+        CliRuns.Run r = CliRuns.main("eval", "--model", model.toString(), "--data",
+                data.toString());
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("token file " + data.resolve("val.bin") + " is a FIFO"),
+                r.err());
+    }
 }
