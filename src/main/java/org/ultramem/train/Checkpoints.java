@@ -293,7 +293,7 @@ public final class Checkpoints {
         try (SafeTensorsFile st = open(file)) {
             long step = st.readI64("step")[0];
             long tokens = st.readI64("tokens")[0];
-            long seed = Long.parseLong(st.metadata().getOrDefault("seed", "0"));
+            long seed = metadataLong(file, "seed", st.metadata().getOrDefault("seed", "0"));
             if (step != modelStep) {
                 throw new IOException("checkpoint " + dir + " is inconsistent: " + OPTIMIZER + " is at step " + step
                         + " but " + MODEL + " at step " + modelStep + " (files replaced by hand, or"
@@ -336,7 +336,18 @@ public final class Checkpoints {
             throw new IOException(file + " has no `step` in its metadata: it is not a training checkpoint; "
                     + "train from scratch (without --resume)");
         }
-        return Long.parseLong(s);
+        return metadataLong(file, "step", s);
+    }
+
+    /** A whole-number metadata value; a malformed one names the file, key and value. */
+    private static long metadataLong(Path file, String key, String value) throws IOException {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IOException(file + ": __metadata__ `" + key + "` is \"" + value + "\" but"
+                    + " must be a whole number; the file is damaged: restore the checkpoint or"
+                    + " train without --resume", e);
+        }
     }
 
     /** True when {@code dir} holds a complete training checkpoint (model and optimizer). */

@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ultramem.model.CheckpointException;
 import org.ultramem.model.TinySparse;
 import org.ultramem.model.Transformer;
+import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.testing.CheckpointMutants;
 
 /**
@@ -54,5 +56,20 @@ class CheckpointsValidationTest {
         assertEquals(TinySparse.config(), Checkpoints.validate(dir));
         CheckpointMutants.setF32(dir, "model.embed_tokens.weight", 0, Float.NEGATIVE_INFINITY);
         assertThrows(CheckpointException.class, () -> Checkpoints.validate(dir));
+    }
+
+    @Test
+    void malformedStepMetadataIsNamedNotForInputString() throws IOException {
+        Transformer model = TinyRuns.model();
+        TrainConfig cfg = TinyRuns.config(5, 5, 5);
+        AdamW opt = new AdamW(KernelProvider.scalar(), model.parametersByName(), cfg.schedule(),
+                cfg.optimizerSettings(), Map.of());
+        Checkpoints.save(dir, model, cfg, opt, null, new Checkpoints.TrainState(1, 8, 7),
+                Map.of());
+        CheckpointMutants.editFile(dir.resolve(Checkpoints.MODEL), t -> { },
+                m -> m.put("step", "abc"));
+        String m = assertThrows(IOException.class, () -> Checkpoints.loadOptimizer(dir, opt))
+                .getMessage();
+        assertTrue(m.contains("__metadata__ `step` is \"abc\" but must be a whole number"), m);
     }
 }
