@@ -101,7 +101,15 @@ public final class TokenizerIdentity {
         String model = recorded(modelDir);
         String source = Provenance.KEY_TOKENIZER_HASH + " in " + modelDir.resolve(Checkpoints.MODEL);
         Path tokFile = modelDir.resolve(Checkpoints.TOKENIZER);
-        String copied = Files.exists(tokFile) ? of(tokFile) : null;
+        String copied = null;
+        if (Files.exists(tokFile)) {
+            try {
+                copied = of(tokFile);
+            } catch (IllegalArgumentException e) { // scoring does not need it: say so, go on
+                warn.accept("warning: " + e.getMessage() + " (the model's tokenizer cannot be"
+                        + " compared with the data's)");
+            }
+        }
         if (model != null && copied != null && !model.equals(copied)) {
             throw swapped(modelDir, copied, model);
         }

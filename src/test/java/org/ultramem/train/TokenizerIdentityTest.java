@@ -139,4 +139,13 @@ class TokenizerIdentityTest {
         TokenizerIdentity.requireDataMatches(checkpoint(tokA), dir, meta("0"), warnings::add);
         assertEquals(2, warnings.size(), warnings.toString());
     }
+
+    @Test
+    void anUnreadableCopiedTokenizerIsAWarningForScoring() throws IOException {
+        Path ckpt = checkpoint(null);
+        Files.writeString(ckpt.resolve(Checkpoints.TOKENIZER), "{\"model\": {}}");
+        List<String> warnings = new ArrayList<>();
+        TokenizerIdentity.requireDataMatches(ckpt, dir, meta(shaA), warnings::add);
+        assertTrue(warnings.get(0).contains("cannot be compared"), warnings.toString());
+    }
 }
