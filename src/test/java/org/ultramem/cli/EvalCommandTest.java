@@ -128,4 +128,16 @@ class EvalCommandTest {
         assertTrue(r.err().contains("token file " + data.resolve("val.bin") + " is a FIFO"),
                 r.err());
     }
+
+    @Test
+    void finiteWeightsThatOverflowAreRefusedNotPrintedAsLossNaN() throws IOException {
+        Path model = CheckpointMutants.write(dir.resolve("m"));
+        for (int i = 0; i < 32 * 16; i += 16) {
+            CheckpointMutants.setF32(model, "model.embed_tokens.weight", i, 3e38f);
+        }
+        CliRuns.Run r = CliRuns.main("eval", "--model", model.toString(), "--data",
+                data().toString());
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("although every weight is finite"), r.err());
+    }
 }
