@@ -98,7 +98,8 @@ public final class InspectCommand implements Callable<Integer> {
             return 0;
         }
         // A checkpoint's cost is reported only once its weights match its config.
-        ModelConfig cfg = config != null ? loadConfig(config, overrides) : Checkpoints.validate(model);
+        ModelConfig cfg = config != null ? loadConfig(config, overrides)
+                : Checkpoints.validate(model);
         ModelCost.Options options = new ModelCost.Options(
                 context != null ? context : cfg.maxPositionEmbeddings() / 2, fp32 ? 4 : 2);
         ModelCost cost = ModelCost.of(cfg, options);

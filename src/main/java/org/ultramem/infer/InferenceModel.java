@@ -166,8 +166,8 @@ public final class InferenceModel implements AutoCloseable {
 
     /**
      * Refuses, before allocating, a state whose KV cache (native: 2·L·B·capacity·D values) or
-     * per-pass scratch (heap: rows·(11·D + 3·I + H·capacity) + B·V floats, rows = max(B, chunk))
-     * does not fit.
+     * per-pass scratch (heap: rows·(11·D + 3·I + H·capacity) + B·V floats, with
+     * rows = max(B, chunk)) does not fit.
      */
     private void requireStateMemory(int batch, int capacity, Precision kvPrecision) {
         if (batch < 1 || capacity < 1) {

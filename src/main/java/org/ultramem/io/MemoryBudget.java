@@ -22,7 +22,7 @@ import java.util.Locale;
  */
 public final class MemoryBudget {
 
-    /** The environment variable the launcher passes to the JVM (see the {@code ultramem} script). */
+    /** The environment variable the launcher passes to the JVM (the {@code ultramem} script). */
     public static final String JAVA_OPTS = "ULTRAMEM_JAVA_OPTS";
 
     private static final long GIB = 1L << 30;

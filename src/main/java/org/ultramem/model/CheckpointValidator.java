@@ -21,7 +21,7 @@ import org.ultramem.model.CheckpointLayout.Tensor;
  *   <li>the right dtype: F32 or BF16 for weights, I32 or I64 for the value shuffle π;</li>
  *   <li>the exact shape;</li>
  *   <li>values the format allows: weights finite (no NaN or ±Inf), BatchNorm running variances
- *       also ≥ 0, π a permutation of [0, E·N) (an I64 index above 2^31 is simply out of range).</li>
+ *       also ≥ 0, π a permutation of [0, E·N) (an I64 index above 2^31 is out of range).</li>
  * </ul>
  * Structure (names, dtypes, shapes) is checked before any value is read, and a config describing
  * far more tensors than the file holds (a hostile {@code num_hidden_layers}) is refused before the

@@ -14,13 +14,13 @@ import org.ultramem.nn.moe.MoeConfig;
  * <pre>
  *   parameters + gradients     8 B × ModelCost.totalParams
  *   residual stream            (4L + 5)·rows·D floats, norms' rstd (2L + 1)·rows
- *   attention                  per block q, k, v, ctx rows·D and probs batch·H·seq²; grads 4·rows·D
+ *   attention                  per block q, k, v, ctx rows·D, probs B·H·seq²; grads 4·rows·D
  *   SwiGLU                     per dense block 3·rows·I; grads 3·rows·I
  *   logits                     rows·V
- *   MoE block                  rows·D + slots·(3D + 6·d_e) + rows·(3E + 2), slots = rows·k
+ *   MoE block                  rows·D + slots·(3D + 6·d_e + 4) + 3·rows·E, slots = rows·k
  *   memory layer               pending out/dOut 2·rows·D + {@link #ultraMemLayerBytes} / PKM
- *   AdamW                      m, v: 8 B per parameter (+ 8 B per value row, lazy tables)
  * </pre>
+ * (AdamW checks its own state, 8 B per parameter, when it is built.)
  * The total adds 1/16 for what is not listed (object headers, small scratch); {@code
  * ModelMemoryTest} holds it between the real allocation and 1.3 times it. Counts are exact longs:
  * a product beyond 2^63 is refused the same way as one beyond the heap.
@@ -52,20 +52,6 @@ public final class ModelMemory {
     /** Heap bytes {@code Transformer(cfg, maxBatch, maxSeq)} allocates (see the class comment). */
     public static long transformerBytes(ModelConfig cfg, int maxBatch, int maxSeq) {
         return transformer(cfg, maxBatch, maxSeq, "the model").total();
-    }
-
-    /** Heap bytes of AdamW's state for {@code cfg}: two moments per parameter, row counters. */
-    public static long optimizerBytes(ModelConfig cfg) {
-        try {
-            long bytes = Math.multiplyExact(8, params(cfg));
-            for (MemorySpec s : cfg.memoryLayers()) {
-                long rows = s.ultraMem() != null ? s.ultraMem().valueNum() : s.pkm().numSlots();
-                bytes = Math.addExact(bytes, Math.multiplyExact(8, rows));
-            }
-            return bytes;
-        } catch (ArithmeticException e) {
-            throw MemoryBudget.overflow("the optimizer state");
-        }
     }
 
     /**

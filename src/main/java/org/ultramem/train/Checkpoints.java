@@ -153,7 +153,8 @@ public final class Checkpoints {
                             TrainState state, Map<String, String> provenance) throws IOException {
         Files.createDirectories(dir);
         writeOptimizer(dir.resolve(OPTIMIZER + PENDING), opt, state);
-        writeModel(dir.resolve(MODEL + PENDING), model, state, withTokenizer(provenance, tokenizer));
+        writeModel(dir.resolve(MODEL + PENDING), model, state,
+                withTokenizer(provenance, tokenizer));
         commitPending(dir, OPTIMIZER);
         commitPending(dir, MODEL);
         writeConfigAndTokenizer(dir, model, training, tokenizer);
@@ -258,7 +259,8 @@ public final class Checkpoints {
             String name = e.getKey();
             LanguageModel.Buffer b = e.getValue();
             requireTensor(st, file, name, b.shape());
-            saved.put(name, b.f32() != null ? LanguageModel.Buffer.ofF32(st.readF32(name), b.shape())
+            saved.put(name, b.f32() != null
+                    ? LanguageModel.Buffer.ofF32(st.readF32(name), b.shape())
                     : LanguageModel.Buffer.ofI32(st.readI32(name), b.shape()));
         }
         try {

@@ -99,7 +99,8 @@ public final class TokenizerIdentity {
     public static void requireDataMatches(Path modelDir, Path dataDir, DataMeta meta,
             Consumer<String> warn) throws IOException {
         String model = recorded(modelDir);
-        String source = Provenance.KEY_TOKENIZER_HASH + " in " + modelDir.resolve(Checkpoints.MODEL);
+        String source = Provenance.KEY_TOKENIZER_HASH + " in "
+                + modelDir.resolve(Checkpoints.MODEL);
         Path tokFile = modelDir.resolve(Checkpoints.TOKENIZER);
         String copied = null;
         if (Files.exists(tokFile)) {
@@ -129,9 +130,10 @@ public final class TokenizerIdentity {
         if (!model.equals(data)) {
             throw new IllegalArgumentException("data folder " + dataDir + " was tokenized with"
                     + " tokenizer sha256 " + shortHash(data) + " (" + dataDir.resolve(
-                    DataMeta.FILE_NAME) + ") but the model " + modelDir + " with " + shortHash(model)
-                    + " (" + source + "); scores would be meaningless: pass --data with the folder"
-                    + " the model was trained on (training.data_dir in its config.json)");
+                    DataMeta.FILE_NAME) + ") but the model " + modelDir + " with "
+                    + shortHash(model) + " (" + source + "); scores would be meaningless: pass"
+                    + " --data with the folder the model was trained on (training.data_dir in its"
+                    + " config.json)");
         }
     }
 

@@ -26,8 +26,9 @@ class TrainCommandTest {
         return Files.writeString(dir.resolve("run.json"), """
                 {"vocab_size": 32, "hidden_size": 16, "intermediate_size": 32,
                  "num_hidden_layers": 2, "num_attention_heads": 2, "max_position_embeddings": 32,
-                 "training": {"batch_size": 2, "seq_len": 16, "lr": 1e-3, "max_steps": 2, "eval_every": 2,
-                              "eval_tokens": 64, "checkpoint_every": 2, "data_dir": "%s"}}
+                 "training": {"batch_size": 2, "seq_len": 16, "lr": 1e-3, "max_steps": 2,
+                              "eval_every": 2, "eval_tokens": 64, "checkpoint_every": 2,
+                              "data_dir": "%s"}}
                 """.formatted(data.toString().replace("\\", "\\\\")));
     }
 

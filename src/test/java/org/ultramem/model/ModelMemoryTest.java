@@ -1,6 +1,5 @@
 package org.ultramem.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,17 +67,6 @@ class ModelMemoryTest {
                 () -> ModelMemory.transformerBytes(absurd, 1, 1)).getMessage();
         assertTrue(m.contains("2^63"), m);
         assertThrows(IllegalArgumentException.class, () -> ModelCost.of(absurd));
-    }
-
-    @Test
-    void optimizerStateIsTwoMomentsPerParameterPlusRowCounters() {
-        ModelConfig cfg = TinySparse.config();
-        long rows = 0;
-        for (MemorySpec s : cfg.memoryLayers()) {
-            rows += s.ultraMem() != null ? s.ultraMem().valueNum() : s.pkm().numSlots();
-        }
-        assertEquals(8 * ModelCost.of(cfg).totalParams() + 8 * rows,
-                ModelMemory.optimizerBytes(cfg));
     }
 
     /** Bytes of every primitive array reachable from {@code root} through its fields. */

@@ -95,8 +95,10 @@ public final class UltraMemGolden {
             float[] y = new float[tokens * hidden];
             layer.forward(y, x, tokens);
             out.add(compare(file, "output", y, readFloats(st, file, "output")));
-            out.add(compareSelection(file, layer, readIndex(st, file, "selected_grid_index"), tokens));
-            out.add(compareCoreScores(file, layer, readFloats(st, file, "selected_core_scores"), tokens));
+            out.add(compareSelection(file, layer, readIndex(st, file, "selected_grid_index"),
+                    tokens));
+            out.add(compareCoreScores(file, layer, readFloats(st, file, "selected_core_scores"),
+                    tokens));
 
             for (Parameter p : layer.parameters()) {
                 p.zeroGrad();
@@ -106,7 +108,8 @@ public final class UltraMemGolden {
             layer.backward(dx, readFloats(st, file, "grad_output"), tokens);
             out.add(compare(file, "grad.input", dx, readFloats(st, file, "grad.input")));
             for (Parameter p : layer.parameters()) {
-                out.add(compare(file, "grad." + p.name, p.grad, readFloats(st, file, "grad." + p.name)));
+                out.add(compare(file, "grad." + p.name, p.grad,
+                        readFloats(st, file, "grad." + p.name)));
             }
             return out;
         }
