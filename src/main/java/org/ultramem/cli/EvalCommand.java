@@ -8,10 +8,12 @@ import org.ultramem.data.Split;
 import org.ultramem.eval.FactsEvaluator;
 import org.ultramem.eval.FactsReport;
 import org.ultramem.io.ConfigJson;
+import org.ultramem.model.CheckpointException;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.model.Transformer;
 import org.ultramem.train.Checkpoints;
 import org.ultramem.train.DatasetBatches;
+import org.ultramem.train.TokenizerIdentity;
 import org.ultramem.train.TrainConfig;
 import org.ultramem.train.Trainer;
 import picocli.CommandLine;
@@ -79,18 +81,35 @@ public final class EvalCommand implements Callable<Integer> {
         }
         ModelConfig cfg = Checkpoints.readConfig(model);
         TrainConfig tc = Checkpoints.readTrainConfig(model);
-        int seq = tc != null ? tc.seqLen() : cfg.maxPositionEmbeddings();
+        int seq = Math.min(tc != null ? tc.seqLen() : cfg.maxPositionEmbeddings(),
+                cfg.maxPositionEmbeddings());
         Path dataDir = data != null ? data : Path.of(tc != null ? tc.dataDir() : "data");
         var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
         try (DatasetBatches ds = DatasetBatches.open(dataDir, s, false)) {
-            Transformer m = Checkpoints.loadModel(model, batch, seq);
+            if (ds.meta().vocabSize() > cfg.vocabSize()) {
+                throw new IllegalArgumentException("data folder " + dataDir + " has "
+                        + ds.meta().vocabSize() + " token ids but the model's vocab_size is "
+                        + cfg.vocabSize() + ": it was made for another model; pass --data with"
+                        + " the folder the model was trained on");
+            }
+            TokenizerIdentity.requireDataMatches(model, dataDir, ds.meta(),
+                    line -> err.println("ultramem eval: " + line));
             long limit = tokens != null ? tokens : ds.evalSize();
             if (limit <= 1) {
                 throw new IllegalArgumentException("--tokens " + limit + " must be > 1");
             }
+            // Buffers for more windows than the split holds would only waste memory.
+            int windows = (int) Math.min(batch, Math.max(1, ds.evalWindows(seq, limit)));
+            Transformer m = Checkpoints.loadModel(model, windows, seq);
             long t0 = System.nanoTime();
-            Trainer.EvalResult r = Trainer.evaluate(m, ds, limit, batch, seq);
+            Trainer.EvalResult r = Trainer.evaluate(m, ds, limit, windows, seq);
             double secs = (System.nanoTime() - t0) / 1e9;
+            if (!Double.isFinite(r.loss())) {
+                throw new CheckpointException(model + ": the loss is " + r.loss() + " although"
+                        + " every weight is finite: the weights are so large that the forward"
+                        + " pass overflows; the checkpoint is unusable: use an earlier one");
+            }
             out.printf(Locale.ROOT, "%s split, %,d tokens scored (seq %d): loss %.4f nats/token, ppl %.2f, "
                             + "%.4f bits/byte (%.1f s, %,.0f tokens/s)%n", s.key, r.tokens(), seq, r.loss(),
                     r.perplexity(), r.bitsPerByte(), secs, r.tokens() / secs);

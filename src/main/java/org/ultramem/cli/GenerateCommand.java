@@ -1,7 +1,6 @@
 package org.ultramem.cli;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -12,10 +11,11 @@ import org.ultramem.infer.Generator;
 import org.ultramem.infer.InferenceModel;
 import org.ultramem.infer.Precision;
 import org.ultramem.infer.Sampler;
+import org.ultramem.model.ModelConfig;
 import org.ultramem.model.Transformer;
 import org.ultramem.text.BpeTokenizer;
-import org.ultramem.text.TokenizerJson;
 import org.ultramem.train.Checkpoints;
+import org.ultramem.train.TokenizerIdentity;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,12 +72,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Sampler.Settings settings = new Sampler.Settings(temperature, topK, topP, greedy);
-        Path tokFile = model.resolve(Checkpoints.TOKENIZER);
-        if (!Files.isRegularFile(tokFile)) {
-            throw new IllegalArgumentException(model + " has no " + Checkpoints.TOKENIZER
-                    + "; copy data/tokenizer.json there (checkpoints written by `ultramem train` include it)");
-        }
-        BpeTokenizer tok = TokenizerJson.load(tokFile);
+        ModelConfig cfg = Checkpoints.readConfig(model);
+        BpeTokenizer tok = TokenizerIdentity.loadCheckpointTokenizer(model, cfg.vocabSize(),
+                line -> System.err.println("ultramem generate: " + line));
         Precision weights = parsePrecision("--precision", precision);
         Precision kv = parsePrecision("--kv-precision", kvPrecision);
         if (warmup < 0) {

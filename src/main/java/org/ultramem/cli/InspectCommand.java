@@ -96,7 +96,9 @@ public final class InspectCommand implements Callable<Integer> {
             pw.flush();
             return 0;
         }
-        ModelConfig cfg = config != null ? loadConfig(config, overrides) : Checkpoints.readConfig(model);
+        // A checkpoint's cost is reported only once its weights match its config.
+        ModelConfig cfg = config != null ? loadConfig(config, overrides)
+                : Checkpoints.validate(model);
         ModelCost.Options options = new ModelCost.Options(
                 context != null ? context : cfg.maxPositionEmbeddings() / 2, fp32 ? 4 : 2);
         ModelCost cost = ModelCost.of(cfg, options);

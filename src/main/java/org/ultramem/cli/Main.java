@@ -3,6 +3,8 @@ package org.ultramem.cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import org.ultramem.io.MemoryBudget;
+import org.ultramem.io.MemoryBudgetException;
 import org.ultramem.io.Provenance;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,7 +30,23 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns the exit code (tests call this instead of main). */
     public static int run(String... args) {
         CommandLine cl = commandLine();
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            return outOfMemory(cl, e);
+        }
+    }
+
+    /**
+     * Sizes are checked against the heap before allocating (MemoryBudget); this backstop keeps an
+     * estimate that fell short from ending in a stack trace: one line and exit 2.
+     */
+    static int outOfMemory(CommandLine cl, OutOfMemoryError e) {
+        cl.getErr().println("ultramem: ran out of Java heap (max "
+                + MemoryBudget.human(Runtime.getRuntime().maxMemory()) + "): " + e.getMessage()
+                + "; use smaller sizes or raise the heap: " + MemoryBudget.JAVA_OPTS + "=-Xmx<N>g");
+        cl.getErr().flush();
+        return 2;
     }
 
     /** The configured picocli command tree. */
@@ -54,6 +72,7 @@ public final class Main implements Runnable {
         return e instanceof IllegalArgumentException
                 || e instanceof IOException
                 || e instanceof UncheckedIOException
+                || e instanceof MemoryBudgetException
                 || e.getClass().getSimpleName().endsWith("ConfigException")
                 || e.getClass().getSimpleName().equals("DataException")
                 || e.getClass().getSimpleName().equals("TrainingDivergedException");

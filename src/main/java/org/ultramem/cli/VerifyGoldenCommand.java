@@ -5,6 +5,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.ultramem.io.MemoryBudget;
+import org.ultramem.model.ModelMemory;
 import org.ultramem.nn.memory.UltraMemGolden;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,6 +35,7 @@ public final class VerifyGoldenCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean allPass = true;
         for (Path file : files) {
+            requireMemory(file);
             out.println(file);
             for (UltraMemGolden.Comparison c : UltraMemGolden.verify(file)) {
                 String verdict = c.passes() ? "ok" : "FAIL";
@@ -48,5 +51,21 @@ public final class VerifyGoldenCommand implements Callable<Integer> {
                 : "some tensors exceed " + UltraMemGolden.TOLERANCE);
         out.flush();
         return allPass ? 0 : 1;
+    }
+
+    /**
+     * Refuses a golden file whose metadata sizes a layer and token buffers that do not fit the
+     * heap: the layer for {@code tokens} tokens plus the file's input, output and gradient
+     * copies (six [tokens, hidden] arrays).
+     */
+    private static void requireMemory(Path file) throws IOException {
+        UltraMemGolden.Shape shape = UltraMemGolden.shapeOf(file);
+        String what = file + " (__metadata__ tokens " + shape.tokens() + ", hidden "
+                + shape.hidden() + ")";
+        long io = MemoryBudget.bytes(what, (long) shape.tokens() * shape.hidden(), 6 * 4);
+        long layer = ModelMemory.ultraMemLayerBytes(shape.config(), shape.hidden(),
+                shape.tokens());
+        MemoryBudget.requireHeap(what, Math.addExact(io, layer), "regenerate the golden file with"
+                + " fewer tokens");
     }
 }

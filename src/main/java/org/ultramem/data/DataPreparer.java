@@ -100,7 +100,7 @@ public final class DataPreparer {
             splits.put(split.key, encodeSplit(tok, docs, split, out, progress));
         }
         DataMeta meta = new DataMeta(DataMeta.FORMAT, DataMeta.TOKEN_DTYPE, tok.vocabSize(),
-                opt.vocabSize(), tok.endOfTextId(), TOKENIZER_FILE, NpmFetcher.sha256(tokFile),
+                opt.vocabSize(), tok.endOfTextId(), TOKENIZER_FILE, TokenizerJson.sha256(tok),
                 corpusHash, sources, splits);
         meta.write(out);
         double s = seconds(t0);

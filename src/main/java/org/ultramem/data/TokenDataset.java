@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
+import org.ultramem.io.RegularFiles;
 
 /**
  * A token file (little-endian int32 ids, see {@link DataMeta}) memory-mapped through FFM, serving
@@ -73,6 +74,9 @@ public final class TokenDataset implements AutoCloseable {
      */
     public static TokenDataset open(Path tokenFile, int vocabSize, double bytesPerToken)
             throws IOException {
+        if (Files.exists(tokenFile)) {
+            RegularFiles.require(tokenFile, "token file");
+        }
         if (!Files.isRegularFile(tokenFile)) {
             throw new DataException("token file " + tokenFile + " does not exist; run ultramem"
                     + " data prepare first");

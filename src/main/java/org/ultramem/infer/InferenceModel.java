@@ -6,6 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.ultramem.infer.DecodeArchitecture.MemorySlot;
 import org.ultramem.infer.TrafficMeter.Component;
+import org.ultramem.io.DType;
+import org.ultramem.io.MemoryBudget;
+import org.ultramem.io.SafeTensorsFile;
+import org.ultramem.io.TensorInfo;
+import org.ultramem.model.CheckpointValidator;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
@@ -67,23 +72,58 @@ public final class InferenceModel implements AutoCloseable {
     /**
      * Loads {@code modelDir/config.json} and maps {@code modelDir/model.safetensors}: weights page
      * in on demand, so value tables larger than the heap work. Weights already stored in
-     * {@code precision} are used in place; others are converted into off-heap copies.
+     * {@code precision} are used in place; others are converted into off-heap copies (checked
+     * against the native-memory budget first). Before anything is built, {@link
+     * CheckpointValidator} checks every tensor's name, dtype, shape and values against the config.
      */
     public static InferenceModel load(Path modelDir, Precision precision) throws IOException {
         Path config = modelDir.resolve("config.json");
         Path weights = modelDir.resolve("model.safetensors");
-        if (!Files.isRegularFile(config) || !Files.isRegularFile(weights)) {
+        if (!Files.exists(config) || !Files.exists(weights)) {
             throw new IllegalArgumentException(modelDir + " must hold config.json and"
                     + " model.safetensors (a checkpoint written by `ultramem train`)");
         }
         DecodeArchitecture arch = DecodeArchitecture.load(config);
-        WeightStore store = WeightStore.mapped(weights);
+        SafeTensorsFile file = SafeTensorsFile.open(weights);
+        WeightStore store = new MappedWeightStore(file);
         try {
+            CheckpointValidator.validate(file, arch.model());
+            MemoryBudget.requireNative("converting the weights to " + precision.name()
+                    .toLowerCase(java.util.Locale.ROOT), conversionBytes(file, precision),
+                    "use --precision " + storedPrecision(file));
             return new InferenceModel(arch, store, precision);
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /** Bytes of the off-heap copies {@link Matrix#load} makes for weights not stored in
+     * {@code precision} (an upper bound: small tensors are read onto the heap instead). */
+    private static long conversionBytes(SafeTensorsFile file, Precision precision) {
+        long bytes = 0;
+        for (String name : file.names()) {
+            TensorInfo t = file.info(name);
+            if (t.dtype().isFloat() && t.dtype() != precision.dtype()) {
+                bytes = Math.addExact(bytes, Math.multiplyExact(t.numel(), precision.bytes()));
+            }
+        }
+        return bytes;
+    }
+
+    /** "f32" or "bf16": the dtype most of the file's bytes are stored in. */
+    private static String storedPrecision(SafeTensorsFile file) {
+        long bf16 = 0;
+        long other = 0;
+        for (String name : file.names()) {
+            TensorInfo t = file.info(name);
+            if (t.dtype() == DType.BF16) {
+                bf16 += t.byteSize();
+            } else {
+                other += t.byteSize();
+            }
+        }
+        return bf16 > other ? "bf16" : "f32";
     }
 
     public DecodeArchitecture architecture() {
@@ -118,9 +158,38 @@ public final class InferenceModel implements AutoCloseable {
             throw new IllegalArgumentException("capacity " + capacity + " exceeds the model's"
                     + " context (max_position_embeddings " + cfg.maxPositionEmbeddings() + ")");
         }
+        requireStateMemory(batch, capacity, kvPrecision);
         return new DecodeState(batch, capacity, cfg.numLayers(), cfg.hiddenSize(),
                 cfg.numHeads(), cfg.intermediateSize(), cfg.vocabSize(), memory.length,
                 kvPrecision);
+    }
+
+    /**
+     * Refuses, before allocating, a state whose KV cache (native: 2·L·B·capacity·D values) or
+     * per-pass scratch (heap: rows·(11·D + 3·I + H·capacity) + B·V floats, with
+     * rows = max(B, chunk)) does not fit.
+     */
+    private void requireStateMemory(int batch, int capacity, Precision kvPrecision) {
+        if (batch < 1 || capacity < 1) {
+            return; // DecodeState names the bad argument
+        }
+        long d = cfg.hiddenSize();
+        long rows = Math.max(batch, Math.min(DecodeState.PREFILL_CHUNK, capacity));
+        try {
+            long kv = product(2, cfg.numLayers(), batch, capacity, d,
+                    kvPrecision.bytes());
+            long perRow = Math.addExact(Math.addExact(Math.multiplyExact(11 + memory.length, d),
+                    3L * cfg.intermediateSize()), (long) cfg.numHeads() * capacity);
+            long scratch = Math.addExact(product(4, rows, perRow),
+                    product(4, batch, cfg.vocabSize()));
+            String what = "the decode state (batch " + batch + " × " + capacity + " positions)";
+            MemoryBudget.requireNative(what + "'s KV cache", kv, "lower --max-tokens, the prompt"
+                    + " length or the batch, or use --kv-precision bf16");
+            MemoryBudget.requireHeap(what, scratch, "lower --max-tokens or the batch");
+        } catch (ArithmeticException e) {
+            throw MemoryBudget.overflow("the decode state (batch " + batch + " × " + capacity
+                    + " positions)");
+        }
     }
 
     /**
@@ -230,6 +299,15 @@ public final class InferenceModel implements AutoCloseable {
             values += m.valueBytes();
         }
         return new long[] {dense, experts, values};
+    }
+
+    /** The exact product of {@code factors} ({@link ArithmeticException} on overflow). */
+    private static long product(long... factors) {
+        long p = 1;
+        for (long f : factors) {
+            p = Math.multiplyExact(p, f);
+        }
+        return p;
     }
 
     /** Releases converted copies and the weight store (mapping or off-heap memory). */

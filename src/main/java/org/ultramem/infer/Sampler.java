@@ -166,8 +166,13 @@ public final class Sampler {
         return out;
     }
 
-    private static IllegalStateException nanError(int token) {
-        return new IllegalStateException("logit of token " + token + " is NaN: the model produced "
-                + "non-finite outputs; check the checkpoint (re-run `ultramem eval`) or retrain with a lower lr");
+    /**
+     * NaN logits are a user error: every loader validates that weights are finite, so NaN here
+     * means finite weights so large that the forward pass overflows (the checkpoint is unusable).
+     */
+    private static IllegalArgumentException nanError(int token) {
+        return new IllegalArgumentException("logit of token " + token + " is NaN: the model's"
+                + " finite weights overflow in the forward pass; the checkpoint is unusable: use an"
+                + " earlier one (check it with `ultramem eval`) or retrain with a lower lr");
     }
 }

@@ -42,6 +42,13 @@ public final class ConfigJson {
     public static ObjectNode load(Path file) {
         String text;
         try {
+            RegularFiles.require(file, "config file");
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+        try {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException("config file " + file + " does not exist");

@@ -48,6 +48,11 @@ public final class Provenance {
     public static final String KEY_DATA_HASH = "data_sha256";
     public static final String KEY_CREATED = "created_utc";
     public static final String KEY_JAVA = "java_version";
+    /**
+     * SHA-256 of the canonical bytes of the tokenizer the model was trained with
+     * ({@code TokenizerJson.sha256}); written by checkpoint saves beside the provenance keys.
+     */
+    public static final String KEY_TOKENIZER_HASH = "tokenizer_sha256";
     /** Value of {@link #KEY_FORMAT}; lets readers recognise our checkpoints. */
     public static final String FORMAT = "ultramem";
     public static final String UNKNOWN = "unknown";

@@ -63,6 +63,7 @@ public final class SafeTensorsFile implements AutoCloseable {
      * @throws SafeTensorsFormatException when the file is damaged or not safetensors
      */
     public static SafeTensorsFile open(Path file) throws IOException {
+        RegularFiles.require(file, "safetensors file"); // a FIFO would block, a directory fail
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();

@@ -6,7 +6,9 @@
  * so tests can inspect every crash window; JSON configs with {@code --set} overrides and strict typed
  * reads ({@link org.ultramem.io.ConfigJson}, {@link org.ultramem.io.KeyReader},
  * {@link org.ultramem.io.ConfigException}); checkpoint provenance metadata
- * ({@link org.ultramem.io.Provenance}).
+ * ({@link org.ultramem.io.Provenance}); the heap and native-memory check every allocation sized by
+ * user input passes first ({@link org.ultramem.io.MemoryBudget}); the regular-file rule for every
+ * file read ({@link org.ultramem.io.RegularFiles}: a FIFO would block, a directory fail obscurely).
  *
  * <p>Invariants: nothing here reads a file's bytes onto the heap wholesale (tensors stay in the
  * mapping until a caller asks for an array); every write that replaces user data goes through

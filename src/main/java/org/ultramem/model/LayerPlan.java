@@ -1,7 +1,9 @@
 package org.ultramem.model;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.ultramem.io.ConfigException;
 
 /**
@@ -15,10 +17,14 @@ import org.ultramem.io.ConfigException;
  */
 public final class LayerPlan {
 
-    private final int[][] readers;
-    private final int[][] writers;
+    private static final int[] NONE = new int[0];
 
-    private LayerPlan(int[][] readers, int[][] writers) {
+    // Only blocks that memory layers touch have an entry: a hostile num_hidden_layers (2^31 − 1)
+    // must not size an array before the memory budget has seen the config.
+    private final Map<Integer, int[]> readers;
+    private final Map<Integer, int[]> writers;
+
+    private LayerPlan(Map<Integer, int[]> readers, Map<Integer, int[]> writers) {
         this.readers = readers;
         this.writers = writers;
     }
@@ -49,33 +55,29 @@ public final class LayerPlan {
                 }
             }
         }
-        int[][] readers = new int[numLayers][];
-        int[][] writers = new int[numLayers][];
-        for (int b = 0; b < numLayers; b++) {
-            List<Integer> r = new ArrayList<>();
-            List<Integer> w = new ArrayList<>();
-            for (int l = 0; l < n; l++) {
-                if (ij[l][0] == b) {
-                    r.add(l);
-                }
-                if (ij[l][1] == b) {
-                    w.add(l);
-                }
-            }
-            readers[b] = r.stream().mapToInt(Integer::intValue).toArray();
-            writers[b] = w.stream().mapToInt(Integer::intValue).toArray();
+        Map<Integer, int[]> readers = new HashMap<>();
+        Map<Integer, int[]> writers = new HashMap<>();
+        for (int l = 0; l < n; l++) { // ascending l: each block's list stays in index order
+            readers.merge(ij[l][0], new int[] {l}, LayerPlan::concat);
+            writers.merge(ij[l][1], new int[] {l}, LayerPlan::concat);
         }
         return new LayerPlan(readers, writers);
     }
 
     /** Memory layers (ascending) that read block {@code block}'s normalized FFN input. */
     public int[] readersOf(int block) {
-        return readers[block];
+        return readers.getOrDefault(block, NONE);
     }
 
     /** Memory layers (ascending) whose outputs are added after block {@code block}. */
     public int[] addedAfter(int block) {
-        return writers[block];
+        return writers.getOrDefault(block, NONE);
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** [i, j] of a spec's placement; ConfigException naming the entry if malformed or i > j. */

@@ -45,12 +45,12 @@ final class MemoryLayerCost {
         long e = c.valueExpand();
         long querySlots = c.querySlots();
 
-        long queryParams = querySlots * 2 * dk * d;
+        long queryParams = ModelCost.mul(querySlots, 2, dk, d);
         long normParams = c.qkNorm() ? 2 * dk : 0;
-        long keyParams = h * 2 * n * dk * r;
-        long coreParams = c.tdqkr() ? t * h * r * r : 0;
-        long valueParams = (long) c.valueNum() * dv;
-        long outParams = c.outputProjection() ? d * e * dv : 0;
+        long keyParams = ModelCost.mul(h, 2, n, dk, r);
+        long coreParams = c.tdqkr() ? ModelCost.mul(t, h, r, r) : 0;
+        long valueParams = ModelCost.mul(c.valueNum(), dv);
+        long outParams = c.outputProjection() ? ModelCost.mul(d, e, dv) : 0;
 
         List<ModelCost.Component> parts = new ArrayList<>();
         String p = "memory." + index + ".";
@@ -61,7 +61,8 @@ final class MemoryLayerCost {
                 bytesPerParam);
         add(parts, p + "cores", coreParams, coreParams,
                 2.0 * h * t * (m * r * r + m * m * r), bytesPerParam);
-        add(parts, p + "values", valueParams, h * k * dv, 2.0 * h * k * dv, bytesPerParam);
+        add(parts, p + "values", valueParams, ModelCost.mul(h, k, dv), 2.0 * h * k * dv,
+                bytesPerParam);
         add(parts, p + "out_proj", outParams, outParams,
                 c.outputProjection() ? 2.0 * e * dv * d : 0, bytesPerParam);
         return parts;
@@ -76,10 +77,10 @@ final class MemoryLayerCost {
         long k = c.topK();
         long q = h * dq;
 
-        long queryParams = q * d + q;
+        long queryParams = Math.addExact(ModelCost.mul(q, d), q);
         long normParams = c.queryBatchNorm() ? 2 * q : 0;
-        long keyParams = h * 2 * n * (dq / 2);
-        long valueParams = c.numSlots() * d;
+        long keyParams = ModelCost.mul(h, 2, n, dq / 2);
+        long valueParams = ModelCost.mul(c.numSlots(), d);
 
         List<ModelCost.Component> parts = new ArrayList<>();
         String p = "memory." + index + ".";
@@ -87,7 +88,8 @@ final class MemoryLayerCost {
         add(parts, p + "norms", normParams, normParams, 0, bytesPerParam);
         add(parts, p + "keys", keyParams, keyParams, 2.0 * h * n * dq + (double) h * k * k,
                 bytesPerParam);
-        add(parts, p + "values", valueParams, h * k * d, 2.0 * h * k * d, bytesPerParam);
+        add(parts, p + "values", valueParams, ModelCost.mul(h, k, d), 2.0 * h * k * d,
+                bytesPerParam);
         return parts;
     }
 
@@ -95,7 +97,7 @@ final class MemoryLayerCost {
             double flops, int bytesPerParam) {
         if (params != 0 || flops != 0) {
             parts.add(new ModelCost.Component(name, params, active, flops,
-                    active * bytesPerParam));
+                    Math.multiplyExact(active, bytesPerParam)));
         }
     }
 }

@@ -33,6 +33,9 @@ import org.ultramem.nn.moe.MoeConfig;
  * 4 B): dense weights once, the tied embedding/logits matrix once, the top-k experts of each MoE
  * block, the H·k value rows of D_v of each memory layer. The KV cache is excluded from the
  * totals and reported on its own ({@link #kvCacheBytesPerToken}: 2·L·D·c values).
+ *
+ * <p>Counts are exact: sizes whose parameter or byte counts overflow a {@code long} are refused
+ * with an {@link IllegalArgumentException} naming the sizes, never wrapped into a wrong number.
  */
 public final class ModelCost {
 
@@ -104,6 +107,19 @@ public final class ModelCost {
      */
     public static ModelCost of(ModelConfig backbone, MoeConfig moe, List<?> memoryLayers,
             Options options) {
+        try {
+            return exactCost(backbone, moe, memoryLayers, options);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("the model's sizes (hidden_size "
+                    + backbone.hiddenSize() + ", num_hidden_layers " + backbone.numLayers()
+                    + ", vocab_size " + backbone.vocabSize() + ", ...) give counts beyond 2^63;"
+                    + " no machine holds such a model: use smaller sizes", e);
+        }
+    }
+
+    /** {@link #of(ModelConfig, MoeConfig, List, Options)} in exact long arithmetic. */
+    private static ModelCost exactCost(ModelConfig backbone, MoeConfig moe, List<?> memoryLayers,
+            Options options) {
         long d = backbone.hiddenSize();
         long layers = backbone.numLayers();
         long v = backbone.vocabSize();
@@ -118,19 +134,23 @@ public final class ModelCost {
         long denseBlocks = layers - moeBlocks;
 
         List<Component> parts = new ArrayList<>();
-        add(parts, "embedding", v * d, v * d, 2.0 * v * d, bpp);
-        add(parts, "norms", 2 * layers * d + d, 2 * layers * d + d, 0, bpp);
-        add(parts, "attention", 4 * d * d * layers, 4 * d * d * layers, 8.0 * d * d * layers, bpp);
+        long embedding = mul(v, d);
+        add(parts, "embedding", embedding, embedding, 2.0 * v * d, bpp);
+        long norms = Math.addExact(mul(2, layers, d), d);
+        add(parts, "norms", norms, norms, 0, bpp);
+        long attention = mul(4, d, d, layers);
+        add(parts, "attention", attention, attention, 8.0 * d * d * layers, bpp);
         add(parts, "attention_scores", 0, 0, 4.0 * options.context() * d * layers, bpp);
-        long ffn = 3 * d * backbone.intermediateSize() * denseBlocks;
+        long ffn = mul(3, d, backbone.intermediateSize(), denseBlocks);
         add(parts, "ffn", ffn, ffn, 2.0 * ffn, bpp);
         if (moe != null) {
-            long router = (long) moe.numExperts() * d;
-            long expert = 3 * d * moe.intermediateSize();
-            add(parts, "moe_router", router * moeBlocks, router * moeBlocks,
+            long router = mul(moe.numExperts(), d);
+            long expert = mul(3, d, moe.intermediateSize());
+            add(parts, "moe_router", mul(router, moeBlocks), mul(router, moeBlocks),
                     2.0 * router * moeBlocks, bpp);
-            add(parts, "moe_experts", moe.numExperts() * expert * moeBlocks,
-                    moe.topK() * expert * moeBlocks, 2.0 * moe.topK() * expert * moeBlocks, bpp);
+            add(parts, "moe_experts", mul(moe.numExperts(), expert, moeBlocks),
+                    mul(moe.topK(), expert, moeBlocks), 2.0 * moe.topK() * expert * moeBlocks,
+                    bpp);
         }
         for (int l = 0; l < memoryLayers.size(); l++) {
             Object spec = memoryLayers.get(l);
@@ -142,14 +162,24 @@ public final class ModelCost {
                         + " (" + spec + ") must be an UltraMemConfig or a PkmConfig");
             }
         }
-        long kv = 2L * layers * d * options.context() * bpp;
+        long kv = mul(2, layers, d, options.context(), bpp);
         return new ModelCost(options, parts, kv);
+    }
+
+    /** The product of {@code factors}; throws {@link ArithmeticException} on overflow. */
+    static long mul(long... factors) {
+        long p = 1;
+        for (long f : factors) {
+            p = Math.multiplyExact(p, f);
+        }
+        return p;
     }
 
     private static void add(List<Component> parts, String name, long params, long active,
             double flops, int bytesPerParam) {
         if (params != 0 || flops != 0) {
-            parts.add(new Component(name, params, active, flops, active * bytesPerParam));
+            parts.add(new Component(name, params, active, flops,
+                    Math.multiplyExact(active, bytesPerParam)));
         }
     }
 
@@ -175,12 +205,12 @@ public final class ModelCost {
 
     /** Trainable parameters of the whole model. */
     public long totalParams() {
-        return components.stream().mapToLong(Component::params).sum();
+        return components.stream().mapToLong(Component::params).reduce(0, Math::addExact);
     }
 
     /** Parameters each token reads. */
     public long activeParams() {
-        return components.stream().mapToLong(Component::activeParams).sum();
+        return components.stream().mapToLong(Component::activeParams).reduce(0, Math::addExact);
     }
 
     /** Forward FLOPs per token (including the attention score term at the options' context). */
@@ -190,7 +220,7 @@ public final class ModelCost {
 
     /** Weight bytes read per decoded token at batch 1 (KV cache excluded). */
     public long decodeBytesPerToken() {
-        return components.stream().mapToLong(Component::decodeBytes).sum();
+        return components.stream().mapToLong(Component::decodeBytes).reduce(0, Math::addExact);
     }
 
     /** KV-cache bytes read per decoded token at the options' context: 2·L·D·c values. */

@@ -53,6 +53,9 @@ import org.ultramem.tensor.kernel.Kernels;
  * their own schemes at construction, each from a seed drawn from {@code seed}; {@link #initialize}
  * redraws only the backbone.
  *
+ * <p>Construction first checks with {@link ModelMemory#requireTransformer} that the parameters,
+ * gradients and activation buffers fit the heap, and refuses in one line when they do not.
+ *
  * <p>Training methods ({@link #forwardBackward}, {@link #forwardLoss}, {@link #forwardLogits}) use
  * activation buffers allocated once for maxBatch × maxSeq tokens, so a step allocates nothing and
  * only one may run at a time. Decoding ({@link #prefill}, {@link #decode}) uses only its
@@ -105,6 +108,9 @@ public final class Transformer implements LanguageModel {
                     + " must be in [1, "
                     + cfg.maxPositionEmbeddings() + "] (config key `max_position_embeddings`)");
         }
+        ModelMemory.requireTransformer(cfg, maxBatch, maxSeq, "lower the batch size or sequence"
+                + " length (training.batch_size / training.seq_len, eval --batch) or the model's"
+                + " sizes");
         this.cfg = cfg;
         this.maxBatch = maxBatch;
         this.maxSeq = maxSeq;

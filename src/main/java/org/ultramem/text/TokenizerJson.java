@@ -1,6 +1,9 @@
 package org.ultramem.text;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,12 +12,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.ultramem.io.AtomicFiles;
+import org.ultramem.io.MemoryBudget;
+import org.ultramem.io.RegularFiles;
 
 /**
  * Reads and writes a {@link BpeTokenizer} as a Hugging Face {@code tokenizer.json}: model
@@ -46,10 +54,38 @@ public final class TokenizerJson {
     private TokenizerJson() {
     }
 
-    /** Writes {@code tokenizer} to {@code file} atomically. */
+    /** Writes {@code tokenizer} to {@code file} atomically, as {@link #canonicalBytes}. */
     public static void save(BpeTokenizer tokenizer, Path file) throws IOException {
-        AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter()
-                .writeValueAsBytes(toJson(tokenizer)));
+        AtomicFiles.write(file, canonicalBytes(tokenizer));
+    }
+
+    /**
+     * The tokenizer's canonical {@code tokenizer.json} bytes: {@link #toJson} pretty-printed, as
+     * {@link #save} writes them. Two files that load to the same vocabulary, merges and special
+     * tokens have the same canonical bytes whatever their formatting or extra keys.
+     */
+    public static byte[] canonicalBytes(BpeTokenizer tokenizer) {
+        try {
+            return JSON.writer(new DefaultPrettyPrinter().withObjectIndenter(
+                    new DefaultIndenter("  ", "\n"))).writeValueAsBytes(toJson(tokenizer));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tokenizer tree always serializes", e);
+        }
+    }
+
+    /**
+     * The tokenizer's identity: SHA-256 of its {@link #canonicalBytes} as lowercase hex. For a
+     * file this build wrote it equals the sha256 of the file's bytes, so data folders prepared
+     * before the identity existed (their {@code meta.json} records the file's sha256) compare
+     * equal.
+     */
+    public static String sha256(BpeTokenizer tokenizer) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(canonicalBytes(tokenizer)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides SHA-256", e);
+        }
     }
 
     /** The HF {@code tokenizer.json} tree of {@code tokenizer}. */
@@ -124,6 +160,11 @@ public final class TokenizerJson {
      *     file, the key and what was wrong
      */
     public static BpeTokenizer load(Path file) throws IOException {
+        RegularFiles.require(file, "tokenizer file");
+        // Jackson's tree takes several times the file's size; refuse a file that cannot fit.
+        MemoryBudget.requireHeap("tokenizer file " + file + " (" + MemoryBudget.human(
+                Files.size(file)) + ")", MemoryBudget.bytes("tokenizer file " + file,
+                Files.size(file), 12), "use the tokenizer.json written by ultramem data prepare");
         JsonNode root;
         try {
             root = JSON.readTree(Files.readAllBytes(file));
@@ -135,6 +176,10 @@ public final class TokenizerJson {
             throw bad(file, "must hold a JSON object");
         }
         JsonNode model = root.path("model");
+        if (!model.isObject()) {
+            throw bad(file, "has no `model` object; a byte-level BPE tokenizer.json needs"
+                    + " \"model\": {\"type\": \"BPE\", \"vocab\": {...}, \"merges\": [...]}");
+        }
         requireText(file, model, "model.type", "type", "BPE");
         JsonNode pre = root.path("pre_tokenizer");
         requireText(file, pre, "pre_tokenizer.type", "type", "ByteLevel");
@@ -154,6 +199,7 @@ public final class TokenizerJson {
             }
             specials.put(t.get("content").asText(), t.get("id").asInt());
         }
+        requireDenseSpecialIds(file, model.path("vocab"), specials);
         byte[][] tokens = readVocab(file, model.path("vocab"), specials);
         Map<String, Integer> idOf = new HashMap<>();
         for (int id = 0; id < tokens.length; id++) {
@@ -164,6 +210,23 @@ public final class TokenizerJson {
             return new BpeTokenizer(tokens, merges, specials);
         } catch (IllegalArgumentException e) {
             throw bad(file, e.getMessage());
+        }
+    }
+
+    /**
+     * Added-token ids must fall among the dense ids [0, vocab entries + added tokens): checked
+     * before the id table is allocated, so a hostile id (1.5e9) is an error, not a 12 GB table.
+     */
+    private static void requireDenseSpecialIds(Path file, JsonNode vocab,
+            Map<String, Integer> specials) {
+        long limit = (long) vocab.size() + specials.size();
+        for (Map.Entry<String, Integer> e : specials.entrySet()) {
+            if (e.getValue() < 0 || e.getValue() >= limit) {
+                throw bad(file, "added_tokens entry \"" + e.getKey() + "\" has id " + e.getValue()
+                        + "; ids must be dense in [0, " + limit + ") (model.vocab entries plus"
+                        + " added tokens): fix the id or re-create the file (ultramem data"
+                        + " prepare)");
+            }
         }
     }
 
@@ -266,8 +329,12 @@ public final class TokenizerJson {
 
     private static void requireText(Path file, JsonNode node, String key, String field,
             String want) {
-        if (!want.equals(node.path(field).asText(null))) {
-            throw bad(file, key + " is " + node.path(field) + " but must be \"" + want + "\"");
+        JsonNode v = node.path(field);
+        if (v.isMissingNode()) {
+            throw bad(file, key + " is missing; it must be \"" + want + "\"");
+        }
+        if (!want.equals(v.asText(null)) || !v.isTextual()) {
+            throw bad(file, key + " is " + v + " but must be \"" + want + "\"");
         }
     }
 

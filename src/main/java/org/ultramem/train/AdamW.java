@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongToDoubleFunction;
 import java.util.regex.Pattern;
+import org.ultramem.io.MemoryBudget;
 import org.ultramem.model.ValueTableRule;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.Kernels;
@@ -86,6 +87,7 @@ public final class AdamW {
         this.params = List.copyOf(named.values());
         this.names = List.copyOf(named.keySet());
         int n = this.params.size();
+        requireHeap(this.params);
         m = new float[n][];
         v = new float[n][];
         weightDecay = new float[n];
@@ -109,6 +111,16 @@ public final class AdamW {
                 logDecay[i] = new double[1];
             }
         }
+    }
+
+    /** Refuses clearly, before allocating, moments (and row counters) that do not fit the heap. */
+    private static void requireHeap(List<Parameter> params) {
+        long bytes = 0;
+        for (Parameter p : params) {
+            bytes += 8L * p.numel() + (p.rowSparse() ? 8L * (p.numel() / p.rowWidth) : 0);
+        }
+        MemoryBudget.requireHeap("the AdamW optimizer state (two moments per parameter)", bytes,
+                "train a smaller model");
     }
 
     private static Map<String, Parameter> byOwnName(List<Parameter> params) {

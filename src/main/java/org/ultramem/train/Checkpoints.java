@@ -15,9 +15,12 @@ import org.ultramem.io.ConfigException;
 import org.ultramem.io.ConfigJson;
 import org.ultramem.io.CrashPoints;
 import org.ultramem.io.DType;
+import org.ultramem.io.Provenance;
+import org.ultramem.io.RegularFiles;
 import org.ultramem.io.SafeTensorsFile;
 import org.ultramem.io.SafeTensorsWriter;
 import org.ultramem.io.TensorInfo;
+import org.ultramem.model.CheckpointValidator;
 import org.ultramem.model.LanguageModel;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.model.Transformer;
@@ -29,7 +32,8 @@ import org.ultramem.nn.Parameter;
  *   config.json            model keys at top level + "training" object
  *   model.safetensors      every parameter, F32, by checkpoint name; every buffer (UltraMem u/v
  *                          F32, π I32, PKM BatchNorm statistics F32); __metadata__: provenance,
- *                          step, tokens, seed, run_id
+ *                          step, tokens, seed, run_id, tokenizer_sha256 (the copied
+ *                          tokenizer's identity)
  *   tokenizer.json         copied from the data directory
  *   optimizer.safetensors  step, tokens (I64 [1]); m/NAME, v/NAME (F32); row_step/NAME (I64, lazy
  *                          value tables only); __metadata__: step, seed, run_id
@@ -79,8 +83,23 @@ public final class Checkpoints {
     public static void saveModel(Path dir, LanguageModel model, TrainConfig training, Path tokenizer,
                                  TrainState state, Map<String, String> provenance) throws IOException {
         Files.createDirectories(dir);
-        writeModel(dir.resolve(MODEL), model, state, provenance);
+        writeModel(dir.resolve(MODEL), model, state, withTokenizer(provenance, tokenizer));
         writeConfigAndTokenizer(dir, model, training, tokenizer);
+    }
+
+    /** The provenance plus the tokenizer's identity ({@link TokenizerIdentity}), when known. */
+    private static Map<String, String> withTokenizer(Map<String, String> provenance,
+            Path tokenizer) throws IOException {
+        if (tokenizer == null || !Files.isRegularFile(tokenizer)) {
+            return provenance;
+        }
+        Map<String, String> m = new LinkedHashMap<>(provenance);
+        try {
+            m.put(Provenance.KEY_TOKENIZER_HASH, TokenizerIdentity.of(tokenizer));
+        } catch (IllegalArgumentException e) {
+            return provenance; // not a tokenizer we can read: nothing to vouch for, save anyway
+        }
+        return m;
     }
 
     private static void writeModel(Path file, LanguageModel model, TrainState state,
@@ -157,7 +176,8 @@ public final class Checkpoints {
         Files.createDirectories(dir);
         writeConfigAndTokenizer(dir, model, training, tokenizer);
         writeOptimizer(dir.resolve(OPTIMIZER + PENDING), opt, state);
-        writeModel(dir.resolve(MODEL + PENDING), model, state, provenance);
+        writeModel(dir.resolve(MODEL + PENDING), model, state,
+                withTokenizer(provenance, tokenizer));
         commitPending(dir, OPTIMIZER);
         commitPending(dir, MODEL);
     }
@@ -214,41 +234,69 @@ public final class Checkpoints {
         return t == null ? null : TrainConfig.fromJson(t);
     }
 
-    /** Loads a checkpoint as a {@link Transformer} whose training buffers fit maxBatch × maxSeq. */
-    public static Transformer loadModel(Path dir, int maxBatch, int maxSeq) throws IOException {
+    /**
+     * Reads {@code dir/config.json} and checks {@code dir/model.safetensors} against it with
+     * {@link CheckpointValidator} (every name, dtype, shape and value); returns the config.
+     */
+    public static ModelConfig validate(Path dir) throws IOException {
         ModelConfig cfg = readConfig(dir);
-        Transformer model = new Transformer(cfg, maxBatch, Math.min(maxSeq, cfg.maxPositionEmbeddings()), 0);
-        loadParameters(dir, model);
-        return model;
+        try (SafeTensorsFile st = open(dir.resolve(MODEL))) {
+            CheckpointValidator.validate(st, cfg);
+        }
+        return cfg;
     }
 
     /**
-     * Overwrites every parameter and buffer of {@code model} from {@code dir/model.safetensors},
-     * checking names and shapes.
+     * Loads a checkpoint as a {@link Transformer} whose training buffers fit maxBatch × maxSeq.
+     * The weights are validated against config.json ({@link CheckpointValidator}) before the
+     * model is allocated, and the allocation is checked against the heap (Transformer).
+     */
+    public static Transformer loadModel(Path dir, int maxBatch, int maxSeq) throws IOException {
+        ModelConfig cfg = readConfig(dir);
+        Path file = dir.resolve(MODEL);
+        try (SafeTensorsFile st = open(file)) {
+            CheckpointValidator.validate(st, cfg);
+            Transformer model = new Transformer(cfg, maxBatch,
+                    Math.min(maxSeq, cfg.maxPositionEmbeddings()), 0);
+            copyParameters(st, file, model);
+            return model;
+        }
+    }
+
+    /**
+     * Overwrites every parameter and buffer of {@code model} from {@code dir/model.safetensors}
+     * after {@link CheckpointValidator} has checked every name, dtype, shape and value.
      */
     public static void loadParameters(Path dir, LanguageModel model) throws IOException {
         Path file = dir.resolve(MODEL);
         try (SafeTensorsFile st = open(file)) {
-            for (Map.Entry<String, Parameter> e : model.parametersByName().entrySet()) {
-                String name = e.getKey();
-                Parameter p = e.getValue();
-                requireTensor(st, file, name, p.shape);
-                float[] data = st.readF32(name);
-                System.arraycopy(data, 0, p.data, 0, data.length);
-            }
-            Map<String, LanguageModel.Buffer> saved = new LinkedHashMap<>();
-            for (Map.Entry<String, LanguageModel.Buffer> e : model.buffers().entrySet()) {
-                String name = e.getKey();
-                LanguageModel.Buffer b = e.getValue();
-                requireTensor(st, file, name, b.shape());
-                saved.put(name, b.f32() != null ? LanguageModel.Buffer.ofF32(st.readF32(name), b.shape())
-                        : LanguageModel.Buffer.ofI32(st.readI32(name), b.shape()));
-            }
-            try {
-                model.loadBuffers(saved);
-            } catch (IllegalArgumentException ex) {
-                throw new IOException(file + ": " + ex.getMessage(), ex);
-            }
+            CheckpointValidator.validate(st, model.config());
+            copyParameters(st, file, model);
+        }
+    }
+
+    private static void copyParameters(SafeTensorsFile st, Path file, LanguageModel model)
+            throws IOException {
+        for (Map.Entry<String, Parameter> e : model.parametersByName().entrySet()) {
+            String name = e.getKey();
+            Parameter p = e.getValue();
+            requireTensor(st, file, name, p.shape);
+            float[] data = st.readF32(name);
+            System.arraycopy(data, 0, p.data, 0, data.length);
+        }
+        Map<String, LanguageModel.Buffer> saved = new LinkedHashMap<>();
+        for (Map.Entry<String, LanguageModel.Buffer> e : model.buffers().entrySet()) {
+            String name = e.getKey();
+            LanguageModel.Buffer b = e.getValue();
+            requireTensor(st, file, name, b.shape());
+            saved.put(name, b.f32() != null
+                    ? LanguageModel.Buffer.ofF32(st.readF32(name), b.shape())
+                    : LanguageModel.Buffer.ofI32(st.readI32(name), b.shape()));
+        }
+        try {
+            model.loadBuffers(saved);
+        } catch (IllegalArgumentException ex) {
+            throw new IOException(file + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -355,13 +403,16 @@ public final class Checkpoints {
             throw new ConfigException("model directory " + dir + " does not exist; pass the --out directory of "
                     + "`ultramem train` (it holds config.json and model.safetensors)");
         }
-        if (!Files.isRegularFile(dir.resolve(CONFIG))) {
+        if (!Files.exists(dir.resolve(CONFIG))) { // not a regular file: ConfigJson.load says so
             throw new ConfigException("model directory " + dir + " has no " + CONFIG + "; is it a checkpoint "
                     + "written by `ultramem train`?");
         }
     }
 
     private static SafeTensorsFile open(Path file) throws IOException {
+        if (Files.exists(file)) {
+            RegularFiles.require(file, "checkpoint file"); // its own message, not "corrupt"
+        }
         try {
             return SafeTensorsFile.open(file);
         } catch (NoSuchFileException e) {

@@ -27,6 +27,10 @@
  *       training there is refused at once, naming the holder's pid.</li>
  *   <li><b>One config loader.</b> {@link org.ultramem.train.RunConfig} is how {@code train},
  *       {@code inspect} and suite trials read a run config and its {@code --set} overrides.</li>
+ *   <li><b>Validated loads.</b> Every checkpoint load ({@code Checkpoints.loadModel},
+ *       {@code loadParameters}, {@code validate}) runs {@code model.CheckpointValidator} first;
+ *       the model, its {@code tokenizer.json} and a data folder are held to one tokenizer
+ *       identity ({@link org.ultramem.train.TokenizerIdentity}).</li>
  * </ul>
  * Token storage and data preparation live in {@code data}; the model in {@code model}.
  */

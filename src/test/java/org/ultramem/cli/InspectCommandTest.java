@@ -117,4 +117,15 @@ class InspectCommandTest {
         assertNotEquals(0, usage.code());
         assertTrue(usage.err().contains("needs --model"), usage.err());
     }
+
+    @Test
+    void modelWithNaNWeightsIsRefusedNotCosted() throws Exception {
+        Path model = org.ultramem.testing.CheckpointMutants.write(dir.resolve("m"));
+        org.ultramem.testing.CheckpointMutants.setF32(model, "model.norm.weight", 1, Float.NaN);
+        CliRuns.Run r = CliRuns.main("inspect", "--model", model.toString());
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("`model.norm.weight` element 1 is NaN"), r.err());
+        org.ultramem.testing.CheckpointMutants.setF32(model, "model.norm.weight", 1, 1f);
+        assertEquals(0, CliRuns.main("inspect", "--model", model.toString()).code());
+    }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ultramem.io.SafeTensorsFile;
 import org.ultramem.testing.Goldens;
+import org.ultramem.testing.CheckpointMutants;
 import picocli.CommandLine;
 
 class VerifyGoldenCommandTest {
@@ -54,5 +55,49 @@ class VerifyGoldenCommandTest {
         int code = run(new StringWriter(), err, bad.toString());
         assertEquals(2, code);
         assertTrue(err.toString().contains("__metadata__ lacks `hidden`"), err.toString());
+    }
+
+    @Test
+    void rejectsADirectoryNamingItInsteadOfNoSuchDevice(@TempDir Path dir) {
+        CliRuns.Run r = CliRuns.main("verify-golden", dir.toString());
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains(dir + " is a directory, not a regular file"),
+                r.err());
+    }
+
+    @Test
+    void rejectsMetadataTokensTheTensorsDoNotHaveBeforeAllocating(@TempDir Path dir)
+            throws Exception {
+        Path bad = CheckpointMutants.copyWithMetadata(TINY, dir.resolve("t.safetensors"),
+                m -> m.put("tokens", "30000000"));
+        CliRuns.Run r = CliRuns.main("verify-golden", bad.toString());
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("tensor `input` has shape [5, 16] but __metadata__"
+                + " tokens and hidden say [30000000, 16]"), r.err());
+    }
+
+    @Test
+    void namesTheKeyAndValueOfNonNumericMetadata(@TempDir Path dir) throws Exception {
+        Path bad = CheckpointMutants.copyWithMetadata(TINY, dir.resolve("t.safetensors"),
+                m -> m.put("rms_eps", "abc"));
+        CliRuns.Run r = CliRuns.main("verify-golden", bad.toString());
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("__metadata__ `rms_eps` is \"abc\" but must be a"
+                + " finite number > 0"), r.err());
+    }
+
+    @Test
+    void rejectsAnIndexAboveAnIntAsAUserError(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("t.safetensors");
+        Files.copy(TINY, bad);
+        CheckpointMutants.editFile(bad, t -> {
+            byte[] b = t.get("shuffle_index").bytes();
+            java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0,
+                    1L << 32);
+        }, m -> { });
+        CliRuns.Run r = CliRuns.main("verify-golden", bad.toString());
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("`shuffle_index` element 0 is 4294967296"),
+                r.err());
     }
 }

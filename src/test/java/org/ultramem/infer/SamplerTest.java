@@ -86,7 +86,7 @@ class SamplerTest {
     @Test
     void rejectsNaNLogitsAndBadSettings() {
         Sampler s = new Sampler(new Sampler.Settings(1, 0, 1, false), 1);
-        assertThrows(IllegalStateException.class, () -> s.sample(new float[] {0, Float.NaN}));
+        assertThrows(IllegalArgumentException.class, () -> s.sample(new float[] {0, Float.NaN}));
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(-1, 0, 1, false));
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(1, 0, 0, false));
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(1, -2, 1, false));

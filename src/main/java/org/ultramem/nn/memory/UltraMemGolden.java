@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.ultramem.io.DType;
 import org.ultramem.io.SafeTensorsFile;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.KernelProvider;
@@ -51,7 +52,7 @@ public final class UltraMemGolden {
             }
         }
         int knn = intMeta(file, meta, "knn");
-        float eps = meta.containsKey("rms_eps") ? Float.parseFloat(meta.get("rms_eps")) : 1e-5f;
+        float eps = meta.containsKey("rms_eps") ? floatMeta(file, meta, "rms_eps") : 1e-5f;
         UltraMemConfig d = UltraMemConfig.of(intMeta(file, meta, "knum"), intMeta(file, meta, "kdim"),
                 intMeta(file, meta, "vdim"), knn);
         UltraMemConfig cfg = new UltraMemConfig(d.keyNum(), d.keyDim(), d.valueDim(), knn, knn,
@@ -78,31 +79,37 @@ public final class UltraMemGolden {
             UltraMemConfig cfg = configOf(file, st.metadata());
             int hidden = intMeta(file, st.metadata(), "hidden");
             int tokens = intMeta(file, st.metadata(), "tokens");
+            // The token count sizes every buffer below: hold it to the tensors the file has.
+            requireShape(st, file, "input", tokens, hidden);
+            requireShape(st, file, "grad_output", tokens, hidden);
             UltraMemLayer layer = new UltraMemLayer(cfg, hidden, tokens, 0, kernels);
             for (Parameter p : layer.parameters()) {
-                copyInto(file, p.name, st.readF32(p.name), p.data);
+                copyInto(file, p.name, readFloats(st, file, p.name), p.data);
             }
-            copyInto(file, "tucker_u", st.readF32("tucker_u"), layer.tuckerU());
-            copyInto(file, "tucker_v", st.readF32("tucker_v"), layer.tuckerV());
-            layer.setShuffleIndex(st.readI32("shuffle_index"));
+            copyInto(file, "tucker_u", readFloats(st, file, "tucker_u"), layer.tuckerU());
+            copyInto(file, "tucker_v", readFloats(st, file, "tucker_v"), layer.tuckerV());
+            layer.setShuffleIndex(shuffleIndex(st, file));
 
             List<Comparison> out = new ArrayList<>();
-            float[] x = st.readF32("input");
+            float[] x = readFloats(st, file, "input");
             float[] y = new float[tokens * hidden];
             layer.forward(y, x, tokens);
-            out.add(compare(file, "output", y, st.readF32("output")));
-            out.add(compareSelection(file, layer, st.readI64("selected_grid_index"), tokens));
-            out.add(compareCoreScores(file, layer, st.readF32("selected_core_scores"), tokens));
+            out.add(compare(file, "output", y, readFloats(st, file, "output")));
+            out.add(compareSelection(file, layer, readIndex(st, file, "selected_grid_index"),
+                    tokens));
+            out.add(compareCoreScores(file, layer, readFloats(st, file, "selected_core_scores"),
+                    tokens));
 
             for (Parameter p : layer.parameters()) {
                 p.zeroGrad();
                 Arrays.fill(p.grad, 0f);
             }
             float[] dx = new float[tokens * hidden];
-            layer.backward(dx, st.readF32("grad_output"), tokens);
-            out.add(compare(file, "grad.input", dx, st.readF32("grad.input")));
+            layer.backward(dx, readFloats(st, file, "grad_output"), tokens);
+            out.add(compare(file, "grad.input", dx, readFloats(st, file, "grad.input")));
             for (Parameter p : layer.parameters()) {
-                out.add(compare(file, "grad." + p.name, p.grad, st.readF32("grad." + p.name)));
+                out.add(compare(file, "grad." + p.name, p.grad,
+                        readFloats(st, file, "grad." + p.name)));
             }
             return out;
         }
@@ -172,13 +179,102 @@ public final class UltraMemGolden {
         }
     }
 
+    /** The config a golden file's metadata describes, its hidden size and token count. */
+    public record Shape(UltraMemConfig config, int hidden, int tokens) {
+    }
+
+    /**
+     * Reads {@link Shape} from {@code file}'s metadata without running anything, after checking
+     * that {@code input} and {@code grad_output} are [tokens, hidden] as the metadata says.
+     */
+    public static Shape shapeOf(Path file) throws IOException {
+        try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
+            Map<String, String> meta = st.metadata();
+            Shape shape = new Shape(configOf(file, meta), intMeta(file, meta, "hidden"),
+                    intMeta(file, meta, "tokens"));
+            requireShape(st, file, "input", shape.tokens(), shape.hidden());
+            requireShape(st, file, "grad_output", shape.tokens(), shape.hidden());
+            return shape;
+        }
+    }
+
+    /** A float tensor (F32, BF16, F16) as floats; any other dtype is named as an error. */
+    private static float[] readFloats(SafeTensorsFile st, Path file, String name) {
+        DType t = st.info(name).dtype();
+        if (!t.isFloat()) {
+            throw new IllegalArgumentException(file + ": tensor `" + name + "` is " + t
+                    + " but must be F32, BF16 or F16; regenerate the golden file");
+        }
+        return st.readF32(name);
+    }
+
+    /** An index tensor (I32 or I64) as longs; any other dtype is named as an error. */
+    private static long[] readIndex(SafeTensorsFile st, Path file, String name) {
+        DType t = st.info(name).dtype();
+        if (t != DType.I32 && t != DType.I64) {
+            throw new IllegalArgumentException(file + ": tensor `" + name + "` is " + t
+                    + " but must be I32 or I64 (an index); regenerate the golden file");
+        }
+        return st.readI64(name);
+    }
+
+    /** π as ints, each checked to be a slot index before the layer checks the permutation. */
+    private static int[] shuffleIndex(SafeTensorsFile st, Path file) {
+        long[] raw = readIndex(st, file, "shuffle_index");
+        int[] pi = new int[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i] < 0 || raw[i] >= raw.length) {
+                throw new IllegalArgumentException(file + ": tensor `shuffle_index` element " + i
+                        + " is " + raw[i] + ", outside [0, " + raw.length + "); it must be a"
+                        + " permutation of the value slots: regenerate the golden file");
+            }
+            pi[i] = (int) raw[i];
+        }
+        return pi;
+    }
+
+    private static void requireShape(SafeTensorsFile st, Path file, String name, long... shape) {
+        if (!st.contains(name)) {
+            throw new IllegalArgumentException(file + " has no tensor `" + name + "`; a golden"
+                    + " file holds input, grad_output, the parameters and every grad.*");
+        }
+        long[] got = st.info(name).shape();
+        if (!Arrays.equals(got, shape)) {
+            throw new IllegalArgumentException(file + ": tensor `" + name + "` has shape "
+                    + Arrays.toString(got) + " but __metadata__ tokens and hidden say "
+                    + Arrays.toString(shape) + "; the metadata does not describe this file:"
+                    + " regenerate it");
+        }
+    }
+
     private static int intMeta(Path file, Map<String, String> meta, String key) {
         String v = meta.get(key);
+        int n;
         try {
-            return Integer.parseInt(v.trim());
+            n = Integer.parseInt(v.trim());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + ": __metadata__ `" + key + "` (" + v
-                    + ") must be an integer");
+            throw new IllegalArgumentException(file + ": __metadata__ `" + key + "` is \"" + v
+                    + "\" but must be a whole number (e.g. \"16\"); regenerate the golden file");
         }
+        if (n <= 0) {
+            throw new IllegalArgumentException(file + ": __metadata__ `" + key + "` is " + n
+                    + " but must be > 0; regenerate the golden file");
+        }
+        return n;
+    }
+
+    private static float floatMeta(Path file, Map<String, String> meta, String key) {
+        String v = meta.get(key);
+        try {
+            float f = Float.parseFloat(v.trim());
+            if (f > 0 && Float.isFinite(f)) {
+                return f;
+            }
+        } catch (RuntimeException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(file + ": __metadata__ `" + key + "` is \"" + v
+                + "\" but must be a finite number > 0 (e.g. \"1e-5\"); regenerate the golden"
+                + " file");
     }
 }
