@@ -1,6 +1,7 @@
 package org.ultramem.nn.memory;
 
 import java.util.Arrays;
+import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
 
 /**
@@ -17,7 +18,8 @@ import org.ultramem.tensor.kernel.Parallel;
  * Key i of every head is pooled into one p_i and f_i, as the released code does. The coarse
  * scores live in the layer's chunked buffer ({@link #rowOffset}); {@link #forward} replaces each
  * row by p̃ in place (the layer reads the scores no more after its forward) and
- * {@link #gradient} then replaces p̃ by ∂(scale·L)/∂c. Sums over tokens run per fixed block of
+ * {@link #backward} then replaces p̃ by ∂(scale·L)/∂c and carries it into the queries and the
+ * folded keys. Sums over tokens run per fixed block of
  * tokens and then over blocks in order, so results do not depend on the thread count.
  */
 final class KeyBalanceLoss {
@@ -117,9 +119,36 @@ final class KeyBalanceLoss {
     }
 
     /**
-     * In place over the rows {@link #forward} left: p̃ ← ∂(scale·L)/∂c (see the class doc).
+     * Backward of scale·L through c = q̂·K_foldᵀ. dqHat [B, Q·2·D_k] and dFold [2][H][n][D_k]
+     * (+=); coarse: the p̃ rows {@link #forward} left (overwritten with dc); kFold [2][H][n][D_k]
+     * and qHat [B, Q·2·D_k] of that forward. Per block of tokens and side: dq̂ += dc·K_fold,
+     * dK_fold += dcᵀ·q̂ (one GEMM over all H·n keys when the heads share the query); blocks in
+     * token order.
      */
-    void gradient(float[] coarse, int tokens, double scale) {
+    void backward(Kernels kern, float[] dqHat, float[] dFold, float[] coarse, float[] kFold,
+                  float[] qHat, int querySlots, int dk, int tokens, double scale) {
+        gradient(coarse, tokens, scale);
+        int qWidth = querySlots * 2 * dk;
+        int ldc = heads * n;
+        for (int b0 = 0; b0 < tokens; b0 += chunk) {
+            int rows = Math.min(tokens, b0 + chunk) - b0;
+            for (int side = 0; side < 2; side++) {
+                for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
+                    int cols = querySlots == 1 ? heads * n : n;
+                    int cOff = rowOffset(b0, side, h, tokens, heads, n, chunk);
+                    int qOff = b0 * qWidth + (h % querySlots * 2 + side) * dk;
+                    int fOff = (side * heads + h) * n * dk;
+                    kern.matmul(false, false, rows, dk, cols, coarse, cOff, ldc, kFold, fOff, dk,
+                            dqHat, qOff, qWidth, true);
+                    kern.matmul(true, false, cols, dk, rows, coarse, cOff, ldc, qHat, qOff, qWidth,
+                            dFold, fOff, dk, true);
+                }
+            }
+        }
+    }
+
+    /** In place over the rows {@link #forward} left: p̃ ← dc = ∂(scale·L)/∂c (class doc). */
+    private void gradient(float[] coarse, int tokens, double scale) {
         double k = scale * n / ((double) tokens * heads);
         Parallel.forRange(tokens, 8, (start, end) -> {
             for (int b = start; b < end; b++) {

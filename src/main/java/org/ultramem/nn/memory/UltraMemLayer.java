@@ -365,7 +365,9 @@ public final class UltraMemLayer {
         //      loss reaches every key (and the queries) through the coarse scores.
         boolean balanced = balance != null && savedTraining;
         if (balanced) {
-            balanceBackward(tokens);
+            Arrays.fill(dFold, 0f);
+            balance.backward(kern, dqHat, dFold, coarse, productKeys.folded(), qHat, querySlots,
+                    dk, tokens, cfg.remedies().keyBalanceCoef() * auxGradScale);
         }
         productKeys.backward(cand, dExact, qHat, tokens);
         if (balanced) {
@@ -498,33 +500,6 @@ public final class UltraMemLayer {
                             kern.axpy(dqHat, qOff, g, kHatRows, (keyRow + p) * dk, dk);
                         }
                     }
-                }
-            }
-        }
-    }
-
-    /**
-     * Key-balance backward (β·scale·L_bal, {@link KeyBalanceLoss}): dc on the coarse scores, then
-     * per chunk and side dq̂ += dc·K_fold and dK_fold += dcᵀ·q̂ (chunks in token order).
-     */
-    private void balanceBackward(int tokens) {
-        balance.gradient(coarse, tokens, cfg.remedies().keyBalanceCoef() * auxGradScale);
-        Arrays.fill(dFold, 0f);
-        float[] kFold = productKeys.folded();
-        int qWidth = querySlots * 2 * dk;
-        int ldc = heads * n;
-        for (int b0 = 0; b0 < tokens; b0 += COARSE_CHUNK) {
-            int rows = Math.min(tokens, b0 + COARSE_CHUNK) - b0;
-            for (int side = 0; side < 2; side++) {
-                for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
-                    int cols = querySlots == 1 ? heads * n : n;
-                    int cOff = 2 * b0 * ldc + side * rows * ldc + h * n;
-                    int qOff = b0 * qWidth + (h % querySlots * 2 + side) * dk;
-                    int fOff = (side * heads + h) * n * dk;
-                    kern.matmul(false, false, rows, dk, cols, coarse, cOff, ldc, kFold, fOff, dk,
-                            dqHat, qOff, qWidth, true);
-                    kern.matmul(true, false, cols, dk, rows, coarse, cOff, ldc, qHat, qOff, qWidth,
-                            dFold, fOff, dk, true);
                 }
             }
         }
