@@ -156,7 +156,8 @@ final class UltraMemDecoder implements MemoryDecoder {
             outputScale = null;
         }
         outputGate = RetrievalRemedies.GATE_SILU.equals(gate)
-                ? Matrix.load(store, prefix + "output_gate.weight", dModel, dModel, precision, arena)
+                ? Matrix.load(store, prefix + "output_gate.weight", dModel, dModel, precision,
+                arena)
                 : null;
         queryNorm = cfg.qkNorm() ? store.readF32(prefix + "query_norm.weight") : null;
         float[] keysNorm = cfg.qkNorm() ? store.readF32(prefix + "keys_norm.weight") : null;

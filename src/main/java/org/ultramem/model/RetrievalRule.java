@@ -5,7 +5,8 @@ package org.ultramem.model;
  * {@code retrieval_lr_mult}, {@code retrieval_warmup_steps}): with the base schedule lr(t) and
  * peak rate lr,
  * <pre>
- *   lr_retrieval(t) = lrMult · min(lr(t), lr · (t + 1) / warmupSteps)     (warmupSteps = 0: lrMult · lr(t))
+ *   lr_retrieval(t) = lrMult · min(lr(t), lr · (t + 1) / warmupSteps)
+ *   lr_retrieval(t) = lrMult · lr(t)                                     (warmupSteps = 0)
  * </pre>
  * i.e. the base schedule, scaled, and never above its own linear ramp; a ramp no longer than the
  * base warmup changes nothing. Steps are 0-based optimizer steps.

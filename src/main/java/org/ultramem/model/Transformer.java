@@ -40,7 +40,7 @@ import org.ultramem.tensor.kernel.Kernels;
  * from {@code Parameter.name} for the sparse layers).
  *
  * <p><b>Auxiliary losses.</b> {@link #forwardBackward} adds the gradient of
- * {@code lossScale × (mean NLL + Σ MoE coef·aux + Σ UltraMem Tucker aux + Σ UltraMem β·key balance)}
+ * {@code lossScale × (mean NLL + Σ MoE coef·aux + Σ UltraMem Tucker aux + Σ UltraMem β·balance)}
  * and reports each term in {@link StepLoss#aux()} ({@code moe{i}.aux}, {@code moe{i}.balance},
  * {@code moe{i}.z}, {@code mem{m}.tucker_aux}, total {@code aux_loss}; the key-balance loss is
  * reported as the {@code mem{m}.balance_loss} diagnostic). Query BatchNorm (PKM, UltraMem) uses

@@ -4,8 +4,9 @@
  * {@link org.ultramem.nn.RmsNorm}, {@link org.ultramem.nn.Attention},
  * {@link org.ultramem.nn.SwiGlu}, {@link org.ultramem.nn.CrossEntropy}, the trainable
  * {@link org.ultramem.nn.Parameter}, and {@link org.ultramem.nn.ParameterReset} (how a layer
- * that re-initialises part of a parameter asks the optimizer to forget its state there). All arithmetic goes through
- * {@link org.ultramem.tensor.kernel.Kernels}; nothing here touches the Vector API.
+ * that re-initialises part of a parameter asks the optimizer to forget its state there).
+ * All arithmetic goes through {@link org.ultramem.tensor.kernel.Kernels}; nothing here touches
+ * the Vector API.
  *
  * <p>Conventions every layer keeps:
  * <ul>

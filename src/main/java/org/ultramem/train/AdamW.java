@@ -45,8 +45,9 @@ import org.ultramem.tensor.kernel.Kernels;
  * that drift (the one approximation, as in lazy/sparse Adam). {@link #catchUpAll()} brings every
  * row current (before evaluation and the final checkpoint).
  *
- * <p>{@link #reset} (usable as an {@link org.ultramem.nn.ParameterReset}) zeroes the moments of part of a parameter that its
- * layer re-initialised (UltraMem's dead sub-key restart), as for a parameter never updated.
+ * <p>{@link #reset} (usable as an {@link org.ultramem.nn.ParameterReset}) zeroes the moments of
+ * part of a parameter that its layer re-initialised (UltraMem's dead sub-key restart), as for a
+ * parameter never updated.
  *
  * <p>The step count is the only time state; with the schedule a pure function of the step, saving
  * m, v, the count and the per-row counters resumes the optimizer exactly.
@@ -97,8 +98,9 @@ public final class AdamW {
      * As above; {@code retrieval} (by checkpoint name) gives retrieval parameters their own
      * learning rate ({@link #retrievalSchedule}).
      */
-    public AdamW(Kernels kernels, Map<String, Parameter> named, LrSchedule schedule, Settings settings,
-                 Map<String, ValueTableRule> rules, Map<String, RetrievalRule> retrieval) {
+    public AdamW(Kernels kernels, Map<String, Parameter> named, LrSchedule schedule,
+                 Settings settings, Map<String, ValueTableRule> rules,
+                 Map<String, RetrievalRule> retrieval) {
         this.kernels = kernels;
         this.schedule = schedule;
         this.settings = settings;

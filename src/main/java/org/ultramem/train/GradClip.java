@@ -75,7 +75,7 @@ public final class GradClip {
      */
     public record Groups(List<Parameter> main, List<Parameter> own, double[] ownMaxNorm) {
 
-        /** Groups by checkpoint name: a VALUES table whose rule has gradClip > 0 is its own group. */
+        /** Groups by checkpoint name: a VALUES table whose rule has gradClip &gt; 0 is alone. */
         public static Groups of(Map<String, Parameter> named, Map<String, ValueTableRule> rules) {
             List<Parameter> main = new ArrayList<>();
             List<Parameter> own = new ArrayList<>();

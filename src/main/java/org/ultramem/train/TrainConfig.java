@@ -162,7 +162,8 @@ public record TrainConfig(int batchSize, int seqLen, double lr, double minLrRati
             noDecay.forEach(a::add);
         }
         o.put("data_dir", dataDir).put("log_every", logEvery).put("value_lr_mult", valueLrMult)
-                .put("value_lr_decay_frac", valueLrDecayFrac).put("values_optimizer", valuesOptimizer)
+                .put("value_lr_decay_frac", valueLrDecayFrac)
+                .put("values_optimizer", valuesOptimizer)
                 .put("collapse_warn_slot_frac", collapseWarnSlotFrac);
         return o;
     }

@@ -15,7 +15,7 @@ import org.ultramem.nn.ParameterReset;
  * re-initialised from a normalized query half q̂ [D_k] of the last training forward, chosen at
  * random (tokens drawn without replacement while they last): for rank component p
  * <pre>
- *   K[h, side, i, :, p] = q̂[b, slot(h), side, :] · w_p / ‖w‖²        w = u[h] (rows), v[h] (columns)
+ *   K[h, side, i, :, p] = q̂[b, slot(h), side, :] · w_p / ‖w‖²     w = u[h] (rows), v[h] (cols)
  * </pre>
  * so the folded key Σ_p w_p·K[.., p] equals q̂ without qk_norm (without TDQKR r = 1 and w = 1,
  * so K = q̂); with qk_norm each component is re-normalized, and the folded key becomes

@@ -15,7 +15,11 @@ import org.ultramem.tensor.kernel.Parallel;
  *   L = L_row + L_col                            (2 when every key is used equally)
  *   ∂L_side/∂c[b,h,i] = n/(B·H) · p̃[b,h,i] · (f_i − Σ_j p̃[b,h,j] f_j)
  * </pre>
- * Key i of every head is pooled into one p_i and f_i, as the released code does. The coarse
+ * Key i of every head is pooled into one p_i and f_i, as the released code does. The loss is
+ * computed on training forwards only, and its gradient is scaled like the LM loss of the
+ * micro-batch (1/grad_accum), so β weighs the mean over micro-batches; the released code injects
+ * β once per forward call, i.e. β·grad_accum relative to the batch-mean LM loss (v2 spec
+ * §4). The coarse
  * scores live in the layer's chunked buffer ({@link #rowOffset}); {@link #forward} replaces each
  * row by p̃ in place (the layer reads the scores no more after its forward) and
  * {@link #backward} then replaces p̃ by ∂(scale·L)/∂c and carries it into the queries and the

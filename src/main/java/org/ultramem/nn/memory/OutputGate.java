@@ -39,7 +39,8 @@ public final class OutputGate {
         this.silu = RetrievalRemedies.GATE_SILU.equals(kind);
         this.dModel = dModel;
         this.weight = silu
-                ? new Parameter("output_gate.weight", new int[] {dModel, dModel}, Parameter.Group.DECAY)
+                ? new Parameter("output_gate.weight", new int[] {dModel, dModel},
+                        Parameter.Group.DECAY)
                 : new Parameter("output_scale", new int[] {dModel}, Parameter.Group.NO_DECAY);
         this.ungated = new float[maxTokens * dModel];
         this.act = silu ? new float[maxTokens * dModel] : null;

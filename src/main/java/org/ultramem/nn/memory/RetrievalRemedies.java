@@ -16,11 +16,13 @@ import java.util.Set;
  *   <tr><th>key</th><th>default</th><th>what it does</th></tr>
  *   <tr><td>{@code query_batchnorm}</td><td>false</td><td>BatchNorm over the batch (every token a
  *       sample, per channel) on the query projection output, before the query RMSNorm; running
- *       statistics for evaluation and decoding (PKM §4.5, XLM {@code mem_query_batchnorm})</td></tr>
+ *       statistics for evaluation and decoding (PKM §4.5, XLM
+ *       {@code mem_query_batchnorm})</td></tr>
  *   <tr><td>{@code key_balance_coef}</td><td>0</td><td>β of the UltraMemV2 row/column key-balance
  *       loss (v2 spec §4), added to the training loss</td></tr>
  *   <tr><td>{@code retrieval_lr_mult}</td><td>1</td><td>learning-rate multiplier of the retrieval
- *       parameters (query projection, query BatchNorm affine, q/k norm weights, keys, cores)</td></tr>
+ *       parameters (query projection, query BatchNorm affine, q/k norm weights, keys,
+ *       cores)</td></tr>
  *   <tr><td>{@code retrieval_warmup_steps}</td><td>0</td><td>their own linear warmup: their rate is
  *       at most mult·lr·(t+1)/W (no effect when W ≤ training.warmup_steps)</td></tr>
  *   <tr><td>{@code value_grad_clip}</td><td>0 (off)</td><td>the value table's gradient is clipped
@@ -28,10 +30,12 @@ import java.util.Set;
  *   <tr><td>{@code value_weight_decay}</td><td>true</td><td>false exempts the value table from
  *       weight decay (true keeps today's rule: decayed like any other weight)</td></tr>
  *   <tr><td>{@code dead_key_restart_steps}</td><td>0 (off)</td><td>every W steps, sub-keys in no
- *       top-m candidate set of the window's training forwards restart from current queries</td></tr>
+ *       top-m candidate set of the window's training forwards restart from current
+ *       queries</td></tr>
  *   <tr><td>{@code output_gate}</td><td>"none"</td><td>"scale": y = γ ⊙ o, γ ∈ R^D; "silu"
  *       (Memory+): y = o ⊙ SiLU(W_g x), W_g [D, D]</td></tr>
- *   <tr><td>{@code output_gate_init}</td><td>0.1</td><td>initial γ of "scale" (only with it)</td></tr>
+ *   <tr><td>{@code output_gate_init}</td><td>0.1</td><td>initial γ of "scale" (only with
+ *       it)</td></tr>
  * </table>
  *
  * @param queryBatchNorm       BatchNorm on the query projection output

@@ -345,7 +345,8 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
             return dflt;
         }
         if (!v.isTextual()) {
-            throw new IllegalArgumentException("config key `" + key + "` (" + v + ") must be a string");
+            throw new IllegalArgumentException("config key `" + key + "` (" + v
+                    + ") must be a string");
         }
         return v.textValue();
     }

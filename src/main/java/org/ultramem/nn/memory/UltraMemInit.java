@@ -14,8 +14,9 @@ import org.ultramem.nn.Parameter;
  * <p>{@code init = "paper"} (the V1 paper's "improved init" as re-described by a secondary source,
  * unverified): values N(0, √(E / (2·k·H·L))) with L = {@code mem_layers}; query norm weight
  * 1/√E[Y] with Y the mean of the top-m of n standard normals (Monte Carlo, 256 draws, seeded);
- * key norm weight 1/√D_k; everything else as "code". Remedy parameters (either init): query
- * BatchNorm γ = 1, β = 0; output scale γ = {@code output_gate_init}; SiLU gate W_g like W_q. Then {@link #calibrateScores} rescales the
+ * key norm weight 1/√D_k; everything else as "code". Remedy parameters (either init):
+ * query BatchNorm γ = 1, β = 0; output scale γ = {@code output_gate_init}; SiLU gate W_g
+ * like W_q. Then {@link #calibrateScores} rescales the
  * query so that the stated aim holds for the scores this layer really computes: the mean selected
  * score per core is 1 for unit-variance inputs. The secondary source's constants alone assume one
  * normal score per row; with TDQKR the grid score is a core-weighted product of a row and a column
