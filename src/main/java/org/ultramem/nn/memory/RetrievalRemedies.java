@@ -107,11 +107,6 @@ public record RetrievalRemedies(boolean queryBatchNorm, double keyBalanceCoef,
         }
     }
 
-    /** True when any remedy is on (the layer then differs from the released code's). */
-    public boolean any() {
-        return !equals(OFF);
-    }
-
     /** True when the retrieval parameters get their own learning rate. */
     public boolean ownRetrievalLr() {
         return retrievalLrMult != 1 || retrievalWarmupSteps > 0;
