@@ -3,6 +3,8 @@ package org.ultramem.infer;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
+import org.ultramem.nn.memory.OutputGate;
+import org.ultramem.nn.memory.RetrievalRemedies;
 import org.ultramem.nn.memory.TuckerRetrieval;
 import org.ultramem.nn.memory.UltraMemConfig;
 import org.ultramem.tensor.kernel.GatherWeightedSum;
@@ -24,13 +26,19 @@ import org.ultramem.tensor.kernel.TopK;
  *   gather the B·H·k value rows once per step (sorted, duplicates merged), then
  *   P[b, v div N, chunk t] += w_t · V[v mod N, chunk t];   y = P·W_oᵀ
  * </pre>
- * The meter counts the folded keys and the distinct candidates' exact components (KEYS), the
- * distinct value rows (VALUES) and the query/output projections (DENSE).
+ * Remedies that change the forward ({@code nn.memory.RetrievalRemedies}): query BatchNorm with
+ * its running statistics between W_q and the RMSNorm, q = γ_bn⊙(q − mean)·(var + ε)^-½ + β_bn
+ * (as the training layer in evaluation mode); the output gate y ← γ ⊙ y ("scale") or
+ * y ← y ⊙ SiLU(x·W_gᵀ) ("silu"). The meter counts the folded keys and the distinct candidates'
+ * exact components (KEYS), the distinct value rows (VALUES) and the query/output projections
+ * and the gate (DENSE).
  */
 final class UltraMemDecoder implements MemoryDecoder {
 
     /** Key columns per coarse-scoring task: ~32 KB of K_foldᵀ at D_k 32, several tasks per core. */
     private static final int KEY_BLOCK = 256;
+    /** BatchNorm ε, as {@code QueryBatchNorm} (PyTorch's default). */
+    private static final float BN_EPS = 1e-5f;
     /** From this many tokens, scoring and retrieval run per token chunk (see {@link #apply}). */
     private static final int CHUNKED_ROWS = 8;
     /** Tokens per chunk at most: 16 tokens' scores (2 × 16 × H·n floats) stay in L2. */
@@ -55,6 +63,15 @@ final class UltraMemDecoder implements MemoryDecoder {
     private final int chunk;
 
     private final Matrix queryProj;
+    /** Query BatchNorm per channel: running mean, 1/sqrt(var + ε), γ, β; null without it. */
+    private final float[] bnMean;
+    private final float[] bnRstd;
+    private final float[] bnGamma;
+    private final float[] bnBeta;
+    /** "scale" gate γ [D], or null. */
+    private final float[] outputScale;
+    /** "silu" gate W_g [D, D], or null. */
+    private final Matrix outputGate;
     private final float[] queryNorm;
     private final float[] kHat;
     private final float[] kFold;
@@ -84,6 +101,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     private int[] slotGroup;
     private float[] slotW;
     private float[] pooled;
+    private float[] gateAct;
     private final int[] keyStamp;
     private final TuckerRetrieval retrieval;
     /** Per-thread scratch (retrieval grid, top-m scores): no per-step allocation. */
@@ -115,6 +133,32 @@ final class UltraMemDecoder implements MemoryDecoder {
 
         queryProj = Matrix.load(store, prefix + "query_proj.weight", qWidth, dModel,
                 precision, arena);
+        if (cfg.remedies().queryBatchNorm()) {
+            for (String t : new String[] {"weight", "bias", "running_mean", "running_var"}) {
+                store.requireShape(prefix + "query_bn." + t, qWidth);
+            }
+            bnGamma = store.readF32(prefix + "query_bn.weight");
+            bnBeta = store.readF32(prefix + "query_bn.bias");
+            bnMean = store.readF32(prefix + "query_bn.running_mean");
+            float[] var = store.readF32(prefix + "query_bn.running_var");
+            bnRstd = new float[qWidth];
+            for (int j = 0; j < qWidth; j++) {
+                bnRstd[j] = (float) (1.0 / Math.sqrt(var[j] + (double) BN_EPS));
+            }
+        } else {
+            bnGamma = bnBeta = bnMean = bnRstd = null;
+        }
+        String gate = cfg.remedies().outputGate();
+        if (RetrievalRemedies.GATE_SCALE.equals(gate)) {
+            store.requireShape(prefix + "output_scale", dModel);
+            outputScale = store.readF32(prefix + "output_scale");
+        } else {
+            outputScale = null;
+        }
+        outputGate = RetrievalRemedies.GATE_SILU.equals(gate)
+                ? Matrix.load(store, prefix + "output_gate.weight", dModel, dModel, precision,
+                arena)
+                : null;
         queryNorm = cfg.qkNorm() ? store.readF32(prefix + "query_norm.weight") : null;
         float[] keysNorm = cfg.qkNorm() ? store.readF32(prefix + "keys_norm.weight") : null;
         store.requireShape(prefix + "keys", heads, 2, n, dk, rank);
@@ -198,6 +242,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     @Override
     public long denseBytes() {
         return queryProj.bytes() + (valuesProj == null ? 0 : valuesProj.bytes())
+                + (outputGate == null ? 0 : outputGate.bytes())
                 + (long) kFold.length * Float.BYTES;
     }
 
@@ -223,6 +268,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         slotGroup = new int[rows * slots];
         slotW = new float[rows * slots * cores];
         pooled = new float[rows * poolWidth];
+        gateAct = outputGate != null ? new float[rows * dModel] : null;
     }
 
     /** y [rows, D] = UltraMem(x [rows, D]). */
@@ -230,6 +276,15 @@ final class UltraMemDecoder implements MemoryDecoder {
     public void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
         ensure(rows);
         queryProj.apply(q, x, rows);
+        if (bnMean != null) {
+            for (int b = 0; b < rows; b++) {
+                for (int j = 0; j < qWidth; j++) {
+                    int i = b * qWidth + j;
+                    float xh = (q[i] - bnMean[j]) * bnRstd[j];
+                    q[i] = bnGamma[j] * xh + bnBeta[j];
+                }
+            }
+        }
         if (queryNorm != null) {
             kern.rmsNormForward(qHat, qRstd, q, queryNorm, rows * querySlots * 2, dk, cfg.rmsEps());
         } else {
@@ -285,6 +340,24 @@ final class UltraMemDecoder implements MemoryDecoder {
             meter.add(Component.DENSE, valuesProj.bytes());
         } else {
             System.arraycopy(pooled, 0, y, 0, rows * dModel);
+        }
+        gate(y, x, rows, meter);
+    }
+
+    /** The output gate, as {@code OutputGate.forward}: y ← γ ⊙ y or y ← y ⊙ SiLU(x·W_gᵀ). */
+    private void gate(float[] y, float[] x, int rows, TrafficMeter meter) {
+        if (outputScale != null) {
+            for (int b = 0; b < rows; b++) {
+                for (int d = 0; d < dModel; d++) {
+                    y[b * dModel + d] = outputScale[d] * y[b * dModel + d];
+                }
+            }
+        } else if (outputGate != null) {
+            outputGate.apply(gateAct, x, rows);
+            meter.add(Component.DENSE, outputGate.bytes());
+            for (int i = 0; i < rows * dModel; i++) {
+                y[i] = y[i] * OutputGate.silu(gateAct[i]);
+            }
         }
     }
 

@@ -34,7 +34,9 @@ public final class CheckpointLayout {
         /** A float tensor of finite values ≥ 0 (BatchNorm running variances). */
         FINITE_NON_NEGATIVE,
         /** An integer tensor (I32 or I64) holding a permutation of [0, numel). */
-        PERMUTATION
+        PERMUTATION,
+        /** An integer tensor (I32 or I64) of counts ≥ 0 (dead-key restart window use). */
+        COUNTS
     }
 
     /**
@@ -96,6 +98,10 @@ public final class CheckpointLayout {
                 // query_proj, norms, keys, cores, values, values_proj; then u, v and π
                 n += 1 + (c.qkNorm() ? 2 : 0) + 1 + (c.tdqkr() ? c.tuckerCores() : 0) + 1
                         + (c.outputProjection() ? 1 : 0) + 3;
+                // remedies: query BatchNorm (affine + running statistics), output gate, key use
+                n += (c.remedies().queryBatchNorm() ? 4 : 0)
+                        + ("none".equals(c.remedies().outputGate()) ? 0 : 1)
+                        + (c.remedies().deadKeyRestartSteps() > 0 ? 1 : 0);
             } else {
                 n += 4 + (s.pkm().queryBatchNorm() ? 4 : 0);
             }
@@ -152,7 +158,12 @@ public final class CheckpointLayout {
     private static void ultraMem(List<Tensor> params, List<Tensor> buffers, String p,
             UltraMemConfig c, long d) {
         long dk = c.keyDim();
-        weight(params, p + "query_proj.weight", (long) c.querySlots() * 2 * dk, d);
+        long queryWidth = (long) c.querySlots() * 2 * dk;
+        weight(params, p + "query_proj.weight", queryWidth, d);
+        if (c.remedies().queryBatchNorm()) {
+            weight(params, p + "query_bn.weight", queryWidth);
+            weight(params, p + "query_bn.bias", queryWidth);
+        }
         if (c.qkNorm()) {
             weight(params, p + "query_norm.weight", dk);
             weight(params, p + "keys_norm.weight", dk);
@@ -165,12 +176,27 @@ public final class CheckpointLayout {
         if (c.outputProjection()) {
             weight(params, p + "values_proj.weight", d, (long) c.valueExpand() * c.valueDim());
         }
+        switch (c.remedies().outputGate()) {
+            case "silu" -> weight(params, p + "output_gate.weight", d, d);
+            case "scale" -> weight(params, p + "output_scale", d);
+            default -> { }
+        }
         buffers.add(new Tensor(p + "tucker_u", new long[] {c.heads(), c.tuckerRank()},
                 Rule.FINITE, true));
         buffers.add(new Tensor(p + "tucker_v", new long[] {c.heads(), c.tuckerRank()},
                 Rule.FINITE, true));
         buffers.add(new Tensor(p + "shuffle_index",
                 new long[] {(long) c.valueExpand() * c.valueNum()}, Rule.PERMUTATION, true));
+        if (c.remedies().queryBatchNorm()) {
+            buffers.add(new Tensor(p + "query_bn.running_mean", new long[] {queryWidth},
+                    Rule.FINITE, true));
+            buffers.add(new Tensor(p + "query_bn.running_var", new long[] {queryWidth},
+                    Rule.FINITE_NON_NEGATIVE, true));
+        }
+        if (c.remedies().deadKeyRestartSteps() > 0) {
+            buffers.add(new Tensor(p + "key_window_use",
+                    new long[] {c.heads(), 2, c.keysPerSide()}, Rule.COUNTS, true));
+        }
     }
 
     /** PKM (see {@code ProductKeyMemory}): parameters, then the BatchNorm running statistics. */

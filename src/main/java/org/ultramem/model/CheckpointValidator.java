@@ -112,16 +112,18 @@ public final class CheckpointValidator {
         switch (t.rule()) {
             case FINITE, FINITE_NON_NEGATIVE -> checkFloats(file, t, data, dtype);
             case PERMUTATION -> checkPermutation(file, t, data, dtype);
+            case COUNTS -> checkCounts(file, t, data, dtype);
         }
     }
 
     private static void checkDtype(SafeTensorsFile file, Tensor t, DType dtype)
             throws CheckpointException {
-        boolean ok = t.rule() == Rule.PERMUTATION
+        boolean integer = t.rule() == Rule.PERMUTATION || t.rule() == Rule.COUNTS;
+        boolean ok = integer
                 ? dtype == DType.I32 || dtype == DType.I64
                 : dtype == DType.F32 || dtype == DType.BF16;
         if (!ok) {
-            String want = t.rule() == Rule.PERMUTATION ? "I32 or I64 (an index)" : "F32 or BF16";
+            String want = integer ? "I32 or I64 (an integer)" : "F32 or BF16";
             throw new CheckpointException(file.path() + ": tensor `" + t.name() + "` is " + dtype
                     + " but must be " + want + "; the file was written by another tool or is"
                     + " damaged: re-export it with that dtype or restore the checkpoint");
@@ -198,6 +200,19 @@ public final class CheckpointValidator {
                         + "): the file is damaged; restore the checkpoint");
             }
             seen[word] |= bit;
+        }
+    }
+
+    private static void checkCounts(SafeTensorsFile file, Tensor t, MemorySegment data,
+            DType dtype) throws CheckpointException {
+        for (long i = 0; i < t.numel(); i++) {
+            long v = dtype == DType.I64 ? data.getAtIndex(SafeTensorsFile.I64_LE, i)
+                    : data.getAtIndex(SafeTensorsFile.I32_LE, i);
+            if (v < 0) {
+                throw new CheckpointException(file.path() + ": tensor `" + t.name() + "` element "
+                        + i + " is " + v + "; a count must be >= 0: the file is damaged; restore"
+                        + " the checkpoint");
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.ultramem.nn.Parameter;
+import org.ultramem.nn.ParameterReset;
 
 /**
  * What the trainer, the evaluator and the sampler need from a model. The dense transformer and
@@ -63,6 +64,15 @@ public interface LanguageModel {
     }
 
     /**
+     * Learning rates that memory layers ask for their retrieval parameters (UltraMem
+     * {@code retrieval_lr_mult}, {@code retrieval_warmup_steps}), by checkpoint name. Parameters
+     * not listed follow the base schedule.
+     */
+    default Map<String, RetrievalRule> retrievalRules() {
+        return Map.of();
+    }
+
+    /**
      * Forward and backward on one micro-batch. Gradients are added (+=) into each parameter's
      * {@code grad}, scaled so that the gradient is that of {@code lossScale × mean token loss};
      * the caller zeroes gradients once per optimizer step.
@@ -77,6 +87,15 @@ public interface LanguageModel {
 
     /** Work done once per optimizer step before the first forward (UltraMem u/v refresh). */
     default void beforeStep() {
+    }
+
+    /**
+     * Work after optimizer step {@code stepsDone} (a count) that changes parameters outside the
+     * optimizer: UltraMem's dead sub-key restart re-initialises keys and drops their optimizer
+     * state through {@code reset}. {@code seed} is the training seed (restarts are seeded by it
+     * and the step, so a resumed run repeats them).
+     */
+    default void afterStep(long stepsDone, long seed, ParameterReset reset) {
     }
 
     /** Named scalar diagnostics gathered since the last call (memory usage, expert load). */

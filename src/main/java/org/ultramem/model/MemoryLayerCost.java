@@ -20,7 +20,9 @@ import org.ultramem.nn.memory.UltraMemConfig;
  *   cores    2·H·T·(m·r² + m²·r)        (refined m×m grid per core)
  *   values   2·H·k·D_v                  (weighted pooling)
  *   out_proj 2·E·D_v·D
+ *   out_gate 2·D²                       (output_gate "silu"; "scale" has D parameters, no FLOPs)
  * </pre>
+ * Query BatchNorm ({@code query_batchnorm}) adds its 2·Q·2D_k affine parameters to "norms".
  * PKM FLOPs split {@link PkmConfig#flopsPerToken}: query 2·D·H·Dq, keys 2·H·n·Dq + H·k²
  * (scoring and candidate sums), values 2·H·k·D. Top-m/top-k selection, softmax and the RMS/Batch
  * norms are not counted anywhere (elementwise work, as in spec §E).
@@ -46,7 +48,8 @@ final class MemoryLayerCost {
         long querySlots = c.querySlots();
 
         long queryParams = ModelCost.mul(querySlots, 2, dk, d);
-        long normParams = c.qkNorm() ? 2 * dk : 0;
+        long normParams = (c.qkNorm() ? 2 * dk : 0)
+                + (c.remedies().queryBatchNorm() ? ModelCost.mul(2, querySlots, 2, dk) : 0);
         long keyParams = ModelCost.mul(h, 2, n, dk, r);
         long coreParams = c.tdqkr() ? ModelCost.mul(t, h, r, r) : 0;
         long valueParams = ModelCost.mul(c.valueNum(), dv);
@@ -65,6 +68,10 @@ final class MemoryLayerCost {
                 bytesPerParam);
         add(parts, p + "out_proj", outParams, outParams,
                 c.outputProjection() ? 2.0 * e * dv * d : 0, bytesPerParam);
+        String gate = c.remedies().outputGate();
+        long gateParams = "silu".equals(gate) ? d * d : "scale".equals(gate) ? d : 0;
+        add(parts, p + "out_gate", gateParams, gateParams, "silu".equals(gate) ? 2.0 * d * d : 0,
+                bytesPerParam);
         return parts;
     }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.ultramem.model.LanguageModel.Buffer;
 import org.ultramem.nn.Parameter;
+import org.ultramem.nn.ParameterReset;
 import org.ultramem.nn.memory.PkmDiagnostics;
 import org.ultramem.nn.memory.ProductKeyMemory;
 import org.ultramem.nn.memory.UltraMemConfig;
@@ -21,8 +22,10 @@ import org.ultramem.tensor.kernel.Kernels;
  * ascending index order forward and descending backward.
  *
  * <p>Names: {@code model.memory_layers.{ℓ}.<the layer's own name>}; buffers UltraMem
- * {@code tucker_u}, {@code tucker_v} (F32 [H, r]), {@code shuffle_index} (I32 [E·N]); PKM
- * {@code query_bn.running_mean}, {@code query_bn.running_var} (F32 [H·Dq]).
+ * {@code tucker_u}, {@code tucker_v} (F32 [H, r]), {@code shuffle_index} (I32 [E·N]), with
+ * {@code query_batchnorm} {@code query_bn.running_mean}, {@code query_bn.running_var}
+ * (F32 [Q·2·D_k]) and with {@code dead_key_restart_steps} {@code key_window_use} (I32 [H, 2, n]);
+ * PKM {@code query_bn.running_mean}, {@code query_bn.running_var} (F32 [H·Dq]).
  */
 final class MemoryStack {
 
@@ -113,11 +116,38 @@ final class MemoryStack {
         }
     }
 
-    /** PKM BatchNorm mode: batch statistics (true) or running statistics (false). */
+    /**
+     * Training (true) or evaluation mode of every layer: PKM and UltraMem query BatchNorm use
+     * batch or running statistics; UltraMem's key-balance loss and restart counts follow
+     * training forwards only.
+     */
     void setTraining(boolean training) {
         for (ProductKeyMemory p : pkm) {
             if (p != null) {
                 p.setTraining(training);
+            }
+        }
+        for (UltraMemLayer u : ultra) {
+            if (u != null) {
+                u.setTraining(training);
+            }
+        }
+    }
+
+    /** Gradient scale of the UltraMem key-balance losses (the micro-batch's loss scale). */
+    void setAuxGradScale(float scale) {
+        for (UltraMemLayer u : ultra) {
+            if (u != null) {
+                u.setAuxGradScale(scale);
+            }
+        }
+    }
+
+    /** The dead sub-key restart of every UltraMem layer (layer ℓ seeded by seed and ℓ). */
+    void afterStep(long stepsDone, long seed, ParameterReset reset) {
+        for (int l = 0; l < size(); l++) {
+            if (ultra[l] != null) {
+                ultra[l].afterStep(stepsDone, seed ^ (0xD1B54A32D192ED03L * (l + 1)), reset);
             }
         }
     }
@@ -158,15 +188,22 @@ final class MemoryStack {
 
     /**
      * Inference twin of {@link #forwardReaders} for n ≤ chunk tokens. PKM uses its pure apply;
-     * UltraMem has no separate inference path yet, so it runs its training forward on its own
-     * buffers, one caller at a time (synchronized on the layer).
+     * UltraMem has no separate inference path yet, so it runs its forward in evaluation mode
+     * (running BatchNorm statistics) on its own buffers, one caller at a time (synchronized on
+     * the layer).
      */
     void applyReaders(int block, float[] a, int n, Object[] scratch) {
         for (int l : plan.readersOf(block)) {
             float[] y = (float[]) scratch[2 * l];
             if (ultra[l] != null) {
                 synchronized (ultra[l]) {
-                    ultra[l].forward(y, a, n);
+                    boolean training = ultra[l].isTraining();
+                    ultra[l].setTraining(false);
+                    try {
+                        ultra[l].forward(y, a, n);
+                    } finally {
+                        ultra[l].setTraining(training);
+                    }
                 }
             } else {
                 pkm[l].apply(y, a, n, (ProductKeyMemory.Activations) scratch[2 * l + 1]);
@@ -192,6 +229,17 @@ final class MemoryStack {
                         c.tuckerRank()));
                 int[] pi = ultra[l].shuffleIndex();
                 into.put(prefix(l) + "shuffle_index", Buffer.ofI32(pi, pi.length));
+                float[] mean = ultra[l].queryBatchNormRunningMean();
+                if (mean != null) {
+                    into.put(prefix(l) + "query_bn.running_mean", Buffer.ofF32(mean, mean.length));
+                    float[] var = ultra[l].queryBatchNormRunningVar();
+                    into.put(prefix(l) + "query_bn.running_var", Buffer.ofF32(var, var.length));
+                }
+                int[] use = ultra[l].deadKeyWindowUse();
+                if (use != null) {
+                    into.put(prefix(l) + "key_window_use", Buffer.ofI32(use, c.heads(), 2,
+                            c.keysPerSide()));
+                }
             } else {
                 for (Map.Entry<String, float[]> e : pkm[l].buffers().entrySet()) {
                     float[] v = e.getValue();
@@ -224,10 +272,25 @@ final class MemoryStack {
             if (ultra[l] != null) {
                 UltraMemConfig c = ultra[l].config();
                 into.put(prefix(l) + "values", ValueTableRule.multiplier(c.valueLrMult(),
-                        c.valueLrDecayFrac(), "lazy_adamw".equals(c.valueOptimizer())));
+                        c.valueLrDecayFrac(), "lazy_adamw".equals(c.valueOptimizer()))
+                        .with(c.remedies().valueWeightDecay(), c.remedies().valueGradClip()));
             } else {
                 into.put(prefix(l) + "values", ValueTableRule.ownPeak(pkm[l].config().valueLr(),
                         false));
+            }
+        }
+    }
+
+    /** The retrieval parameters of UltraMem layers that ask for their own learning rate. */
+    void addRetrievalRules(Map<String, RetrievalRule> into) {
+        for (int l = 0; l < size(); l++) {
+            if (ultra[l] == null || !ultra[l].config().remedies().ownRetrievalLr()) {
+                continue;
+            }
+            var r = ultra[l].config().remedies();
+            RetrievalRule rule = new RetrievalRule(r.retrievalLrMult(), r.retrievalWarmupSteps());
+            for (Parameter p : ultra[l].retrievalParameters()) {
+                into.put(prefix(l) + p.name, rule);
             }
         }
     }
@@ -243,6 +306,12 @@ final class MemoryStack {
                     into.put(p + "top1_score", d.top1MeanScore());
                     into.put(p + "topk_score", d.topKMeanScore());
                     into.put(p + "out_std", d.outputStd());
+                    if (ultra[l].config().remedies().keyBalanceCoef() > 0) {
+                        into.put(p + "balance_loss", d.meanBalanceLoss());
+                    }
+                    if (ultra[l].config().remedies().deadKeyRestartSteps() > 0) {
+                        into.put(p + "keys_restarted", (double) d.keysRestarted());
+                    }
                     double[][] sv = ultra[l].coreSingularValues();
                     for (int i = 0; sv.length > 0 && i < sv[0].length; i++) {
                         double mean = 0;
@@ -267,9 +336,10 @@ final class MemoryStack {
     }
 
     /**
-     * slot_frac (rows used at least once), key_frac, dead_slots (rows never used) and
-     * usage_entropy: Shannon entropy of the row-usage distribution divided by ln(rows), so 1 is
-     * perfectly uniform use and 0 is one row only.
+     * slot_frac (rows used at least once), key_frac, dead_slots (rows never used),
+     * usage_entropy: Shannon entropy H of the row-usage distribution divided by ln(rows), so 1 is
+     * perfectly uniform use and 0 is one row only, and usage_kl = ln(rows) − H, the KL divergence
+     * from the uniform distribution in nats (0 when uniform).
      */
     private static void usage(Map<String, Double> into, String p, long[] rows, long[] keys) {
         long total = 0;
@@ -293,6 +363,7 @@ final class MemoryStack {
         into.put(p + "key_frac", (double) usedKeys / keys.length);
         into.put(p + "dead_slots", (double) dead);
         into.put(p + "usage_entropy", rows.length > 1 ? h / Math.log(rows.length) : 0);
+        into.put(p + "usage_kl", Math.log(rows.length) - h);
     }
 
     private static long[] toLong(int[] a) {

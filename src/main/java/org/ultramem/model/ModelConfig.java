@@ -186,6 +186,12 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
                 + (long) u.heads() * 2 * u.keysPerSide() * dk * r
                 + (u.tdqkr() ? (long) u.tuckerCores() * u.heads() * r * r : 0)
                 + (long) u.valueNum() * u.valueDim();
+        total += u.remedies().queryBatchNorm() ? 2L * u.querySlots() * 2 * dk : 0;
+        total += switch (u.remedies().outputGate()) {
+            case "scale" -> d;
+            case "silu" -> d * d;
+            default -> 0;
+        };
         return total + (u.outputProjection() ? d * u.valueExpand() * u.valueDim() : 0);
     }
 

@@ -40,10 +40,11 @@ import org.ultramem.tensor.kernel.Kernels;
  * from {@code Parameter.name} for the sparse layers).
  *
  * <p><b>Auxiliary losses.</b> {@link #forwardBackward} adds the gradient of
- * {@code lossScale × (mean NLL + Σ MoE coef·aux + Σ UltraMem Tucker aux)} and reports each term in
- * {@link StepLoss#aux()} ({@code moe{i}.aux}, {@code moe{i}.balance}, {@code moe{i}.z},
- * {@code mem{m}.tucker_aux}, total {@code aux_loss}). PKM BatchNorm uses batch statistics in
- * forwardBackward and running statistics everywhere else.
+ * {@code lossScale × (mean NLL + Σ MoE coef·aux + Σ UltraMem Tucker aux + Σ UltraMem β·balance)}
+ * and reports each term in {@link StepLoss#aux()} ({@code moe{i}.aux}, {@code moe{i}.balance},
+ * {@code moe{i}.z}, {@code mem{m}.tucker_aux}, total {@code aux_loss}; the key-balance loss is
+ * reported as the {@code mem{m}.balance_loss} diagnostic). Query BatchNorm (PKM, UltraMem) uses
+ * batch statistics in forwardBackward and running statistics everywhere else.
  *
  * <p><b>Initialization</b> (OLMo-like, deterministic in the seed): embeddings and the input
  * projections (q, k, v, gate, up) ~ N(0, σ) with σ = initializer_range; the output projections
@@ -253,6 +254,19 @@ public final class Transformer implements LanguageModel {
         return r;
     }
 
+    @Override
+    public Map<String, RetrievalRule> retrievalRules() {
+        Map<String, RetrievalRule> r = new LinkedHashMap<>();
+        memory.addRetrievalRules(r);
+        return r;
+    }
+
+    /** The dead sub-key restart of every UltraMem layer that has it on. */
+    @Override
+    public void afterStep(long stepsDone, long seed, org.ultramem.nn.ParameterReset reset) {
+        memory.afterStep(stepsDone, seed, reset);
+    }
+
     /** Refreshes every UltraMem layer's u/v from its current cores (spec §A.4). */
     @Override
     public void beforeStep() {
@@ -260,9 +274,10 @@ public final class Transformer implements LanguageModel {
     }
 
     /**
-     * Per memory layer {@code mem{m}.slot_frac, key_frac, dead_slots, usage_entropy, top1_score,
-     * topk_score, out_std, core_sv.{i}} (UltraMem: i-th singular value of Σ_t C_t, mean over
-     * heads) and per MoE block {@code moe{i}.load.{e}, balance, z}, over every forward since the
+     * Per memory layer {@code mem{m}.slot_frac, key_frac, dead_slots, usage_entropy, usage_kl,
+     * top1_score, topk_score, out_std, core_sv.{i}} (UltraMem: i-th singular value of Σ_t C_t,
+     * mean over heads; with those remedies on also {@code balance_loss}, {@code keys_restarted})
+     * and per MoE block {@code moe{i}.load.{e}, balance, z}, over every forward since the
      * last call (training, evaluation and decoding alike); then resets the counters.
      */
     @Override
@@ -323,6 +338,7 @@ public final class Transformer implements LanguageModel {
             return new StepLoss(0, 0, Map.of());
         }
         memory.setTraining(true);
+        memory.setAuxGradScale(lossScale);
         forward(tokens, batch, seq);
 
         // Loss and its gradient w.r.t. the final norm's output (and the tied embedding).

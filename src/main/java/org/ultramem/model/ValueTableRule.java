@@ -11,8 +11,13 @@ package org.ultramem.model;
  *       schedule's shape, {@code peakLr · lr(t) / lr} (same warmup and cosine; lrMult ignored).</li>
  * </ul>
  * {@code lazy} asks for lazy row-wise AdamW (only touched rows each step) instead of dense.
+ * {@code weightDecay} false exempts the table from weight decay (UltraMem
+ * {@code value_weight_decay}; true keeps the optimizer's own rule); {@code gradClip} &gt; 0 clips
+ * the table's gradient to that L2 norm on its own, outside the global clip (UltraMem
+ * {@code value_grad_clip}; 0 = under the global clip).
  */
-public record ValueTableRule(double lrMult, double lrDecayFrac, double peakLr, boolean lazy) {
+public record ValueTableRule(double lrMult, double lrDecayFrac, double peakLr, boolean lazy,
+                             boolean weightDecay, double gradClip) {
 
     public ValueTableRule {
         if (!(lrMult > 0) || !(lrDecayFrac > 0)) {
@@ -23,6 +28,20 @@ public record ValueTableRule(double lrMult, double lrDecayFrac, double peakLr, b
             throw new IllegalArgumentException("value-table peak lr (" + peakLr
                     + ") must be > 0, or NaN to follow the base schedule");
         }
+        if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
+            throw new IllegalArgumentException("value-table gradient clip (" + gradClip
+                    + ") must be finite and >= 0 (0 = under the global clip)");
+        }
+    }
+
+    /** A rule with the optimizer's own weight decay and no separate clipping. */
+    public ValueTableRule(double lrMult, double lrDecayFrac, double peakLr, boolean lazy) {
+        this(lrMult, lrDecayFrac, peakLr, lazy, true, 0);
+    }
+
+    /** This rule with weight decay on (the optimizer's rule) or off, and its own clip norm. */
+    public ValueTableRule with(boolean decay, double clip) {
+        return new ValueTableRule(lrMult, lrDecayFrac, peakLr, lazy, decay, clip);
     }
 
     /** UltraMem's rule: base schedule times a decaying multiplier. */

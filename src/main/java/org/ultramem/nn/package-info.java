@@ -2,9 +2,11 @@
  * Neural-network layers, one per file, each a forward/backward pair over row-major
  * {@code float[]} activations: {@link org.ultramem.nn.Linear}, {@link org.ultramem.nn.Embedding},
  * {@link org.ultramem.nn.RmsNorm}, {@link org.ultramem.nn.Attention},
- * {@link org.ultramem.nn.SwiGlu}, {@link org.ultramem.nn.CrossEntropy}, and the trainable
- * {@link org.ultramem.nn.Parameter}. All arithmetic goes through
- * {@link org.ultramem.tensor.kernel.Kernels}; nothing here touches the Vector API.
+ * {@link org.ultramem.nn.SwiGlu}, {@link org.ultramem.nn.CrossEntropy}, the trainable
+ * {@link org.ultramem.nn.Parameter}, and {@link org.ultramem.nn.ParameterReset} (how a layer
+ * that re-initialises part of a parameter asks the optimizer to forget its state there).
+ * All arithmetic goes through {@link org.ultramem.tensor.kernel.Kernels}; nothing here touches
+ * the Vector API.
  *
  * <p>Conventions every layer keeps:
  * <ul>

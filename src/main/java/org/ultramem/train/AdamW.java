@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.LongToDoubleFunction;
 import java.util.regex.Pattern;
 import org.ultramem.io.MemoryBudget;
+import org.ultramem.model.RetrievalRule;
 import org.ultramem.model.ValueTableRule;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.Kernels;
@@ -22,8 +23,11 @@ import org.ultramem.tensor.kernel.Kernels;
  * character; an empty list decays everything, as the reference does). {@link Parameter.Group#VALUES}
  * parameters use the learning rate {@code schedule.valuesAt(t)} (spec §D.3), unless the model
  * gives the table a {@link ValueTableRule} (its layer's {@code value_lr_mult} /
- * {@code value_lr_decay_frac}, or PKM's own {@code pkm_value_lr} peak). Names (for patterns,
- * messages and checkpoints) are the model's checkpoint names.
+ * {@code value_lr_decay_frac}, or PKM's own {@code pkm_value_lr} peak); a rule may also exempt
+ * its table from weight decay ({@code value_weight_decay: false}). Parameters with a
+ * {@link RetrievalRule} (UltraMem {@code retrieval_lr_mult}, {@code retrieval_warmup_steps}) use
+ * {@code mult · min(lr(t), lr · (t+1)/W)}. Names (for patterns, messages and checkpoints) are the
+ * model's checkpoint names.
  *
  * <p><b>Values modes.</b> {@link ValuesMode#DENSE} updates every row of every value table every
  * step, as the reference does (spec §B.4). {@link ValuesMode#LAZY} updates only the rows of a
@@ -41,6 +45,10 @@ import org.ultramem.tensor.kernel.Kernels;
  * under dense AdamW, also drift by lr_j·m̂_j/(√v̂_j+ε) during the skipped steps; the lazy mode omits
  * that drift (the one approximation, as in lazy/sparse Adam). {@link #catchUpAll()} brings every
  * row current (before evaluation and the final checkpoint).
+ *
+ * <p>{@link #reset} (usable as an {@link org.ultramem.nn.ParameterReset}) zeroes the moments of
+ * part of a parameter that its layer re-initialised (UltraMem's dead sub-key restart), as for a
+ * parameter never updated.
  *
  * <p>The step count is the only time state; with the schedule a pure function of the step, saving
  * m, v, the count and the per-row counters resumes the optimizer exactly.
@@ -60,7 +68,10 @@ public final class AdamW {
     private final Settings settings;
     private final List<Parameter> params;
     private final List<String> names;
-    /** Learning rate of VALUES parameter i at schedule step t; null for the others. */
+    /**
+     * Learning rate of parameter i at schedule step t when it has its own (VALUES tables, and
+     * retrieval parameters with a {@link RetrievalRule}); null for the base schedule.
+     */
     private final LongToDoubleFunction[] valueLr;
     private final float[][] m;
     private final float[][] v;
@@ -81,6 +92,16 @@ public final class AdamW {
      */
     public AdamW(Kernels kernels, Map<String, Parameter> named, LrSchedule schedule, Settings settings,
                  Map<String, ValueTableRule> rules) {
+        this(kernels, named, schedule, settings, rules, Map.of());
+    }
+
+    /**
+     * As above; {@code retrieval} (by checkpoint name) gives retrieval parameters their own
+     * learning rate ({@link #retrievalSchedule}).
+     */
+    public AdamW(Kernels kernels, Map<String, Parameter> named, LrSchedule schedule,
+                 Settings settings, Map<String, ValueTableRule> rules,
+                 Map<String, RetrievalRule> retrieval) {
         this.kernels = kernels;
         this.schedule = schedule;
         this.settings = settings;
@@ -100,10 +121,17 @@ public final class AdamW {
             m[i] = new float[p.numel()];
             v[i] = new float[p.numel()];
             weightDecay[i] = decays(names.get(i), p, patterns) ? (float) settings.weightDecay() : 0f;
+            RetrievalRule own = retrieval.get(names.get(i));
+            if (own != null) {
+                valueLr[i] = retrievalSchedule(schedule, own);
+            }
             if (p.group != Parameter.Group.VALUES) {
                 continue;
             }
             ValueTableRule rule = rules.get(names.get(i));
+            if (rule != null && !rule.weightDecay()) {
+                weightDecay[i] = 0f;
+            }
             valueLr[i] = valueSchedule(schedule, rule);
             boolean lazy = settings.valuesMode() == ValuesMode.LAZY || (rule != null && rule.lazy());
             if (lazy && p.rowSparse()) {
@@ -146,6 +174,16 @@ public final class AdamW {
         LrSchedule s = new LrSchedule(base.lr(), base.minLrRatio(), base.warmupSteps(),
                 base.maxSteps(), rule.lrMult(), rule.lrDecayFrac());
         return s::valuesAt;
+    }
+
+    /** A retrieval parameter's learning rate by schedule step (see {@link RetrievalRule}). */
+    static LongToDoubleFunction retrievalSchedule(LrSchedule base, RetrievalRule rule) {
+        double mult = rule.lrMult();
+        int warmup = rule.warmupSteps();
+        if (warmup == 0) {
+            return t -> mult * base.at(t);
+        }
+        return t -> mult * Math.min(base.at(t), base.lr() * (t + 1) / warmup);
     }
 
     /** The learning rate parameter {@code p} gets at schedule step {@code step}. */
@@ -264,6 +302,26 @@ public final class AdamW {
             d[c] = d[c - 1] + Math.log1p(-lr * settings.weightDecay());
         }
         logDecay[i] = d;
+    }
+
+    /**
+     * Forgets the state of {@code p.data[offset, offset + length)}: zero moments (as if never
+     * updated); rows of a lazy table become current at the present step, so no skipped decay is
+     * applied to the re-initialised entries.
+     */
+    public void reset(Parameter p, int offset, int length) {
+        int i = indexOf(p);
+        if (offset < 0 || length < 0 || offset + length > p.numel()) {
+            throw new IllegalArgumentException("reset range [" + offset + ", " + (offset + length)
+                    + ") is outside parameter " + names.get(i) + " of " + p.numel() + " entries");
+        }
+        Arrays.fill(m[i], offset, offset + length, 0f);
+        Arrays.fill(v[i], offset, offset + length, 0f);
+        if (rowStep[i] != null && length > 0) {
+            for (int r = offset / p.rowWidth; r <= (offset + length - 1) / p.rowWidth; r++) {
+                rowStep[i][r] = step;
+            }
+        }
     }
 
     /** Applies every lazily skipped step to every row, so all parameters are current. */

@@ -1,6 +1,9 @@
 package org.ultramem.train;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.ultramem.model.ValueTableRule;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.Kernels;
 
@@ -8,6 +11,11 @@ import org.ultramem.tensor.kernel.Kernels;
  * Global-norm gradient clipping: with ‖g‖ = sqrt(Σ over every parameter of Σ g²), every gradient is
  * scaled by {@code maxNorm / ‖g‖} when ‖g‖ &gt; maxNorm. Row-sparse parameters contribute (and are
  * scaled on) only their touched rows; their other rows hold zero gradient, so the norm is exact.
+ *
+ * <p>{@link Groups}: value tables whose rule asks for their own norm (UltraMem
+ * {@code value_grad_clip}) are clipped alone and left out of the global norm (Memory+ clips value
+ * gradients apart); with no such table the global clip is exactly {@link #clip} over every
+ * parameter.
  *
  * <p>Non-finite values: a NaN or infinite gradient makes the norm NaN or infinite; {@link #clip}
  * then returns it without scaling anything, and the trainer stops.
@@ -57,6 +65,48 @@ public final class GradClip {
             for (int k = 0; k < p.touchedCount(); k++) {
                 kernels.scale(p.grad, rows[k] * p.rowWidth, factor, p.rowWidth);
             }
+        }
+    }
+
+    /**
+     * The clipping groups of a model: {@code main} (every parameter without its own norm, in
+     * model order) under the training config's norm, and each table of {@code own} under
+     * {@code ownMaxNorm[i]}.
+     */
+    public record Groups(List<Parameter> main, List<Parameter> own, double[] ownMaxNorm) {
+
+        /** Groups by checkpoint name: a VALUES table whose rule has gradClip &gt; 0 is alone. */
+        public static Groups of(Map<String, Parameter> named, Map<String, ValueTableRule> rules) {
+            List<Parameter> main = new ArrayList<>();
+            List<Parameter> own = new ArrayList<>();
+            List<Double> norms = new ArrayList<>();
+            for (Map.Entry<String, Parameter> e : named.entrySet()) {
+                ValueTableRule r = rules.get(e.getKey());
+                if (r != null && r.gradClip() > 0 && e.getValue().group == Parameter.Group.VALUES) {
+                    own.add(e.getValue());
+                    norms.add(r.gradClip());
+                } else {
+                    main.add(e.getValue());
+                }
+            }
+            return new Groups(List.copyOf(main), List.copyOf(own),
+                    norms.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+
+        /**
+         * Clips the main group to {@code maxNorm} (≤ 0: not at all) and each own table to its
+         * norm; returns the main group's norm before clipping, or the first non-finite norm of
+         * an own table (then that table is left unscaled and the trainer stops).
+         */
+        public double clip(Kernels kernels, double maxNorm) {
+            double norm = GradClip.clip(kernels, main, maxNorm);
+            for (int i = 0; i < own.size(); i++) {
+                double n = GradClip.clip(kernels, List.of(own.get(i)), ownMaxNorm[i]);
+                if (!Double.isFinite(n)) {
+                    return n;
+                }
+            }
+            return norm;
         }
     }
 }

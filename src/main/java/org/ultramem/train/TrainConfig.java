@@ -21,20 +21,23 @@ import org.ultramem.io.KeyReader;
  *     model's own groups (norm gains and biases undecayed)
  * @param valuesOptimizer "dense" (every value-table row every step, as the reference) or "lazy"
  *     (touched rows only; see {@link AdamW})
+ * @param collapseWarnSlotFrac {@code collapse_warn_slot_frac}: a memory layer whose rows in use
+ *     ({@code mem{ℓ}.slot_frac}) fall below it at an evaluation is reported ({@link CollapseWatch};
+ *     0 reports only halvings)
  */
 public record TrainConfig(int batchSize, int seqLen, double lr, double minLrRatio, int warmupSteps,
                           int maxSteps, double weightDecay, double beta1, double beta2, double eps,
                           double gradClip, int gradAccum, int evalEvery, long evalTokens,
                           int checkpointEvery, long seed, List<String> noDecay, String dataDir,
                           int logEvery, double valueLrMult, double valueLrDecayFrac,
-                          String valuesOptimizer) {
+                          String valuesOptimizer, double collapseWarnSlotFrac) {
 
     /** Every key the {@code training} object accepts. */
     public static final Set<String> KEYS = new LinkedHashSet<>(List.of(
             "batch_size", "seq_len", "lr", "min_lr_ratio", "warmup_steps", "max_steps", "weight_decay",
             "beta1", "beta2", "eps", "grad_clip", "grad_accum", "eval_every", "eval_tokens",
             "checkpoint_every", "seed", "no_decay", "data_dir", "log_every", "value_lr_mult",
-            "value_lr_decay_frac", "values_optimizer"));
+            "value_lr_decay_frac", "values_optimizer", "collapse_warn_slot_frac"));
 
     public TrainConfig {
         positive("batch_size", batchSize);
@@ -77,6 +80,7 @@ public record TrainConfig(int batchSize, int seqLen, double lr, double minLrRati
             throw new ConfigException("config key `training.values_optimizer` (\"" + valuesOptimizer
                     + "\") must be \"dense\" or \"lazy\"");
         }
+        range("collapse_warn_slot_frac", collapseWarnSlotFrac, 0, 1);
         noDecay = noDecay == null ? null : List.copyOf(noDecay);
     }
 
@@ -122,7 +126,8 @@ public record TrainConfig(int batchSize, int seqLen, double lr, double minLrRati
                 KeyReader.optInt(t, "log_every", 10),
                 KeyReader.optDouble(t, "value_lr_mult", 4.0),
                 KeyReader.optDouble(t, "value_lr_decay_frac", 1.0),
-                KeyReader.optString(t, "values_optimizer", "dense"));
+                KeyReader.optString(t, "values_optimizer", "dense"),
+                KeyReader.optDouble(t, "collapse_warn_slot_frac", 0.5));
     }
 
     private static List<String> readPatterns(JsonNode t) {
@@ -157,7 +162,9 @@ public record TrainConfig(int batchSize, int seqLen, double lr, double minLrRati
             noDecay.forEach(a::add);
         }
         o.put("data_dir", dataDir).put("log_every", logEvery).put("value_lr_mult", valueLrMult)
-                .put("value_lr_decay_frac", valueLrDecayFrac).put("values_optimizer", valuesOptimizer);
+                .put("value_lr_decay_frac", valueLrDecayFrac)
+                .put("values_optimizer", valuesOptimizer)
+                .put("collapse_warn_slot_frac", collapseWarnSlotFrac);
         return o;
     }
 

@@ -19,12 +19,16 @@ import org.ultramem.tensor.kernel.Kernels;
  *   <li>{@code model.beforeStep()} (UltraMem u/v refresh), then zero every gradient;</li>
  *   <li>for each of {@code grad_accum} micro-batches drawn from (seed, step, micro):
  *       forward + backward with loss scale 1/grad_accum (gradients add up);</li>
- *   <li>stop if the loss is not finite; clip to the global norm (stop if that is not finite);</li>
+ *   <li>stop if the loss is not finite; clip to the global norm, value tables with their own
+ *       norm apart ({@link GradClip.Groups}; stop if a norm is not finite);</li>
  *   <li>AdamW at the schedule's learning rate (value tables at their layer's rule,
- *       {@link org.ultramem.model.LanguageModel#valueTableRules()});</li>
+ *       {@link org.ultramem.model.LanguageModel#valueTableRules()}, retrieval parameters at
+ *       theirs, {@link org.ultramem.model.LanguageModel#retrievalRules()}), then
+ *       {@code model.afterStep} (UltraMem dead sub-key restart);</li>
  *   <li>log every {@code log_every} steps, evaluate every {@code eval_every} (the eval entry of
  *       metrics.jsonl also carries {@code model.drainDiagnostics()} of the steps since the last
- *       evaluation), checkpoint every
+ *       evaluation, and a memory layer whose rows in use collapse gets one warning line,
+ *       {@link CollapseWatch}), checkpoint every
  *       {@code checkpoint_every} and at the end.</li>
  * </ol>
  * Everything that decides step t+1 is a function of the checkpoint at step t (parameters, moments,
@@ -57,6 +61,8 @@ public final class Trainer {
     private final Kernels kernels;
     private final Options opts;
     private final AdamW optimizer;
+    private final GradClip.Groups clipGroups;
+    private final CollapseWatch collapseWatch;
     private final int[] tokenBuf;
     private final int[] targetBuf;
     /** The run id stamped on every checkpoint pair of this run (see {@link Checkpoints}). */
@@ -69,7 +75,9 @@ public final class Trainer {
         this.kernels = kernels;
         this.opts = opts;
         this.optimizer = new AdamW(kernels, model.parametersByName(), cfg.schedule(),
-                cfg.optimizerSettings(), model.valueTableRules());
+                cfg.optimizerSettings(), model.valueTableRules(), model.retrievalRules());
+        this.clipGroups = GradClip.Groups.of(model.parametersByName(), model.valueTableRules());
+        this.collapseWatch = new CollapseWatch(cfg.collapseWarnSlotFrac());
         this.tokenBuf = new int[cfg.batchSize() * cfg.seqLen()];
         this.targetBuf = new int[cfg.batchSize() * cfg.seqLen()];
     }
@@ -102,11 +110,12 @@ public final class Trainer {
         if (!Double.isFinite(loss)) {
             throw diverged(step + 1, "loss is " + loss, lr);
         }
-        double gradNorm = GradClip.clip(kernels, model.parameters(), cfg.gradClip());
+        double gradNorm = clipGroups.clip(kernels, cfg.gradClip());
         if (!Double.isFinite(gradNorm)) {
             throw diverged(step + 1, "gradient norm is " + gradNorm + " (loss " + loss + ")", lr);
         }
         optimizer.step();
+        model.afterStep(step + 1, cfg.seed(), optimizer::reset);
         return new StepResult(lr, loss, gradNorm);
     }
 
@@ -166,6 +175,11 @@ public final class Trainer {
                     Map<String, Object> entry = evalEntry(step, tokens, eval);
                     entry.putAll(diagnostics);
                     metrics.write(entry);
+                    for (String warning : collapseWatch.check(step, diagnostics)) {
+                        if (opts.log() != null) {
+                            opts.log().println((progress.isBar() ? "\n" : "") + warning);
+                        }
+                    }
                     // Plain progress lines are whole lines, so the evaluation line can go between them.
                     if (!progress.isBar() && opts.log() != null) {
                         opts.log().printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f, bpb %.4f%n",

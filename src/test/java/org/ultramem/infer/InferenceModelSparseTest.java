@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.ultramem.model.KvCache;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.model.TinySparse;
@@ -60,8 +62,30 @@ class InferenceModelSparseTest {
 
     @Test
     void checkpointedSparseModelDecodesLikeTheTransformer() throws IOException {
-        ModelConfig cfg = TinySparse.config(0.3, "");
+        decodesLikeTheTransformer("");
+    }
+
+    /**
+     * The UltraMem layer with retrieval remedies on: query BatchNorm (its running statistics
+     * moved by the two training steps and saved as buffers), each output gate, and the
+     * off-forward remedies (balance loss, restart counts saved as a buffer the engine ignores).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            ", \"query_batchnorm\": true, \"key_balance_coef\": 0.01, \"dead_key_restart_steps\": 5",
+            ", \"output_gate\": \"scale\", \"output_gate_init\": 0.5",
+            ", \"query_batchnorm\": true, \"output_gate\": \"silu\", \"retrieval_lr_mult\": 0.5"})
+    void checkpointedModelWithRemediesDecodesLikeTheTransformer(String remedies) throws IOException {
+        decodesLikeTheTransformer(remedies);
+    }
+
+    private void decodesLikeTheTransformer(String extra) throws IOException {
+        ModelConfig cfg = TinySparse.config(0.3, extra);
         Transformer t = trained(cfg, 3);
+        float[] ultraMean = t.ultraMemLayer(0).queryBatchNormRunningMean();
+        if (ultraMean != null) {
+            assertTrue(ultraMean[0] != 0f, "training should move the UltraMem BatchNorm mean");
+        }
         float[] mean = t.pkmLayer(1).buffers().get("query_bn.running_mean");
         assertNotNull(mean, "TinySparse's PKM layer should use query BatchNorm");
         assertTrue(mean[0] != 0f, "training should move the BatchNorm running mean");

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.Map;
 import org.ultramem.nn.memory.PkmConfig;
 import org.ultramem.nn.memory.ProductKeyMemory;
+import org.ultramem.nn.memory.RetrievalRemedies;
 import org.ultramem.nn.memory.UltraMemConfig;
 import org.ultramem.nn.memory.UltraMemLayer;
 import org.ultramem.nn.moe.MoeConfig;
@@ -94,6 +95,67 @@ class SparseDecoderTest {
             long maxRows = (long) rows * h * cfg.topK();
             assertTrue(valueBytes > 0 && valueBytes <= maxRows * cfg.valueDim() * 4
                     && valueBytes % (cfg.valueDim() * 4L) == 0, "value bytes " + valueBytes);
+        }
+    }
+
+    /**
+     * The remedies that change the forward: query BatchNorm (running statistics moved off init;
+     * the layer in evaluation mode, as decoding is) and both output gates, also combined with
+     * per-head queries. Off-forward remedies (balance loss, restart) are set too: they must not
+     * change what is decoded.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"bn", "gate-scale", "gate-silu", "bn-silu-unshared"})
+    void ultraMemDecoderMatchesUltraMemLayerWithRemedies(String variant) {
+        UltraMemConfig base = variant.endsWith("unshared")
+                ? new UltraMemConfig(8, 16, 24, 4, 6, 2, 3, 3, 9, null, false, true, false, true,
+                true, true, "code", 1, 4.0, 1.0, "dense_adamw", 0.0, 0.15, 1e-5f)
+                : UltraMemConfig.of(8, 16, 24, 4);
+        String gate = variant.contains("scale") ? "scale" : variant.contains("silu") ? "silu" : "none";
+        UltraMemConfig cfg = base.withRemedies(new RetrievalRemedies(variant.startsWith("bn"), 0.01,
+                0.5, 10, 1.0, false, 7, gate, 0.3));
+        int rows = 7;
+        UltraMemLayer layer = new UltraMemLayer(cfg, D, rows, 21);
+        SplittableRandom rnd = new SplittableRandom(5);
+        if (cfg.remedies().queryBatchNorm()) {
+            float[] mean = layer.queryBatchNormRunningMean();
+            float[] var = layer.queryBatchNormRunningVar();
+            for (int j = 0; j < mean.length; j++) {
+                mean[j] = (float) (0.3 * rnd.nextGaussian());
+                var[j] = (float) rnd.nextDouble(0.2, 3);
+            }
+            for (String name : new String[] {"query_bn.weight", "query_bn.bias"}) {
+                float[] w = layer.parameter(name).data;
+                for (int j = 0; j < w.length; j++) {
+                    w[j] += (float) (0.2 * rnd.nextGaussian());
+                }
+            }
+        }
+        if (gate.equals("scale")) {
+            float[] g = layer.parameter("output_scale").data;
+            for (int j = 0; j < g.length; j++) {
+                g[j] += (float) (0.2 * rnd.nextGaussian());
+            }
+        }
+        layer.setTraining(false);
+        float[] x = randomRows(rows, 4);
+        float[] want = new float[rows * D];
+        layer.forward(want, x, rows);
+        MemoryWeightStore store = new MemoryWeightStore();
+        InferenceFixtures.put(store, "m.", layer.parameters());
+        store.putF32("m.tucker_u", layer.tuckerU(), cfg.heads(), cfg.tuckerRank());
+        store.putF32("m.tucker_v", layer.tuckerV(), cfg.heads(), cfg.tuckerRank());
+        int[] pi = layer.shuffleIndex();
+        store.putI32("m.shuffle_index", pi, pi.length);
+        if (cfg.remedies().queryBatchNorm()) {
+            float[] mean = layer.queryBatchNormRunningMean();
+            store.putF32("m.query_bn.running_mean", mean, mean.length);
+            store.putF32("m.query_bn.running_var", layer.queryBatchNormRunningVar(), mean.length);
+        }
+        try (Arena arena = Arena.ofShared(); store) {
+            TrafficMeter meter = assertDecodes(want, x, rows, variant + ": UltraMem",
+                    new UltraMemDecoder(store, "m.", cfg, D, Precision.F32, arena));
+            assertTrue(meter.bytes(TrafficMeter.Component.DENSE) > 0);
         }
     }
 

@@ -30,6 +30,10 @@ class CheckpointLayoutTest {
                 ultraMemOnly(8, ", \"tdqkr\": false, \"tucker_rank\": 1, \"tucker_cores\": 1,"
                         + " \"mcs\": false, \"tucker_aux_alpha\": 0"),
                 ultraMemOnly(16, ", \"output_projection\": false, \"value_expand\": 1"),
+                ultraMemOnly(8, ", \"query_batchnorm\": true, \"output_gate\": \"scale\","
+                        + " \"dead_key_restart_steps\": 10"),
+                ultraMemOnly(8, ", \"output_gate\": \"silu\", \"share_query\": false,"
+                        + " \"query_batchnorm\": true"),
                 TinySparse.json(0.02, "").replace("\"pkm_value_lr\": 0.02",
                         "\"pkm_value_lr\": 0.02, \"pkm_query_batchnorm\": false"));
     }

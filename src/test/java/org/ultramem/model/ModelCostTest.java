@@ -110,6 +110,22 @@ class ModelCostTest {
         assertEquals(numel(new UltraMemLayer(unshared, 16, 1, 1).parameters()),
                 memoryParams(cfg, unshared));
 
+        for (String gate : List.of("scale", "silu")) {
+            UltraMemConfig remedied = unshared.withRemedies(new org.ultramem.nn.memory.RetrievalRemedies(
+                    true, 0.01, 1, 0, 0, true, 5, gate, 0.1));
+            assertEquals(numel(new UltraMemLayer(remedied, 16, 2, 1).parameters()),
+                    memoryParams(cfg, remedied), gate);
+            ModelConfig withLayer = ModelConfig.fromJson("""
+                    {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 24,
+                     "num_hidden_layers": 2, "num_attention_heads": 2, "max_position_embeddings": 16,
+                     "memory_layers": [{"mem_type": "ultramem", "placement": "0:1", "mem_knum": 4,
+                       "mem_kdim": 8, "mem_vdim": 8, "mem_knn": 3, "query_batchnorm": true,
+                       "output_gate": "%s"}]}
+                    """.formatted(gate), "remedies");
+            assertEquals(numel(new Transformer(withLayer, 1, 4, 1).parameters()),
+                    withLayer.parameterCount(), gate);
+        }
+
         PkmConfig pkm = new PkmConfig(2, 5, 6, 3, true, 1e-3, null);
         assertEquals(numel(new ProductKeyMemory(pkm, 16, 1, 1).parameters()),
                 memoryParams(cfg, pkm));

@@ -186,4 +186,69 @@ class AdamWTest {
         }
         return d;
     }
+
+    private static java.util.Map<String, Parameter> named(Parameter... ps) {
+        java.util.Map<String, Parameter> m = new java.util.LinkedHashMap<>();
+        for (Parameter p : ps) {
+            m.put(p.name, p);
+        }
+        return m;
+    }
+
+    @Test
+    void retrievalRuleScalesTheScheduleUnderItsOwnRamp() {
+        Parameter keys = new Parameter("keys", new int[] {2}, Parameter.Group.DECAY);
+        Parameter other = new Parameter("w", new int[] {2}, Parameter.Group.DECAY);
+        LrSchedule s = LrSchedule.of(1e-2, 0.1, 2, 20);
+        AdamW opt = new AdamW(k, named(keys, other), s, settings(AdamW.ValuesMode.DENSE),
+                java.util.Map.of(), java.util.Map.of("keys", new org.ultramem.model.RetrievalRule(0.5, 8)));
+        for (long t = 0; t < 20; t++) {
+            assertEquals(s.at(t), opt.learningRate(other, t), 0.0);
+            assertEquals(0.5 * Math.min(s.at(t), 1e-2 * (t + 1) / 8), opt.learningRate(keys, t), 1e-15);
+        }
+        // a ramp no longer than the base warmup changes nothing but the multiplier
+        AdamW short_ = new AdamW(k, named(keys, other), s, settings(AdamW.ValuesMode.DENSE),
+                java.util.Map.of(), java.util.Map.of("keys", new org.ultramem.model.RetrievalRule(2, 2)));
+        for (long t = 0; t < 20; t++) {
+            assertEquals(2 * s.at(t), short_.learningRate(keys, t), 1e-15);
+        }
+    }
+
+    @Test
+    void valueRuleCanTurnWeightDecayOffAndDefaultKeepsIt() {
+        Parameter values = new Parameter("values", new int[] {2, 1}, Parameter.Group.VALUES, true);
+        org.ultramem.model.ValueTableRule rule = org.ultramem.model.ValueTableRule.multiplier(1, 1, false);
+        AdamW on = new AdamW(k, named(values), schedule, settings(AdamW.ValuesMode.DENSE),
+                java.util.Map.of("values", rule));
+        assertTrue(on.isDecayed(values), "today's rule: value tables are decayed");
+        AdamW off = new AdamW(k, named(values), schedule, settings(AdamW.ValuesMode.DENSE),
+                java.util.Map.of("values", rule.with(false, 0)));
+        assertFalse(off.isDecayed(values));
+        values.data[0] = 1f;
+        off.step();   // zero gradient: without decay the row must not move
+        assertEquals(1f, values.data[0]);
+    }
+
+    @Test
+    void resetZeroesMomentsOfTheRangeAndMakesLazyRowsCurrent() {
+        Parameter w = new Parameter("w", new int[] {6}, Parameter.Group.DECAY);
+        Parameter values = new Parameter("values", new int[] {3, 2}, Parameter.Group.VALUES, true);
+        AdamW opt = new AdamW(k, named(w, values), schedule, settings(AdamW.ValuesMode.LAZY),
+                java.util.Map.of());
+        java.util.Arrays.fill(w.grad, 1f);
+        values.grad[2] = 1f;
+        values.touchRow(1);
+        opt.step();
+        opt.step();
+        opt.reset(w, 2, 3);
+        float[] m = opt.firstMoment(0);
+        assertArrayEquals(new float[] {m[0], m[1], 0, 0, 0, m[5]}, m);
+        assertTrue(m[0] != 0 && opt.secondMoment(0)[2] == 0 && opt.secondMoment(0)[5] != 0);
+        opt.reset(values, 2, 2);
+        assertEquals(0f, opt.firstMoment(1)[2]);
+        assertEquals(2, opt.rowSteps(1)[1], "the reset row is current at step 2");
+        assertEquals(0, opt.rowSteps(1)[0], "other rows keep their counters");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> opt.reset(w, 5, 2));
+    }
 }

@@ -56,4 +56,37 @@ class GradClipTest {
         assertTrue(Double.isNaN(GradClip.clip(k, List.of(a), 1.0)));
         assertEquals(5f, a.grad[1]);
     }
+
+    @Test
+    void valueTablesWithTheirOwnNormAreClippedApart() {
+        Parameter a = new Parameter("a", new int[] {2}, Parameter.Group.DECAY);
+        Parameter table = new Parameter("values", new int[] {2, 2}, Parameter.Group.VALUES, true);
+        a.grad[0] = 3;
+        a.grad[1] = 4;
+        table.touchRow(1);
+        table.grad[2] = 6;
+        table.grad[3] = 8;
+        java.util.Map<String, Parameter> named = new java.util.LinkedHashMap<>();
+        named.put("a", a);
+        named.put("m.values", table);
+        GradClip.Groups g = GradClip.Groups.of(named, java.util.Map.of("m.values",
+                org.ultramem.model.ValueTableRule.multiplier(1, 1, false).with(true, 2.0)));
+        assertEquals(List.of(a), g.main());
+        assertEquals(5.0, g.clip(k, 1.0), 1e-12, "the main norm leaves the table out");
+        assertEquals(1.0, GradClip.globalNorm(k, List.of(a)), 1e-6);
+        assertEquals(2.0, GradClip.globalNorm(k, List.of(table)), 1e-6);
+    }
+
+    @Test
+    void withoutOwnNormsTheGroupsAreTheGlobalClip() {
+        Parameter a = new Parameter("a", new int[] {2}, Parameter.Group.DECAY);
+        Parameter table = new Parameter("values", new int[] {2, 2}, Parameter.Group.VALUES, true);
+        java.util.Map<String, Parameter> named = new java.util.LinkedHashMap<>();
+        named.put("a", a);
+        named.put("m.values", table);
+        GradClip.Groups g = GradClip.Groups.of(named, java.util.Map.of("m.values",
+                org.ultramem.model.ValueTableRule.multiplier(4, 1, false)));
+        assertEquals(List.of(a, table), g.main());
+        assertTrue(g.own().isEmpty());
+    }
 }

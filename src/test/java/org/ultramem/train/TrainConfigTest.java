@@ -66,4 +66,18 @@ class TrainConfigTest {
         v.put("values_optimizer", "sparse");
         assertThrows(ConfigException.class, () -> TrainConfig.fromJson(v));
     }
+
+    @Test
+    void collapseWarnSlotFracDefaultsToHalfAndMustBeAFraction() {
+        assertEquals(0.5, TrainConfig.fromJson(minimal()).collapseWarnSlotFrac());
+        ObjectNode o = minimal();
+        o.put("collapse_warn_slot_frac", 0.8);
+        TrainConfig c = TrainConfig.fromJson(o);
+        assertEquals(0.8, c.collapseWarnSlotFrac());
+        assertEquals(c, TrainConfig.fromJson(c.toJson()));
+        ObjectNode bad = minimal();
+        bad.put("collapse_warn_slot_frac", 1.5);
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainConfig.fromJson(bad));
+        assertTrue(e.getMessage().contains("training.collapse_warn_slot_frac"), e.getMessage());
+    }
 }

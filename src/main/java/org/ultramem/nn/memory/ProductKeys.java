@@ -116,6 +116,50 @@ final class ProductKeys {
     }
 
     /**
+     * Adds the gradient of a loss on the folded keys of every key, dFold [2][H][n][D_k] (the
+     * key-balance loss), into {@code keys.grad} and {@code keys_norm.grad}:
+     * dK̂[h, side, i, p] = w_p·dFold[side, h, i] with w = u (side 0) or v (side 1) (w = 1
+     * without tdqkr), then the key RMS-norm backward on every key. Scratch is shared with
+     * {@link #backward}: call it after that.
+     */
+    void backwardFolded(float[] dFold, float[] tuckerU, float[] tuckerV) {
+        int rows = heads * 2 * n;
+        Parallel.forRange(rows, 64, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int h = key / (2 * n);
+                int side = key / n % 2;
+                int src = ((side * heads + h) * n + key % n) * dk;
+                float[] w = side == 0 ? tuckerU : tuckerV;
+                for (int p = 0; p < rank; p++) {
+                    float wp = cfg.tdqkr() ? w[h * rank + p] : 1f;
+                    int dst = (key * rank + p) * dk;
+                    for (int d = 0; d < dk; d++) {
+                        dKeyRows[dst + d] = wp * dFold[src + d];
+                    }
+                }
+            }
+        });
+        float[] dIn = dKeyRows;
+        if (keysNorm != null) {
+            Arrays.fill(dKeyIn, 0f);
+            kern.rmsNormBackward(dKeyIn, keysNorm.grad, dKeyRows, keysT, keysNorm.data, kRstd,
+                    rows * rank, dk);
+            dIn = dKeyIn;
+        }
+        float[] src = dIn;
+        Parallel.forRange(rows, 64, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int dst = key * dk * rank;
+                for (int p = 0; p < rank; p++) {
+                    for (int d = 0; d < dk; d++) {
+                        keys.grad[dst + d * rank + p] += src[(key * rank + p) * dk + d];
+                    }
+                }
+            }
+        });
+    }
+
+    /**
      * dK̂ for every key in some candidate set (token order), then the key RMS-norm backward on
      * those keys only, transposed back into {@code keys.grad} [H, 2, n, D_k, r]. cand: [B][H][2][m]
      * key indices, dExact: [B][H][2][m][r], qHat: [B, Q·2·D_k].

@@ -4,7 +4,8 @@ import java.util.Arrays;
 import org.ultramem.nn.Parameter;
 
 /**
- * BatchNorm1d over the PKM query projection output, as PyTorch computes it (eps 1e-5, momentum
+ * BatchNorm1d over a memory layer's query projection output (PKM's {@code pkm_query_batchnorm},
+ * UltraMem's {@code query_batchnorm}), as PyTorch computes it (eps 1e-5, momentum
  * 0.1, affine). Every token of the batch is one sample; each of the {@code dim} query channels is
  * normalized on its own.
  * <ul>
@@ -20,6 +21,8 @@ final class QueryBatchNorm {
     static final float MOMENTUM = 0.1f;
 
     final int dim;
+    /** The config key that turns this BatchNorm on (named in errors). */
+    private final String configKey;
     /** γ: [dim], init 1. */
     final Parameter weight;
     /** β: [dim], init 0. */
@@ -36,7 +39,12 @@ final class QueryBatchNorm {
     private final double[] sum2;
 
     QueryBatchNorm(String prefix, int dim) {
+        this(prefix, dim, PkmConfig.QUERY_BATCHNORM);
+    }
+
+    QueryBatchNorm(String prefix, int dim, String configKey) {
         this.dim = dim;
+        this.configKey = configKey;
         this.weight = new Parameter(prefix + ".weight", new int[] {dim}, Parameter.Group.NO_DECAY);
         this.bias = new Parameter(prefix + ".bias", new int[] {dim}, Parameter.Group.NO_DECAY);
         Arrays.fill(weight.data, 1f);
@@ -58,7 +66,7 @@ final class QueryBatchNorm {
         if (training) {
             if (rows < 2) {
                 throw new IllegalArgumentException("query BatchNorm (config key `"
-                        + PkmConfig.QUERY_BATCHNORM + "`) needs at least 2 tokens per training forward, got "
+                        + configKey + "`) needs at least 2 tokens per training forward, got "
                         + rows + "; use larger batches, evaluation mode, or set it to false");
             }
             Arrays.fill(sum, 0);

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.ultramem.io.KeyReader;
 
 /**
  * Configuration of one UltraMem (V1) memory layer, including every switch of the PKM → UltraMem
@@ -20,7 +22,8 @@ import java.util.regex.Pattern;
  * {@code init} ("code"|"paper"), {@code mem_layers} (only for paper init), {@code value_lr_mult},
  * {@code value_lr_decay_frac}, {@code value_optimizer} ("dense_adamw"|"lazy_adamw"),
  * {@code tucker_aux_alpha}, {@code tucker_aux_tau} (aux loss off when alpha = 0),
- * {@code rms_eps}. {@code hidden_size} may be present and is ignored (the model owns it).
+ * {@code rms_eps}, and the retrieval-collapse remedies ({@link RetrievalRemedies}: every one off
+ * by default). {@code hidden_size} may be present and is ignored (the model owns it).
  *
  * @param keyNum K0, physical keys per side before key expansion
  * @param keyDim D_k, key dimension per side
@@ -46,6 +49,7 @@ import java.util.regex.Pattern;
  * @param tuckerAuxAlpha Tucker aux-loss weight α (0 = off)
  * @param tuckerAuxTau Tucker aux-loss threshold τ
  * @param rmsEps epsilon of the query/key RMSNorm
+ * @param remedies the retrieval-collapse remedies ({@link RetrievalRemedies#OFF}: none)
  */
 public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidates, int topK,
                              int heads, int tuckerRank, int tuckerCores, int valueExpand,
@@ -53,16 +57,37 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
                              boolean shareQuery, boolean qkNorm, boolean tdqkr, boolean mcs,
                              String init, int memLayers, double valueLrMult,
                              double valueLrDecayFrac, String valueOptimizer,
-                             double tuckerAuxAlpha, double tuckerAuxTau, float rmsEps) {
+                             double tuckerAuxAlpha, double tuckerAuxTau, float rmsEps,
+                             RetrievalRemedies remedies) {
 
     private static final Pattern PLACEMENT = Pattern.compile("\\d+:\\d+");
     /** Every key of an UltraMem layer config object. */
-    public static final Set<String> KEYS = Set.of("hidden_size", "mem_knum", "mem_kdim",
-            "mem_vdim", "mem_knn", "mem_candidates", "mem_topk", "mem_heads", "tucker_rank",
-            "tucker_cores", "value_expand", "placement", "softmax_weights", "output_projection",
-            "share_query", "qk_norm", "tdqkr", "mcs", "init", "mem_layers", "value_lr_mult",
-            "value_lr_decay_frac", "value_optimizer", "tucker_aux_alpha", "tucker_aux_tau",
-            "rms_eps");
+    public static final Set<String> KEYS = keys();
+
+    private static Set<String> keys() {
+        Set<String> k = new java.util.TreeSet<>(Set.of("hidden_size", "mem_knum", "mem_kdim",
+                "mem_vdim", "mem_knn", "mem_candidates", "mem_topk", "mem_heads", "tucker_rank",
+                "tucker_cores", "value_expand", "placement", "softmax_weights", "output_projection",
+                "share_query", "qk_norm", "tdqkr", "mcs", "init", "mem_layers", "value_lr_mult",
+                "value_lr_decay_frac", "value_optimizer", "tucker_aux_alpha", "tucker_aux_tau",
+                "rms_eps"));
+        k.addAll(RetrievalRemedies.KEYS);
+        return java.util.Collections.unmodifiableSet(k);
+    }
+
+    /** The config before the remedies existed: every remedy off. */
+    public UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidates, int topK,
+                          int heads, int tuckerRank, int tuckerCores, int valueExpand,
+                          String placement, boolean softmaxWeights, boolean outputProjection,
+                          boolean shareQuery, boolean qkNorm, boolean tdqkr, boolean mcs,
+                          String init, int memLayers, double valueLrMult,
+                          double valueLrDecayFrac, String valueOptimizer,
+                          double tuckerAuxAlpha, double tuckerAuxTau, float rmsEps) {
+        this(keyNum, keyDim, valueDim, candidates, topK, heads, tuckerRank, tuckerCores,
+                valueExpand, placement, softmaxWeights, outputProjection, shareQuery, qkNorm,
+                tdqkr, mcs, init, memLayers, valueLrMult, valueLrDecayFrac, valueOptimizer,
+                tuckerAuxAlpha, tuckerAuxTau, rmsEps, RetrievalRemedies.OFF);
+    }
 
     public UltraMemConfig {
         positive("mem_knum", keyNum);
@@ -150,6 +175,9 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
         if (!(rmsEps > 0)) {
             fail("rms_eps", rmsEps, "must be > 0", "use 1e-5");
         }
+        if (remedies == null) {
+            remedies = RetrievalRemedies.OFF;
+        }
     }
 
     /** The released V1 defaults (spec §A.1, §D) around the four required sizes. */
@@ -183,7 +211,15 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
         return new UltraMemConfig(keyNum, keyDim, valueDim, candidates, topK, heads, tuckerRank,
                 tuckerCores, valueExpand, placement, softmaxWeights, outputProjection, shareQuery,
                 qkNorm, tdqkr, mcs, init, memLayers, valueLrMult, valueLrDecayFrac, valueOptimizer,
-                tuckerAuxAlpha, tuckerAuxTau, rmsEps);
+                tuckerAuxAlpha, tuckerAuxTau, rmsEps, remedies);
+    }
+
+    /** A copy with other retrieval-collapse remedies. */
+    public UltraMemConfig withRemedies(RetrievalRemedies r) {
+        return new UltraMemConfig(keyNum, keyDim, valueDim, candidates, topK, heads, tuckerRank,
+                tuckerCores, valueExpand, placement, softmaxWeights, outputProjection, shareQuery,
+                qkNorm, tdqkr, mcs, init, memLayers, valueLrMult, valueLrDecayFrac, valueOptimizer,
+                tuckerAuxAlpha, tuckerAuxTau, rmsEps, r);
     }
 
     /** Reads a config object; unknown keys are rejected, missing optional keys take V1 defaults. */
@@ -195,8 +231,10 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("unknown UltraMem config key `" + key
-                        + "`; known keys: " + new java.util.TreeSet<>(KEYS));
+                List<String> close = KeyReader.closeMatches(key, KEYS);
+                throw new IllegalArgumentException("unknown UltraMem config key `" + key + "`"
+                        + (close.isEmpty() ? "" : "; did you mean `" + String.join("`, `", close)
+                        + "`?") + "; known keys: " + KEYS);
             }
         }
         int knn = node.has("mem_knn") ? requireInt(node, "mem_knn") : -1;
@@ -223,7 +261,8 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
                 node.has("value_optimizer") ? node.get("value_optimizer").asText() : d.valueOptimizer,
                 optDouble(node, "tucker_aux_alpha", d.tuckerAuxAlpha),
                 optDouble(node, "tucker_aux_tau", d.tuckerAuxTau),
-                (float) optDouble(node, "rms_eps", d.rmsEps));
+                (float) optDouble(node, "rms_eps", d.rmsEps),
+                RetrievalRemedies.fromJson(node));
     }
 
     /** Writes every key (so a saved config never depends on defaults). */
@@ -245,6 +284,7 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
         o.put("value_lr_decay_frac", valueLrDecayFrac).put("value_optimizer", valueOptimizer);
         o.put("tucker_aux_alpha", tuckerAuxAlpha).put("tucker_aux_tau", tuckerAuxTau);
         o.put("rms_eps", rmsEps);
+        remedies.writeJson(o);
         return o;
     }
 
@@ -274,11 +314,11 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
         return v.intValue();
     }
 
-    private static int optInt(JsonNode node, String key, int dflt) {
+    static int optInt(JsonNode node, String key, int dflt) {
         return node.hasNonNull(key) ? requireInt(node, key) : dflt;
     }
 
-    private static boolean optBool(JsonNode node, String key, boolean dflt) {
+    static boolean optBool(JsonNode node, String key, boolean dflt) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
             return dflt;
@@ -289,7 +329,7 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
         return v.booleanValue();
     }
 
-    private static double optDouble(JsonNode node, String key, double dflt) {
+    static double optDouble(JsonNode node, String key, double dflt) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
             return dflt;
@@ -298,5 +338,17 @@ public record UltraMemConfig(int keyNum, int keyDim, int valueDim, int candidate
             throw new IllegalArgumentException("config key `" + key + "` (" + v + ") must be a number");
         }
         return v.doubleValue();
+    }
+
+    static String optText(JsonNode node, String key, String dflt) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException("config key `" + key + "` (" + v
+                    + ") must be a string");
+        }
+        return v.textValue();
     }
 }

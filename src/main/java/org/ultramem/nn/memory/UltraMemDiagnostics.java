@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Usage and score statistics of one memory layer, accumulated over a window of forwards until
  * {@link #reset()}: how often each physical value row and each key was selected, the mean top-1
- * and top-k summed grid scores, and the standard deviation of the layer output. Plain counters;
- * updated by the layer on the calling thread after each forward.
+ * and top-k summed grid scores, the standard deviation of the layer output, and (with those
+ * remedies on) the mean key-balance loss of the training forwards and the sub-keys restarted.
+ * Plain counters; updated by the layer on the calling thread.
  */
 public final class UltraMemDiagnostics {
 
@@ -19,6 +20,9 @@ public final class UltraMemDiagnostics {
     private double outSum;
     private double outSumSq;
     private long outCount;
+    private double balanceSum;
+    private long balanceCount;
+    private long keysRestarted;
 
     UltraMemDiagnostics(int valueRows, int keys) {
         this.rowUse = new long[valueRows];
@@ -53,6 +57,25 @@ public final class UltraMemDiagnostics {
         outSum += s;
         outSumSq += ss;
         outCount += n;
+    }
+
+    void addBalanceLoss(double loss) {
+        balanceSum += loss;
+        balanceCount++;
+    }
+
+    void addKeysRestarted(int count) {
+        keysRestarted += count;
+    }
+
+    /** Mean key-balance loss over the training forwards of the window (NaN when none). */
+    public double meanBalanceLoss() {
+        return balanceCount == 0 ? Double.NaN : balanceSum / balanceCount;
+    }
+
+    /** Sub-keys restarted in the window (dead_key_restart_steps). */
+    public long keysRestarted() {
+        return keysRestarted;
     }
 
     /** Selections per physical value row N since the last reset (live array, [N]). */
@@ -101,5 +124,8 @@ public final class UltraMemDiagnostics {
         outSum = 0;
         outSumSq = 0;
         outCount = 0;
+        balanceSum = 0;
+        balanceCount = 0;
+        keysRestarted = 0;
     }
 }

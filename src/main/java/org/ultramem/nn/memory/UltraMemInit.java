@@ -14,7 +14,9 @@ import org.ultramem.nn.Parameter;
  * <p>{@code init = "paper"} (the V1 paper's "improved init" as re-described by a secondary source,
  * unverified): values N(0, √(E / (2·k·H·L))) with L = {@code mem_layers}; query norm weight
  * 1/√E[Y] with Y the mean of the top-m of n standard normals (Monte Carlo, 256 draws, seeded);
- * key norm weight 1/√D_k; everything else as "code". Then {@link #calibrateScores} rescales the
+ * key norm weight 1/√D_k; everything else as "code". Remedy parameters (either init):
+ * query BatchNorm γ = 1, β = 0; output scale γ = {@code output_gate_init}; SiLU gate W_g
+ * like W_q. Then {@link #calibrateScores} rescales the
  * query so that the stated aim holds for the scores this layer really computes: the mean selected
  * score per core is 1 for unit-variance inputs. The secondary source's constants alone assume one
  * normal score per row; with TDQKR the grid score is a core-weighted product of a row and a column
@@ -60,7 +62,12 @@ final class UltraMemInit {
         normal(x, new SplittableRandom(seed + 2), 1.0);
         float[] y = new float[tokens * d];
         layer.diagnostics().reset();
+        // Evaluation mode: the calibration pass must not move BatchNorm statistics or count
+        // towards the key restart (with those remedies off the mode changes nothing).
+        boolean training = layer.isTraining();
+        layer.setTraining(false);
         layer.forward(y, x, tokens);
+        layer.setTraining(training);
         double meanScore = layer.diagnostics().topKMeanScore() / cfg.tuckerCores();
         layer.diagnostics().reset();
         if (!(meanScore > 0) || !Double.isFinite(meanScore)) {
@@ -78,6 +85,7 @@ final class UltraMemInit {
     /** Fills every parameter of the layer in checkpoint order. */
     private static void fill(UltraMemLayer layer, SplittableRandom rnd, double qStd, double keyStd,
                              float qNormW, float kNormW, double valueStd, double outStd) {
+        double gateInit = layer.config().remedies().outputGateInit();
         for (Parameter p : layer.parameters()) {
             switch (p.name) {
                 case "query_proj.weight" -> normal(p.data, rnd, qStd);
@@ -86,6 +94,12 @@ final class UltraMemInit {
                 case "keys" -> normal(p.data, rnd, keyStd);
                 case "values" -> normal(p.data, rnd, valueStd);
                 case "values_proj.weight" -> normal(p.data, rnd, outStd);
+                // Remedies (their parameters exist only when switched on): BatchNorm γ = 1,
+                // β = 0; the "scale" gate γ = output_gate_init; the "silu" W_g like the query.
+                case "query_bn.weight" -> Arrays.fill(p.data, 1f);
+                case "query_bn.bias" -> Arrays.fill(p.data, 0f);
+                case "output_scale" -> Arrays.fill(p.data, (float) gateInit);
+                case "output_gate.weight" -> normal(p.data, rnd, qStd);
                 default -> {
                     // tucker_core.<t>: U[0, 1)
                     for (int i = 0; i < p.data.length; i++) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.ultramem.nn.Parameter;
+import org.ultramem.nn.ParameterReset;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.GatherWeightedSum;
 import org.ultramem.tensor.kernel.Kernels;
@@ -26,6 +27,15 @@ import org.ultramem.tensor.kernel.TopK;
  * candidates. Top-k ties: higher score, then lower index (rows/columns by key index, the final
  * top-k by flat grid index a·m + c). Work is split over tokens; reductions across tokens (cores,
  * keys, values) run in token order, so results do not depend on the thread count.
+ *
+ * <p>Retrieval-collapse remedies ({@link RetrievalRemedies}, all off by default, and then not a
+ * single operation differs): query BatchNorm between the query projection and its RMSNorm
+ * ({@code query_bn.weight}/{@code .bias} [Q·2·D_k], buffers {@code query_bn.running_mean}/
+ * {@code running_var}); the key-balance loss ({@link KeyBalanceLoss}, gradient scaled by
+ * {@link #setAuxGradScale}); the output gate ({@link OutputGate}, {@code output_scale} [D] or
+ * {@code output_gate.weight} [D, D]); the dead sub-key restart ({@link DeadKeyRestart}, run by
+ * {@link #afterStep}). {@link #setTraining} picks batch or running BatchNorm statistics; the
+ * balance loss and the restart's usage counts come from training forwards only.
  *
  * <p>Contract: {@link #refreshTucker()} once per optimizer step before the first forward (the
  * constructor runs it once); {@link #backward} follows the {@link #forward} whose state it uses
@@ -69,10 +79,21 @@ public final class UltraMemLayer {
     private final float[] tuckerU;
     private final float[] tuckerV;
 
+    // Retrieval-collapse remedies (null when off).
+    private final QueryBatchNorm queryBn;
+    private final OutputGate gate;
+    private final KeyBalanceLoss balance;
+    private final DeadKeyRestart restart;
+    private boolean training = true;
+    private float auxGradScale = 1f;
+
     // Forward state (Saved): sized for maxTokens.
     private int tokens = -1;
+    private boolean savedTraining;
     private final float[] x;
     private final float[] q;
+    /** Query BatchNorm output, the query RMSNorm's input: [B, Q·2·D_k] (BatchNorm on). */
+    private final float[] qBn;
     private final float[] qHat;
     private final float[] qRstd;
     private final float[] coreSum;
@@ -97,6 +118,10 @@ public final class UltraMemLayer {
     private final float[] dqHat;
     private final float[] dq;
     private final float[] dCoreTok;
+    /** ∂L/∂o before the output gate [B, D] (gate on). */
+    private final float[] dGated;
+    /** Key-balance gradient on the folded keys [2][H][n][D_k] (balance loss on). */
+    private final float[] dFold;
 
     public UltraMemLayer(UltraMemConfig cfg, int hiddenSize, int maxTokens, long seed) {
         this(cfg, hiddenSize, maxTokens, seed, KernelProvider.get());
@@ -146,6 +171,14 @@ public final class UltraMemLayer {
         values = new Parameter("values", new int[] {nValues, dv}, Parameter.Group.VALUES, true);
         valuesProj = cfg.outputProjection() ? new Parameter("values_proj.weight",
                 new int[] {dModel, poolWidth}, Parameter.Group.DECAY) : null;
+        RetrievalRemedies rem = cfg.remedies();
+        queryBn = rem.queryBatchNorm() ? new QueryBatchNorm("query_bn", querySlots * 2 * dk,
+                RetrievalRemedies.QUERY_BATCHNORM) : null;
+        gate = RetrievalRemedies.GATE_NONE.equals(rem.outputGate()) ? null
+                : new OutputGate(kernels, rem.outputGate(), dModel, maxTokens);
+        balance = rem.keyBalanceCoef() > 0 ? new KeyBalanceLoss(cfg, maxTokens, COARSE_CHUNK)
+                : null;
+        restart = rem.deadKeyRestartSteps() > 0 ? new DeadKeyRestart(cfg) : null;
         tuckerU = new float[heads * rank];
         tuckerV = new float[heads * rank];
         diagnostics = new UltraMemDiagnostics(nValues, heads * 2 * n);
@@ -153,6 +186,7 @@ public final class UltraMemLayer {
         int qWidth = querySlots * 2 * dk;
         x = new float[maxTokens * dModel];
         q = new float[maxTokens * qWidth];
+        qBn = queryBn != null ? new float[maxTokens * qWidth] : null;
         qHat = new float[maxTokens * qWidth];
         qRstd = new float[maxTokens * querySlots * 2];
         coreSum = new float[heads * rank * rank];
@@ -175,6 +209,8 @@ public final class UltraMemLayer {
         dqHat = new float[maxTokens * qWidth];
         dq = new float[maxTokens * qWidth];
         dCoreTok = new float[maxTokens * heads * cores * rank * rank];
+        dGated = gate != null ? new float[maxTokens * dModel] : null;
+        dFold = balance != null ? new float[2 * heads * n * dk] : null;
         productKeys = new ProductKeys(cfg, kernels, keys, keysNorm, cand.length);
 
         UltraMemInit.initialize(this, cfg, seed);
@@ -193,17 +229,24 @@ public final class UltraMemLayer {
      */
     public void forward(float[] y, float[] xIn, int tokens) {
         checkTokens(tokens);
-        this.tokens = tokens;
+        this.tokens = -1;   // a forward that fails half-way leaves nothing for backward
         int qWidth = querySlots * 2 * dk;
         System.arraycopy(xIn, 0, x, 0, tokens * dModel);
 
-        // 1-2. Query projection and per-half RMS normalization.
+        // 1-2. Query projection, (query BatchNorm over the batch; q then holds x̂ for backward),
+        //      per-half RMS normalization.
         kern.matmul(false, true, tokens, qWidth, dModel, x, 0, dModel, queryProj.data, 0, dModel,
                 q, 0, qWidth, false);
+        float[] normIn = q;
+        if (queryBn != null) {
+            queryBn.forward(qBn, q, tokens, training);
+            normIn = qBn;
+        }
         if (queryNorm != null) {
-            kern.rmsNormForward(qHat, qRstd, q, queryNorm.data, tokens * querySlots * 2, dk, cfg.rmsEps());
+            kern.rmsNormForward(qHat, qRstd, normIn, queryNorm.data, tokens * querySlots * 2, dk,
+                    cfg.rmsEps());
         } else {
-            System.arraycopy(q, 0, qHat, 0, tokens * qWidth);
+            System.arraycopy(normIn, 0, qHat, 0, tokens * qWidth);
         }
         // 3. Normalized keys, folded keys and summed cores (once per forward).
         prepareKeys();
@@ -250,6 +293,19 @@ public final class UltraMemLayer {
         } else {
             System.arraycopy(pooled, 0, y, 0, tokens * dModel);
         }
+        // 13. Output gate; then what only training forwards do: the key-balance loss (coarse
+        //     scores become their softmax) and the restart's usage counts.
+        if (gate != null) {
+            gate.forward(y, x, tokens);
+        }
+        if (training && balance != null) {
+            diagnostics.addBalanceLoss(balance.forward(coarse, cand, tokens));
+        }
+        if (training && restart != null) {
+            restart.count(cand, tokens);
+        }
+        this.tokens = tokens;
+        this.savedTraining = training;
         recordDiagnostics(y, tokens);
     }
 
@@ -262,14 +318,20 @@ public final class UltraMemLayer {
             throw new IllegalStateException("backward(tokens = " + tokens + ") must follow a forward "
                     + "with the same tokens (last forward: " + this.tokens + ")");
         }
-        // 1. Output projection: dW_o += dyᵀ·P, dP = dy·W_o.
+        // 0. Output gate: dy → ∂L/∂o (and the gate's own gradients).
+        float[] dOut = dy;
+        if (gate != null) {
+            gate.backward(dGated, dx, dy, x, tokens);
+            dOut = dGated;
+        }
+        // 1. Output projection: dW_o += dOutᵀ·P, dP = dOut·W_o.
         if (valuesProj != null) {
-            kern.matmul(true, false, dModel, poolWidth, tokens, dy, 0, dModel, pooled, 0, poolWidth,
-                    valuesProj.grad, 0, poolWidth, true);
-            kern.matmul(false, false, tokens, poolWidth, dModel, dy, 0, dModel, valuesProj.data, 0,
-                    poolWidth, dPooled, 0, poolWidth, false);
+            kern.matmul(true, false, dModel, poolWidth, tokens, dOut, 0, dModel, pooled, 0,
+                    poolWidth, valuesProj.grad, 0, poolWidth, true);
+            kern.matmul(false, false, tokens, poolWidth, dModel, dOut, 0, dModel, valuesProj.data,
+                    0, poolWidth, dPooled, 0, poolWidth, false);
         } else {
-            System.arraycopy(dy, 0, dPooled, 0, tokens * dModel);
+            System.arraycopy(dOut, 0, dPooled, 0, tokens * dModel);
         }
         // 2. Slot weights dw and value rows dV in one pass over the slots sorted by row, split
         //    by row range (race-free, token order within a row); then mark the touched rows.
@@ -299,16 +361,29 @@ public final class UltraMemLayer {
                 }
             }
         }
-        // 6-7. Keys touched by some candidate set, then their RMS-norm backward.
+        // 6-7. Keys touched by some candidate set, then their RMS-norm backward; the key-balance
+        //      loss reaches every key (and the queries) through the coarse scores.
+        boolean balanced = balance != null && savedTraining;
+        if (balanced) {
+            Arrays.fill(dFold, 0f);
+            balance.backward(kern, dqHat, dFold, coarse, productKeys.folded(), qHat, querySlots,
+                    dk, tokens, cfg.remedies().keyBalanceCoef() * auxGradScale);
+        }
         productKeys.backward(cand, dExact, qHat, tokens);
-        // 7. Query RMS-norm backward, dW_q += dqᵀ·x, dx += dq·W_q.
+        if (balanced) {
+            productKeys.backwardFolded(dFold, tuckerU, tuckerV);
+        }
+        // 7. Query RMS-norm backward, (query BatchNorm backward), dW_q += dqᵀ·x, dx += dq·W_q.
         int qWidth = querySlots * 2 * dk;
         float[] dqIn = dqHat;
         if (queryNorm != null) {
             Arrays.fill(dq, 0, tokens * qWidth, 0f);
-            kern.rmsNormBackward(dq, queryNorm.grad, dqHat, q, queryNorm.data, qRstd,
-                    tokens * querySlots * 2, dk);
+            kern.rmsNormBackward(dq, queryNorm.grad, dqHat, queryBn != null ? qBn : q,
+                    queryNorm.data, qRstd, tokens * querySlots * 2, dk);
             dqIn = dq;
+        }
+        if (queryBn != null) {
+            queryBn.backwardInPlace(dqIn, q, tokens, savedTraining);
         }
         kern.matmul(true, false, qWidth, dModel, tokens, dqIn, 0, qWidth, x, 0, dModel,
                 queryProj.grad, 0, dModel, true);
@@ -479,19 +554,88 @@ public final class UltraMemLayer {
 
     /** Every trainable parameter in a fixed order (checkpoint order). */
     public List<Parameter> parameters() {
+        List<Parameter> ps = retrievalParameters();
+        ps.add(values);
+        if (valuesProj != null) {
+            ps.add(valuesProj);
+        }
+        if (gate != null) {
+            ps.add(gate.weight);
+        }
+        return ps;
+    }
+
+    /**
+     * The retrieval parameters ({@code retrieval_lr_mult}, {@code retrieval_warmup_steps}): query
+     * projection, query BatchNorm affine, q/k norm weights, keys and Tucker cores, in
+     * {@link #parameters()} order.
+     */
+    public List<Parameter> retrievalParameters() {
         List<Parameter> ps = new ArrayList<>();
         ps.add(queryProj);
+        if (queryBn != null) {
+            ps.add(queryBn.weight);
+            ps.add(queryBn.bias);
+        }
         if (queryNorm != null) {
             ps.add(queryNorm);
             ps.add(keysNorm);
         }
         ps.add(keys);
         ps.addAll(Arrays.asList(tuckerCores));
-        ps.add(values);
-        if (valuesProj != null) {
-            ps.add(valuesProj);
-        }
         return ps;
+    }
+
+    /**
+     * Training mode (default): query BatchNorm normalizes with batch statistics and moves its
+     * running ones, and forwards feed the key-balance loss and the restart counts. Evaluation
+     * mode uses the running statistics and leaves all of that alone.
+     */
+    public void setTraining(boolean training) {
+        this.training = training;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** Scale of the key-balance loss gradient (the model's loss scale, 1/grad_accum). */
+    public void setAuxGradScale(float scale) {
+        this.auxGradScale = scale;
+    }
+
+    /**
+     * Work after optimizer step {@code stepsDone} (a count): the dead sub-key restart when a
+     * window ends, from the queries of the last training forward, seeded by {@code seed}; the
+     * keys' optimizer state is dropped through {@code reset}. Returns the sub-keys restarted.
+     */
+    public int afterStep(long stepsDone, long seed, ParameterReset reset) {
+        if (restart == null || stepsDone % cfg.remedies().deadKeyRestartSteps() != 0) {
+            return 0;
+        }
+        if (tokens < 1 || !savedTraining) {
+            throw new IllegalStateException("dead_key_restart_steps: the restart after step "
+                    + stepsDone + " needs the queries of a training forward, but the last forward"
+                    + " was " + (tokens < 1 ? "none" : "an evaluation"));
+        }
+        int count = restart.afterStep(stepsDone, seed, keys, qHat, tokens, tuckerU, tuckerV, reset);
+        diagnostics.addKeysRestarted(count);
+        return count;
+    }
+
+    /** Live running mean of the query BatchNorm [Q·2·D_k] (checkpointed), or null when off. */
+    public float[] queryBatchNormRunningMean() {
+        return queryBn == null ? null : queryBn.runningMean;
+    }
+
+    /** Live running variance of the query BatchNorm [Q·2·D_k] (checkpointed), or null when off. */
+    public float[] queryBatchNormRunningVar() {
+        return queryBn == null ? null : queryBn.runningVar;
+    }
+
+    /** Live restart window counts [H, 2, n] (checkpointed), or null when the restart is off. */
+    public int[] deadKeyWindowUse() {
+        return restart == null ? null : restart.windowUse;
     }
 
     /** The parameter with this golden name, e.g. {@code "tucker_core.1"}. */
@@ -544,6 +688,11 @@ public final class UltraMemLayer {
     /** Grid cell z = row·n + col of slot h·k + j of token b in the last forward (before π). */
     public int selectedGridIndex(int b, int slot) {
         return slotZ[b * slots + slot];
+    }
+
+    /** Candidate key indices of the last forward, [B][H][2][m] (live; for tests). */
+    int[] candidates() {
+        return cand;
     }
 
     /** Weight of core t for slot h·k + j of token b in the last forward. */

@@ -9,7 +9,10 @@
  * and multi-core scoring, final top-k), {@code ImplicitValueExpansion} (π, virtual blocks, pooling
  * and its backward), {@link org.ultramem.nn.memory.TuckerUpdate} (online u/v update, sign rule,
  * Tucker aux loss, Jacobi SVD in double), {@code UltraMemInit} and
- * {@link org.ultramem.nn.memory.UltraMemDiagnostics}; the PKM baseline (Lample et al. 2019)
+ * {@link org.ultramem.nn.memory.UltraMemDiagnostics}; the retrieval-collapse remedies, switched
+ * by {@link org.ultramem.nn.memory.RetrievalRemedies} (all off by default): {@code QueryBatchNorm}
+ * (shared with PKM), {@code KeyBalanceLoss}, {@link org.ultramem.nn.memory.OutputGate} and
+ * {@code DeadKeyRestart}; the PKM baseline (Lample et al. 2019)
  * {@link org.ultramem.nn.memory.ProductKeyMemory} with {@code PkmConfig}, {@code PkmTopK},
  * {@code QueryBatchNorm} and {@code PkmDiagnostics}. What does not: wiring into the transformer
  * (model), optimizer groups and value learning rates (train), kernels (tensor.kernel).

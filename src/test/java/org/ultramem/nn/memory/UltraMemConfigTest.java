@@ -84,4 +84,48 @@ class UltraMemConfigTest {
         assertTrue(rejection("{\"mem_knum\":4,\"mem_kdim\":4,\"mem_vdim\":4,\"mem_knn\":2,"
                 + "\"value_optimizer\":\"sgd\"}").contains("`value_optimizer`"));
     }
+
+    private static final String BASE = "{\"mem_knum\":4,\"mem_kdim\":4,\"mem_vdim\":4,\"mem_knn\":2";
+
+    @Test
+    void remediesRoundTripThroughJsonAndDefaultToOff() throws Exception {
+        UltraMemConfig off = UltraMemConfig.fromJson(JSON.readTree(BASE + "}"));
+        assertEquals(RetrievalRemedies.OFF, off.remedies());
+        for (String key : RetrievalRemedies.KEYS) {
+            assertTrue(!off.toJson().has(key), key + " is written although off");
+        }
+        UltraMemConfig on = UltraMemConfig.fromJson(JSON.readTree(BASE + ",\"query_batchnorm\":true,"
+                + "\"key_balance_coef\":0.001,\"retrieval_lr_mult\":0.5,\"retrieval_warmup_steps\":400,"
+                + "\"value_grad_clip\":0.25,\"value_weight_decay\":false,\"dead_key_restart_steps\":100,"
+                + "\"output_gate\":\"scale\",\"output_gate_init\":0.05}"));
+        assertEquals(new RetrievalRemedies(true, 0.001, 0.5, 400, 0.25, false, 100, "scale", 0.05),
+                on.remedies());
+        assertEquals(on, UltraMemConfig.fromJson(JSON.readTree(on.toJson().toString())));
+        UltraMemConfig silu = UltraMemConfig.fromJson(JSON.readTree(BASE + ",\"output_gate\":\"silu\"}"));
+        assertEquals(silu, UltraMemConfig.fromJson(JSON.readTree(silu.toJson().toString())));
+    }
+
+    @Test
+    void rejectsBadRemedyValuesNamingTheKey() {
+        for (String[] c : new String[][] {
+                {"\"key_balance_coef\":-1", "`key_balance_coef` (-1.0)"},
+                {"\"retrieval_lr_mult\":0", "`retrieval_lr_mult` (0.0)"},
+                {"\"retrieval_warmup_steps\":-5", "`retrieval_warmup_steps` (-5)"},
+                {"\"value_grad_clip\":-0.5", "`value_grad_clip` (-0.5)"},
+                {"\"dead_key_restart_steps\":-1", "`dead_key_restart_steps` (-1)"},
+                {"\"output_gate\":\"sigmoid\"", "`output_gate` (\"sigmoid\")"},
+                {"\"output_gate\":\"silu\",\"output_gate_init\":0.2", "`output_gate_init`"},
+                {"\"output_gate_init\":0.2", "only used by output_gate \"scale\""},
+                {"\"query_batchnorm\":1", "`query_batchnorm` (1) must be true or false"},
+                {"\"value_weight_decay\":\"no\"", "`value_weight_decay`"}}) {
+            String m = rejection(BASE + "," + c[0] + "}");
+            assertTrue(m.contains(c[1]), c[0] + " -> " + m);
+        }
+    }
+
+    @Test
+    void unknownKeyGetsADidYouMean() {
+        String m = rejection(BASE + ",\"query_batch_norm\":true}");
+        assertTrue(m.contains("`query_batch_norm`") && m.contains("did you mean `query_batchnorm`"), m);
+    }
 }
