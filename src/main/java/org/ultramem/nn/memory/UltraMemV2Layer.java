@@ -522,6 +522,11 @@ public final class UltraMemV2Layer {
         return tuckerW[(b * slots + slot) * cores + t];
     }
 
+    /** Key index of candidate a of (token b, head h, side) in the last forward, by coarse score. */
+    int candidate(int b, int h, int side, int a) {
+        return cand[candOff(b, h, side) + a];
+    }
+
     /** Pre-score ⟨p[b], Pre[row]⟩ of the slot, before GELU (0 without pre-values). */
     public float preScore(int b, int slot) {
         return preDim > 0 ? preScore[b * slots + slot] : 0f;
