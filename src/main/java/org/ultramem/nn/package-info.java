@@ -2,7 +2,8 @@
  * Neural-network layers, one per file, each a forward/backward pair over row-major
  * {@code float[]} activations: {@link org.ultramem.nn.Linear}, {@link org.ultramem.nn.Embedding},
  * {@link org.ultramem.nn.RmsNorm}, {@link org.ultramem.nn.Attention},
- * {@link org.ultramem.nn.SwiGlu}, {@link org.ultramem.nn.CrossEntropy}, and the trainable
+ * {@link org.ultramem.nn.SwiGlu}, {@link org.ultramem.nn.CrossEntropy}, the scalar exact-erf
+ * {@link org.ultramem.nn.Gelu} (UltraMemV2's pre-value gate), and the trainable
  * {@link org.ultramem.nn.Parameter}. All arithmetic goes through
  * {@link org.ultramem.tensor.kernel.Kernels}; nothing here touches the Vector API.
  *
