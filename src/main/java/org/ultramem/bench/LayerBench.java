@@ -87,8 +87,10 @@ public final class LayerBench {
             both[i] = step(layer, y, x, dx, dy, tokens, true);
         }
         boolean torch = !p.startsWith("V2");
-        Result r = new Result(p, tokens, Parallel.threads(), median(fwd), median(both),
-                torch ? (small ? 14.7 : 88) : Double.NaN, torch ? (small ? 32.6 : 229) : Double.NaN);
+        double torchFwd = torch ? (small ? 14.7 : 88) : Double.NaN;
+        double torchBoth = torch ? (small ? 32.6 : 229) : Double.NaN;
+        Result r = new Result(p, tokens, Parallel.threads(), median(fwd), median(both), torchFwd,
+                torchBoth);
         print(r, json, out);
         return r;
     }

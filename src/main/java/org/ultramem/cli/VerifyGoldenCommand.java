@@ -83,8 +83,8 @@ public final class VerifyGoldenCommand implements Callable<Integer> {
                 forward = worse(forward, c);
             }
         }
-        return String.format(Locale.ROOT, "  worst: forward %s, gradients %s, selections %d mismatches",
-                describe(forward), describe(gradient), mismatches);
+        return String.format(Locale.ROOT,
+                "  worst: forward %s, gradients %s, selections %d mismatches", describe(forward), describe(gradient), mismatches);
     }
 
     /** The larger error of the two; NaN counts as the worst. */

@@ -6,8 +6,8 @@ package org.ultramem.nn;
  * {@code F.gelu} default, not the tanh approximation. Scalar functions in double (they gate one
  * score per memory slot, not whole activations).
  *
- * <p>{@link #erf} sums the series {@code erf(x) = 2/√π · e^(−x²) · Σ_n 2ⁿ·x^(2n+1) / (1·3·…·(2n+1))},
- * whose terms are all positive, so nothing cancels: relative error a few ulps for |x| ≤ 6; beyond
+ * <p>{@link #erf} sums the series
+ * {@code erf(x) = 2/√π · e^(−x²) · Σ_n 2ⁿ·x^(2n+1) / (1·3·…·(2n+1))}, whose terms are all positive, so nothing cancels: relative error a few ulps for |x| ≤ 6; beyond
  * that erf is ±1 to double precision (1 − erf(6) = 2e−17). Non-finite values: erf(±∞) = ±1,
  * erf(NaN) = NaN; GELU(NaN) = NaN, GELU(+∞) = +∞, GELU(−∞) = NaN (as 0·∞ says).
  */

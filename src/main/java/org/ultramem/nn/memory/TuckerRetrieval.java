@@ -45,7 +45,8 @@ public final class TuckerRetrieval {
 
     /**
      * Tucker scoring with raw per-core weights (tdqkr on, no softmax) for m candidates per side,
-     * k final picks, rank r and T cores: the scoring of {@link UltraMemV2Layer} (v2 spec §3.6-§3.7).
+     * k final picks, rank r and T cores: the scoring of {@link UltraMemV2Layer} (v2 spec
+     * §3.6-§3.7).
      */
     TuckerRetrieval(int m, int k, int r, int cores) {
         this.m = m;

@@ -18,9 +18,9 @@ import org.ultramem.tensor.kernel.Parallel;
  * calls {@link #backward} with s = β (spec §4, §11.8).
  *
  * <p>{@link #softmax} turns a chunk of coarse rows into p̃ in place, after the layer's top-m has
- * read them (it runs inside the layer's parallel chunk loop). Sums over tokens run per key over
- * tokens in order, in double, so results do not depend on the thread count. Non-finite scores
- * propagate into the loss as NaN.
+ * read them (it runs inside the layer's parallel chunk loop, while the rows are in cache), and
+ * sums the chunk in double; {@link #forward} adds the chunk sums in chunk order, so results do
+ * not depend on the thread count. Non-finite scores propagate into the loss as NaN.
  */
 final class UltraMemV2BalanceLoss {
 
@@ -30,28 +30,45 @@ final class UltraMemV2BalanceLoss {
     private final int m;
     /** f per side [2][n] of the last forward. */
     private final double[] freq;
+    /** Σ over the tokens and heads of one block of p̃, per block [blocks][2][n]. */
+    private final double[] partial;
     private double loss = Double.NaN;
 
-    UltraMemV2BalanceLoss(UltraMemV2Geometry geo, Kernels kern) {
+    /** maxBlocks: the most token blocks (layer chunks) one forward has. */
+    UltraMemV2BalanceLoss(UltraMemV2Geometry geo, Kernels kern, int maxBlocks) {
         this.kern = kern;
         this.n = geo.keysPerSide();
         this.heads = geo.config().heads();
         this.m = geo.config().knn();
         this.freq = new double[2 * n];
+        this.partial = new double[maxBlocks * 2 * n];
     }
 
-    /** Replaces the coarse rows of tokens [b0, b0 + rows) by their softmax p̃, both sides. */
-    void softmax(float[] coarse, int b0, int rows, int tokens) {
+    /**
+     * Replaces the coarse rows of tokens [b0, b0 + rows) by their softmax p̃, both sides, and
+     * stores their sums over tokens and heads as the partial of block {@code block} (the layer's
+     * fixed chunk of tokens, so the later reduction over blocks runs in a fixed order).
+     */
+    void softmax(float[] coarse, int block, int b0, int rows, int tokens) {
+        int ld = heads * n;
+        Arrays.fill(partial, block * 2 * n, (block + 1) * 2 * n, 0);
         for (int side = 0; side < 2; side++) {
-            kern.softmaxRows(coarse, (side * tokens + b0) * heads * n, rows * heads, n);
+            int off = (side * tokens + b0) * ld;
+            kern.softmaxRows(coarse, off, rows * heads, n);
+            int dst = (block * 2 + side) * n;
+            for (int r = 0; r < rows * heads; r++) {
+                for (int i = 0; i < n; i++) {
+                    partial[dst + i] += coarse[off + r * n + i];
+                }
+            }
         }
     }
 
     /**
-     * L_bal from p̃ (after {@link #softmax} on every token) and the candidates; keeps f for
-     * {@link #backward}. Returns the loss.
+     * L_bal from the partial sums of {@code blocks} blocks (after {@link #softmax} on every token)
+     * and the candidates; keeps f for {@link #backward}. Returns the loss.
      */
-    double forward(float[] probs, int[] cand, int tokens) {
+    double forward(int[] cand, int tokens, int blocks) {
         Arrays.fill(freq, 0);
         int entries = tokens * heads * 2 * m;
         for (int e = 0; e < entries; e++) {
@@ -59,28 +76,14 @@ final class UltraMemV2BalanceLoss {
             freq[side * n + cand[e]]++;
         }
         double perSide = (double) tokens * heads * m;
-        for (int i = 0; i < freq.length; i++) {
-            freq[i] /= perSide;
-        }
-        double[] p = new double[2 * n];
-        int ld = heads * n;
-        Parallel.forRange(n, 16, (i0, i1) -> {
-            for (int side = 0; side < 2; side++) {
-                for (int i = i0; i < i1; i++) {
-                    double s = 0;
-                    for (int b = 0; b < tokens; b++) {
-                        int row = (side * tokens + b) * ld + i;
-                        for (int h = 0; h < heads; h++) {
-                            s += probs[row + h * n];
-                        }
-                    }
-                    p[side * n + i] = s / ((double) tokens * heads);
-                }
-            }
-        });
         double total = 0;
-        for (int i = 0; i < p.length; i++) {
-            total += p[i] * freq[i];
+        for (int i = 0; i < 2 * n; i++) {
+            freq[i] /= perSide;
+            double p = 0;
+            for (int block = 0; block < blocks; block++) {
+                p += partial[block * 2 * n + i];
+            }
+            total += p / ((double) tokens * heads) * freq[i];
         }
         loss = n * total;
         return loss;

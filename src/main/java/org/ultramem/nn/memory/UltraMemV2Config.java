@@ -32,10 +32,10 @@ import org.ultramem.io.KeyReader;
  *   <tr><td>{@code mem_value_expand_time}</td><td>E</td><td>1</td><td>1 or κ_e²</td></tr>
  *   <tr><td>{@code mem_share_ratio}</td><td>ρ</td><td>1.0</td><td>0 &lt; ρ ≤ 1</td></tr>
  *   <tr><td>{@code mem_key_balance_reg_coef}</td><td>β</td><td>0</td><td>≥ 0 (0: off)</td></tr>
- *   <tr><td>{@code mem_use_glu_act}</td><td>glu</td><td>false</td><td>GELU on the pre-score</td></tr>
+ *   <tr><td>{@code mem_use_glu_act}</td><td>glu</td><td>false</td><td>GELU on pre-score</td></tr>
  *   <tr><td>{@code mem_q_for_each_tucker_rank}</td><td></td><td>true</td><td>must be true</td></tr>
  *   <tr><td>{@code mem_output_dropout_rate}</td><td></td><td>0</td><td>must be 0</td></tr>
- *   <tr><td>{@code mem_insert_way}</td><td></td><td>"full"</td><td>"full" or "i:j/i2:j2/..."</td></tr>
+ *   <tr><td>{@code mem_insert_way}</td><td></td><td>"full"</td><td>"full" or "i:j/..."</td></tr>
  *   <tr><td>{@code mem_value_lr_times}</td><td>M</td><td>4.0</td><td>&gt; 0</td></tr>
  *   <tr><td>{@code mem_value_lr_max_steps_rate}</td><td>ρ_lr</td><td>1.0</td><td>&gt; 0</td></tr>
  *   <tr><td>{@code rms_eps}</td><td>ε</td><td>1e-5</td><td>&gt; 0</td></tr>
@@ -103,7 +103,8 @@ public record UltraMemV2Config(int keyNum, int keyDim, int valueDim, int preValu
 
     /** Official keys the released layer stores but never reads (spec §1, §11.9). */
     private static final Map<String, String> UNUSED_IN_REFERENCE = Map.of(
-            "mem_final_top_expand_time", "is stored but never read by the released UltraMemV2 layer",
+            "mem_final_top_expand_time",
+            "is stored but never read by the released UltraMemV2 layer",
             "mem_tucker_rank_penalty", "is unused: the released layer's Tucker aux loss is "
                     + "commented out");
 
@@ -147,7 +148,8 @@ public record UltraMemV2Config(int keyNum, int keyDim, int valueDim, int preValu
         }
         if (!queryPerRank) {
             throw bad(Q_PER_RANK, false, "is not runnable: the released layer raises a shape "
-                    + "error without a query per Tucker rank (spec §2.3)", "set it true or drop it");
+                    + "error without a query per Tucker rank (spec §2.3)",
+                    "set it true or drop it");
         }
         if (outputDropout != 0) {
             throw bad(DROPOUT, outputDropout, "must be 0: every released config uses 0 and "
@@ -160,7 +162,8 @@ public record UltraMemV2Config(int keyNum, int keyDim, int valueDim, int preValu
                     "e.g. \"full\" or \"0:0/2:3\"");
         }
         if (!(valueLrTimes > 0) || Double.isInfinite(valueLrTimes)) {
-            throw bad(VALUE_LR_TIMES, valueLrTimes, "must be a finite number > 0", "use 1 for no boost");
+            throw bad(VALUE_LR_TIMES, valueLrTimes, "must be a finite number > 0",
+                    "use 1 for no boost");
         }
         if (!(valueLrMaxStepsRate > 0) || Double.isInfinite(valueLrMaxStepsRate)) {
             throw bad(VALUE_LR_RATE, valueLrMaxStepsRate, "must be a finite number > 0",

@@ -9,7 +9,8 @@ package org.ultramem.nn.memory;
  *   N     = K0'²                         physical rows one layer reaches (its window)
  *   n     = κ_e·K0'                      keys per side
  *   V     = E'·N = n²                    virtual slots (grid cells)
- *   off_ℓ = ℓ·K0²                        layer ℓ's window start; row = ((v mod N) + off_ℓ) mod N_all
+ *   off_ℓ = ℓ·K0²                        layer ℓ's window start:
+ *   row   = ((v mod N) + off_ℓ) mod N_all   the table row of virtual index v
  * </pre>
  * With ρ = 1/L the windows are L disjoint slices; with ρ = 1 every layer sees N ≈ N_all rows
  * starting at its own slice and wrapping around (spec §7).
@@ -38,8 +39,8 @@ public record UltraMemV2Geometry(UltraMemV2Config config, int layers) {
         }
         long n = (long) config.keyExpand() * real;
         if (n * n > Integer.MAX_VALUE - 16) {
-            throw UltraMemV2Config.bad(UltraMemV2Config.KEY_EXPAND, config.keyExpand(), "gives n² = "
-                    + n * n + " virtual slots, more than an int index holds",
+            throw UltraMemV2Config.bad(UltraMemV2Config.KEY_EXPAND, config.keyExpand(),
+                    "gives n² = " + n * n + " virtual slots, more than an int index holds",
                     "lower mem_key_expand_time or mem_knum");
         }
         if (config.knn() > n) {

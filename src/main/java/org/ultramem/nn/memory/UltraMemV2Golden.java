@@ -66,9 +66,8 @@ public final class UltraMemV2Golden {
                     doubleMeta(file, meta, "key_balance_reg_coef"),
                     boolMeta(file, meta, "use_glu_act", false),
                     boolMeta(file, meta, "q_for_each_tucker_rank", true),
-                    meta.containsKey("output_dropout") ? doubleMeta(file, meta, "output_dropout") : 0,
-                    "full", 4.0, 1.0,
-                    meta.containsKey("rms_eps") ? (float) doubleMeta(file, meta, "rms_eps") : 1e-5f);
+                    optDoubleMeta(file, meta, "output_dropout", 0), "full", 4.0, 1.0,
+                    (float) optDoubleMeta(file, meta, "rms_eps", 1e-5));
             geo = cfg.geometry(intMeta(file, meta, "mem_layer_num"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(file + ": __metadata__ describes a config the "
@@ -82,13 +81,13 @@ public final class UltraMemV2Golden {
         checkDerived(file, meta, "fake_value_expand", geo.config().virtualBlocks());
         String[] offsets = meta.get("offsets").split(",");
         if (offsets.length != geo.layers()) {
-            throw new IllegalArgumentException(file + ": __metadata__ `offsets` (" + meta.get("offsets")
-                    + ") must list one offset per layer (mem_layer_num = " + geo.layers() + ")");
+            throw new IllegalArgumentException(file + ": __metadata__ `offsets` ("
+                    + meta.get("offsets") + ") must list one offset per layer (mem_layer_num = " + geo.layers() + ")");
         }
         for (int l = 0; l < offsets.length; l++) {
             if (!offsets[l].trim().equals(Integer.toString(geo.offset(l)))) {
-                throw new IllegalArgumentException(file + ": __metadata__ `offsets` entry " + l + " ("
-                        + offsets[l] + ") disagrees with ℓ·knum² = " + geo.offset(l));
+                throw new IllegalArgumentException(file + ": __metadata__ `offsets` entry " + l
+                        + " (" + offsets[l] + ") disagrees with ℓ·knum² = " + geo.offset(l));
             }
         }
         return geo;
@@ -139,7 +138,8 @@ public final class UltraMemV2Golden {
                         layer::selectedGridIndex));
                 out.add(in.compareIndex(pre + "selected_virtual_index", tokens, slots,
                         layer::selectedVirtualIndex));
-                out.add(in.compareIndex(pre + "selected_group", tokens, slots, layer::selectedGroup));
+                out.add(in.compareIndex(pre + "selected_group", tokens, slots,
+                        layer::selectedGroup));
                 out.add(in.compareIndex(pre + "selected_row", tokens, slots, layer::selectedRow));
                 out.addAll(compareScores(in, layer, pre, tokens));
                 out.addAll(compareOnlineUpdate(in, layer, pre));
@@ -217,7 +217,8 @@ public final class UltraMemV2Golden {
             c[t] = layer.parameter("tucker_core." + t).data;
         }
         TuckerUpdate.refresh(u, v, c, layer.config().heads(), layer.config().tuckerRank());
-        return List.of(compare(pre + "tucker_u (online update)", u, in.floats(pre + "tucker_u", len)),
+        return List.of(
+                compare(pre + "tucker_u (online update)", u, in.floats(pre + "tucker_u", len)),
                 compare(pre + "tucker_v (online update)", v, in.floats(pre + "tucker_v", len)));
     }
 
@@ -225,7 +226,8 @@ public final class UltraMemV2Golden {
         return new Comparison(name, UltraMemGolden.relativeError(actual, expected), false);
     }
 
-    private static void checkDerived(Path file, Map<String, String> meta, String key, int expected) {
+    private static void checkDerived(Path file, Map<String, String> meta, String key,
+                                     int expected) {
         int found = intMeta(file, meta, key);
         if (found != expected) {
             throw new IllegalArgumentException(file + ": __metadata__ `" + key + "` (" + found
@@ -255,6 +257,11 @@ public final class UltraMemV2Golden {
         }
         throw new IllegalArgumentException(file + ": __metadata__ `" + key + "` (" + v
                 + ") must be a finite number");
+    }
+
+    private static double optDoubleMeta(Path file, Map<String, String> meta, String key,
+                                        double dflt) {
+        return meta.containsKey(key) ? doubleMeta(file, meta, key) : dflt;
     }
 
     private static boolean boolMeta(Path file, Map<String, String> meta, String key, boolean dflt) {

@@ -83,7 +83,7 @@ final class UltraMemV2Keys {
         return (h / 2 * 2 + side) * dk;
     }
 
-    /** Transposes the raw keys to rank rows, normalises them and folds u (rows) / v (columns) in. */
+    /** Transposes the raw keys to rank rows, normalises them, folds u (rows) / v (columns) in. */
     void prepare(float[] tuckerU, float[] tuckerV) {
         System.arraycopy(tuckerU, 0, foldU, 0, foldU.length);
         System.arraycopy(tuckerV, 0, foldV, 0, foldV.length);
@@ -177,7 +177,8 @@ final class UltraMemV2Keys {
             }
             for (int h = 0; h < heads; h++) {
                 kern.matmul(true, false, n, dk, tokens, dCoarse, cOff + h * n, ld, qHat,
-                        queryOffset(h, side), qWidth, dFold, (side * heads + h) * n * dk, dk, false);
+                        queryOffset(h, side), qWidth, dFold, (side * heads + h) * n * dk, dk,
+                        false);
             }
         }
     }
@@ -223,7 +224,8 @@ final class UltraMemV2Keys {
                     int foldOff = ((side * heads + h) * n + key % n) * dk;
                     float[] w = side == 0 ? foldU : foldV;
                     for (int j = 0; j < rank; j++) {
-                        kern.axpy(dKHat, (key * rank + j) * dk, w[h * rank + j], dFold, foldOff, dk);
+                        kern.axpy(dKHat, (key * rank + j) * dk, w[h * rank + j], dFold, foldOff,
+                                dk);
                     }
                 }
             }

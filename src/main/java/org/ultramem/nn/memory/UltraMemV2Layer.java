@@ -194,7 +194,8 @@ public final class UltraMemV2Layer {
         productKeys = new UltraMemV2Keys(geo, kernels, keys, keysNorm, cand.length);
         retrieval = new TuckerRetrieval(m, m, rank, cores);
         lookup = new UltraMemV2Lookup(holder, layerId, seed ^ 0x5DEECE66DL, kernels);
-        balance = cfg.balanceCoef() > 0 ? new UltraMemV2BalanceLoss(geo, kernels) : null;
+        balance = cfg.balanceCoef() > 0 ? new UltraMemV2BalanceLoss(geo, kernels,
+                (maxTokens + COARSE_CHUNK - 1) / COARSE_CHUNK) : null;
         UltraMemV2Init.initialize(this, seed);
         refreshTucker();
     }
@@ -248,7 +249,7 @@ public final class UltraMemV2Layer {
                     retrieve(b, scratch);
                 }
                 if (balance != null) {
-                    balance.softmax(coarse, b0, rows, tokens);
+                    balance.softmax(coarse, c, b0, rows, tokens);
                 }
                 lookup.resolve(slotVirtual, slotGroup, slotRow, slotZ, b0 * slots,
                         (b0 + rows) * slots);
@@ -259,7 +260,7 @@ public final class UltraMemV2Layer {
             }
         });
         // 10. Key-balance loss over the whole batch (§4); identity on y.
-        balanceLoss = balance != null ? balance.forward(coarse, cand, tokens) : Double.NaN;
+        balanceLoss = balance != null ? balance.forward(cand, tokens, chunks) : Double.NaN;
         // 11. y = P·W_oᵀ, P [B, E·D_v] (blocks already summed when E = 1) (§3.11).
         kern.matmul(false, true, tokens, dModel, poolWidth, pooled, 0, poolWidth, valuesProj.data,
                 0, poolWidth, y, 0, dModel, false);
@@ -357,7 +358,7 @@ public final class UltraMemV2Layer {
         }
     }
 
-    /** Exact candidate scores, Tucker grid, final top-k and grid cells z for token b (§3.6-§3.7). */
+    /** Exact candidate scores, Tucker grid, final top-k and grid cells z of token b (§3.6-3.7). */
     private void retrieve(int b, float[] scratch) {
         for (int h = 0; h < heads; h++) {
             int rowOff = candOff(b, h, 0);

@@ -74,9 +74,9 @@ final class UltraMemV2Lookup {
         for (int i = 0; i < pi.length; i++) {
             int v = pi[i];
             if (v < 0 || v >= pi.length || seen[v]) {
-                throw new IllegalArgumentException("shuffle_index[" + i + "] = " + v + " breaks the "
-                        + "permutation rule (each of 0.." + (pi.length - 1) + " exactly once); "
-                        + "the buffer is corrupt");
+                throw new IllegalArgumentException("shuffle_index[" + i + "] = " + v
+                        + " breaks the permutation rule (each of 0.." + (pi.length - 1)
+                        + " exactly once); the buffer is corrupt");
             }
             seen[v] = true;
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -150,7 +151,8 @@ class UltraMemV2LayerTest {
         float[] g = random(TOKENS * HIDDEN, 12, 1.0);
         l.forward(new float[x.length], x, TOKENS);
         int[] z = selection(l, TOKENS);
-        double[] freq = c.cfg().balanceCoef() > 0 ? UltraMemV2Reference.frequencies(l, TOKENS) : null;
+        double[] freq = c.cfg().balanceCoef() > 0
+                ? UltraMemV2Reference.frequencies(l, TOKENS) : null;
         float[] dx = new float[x.length];
         l.backward(dx, g, TOKENS);
         GradCheck.Options o = GradCheck.Options.defaults().withEps(1e-3).withTol(1e-3)
@@ -242,7 +244,7 @@ class UltraMemV2LayerTest {
             float[] other = without.parameter(p.name).grad;
             boolean reached = p.name.startsWith("query") || p.name.startsWith("keys");
             if (reached) {
-                assertTrue(!java.util.Arrays.equals(p.grad, other), p.name + " got no balance term");
+                assertTrue(!Arrays.equals(p.grad, other), p.name + " got no balance term");
             } else {
                 assertArrayEquals(other, p.grad, p.name + " must not see the balance loss");
             }

@@ -77,8 +77,9 @@ final class UltraMemV2Reference {
                     for (int t = 0; t < cores; t++) {
                         double w = gate * bilinear(s[0][cell / n], l.parameter("tucker_core." + t)
                                 .data, h, s[1][cell % n]);
+                        int src = row * dv + t * chunk;
                         for (int d = 0; d < chunk; d++) {
-                            pooled[block * dv + t * chunk + d] += w * values[row * dv + t * chunk + d];
+                            pooled[block * dv + t * chunk + d] += w * values[src + d];
                         }
                     }
                 }
@@ -108,11 +109,12 @@ final class UltraMemV2Reference {
         int heads = l.config().heads();
         int m = l.config().knn();
         double[] f = new double[2 * n];
+        double share = 1.0 / ((double) tokens * heads * m);
         for (int b = 0; b < tokens; b++) {
             for (int h = 0; h < heads; h++) {
                 for (int side = 0; side < 2; side++) {
                     for (int a = 0; a < m; a++) {
-                        f[side * n + l.candidate(b, h, side, a)] += 1.0 / ((double) tokens * heads * m);
+                        f[side * n + l.candidate(b, h, side, a)] += share;
                     }
                 }
             }
