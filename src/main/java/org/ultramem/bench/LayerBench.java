@@ -1,22 +1,33 @@
 package org.ultramem.bench;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.ultramem.nn.Parameter;
 import org.ultramem.nn.memory.UltraMemConfig;
 import org.ultramem.nn.memory.UltraMemLayer;
+import org.ultramem.nn.memory.UltraMemV2Config;
+import org.ultramem.nn.memory.UltraMemV2Layer;
+import org.ultramem.nn.memory.UltraMemV2Values;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Parallel;
 
 /**
- * Speed of one UltraMem V1 layer, forward and forward+backward, against the PyTorch reference
- * figures of {@code java-engineering.md} (1.13, 2 threads):
+ * Speed of one memory layer, forward and forward+backward. UltraMem V1 against the PyTorch
+ * reference figures of {@code java-engineering.md} (1.13, 2 threads):
  * <ul>
  *   <li>A: hidden 256, K0 64, D_k 64, D_v 128, m = k = 16, H 2, r 2, T 2, E 4, 512 tokens
  *       (PyTorch fwd 14.7 ms, fwd+bwd 32.6 ms);</li>
  *   <li>B: the same with K0 256 and 2048 tokens (PyTorch fwd 88 ms, fwd+bwd 229 ms).</li>
+ * </ul>
+ * UltraMemV2 at the same key counts per side and tokens (no PyTorch figure exists):
+ * <ul>
+ *   <li>V2A: hidden 256, K0 64, κ_e 2 (n = 128, E' = 4, E = 1), D_k 64, D_v 128, D_p 64 with
+ *       GELU, m = k = 16, H 2, T 2, β 1e-3, 512 tokens;</li>
+ *   <li>V2B: the same with K0 256 (n = 512) and 2048 tokens.</li>
  * </ul>
  * Reports medians after warm-up; gradient zeroing is outside the timed region.
  */
@@ -46,16 +57,16 @@ public final class LayerBench {
     /** Runs a preset with {@code reps} (≥ 5) timed repetitions per measurement. */
     public static Result run(String preset, boolean json, PrintStream out, int reps) {
         String p = preset.trim().toUpperCase(Locale.ROOT);
-        if (!p.equals("A") && !p.equals("B")) {
-            throw new IllegalArgumentException("layer bench preset (" + preset + ") must be A or B");
+        if (!PRESETS.contains(p)) {
+            throw new IllegalArgumentException("layer bench preset (" + preset + ") must be one of "
+                    + PRESETS + "; A and B are UltraMem (V1), V2A and V2B UltraMemV2");
         }
         if (reps < 5) {
             throw new IllegalArgumentException("layer bench reps (" + reps + ") must be >= 5");
         }
-        boolean a = p.equals("A");
-        int tokens = a ? 512 : 2048;
-        UltraMemConfig cfg = UltraMemConfig.of(a ? 64 : 256, 64, 128, 16).withShape(2, 2, 2, 4);
-        UltraMemLayer layer = new UltraMemLayer(cfg, HIDDEN, tokens, 1234);
+        boolean small = p.endsWith("A");
+        int tokens = small ? 512 : 2048;
+        Workload layer = p.startsWith("V2") ? v2(small, tokens) : v1(small, tokens);
         SplittableRandom rnd = new SplittableRandom(99);
         float[] x = new float[tokens * HIDDEN];
         float[] dy = new float[tokens * HIDDEN];
@@ -65,7 +76,7 @@ public final class LayerBench {
         }
         float[] y = new float[x.length];
         float[] dx = new float[x.length];
-        int warmup = a ? 60 : 20;
+        int warmup = small ? 60 : 20;
         for (int i = 0; i < warmup; i++) {
             step(layer, y, x, dx, dy, tokens, true);
         }
@@ -75,22 +86,65 @@ public final class LayerBench {
             fwd[i] = step(layer, y, x, dx, dy, tokens, false);
             both[i] = step(layer, y, x, dx, dy, tokens, true);
         }
-        Result r = new Result(p, tokens, Parallel.threads(), median(fwd), median(both),
-                a ? 14.7 : 88, a ? 32.6 : 229);
+        boolean torch = !p.startsWith("V2");
+        double torchFwd = torch ? (small ? 14.7 : 88) : Double.NaN;
+        double torchBoth = torch ? (small ? 32.6 : 229) : Double.NaN;
+        Result r = new Result(p, tokens, Parallel.threads(), median(fwd), median(both), torchFwd,
+                torchBoth);
         print(r, json, out);
         return r;
     }
 
-    private static double step(UltraMemLayer layer, float[] y, float[] x, float[] dx, float[] dy,
+    /** The presets: V1 A and B (PyTorch figures known), UltraMemV2 V2A and V2B (none). */
+    static final List<String> PRESETS = List.of("A", "B", "V2A", "V2B");
+
+    /** One layer as the bench drives it: forward, backward and the parameters to zero. */
+    private record Workload(Forward forward, Backward backward, List<Parameter> parameters) {
+    }
+
+    @FunctionalInterface
+    private interface Forward {
+        void run(float[] y, float[] x, int tokens);
+    }
+
+    @FunctionalInterface
+    private interface Backward {
+        void run(float[] dx, float[] dy, int tokens);
+    }
+
+    /** V1 A/B: K0 64 or 256, D_k 64, D_v 128, m = k = 16, H 2, r 2, T 2, E 4. */
+    private static Workload v1(boolean small, int tokens) {
+        UltraMemConfig cfg = UltraMemConfig.of(small ? 64 : 256, 64, 128, 16).withShape(2, 2, 2, 4);
+        UltraMemLayer layer = new UltraMemLayer(cfg, HIDDEN, tokens, 1234);
+        return new Workload(layer::forward, layer::backward, layer.parameters());
+    }
+
+    /**
+     * UltraMemV2 V2A/V2B, the V1 shapes with the run script's V2 choices: K0 64 or 256, κ_e 2
+     * (n = 128 or 512 keys per side, E' = 4 virtual blocks summed into one projector, E = 1),
+     * D_k 64, D_v 128, pre-values D_p 64 with GELU, m = k = 16, H 2, T 2, balance loss β 1e-3,
+     * one layer over its own table.
+     */
+    private static Workload v2(boolean small, int tokens) {
+        UltraMemV2Config cfg = UltraMemV2Config.of(small ? 64 : 256, 64, 128, 64, 16)
+                .withShape(2, 2, 2, 1).withRetrieval(1.0, 1e-3, true);
+        UltraMemV2Values values = new UltraMemV2Values(cfg.geometry(1), 4321);
+        UltraMemV2Layer layer = new UltraMemV2Layer(values, 0, HIDDEN, tokens, 1234);
+        List<Parameter> params = new ArrayList<>(layer.parameters());
+        params.addAll(values.parameters());
+        return new Workload(layer::forward, layer::backward, params);
+    }
+
+    private static double step(Workload layer, float[] y, float[] x, float[] dx, float[] dy,
                                int tokens, boolean backward) {
         for (Parameter prm : layer.parameters()) {
             prm.zeroGrad();
         }
         Arrays.fill(dx, 0f);
         long t0 = System.nanoTime();
-        layer.forward(y, x, tokens);
+        layer.forward().run(y, x, tokens);
         if (backward) {
-            layer.backward(dx, dy, tokens);
+            layer.backward().run(dx, dy, tokens);
         }
         return (System.nanoTime() - t0) / 1e6;
     }
@@ -103,17 +157,25 @@ public final class LayerBench {
 
     private static void print(Result r, boolean json, PrintStream out) {
         String kernels = KernelProvider.get().getClass().getSimpleName();
+        boolean torch = !Double.isNaN(r.torchFwdMs());
+        String name = r.preset().startsWith("V2") ? "ultramem_v2_layer" : "ultramem_layer";
         if (json) {
-            out.printf(Locale.ROOT, "{\"bench\":\"ultramem_layer\",\"preset\":\"%s\",\"tokens\":%d,"
+            out.printf(Locale.ROOT, "{\"bench\":\"%s\",\"preset\":\"%s\",\"tokens\":%d,"
                     + "\"threads\":%d,\"kernels\":\"%s\",\"fwd_ms\":%.3f,\"fwd_bwd_ms\":%.3f,"
-                    + "\"torch_fwd_ms\":%.1f,\"torch_fwd_bwd_ms\":%.1f}%n", r.preset(), r.tokens(),
-                    r.threads(), kernels, r.fwdMs(), r.fwdBwdMs(), r.torchFwdMs(), r.torchFwdBwdMs());
-        } else {
+                    + "\"torch_fwd_ms\":%s,\"torch_fwd_bwd_ms\":%s}%n", name, r.preset(),
+                    r.tokens(), r.threads(), kernels, r.fwdMs(), r.fwdBwdMs(),
+                    torch ? String.format(Locale.ROOT, "%.1f", r.torchFwdMs()) : "null",
+                    torch ? String.format(Locale.ROOT, "%.1f", r.torchFwdBwdMs()) : "null");
+        } else if (torch) {
             out.printf(Locale.ROOT, "ultramem layer %s (%d tokens, %d threads, %s): fwd %.2f ms "
                     + "(PyTorch %.1f, %.1fx), fwd+bwd %.2f ms (PyTorch %.1f, %.1fx)%n", r.preset(),
                     r.tokens(), r.threads(), kernels, r.fwdMs(), r.torchFwdMs(),
                     r.torchFwdMs() / r.fwdMs(), r.fwdBwdMs(), r.torchFwdBwdMs(),
                     r.torchFwdBwdMs() / r.fwdBwdMs());
+        } else {
+            out.printf(Locale.ROOT, "ultramem v2 layer %s (%d tokens, %d threads, %s): fwd %.2f ms,"
+                    + " fwd+bwd %.2f ms (no PyTorch figure)%n", r.preset(), r.tokens(),
+                    r.threads(), kernels, r.fwdMs(), r.fwdBwdMs());
         }
     }
 }

@@ -56,9 +56,12 @@ public final class BenchCommand implements Runnable {
     }
 
     @Command(name = "layer", mixinStandardHelpOptions = true,
-            description = "UltraMem layer forward and forward+backward time at reference shapes A or B.")
+            description = "Memory layer forward and forward+backward time: UltraMem (V1) at reference "
+                    + "shapes A or B, UltraMemV2 at V2A or V2B.")
     static final class Layer implements Callable<Integer> {
-        @Option(names = "--preset", required = true, description = "A (K0 64, 512 tokens) or B (K0 256, 2048 tokens).")
+        @Option(names = "--preset", required = true, description = "A (K0 64, 512 tokens) or "
+                + "B (K0 256, 2048 tokens); V2A / V2B: UltraMemV2 with the same keys per side "
+                + "and tokens.")
         String preset;
 
         @Option(names = "--json", description = "Print one JSON object with fwd_ms and fwd_bwd_ms on stdout.")

@@ -2,7 +2,8 @@
  * Neural-network layers, one per file, each a forward/backward pair over row-major
  * {@code float[]} activations: {@link org.ultramem.nn.Linear}, {@link org.ultramem.nn.Embedding},
  * {@link org.ultramem.nn.RmsNorm}, {@link org.ultramem.nn.Attention},
- * {@link org.ultramem.nn.SwiGlu}, {@link org.ultramem.nn.CrossEntropy}, the trainable
+ * {@link org.ultramem.nn.SwiGlu}, {@link org.ultramem.nn.CrossEntropy}, the scalar exact-erf
+ * {@link org.ultramem.nn.Gelu} (UltraMemV2's pre-value gate), the trainable
  * {@link org.ultramem.nn.Parameter}, and {@link org.ultramem.nn.ParameterReset} (how a layer
  * that re-initialises part of a parameter asks the optimizer to forget its state there).
  * All arithmetic goes through {@link org.ultramem.tensor.kernel.Kernels}; nothing here touches

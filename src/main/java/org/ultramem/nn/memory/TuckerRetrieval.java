@@ -43,6 +43,20 @@ public final class TuckerRetrieval {
         this.softmax = cfg.softmaxWeights();
     }
 
+    /**
+     * Tucker scoring with raw per-core weights (tdqkr on, no softmax) for m candidates per side,
+     * k final picks, rank r and T cores: the scoring of {@link UltraMemV2Layer} (v2 spec
+     * §3.6-§3.7).
+     */
+    TuckerRetrieval(int m, int k, int r, int cores) {
+        this.m = m;
+        this.k = k;
+        this.r = r;
+        this.cores = cores;
+        this.tdqkr = true;
+        this.softmax = false;
+    }
+
     /** Scratch for one thread: the m×m grid, A·C products, Bc transposed and top-k scores. */
     public float[] newScratch() {
         return new float[m * m + 2 * m * r + k];

@@ -1,5 +1,6 @@
 /**
- * Sparse memory layers: the UltraMem (V1) layer and its parts, and the PKM baseline.
+ * Sparse memory layers: the UltraMem (V1) layer and its parts, the UltraMemV2 layer, and the PKM
+ * baseline.
  *
  * <p>What lives here: {@link org.ultramem.nn.memory.UltraMemLayer} (forward/backward driver,
  * parameters, buffers, diagnostics hooks), {@link org.ultramem.nn.memory.UltraMemConfig} (the
@@ -14,7 +15,16 @@
  * (shared with PKM), {@code KeyBalanceLoss}, {@link org.ultramem.nn.memory.OutputGate} and
  * {@code DeadKeyRestart}; the PKM baseline (Lample et al. 2019)
  * {@link org.ultramem.nn.memory.ProductKeyMemory} with {@code PkmConfig}, {@code PkmTopK},
- * {@code QueryBatchNorm} and {@code PkmDiagnostics}. What does not: wiring into the transformer
+ * {@code QueryBatchNorm} and {@code PkmDiagnostics}; the UltraMemV2 layer
+ * ({@code ultramem-v2-spec.md}): {@link org.ultramem.nn.memory.UltraMemV2Layer} (driver),
+ * {@link org.ultramem.nn.memory.UltraMemV2Config} ({@code mem_type: "ultramem_v2"}),
+ * {@link org.ultramem.nn.memory.UltraMemV2Geometry} (shared-table and per-layer sizes),
+ * {@link org.ultramem.nn.memory.UltraMemV2Values} (the value holder all V2 layers of a model
+ * share), {@code UltraMemV2Keys} (rank-2 keys, coarse and exact scores, key backward),
+ * {@code UltraMemV2Lookup} (shuffle, window rows, pre-value gate, pooling and the table backward),
+ * {@code UltraMemV2BalanceLoss}, {@code UltraMemV2Init} and
+ * {@link org.ultramem.nn.memory.UltraMemV2Golden}; V2 reuses {@code TuckerRetrieval} and
+ * {@link org.ultramem.nn.memory.TuckerUpdate}. What does not: wiring into the transformer
  * (model), optimizer groups and value learning rates (train), kernels (tensor.kernel).
  *
  * <p>Invariants: shapes and names follow {@code ultramem-spec.md} §A.1-A.2 and the golden files;

@@ -1,0 +1,247 @@
+package org.ultramem.nn.memory;
+
+import java.util.Arrays;
+import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.GatherWeightedSum;
+import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.Parallel;
+
+/**
+ * The rank-2 product keys of one UltraMemV2 layer and every score computed from them (spec §3.3-
+ * §3.5, §4, §5.4-§5.5): raw keys {@code keys} [H, 2, n, D_k, r] transposed to rank rows
+ * K [H][2][n][r][D_k], RMS-normalised into K̂ with {@code keys_norm.weight}, and folded with the
+ * rank-1 Tucker vectors into K_fold [2][H][n][D_k] (row side with u, column side with v).
+ *
+ * <p>Queries: q̂ [B, 2 slots, 2 sides, D_k]; head h reads slot ⌊h/2⌋ (row query at side 0,
+ * column query at side 1), the same vector for both ranks (spec §3.2). Scores:
+ * <pre>
+ *   coarse  c[side][b][h, i] = ⟨q̂[b, ⌊h/2⌋, side], K_fold[side][h][i]⟩ = Σ_j S[b,h,side,i,j]·w_j
+ *   exact   S[b,h,side,α,j]  = ⟨q̂[b, ⌊h/2⌋, side], K̂[h][side][I[α]][j]⟩   (the m candidates)
+ * </pre>
+ * Backward: candidates give dK̂[key, j] += dS·q̂ and dq̂ += dS·K̂ (keys grouped, token order);
+ * the balance loss gives dc for all n keys, carried through the fold: dq̂ += dc·K_fold,
+ * dK_fold = dcᵀ·q̂, dK̂[.., j] += w_j·dK_fold; then the key RMS-norm backward and the transpose.
+ */
+final class UltraMemV2Keys {
+
+    /** Two query slots × two sides per token: q̂ is [B, 4·D_k]. */
+    static final int QUERY_ROWS = 4;
+
+    private final Kernels kern;
+    private final Parameter keys;
+    private final Parameter keysNorm;
+    private final int dk;
+    private final int n;
+    private final int heads;
+    private final int rank;
+    private final int m;
+    private final float eps;
+
+    private final float[] keysT;
+    private final float[] kHat;
+    private final float[] kRstd;
+    private final float[] kFold;
+    private final float[] foldU;
+    private final float[] foldV;
+
+    // Backward scratch.
+    private final int[] keyStart;
+    private final int[] keyEntries;
+    private final float[] dKHat;
+    private final float[] dKeyIn;
+    private final float[] dFold;
+
+    /** maxEntries = maxTokens·H·2·m candidate entries. */
+    UltraMemV2Keys(UltraMemV2Geometry geo, Kernels kern, Parameter keys, Parameter keysNorm,
+                   int maxEntries) {
+        UltraMemV2Config cfg = geo.config();
+        this.kern = kern;
+        this.keys = keys;
+        this.keysNorm = keysNorm;
+        this.dk = cfg.keyDim();
+        this.n = geo.keysPerSide();
+        this.heads = cfg.heads();
+        this.rank = cfg.tuckerRank();
+        this.m = cfg.knn();
+        this.eps = cfg.rmsEps();
+        int keyFloats = heads * 2 * n * rank * dk;
+        keysT = new float[keyFloats];
+        kHat = new float[keyFloats];
+        kRstd = new float[heads * 2 * n * rank];
+        kFold = new float[2 * heads * n * dk];
+        foldU = new float[heads * rank];
+        foldV = new float[heads * rank];
+        keyStart = new int[heads * 2 * n + 1];
+        keyEntries = new int[maxEntries];
+        dKHat = new float[keyFloats];
+        dKeyIn = new float[keyFloats];
+        dFold = new float[kFold.length];
+    }
+
+    /** Offset of head h's side-{@code side} query in a token's q̂ row of 4·D_k. */
+    int queryOffset(int h, int side) {
+        return (h / 2 * 2 + side) * dk;
+    }
+
+    /** Transposes the raw keys to rank rows, normalises them, folds u (rows) / v (columns) in. */
+    void prepare(float[] tuckerU, float[] tuckerV) {
+        System.arraycopy(tuckerU, 0, foldU, 0, foldU.length);
+        System.arraycopy(tuckerV, 0, foldV, 0, foldV.length);
+        int rows = heads * 2 * n;
+        Parallel.forRange(rows, 64, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int src = key * dk * rank;
+                for (int j = 0; j < rank; j++) {
+                    int dst = (key * rank + j) * dk;
+                    for (int d = 0; d < dk; d++) {
+                        keysT[dst + d] = keys.data[src + d * rank + j];
+                    }
+                }
+            }
+        });
+        kern.rmsNormForward(kHat, kRstd, keysT, keysNorm.data, rows * rank, dk, eps);
+        Parallel.forRange(rows, 64, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int h = key / (2 * n);
+                int side = key / n % 2;
+                int dst = ((side * heads + h) * n + key % n) * dk;
+                Arrays.fill(kFold, dst, dst + dk, 0f);
+                float[] w = side == 0 ? foldU : foldV;
+                for (int j = 0; j < rank; j++) {
+                    kern.axpy(kFold, dst, w[h * rank + j], kHat, (key * rank + j) * dk, dk);
+                }
+            }
+        });
+    }
+
+    /**
+     * Coarse scores of tokens [b0, b0 + rows) into {@code coarse} laid out [side][tokens][H·n]:
+     * one GEMM per side and query slot (the two heads of a slot are adjacent in K_fold).
+     */
+    void coarseScores(float[] coarse, float[] qHat, int b0, int rows, int tokens) {
+        int qWidth = QUERY_ROWS * dk;
+        int ldc = heads * n;
+        for (int side = 0; side < 2; side++) {
+            for (int h = 0; h < heads; h += 2) {
+                int slotHeads = Math.min(2, heads - h);
+                kern.matmul(false, true, rows, slotHeads * n, dk, qHat,
+                        b0 * qWidth + queryOffset(h, side), qWidth, kFold,
+                        (side * heads + h) * n * dk, dk, coarse,
+                        (side * tokens + b0) * ldc + h * n, ldc, false);
+            }
+        }
+    }
+
+    /** Exact rank scores S [m][r] of the candidates cand[candOff ..] of (token b, head h, side). */
+    void exactScores(float[] exact, int candOff, float[] qHat, int[] cand, int b, int h,
+                     int side) {
+        GatherWeightedSum.gatherDot(exact, candOff * rank, qHat,
+                b * QUERY_ROWS * dk + queryOffset(h, side), 0, kHat, (h * 2 + side) * n * rank * dk,
+                cand, candOff, m, rank, dk);
+    }
+
+    /** dq̂[b] += Σ over token b's candidates of dS·K̂ (dExact [B][H][2][m][r]). */
+    void queryBackwardFromCandidates(float[] dqHat, float[] dExact, int[] cand, int b) {
+        int qRow = b * QUERY_ROWS * dk;
+        for (int h = 0; h < heads; h++) {
+            for (int side = 0; side < 2; side++) {
+                int co = ((b * heads + h) * 2 + side) * m;
+                for (int a = 0; a < m; a++) {
+                    int keyRow = ((h * 2 + side) * n + cand[co + a]) * rank;
+                    for (int j = 0; j < rank; j++) {
+                        float g = dExact[(co + a) * rank + j];
+                        if (g != 0) {
+                            kern.axpy(dqHat, qRow + queryOffset(h, side), g, kHat,
+                                    (keyRow + j) * dk, dk);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Balance path through the fold: dq̂ += dc·K_fold and dK_fold = dcᵀ·q̂ per side and head, with
+     * dc [side][tokens][H·n] the gradient of the coarse scores.
+     */
+    void balanceBackward(float[] dqHat, float[] dCoarse, float[] qHat, int tokens) {
+        int qWidth = QUERY_ROWS * dk;
+        int ld = heads * n;
+        for (int side = 0; side < 2; side++) {
+            int cOff = side * tokens * ld;
+            for (int h = 0; h < heads; h += 2) {
+                int slotHeads = Math.min(2, heads - h);
+                kern.matmul(false, false, tokens, dk, slotHeads * n, dCoarse, cOff + h * n, ld,
+                        kFold, (side * heads + h) * n * dk, dk, dqHat, queryOffset(h, side), qWidth,
+                        true);
+            }
+            for (int h = 0; h < heads; h++) {
+                kern.matmul(true, false, n, dk, tokens, dCoarse, cOff + h * n, ld, qHat,
+                        queryOffset(h, side), qWidth, dFold, (side * heads + h) * n * dk, dk,
+                        false);
+            }
+        }
+    }
+
+    /**
+     * Key backward into {@code keys.grad} and {@code keys_norm.weight.grad}: dK̂ from the candidate
+     * entries (cand [B][H][2][m], dExact [B][H][2][m][r], grouped by key, token order), plus the
+     * fold path of {@link #balanceBackward} when {@code withBalance}; then the RMS-norm backward
+     * over every key row and the transpose back to [H, 2, n, D_k, r].
+     */
+    void backward(int[] cand, float[] dExact, float[] qHat, int tokens, boolean withBalance) {
+        int nKeys = heads * 2 * n;
+        int entries = tokens * heads * 2 * m;
+        Arrays.fill(keyStart, 0);
+        for (int e = 0; e < entries; e++) {
+            keyStart[e / m % (heads * 2) * n + cand[e] + 1]++;
+        }
+        for (int key = 0; key < nKeys; key++) {
+            keyStart[key + 1] += keyStart[key];
+        }
+        int[] fill = Arrays.copyOf(keyStart, nKeys);
+        for (int e = 0; e < entries; e++) {
+            keyEntries[fill[e / m % (heads * 2) * n + cand[e]]++] = e;
+        }
+        int qWidth = QUERY_ROWS * dk;
+        int rowLen = rank * dk;
+        Parallel.forRange(nKeys, 16, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int h = key / (2 * n);
+                int side = key / n % 2;
+                Arrays.fill(dKHat, key * rowLen, (key + 1) * rowLen, 0f);
+                for (int i = keyStart[key]; i < keyStart[key + 1]; i++) {
+                    int e = keyEntries[i];
+                    int qOff = e / (heads * 2 * m) * qWidth + queryOffset(h, side);
+                    for (int j = 0; j < rank; j++) {
+                        float g = dExact[e * rank + j];
+                        if (g != 0) {
+                            kern.axpy(dKHat, (key * rank + j) * dk, g, qHat, qOff, dk);
+                        }
+                    }
+                }
+                if (withBalance) {
+                    int foldOff = ((side * heads + h) * n + key % n) * dk;
+                    float[] w = side == 0 ? foldU : foldV;
+                    for (int j = 0; j < rank; j++) {
+                        kern.axpy(dKHat, (key * rank + j) * dk, w[h * rank + j], dFold, foldOff,
+                                dk);
+                    }
+                }
+            }
+        });
+        Arrays.fill(dKeyIn, 0f);
+        kern.rmsNormBackward(dKeyIn, keysNorm.grad, dKHat, keysT, keysNorm.data, kRstd,
+                nKeys * rank, dk);
+        Parallel.forRange(nKeys, 16, (start, end) -> {
+            for (int key = start; key < end; key++) {
+                int dst = key * dk * rank;
+                for (int j = 0; j < rank; j++) {
+                    for (int d = 0; d < dk; d++) {
+                        keys.grad[dst + d * rank + j] += dKeyIn[(key * rank + j) * dk + d];
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,217 @@
+package org.ultramem.nn.memory;
+
+import java.util.Arrays;
+import org.ultramem.nn.Gelu;
+import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.GatherWeightedSum;
+import org.ultramem.tensor.kernel.Kernels;
+
+/**
+ * One V2 layer's access to the shared tables: shuffle, virtual block and physical row of each
+ * selected cell, the pre-value gate, and multi-core pooling (the official {@code FusedLookup} and
+ * {@code XperfGlu}, spec §3.8-§3.10, §5.2-§5.3).
+ *
+ * <p>Per slot s of token b, with grid cell z, Tucker weights ŵ[s, t] and pre-input p[b]:
+ * <pre>
+ *   v = π[z]     g = v div N     row = ((v mod N) + off_ℓ) mod N_all
+ *   π_s = ⟨p[b], Pre[row]⟩       γ_s = GELU(π_s) (glu) or π_s      (γ ≡ 1 without pre-values)
+ *   w[s, t] = ŵ[s, t]·γ_s
+ *   P[b, blk, t·c + d] += w[s, t]·V[row, t·c + d]      c = D_v/T, blk = g (E = E') or 0 (E = 1)
+ * </pre>
+ * With E = 1 pooling every slot into one block equals the reference's sum of the E' blocks.
+ * Backward, for the slots of each row in token order: dw[s, t] = ⟨V[row, chunk t], dP[b, blk,
+ * chunk t]⟩, dV[row, chunk t] += w[s, t]·dP; then dγ = Σ_t dw·ŵ, dπ = dγ·GELU'(π) (or dγ),
+ * dŵ = dw·γ, dPre[row] += dπ·p[b]; per token dp[b] = Σ_s dπ_s·Pre[row_s].
+ */
+final class UltraMemV2Lookup {
+
+    private final Kernels kern;
+    private final Parameter values;
+    private final Parameter preValues;
+    private final int valueNum;
+    private final int allValueNum;
+    private final int offset;
+    private final int blocks;
+    private final int valueDim;
+    private final int preDim;
+    private final int cores;
+    private final int chunk;
+    private final int slots;
+    private final boolean glu;
+    private final int[] shuffle;
+
+    UltraMemV2Lookup(UltraMemV2Values holder, int layerId, long seed, Kernels kern) {
+        this.kern = kern;
+        UltraMemV2Geometry geo = holder.geometry();
+        UltraMemV2Config cfg = geo.config();
+        this.values = holder.values();
+        this.preValues = holder.preValues();
+        this.valueNum = geo.valueNum();
+        this.allValueNum = geo.allValueNum();
+        this.offset = geo.offset(layerId);
+        this.blocks = cfg.valueExpand();
+        this.valueDim = cfg.valueDim();
+        this.preDim = cfg.preValueDim();
+        this.cores = cfg.tuckerCores();
+        this.chunk = valueDim / cores;
+        this.slots = cfg.slots();
+        this.glu = cfg.gluAct();
+        this.shuffle = ImplicitValueExpansion.randomPermutation(geo.virtualValueNum(), seed);
+    }
+
+    /** The live permutation π [E'·N]. */
+    int[] shuffle() {
+        return shuffle;
+    }
+
+    /** Replaces π after checking it is a permutation of [0, E'·N). */
+    void setShuffle(int[] pi) {
+        if (pi.length != shuffle.length) {
+            throw new IllegalArgumentException("shuffle_index has " + pi.length + " entries, "
+                    + "expected E'·N = " + shuffle.length + "; it belongs to another config");
+        }
+        boolean[] seen = new boolean[pi.length];
+        for (int i = 0; i < pi.length; i++) {
+            int v = pi[i];
+            if (v < 0 || v >= pi.length || seen[v]) {
+                throw new IllegalArgumentException("shuffle_index[" + i + "] = " + v
+                        + " breaks the permutation rule (each of 0.." + (pi.length - 1)
+                        + " exactly once); the buffer is corrupt");
+            }
+            seen[v] = true;
+        }
+        System.arraycopy(pi, 0, shuffle, 0, pi.length);
+    }
+
+    /** Virtual index π[z], block and table row of the cells z[s] for slots s in [from, to). */
+    void resolve(int[] virtual, int[] group, int[] row, int[] z, int from, int to) {
+        for (int s = from; s < to; s++) {
+            int v = shuffle[z[s]];
+            virtual[s] = v;
+            group[s] = v / valueNum;
+            row[s] = (int) (((long) (v % valueNum) + offset) % allValueNum);
+        }
+    }
+
+    /**
+     * Pre-scores and gated weights of token b: preScore[s] = ⟨p[b], Pre[row_s]⟩, gate[s] = γ_s,
+     * w[s, t] = ŵ[s, t]·γ_s. p: [B, D_p]; without pre-values γ = 1 and w = ŵ.
+     */
+    void gate(float[] w, float[] gate, float[] preScore, float[] tuckerW, float[] p, int[] row,
+              int b) {
+        int s0 = b * slots;
+        if (preValues == null) {
+            Arrays.fill(gate, s0, s0 + slots, 1f);
+            System.arraycopy(tuckerW, s0 * cores, w, s0 * cores, slots * cores);
+            return;
+        }
+        GatherWeightedSum.gatherDot(preScore, s0, p, b * preDim, 0, preValues.data, 0, row, s0,
+                slots, 1, preDim);
+        for (int s = s0; s < s0 + slots; s++) {
+            float g = glu ? (float) Gelu.forward(preScore[s]) : preScore[s];
+            gate[s] = g;
+            for (int t = 0; t < cores; t++) {
+                w[s * cores + t] = tuckerW[s * cores + t] * g;
+            }
+        }
+    }
+
+    /**
+     * Pools the slots of token b into P ({@code pooled[b·E·D_v ..]}, [E][D_v], overwritten):
+     * slots grouped by block (stable), each block one gathered weighted sum in slot order.
+     * scratch: at least slots + E + 1 ints.
+     */
+    void pool(float[] pooled, float[] w, int[] group, int[] row, int b, int[] scratch) {
+        int s0 = b * slots;
+        int start = slots;
+        Arrays.fill(scratch, start, start + blocks + 1, 0);
+        for (int s = s0; s < s0 + slots; s++) {
+            scratch[start + block(group, s) + 1]++;
+        }
+        for (int g = 0; g < blocks; g++) {
+            scratch[start + g + 1] += scratch[start + g];
+        }
+        for (int s = s0; s < s0 + slots; s++) {
+            scratch[scratch[start + block(group, s)]++] = s;
+        }
+        // scratch[start + g] now holds the end of block g's list; block g starts where g-1 ends.
+        int pOff = b * blocks * valueDim;
+        for (int g = 0; g < blocks; g++) {
+            int from = g == 0 ? 0 : scratch[start + g - 1];
+            int to = scratch[start + g];
+            GatherWeightedSum.weightedSum(pooled, pOff + g * valueDim, values.data, row, w, scratch,
+                    from, to - from, cores, chunk);
+        }
+    }
+
+    private int block(int[] group, int s) {
+        return blocks == 1 ? 0 : group[s];
+    }
+
+    /**
+     * Stable counting sort of the first {@code count} slots by table row: the slots of row ρ are
+     * {@code order[rowStart[ρ] .. rowStart[ρ+1])} in slot (= token) order. rowStart: [N_all + 1].
+     */
+    void sortSlotsByRow(int[] order, int[] rowStart, int[] row, int count) {
+        Arrays.fill(rowStart, 0);
+        for (int s = 0; s < count; s++) {
+            rowStart[row[s] + 1]++;
+        }
+        for (int r = 0; r < allValueNum; r++) {
+            rowStart[r + 1] += rowStart[r];
+        }
+        int[] next = rowStart.clone();
+        for (int s = 0; s < count; s++) {
+            order[next[row[s]]++] = s;
+        }
+    }
+
+    /**
+     * Table backward for the slots of rows [rowFrom, rowTo), in row order then token order (one
+     * thread per row range: race-free and independent of the thread count). Writes dTuckerW
+     * (dŵ [B·H·k, T]) and dPreScore (dπ, [B·H·k]); adds into dV and dPre.
+     */
+    void backward(float[] dTuckerW, float[] dPreScore, float[] dPooled, float[] w, float[] tuckerW,
+                  float[] gate, float[] preScore, float[] p, int[] group, int[] row, int[] order,
+                  int[] rowStart, int rowFrom, int rowTo) {
+        int pw = blocks * valueDim;
+        for (int i = rowStart[rowFrom]; i < rowStart[rowTo]; i++) {
+            int s = order[i];
+            int r = row[s];
+            int b = s / slots;
+            int gOff = b * pw + block(group, s) * valueDim;
+            float dGate = 0;
+            for (int t = 0; t < cores; t++) {
+                int vOff = r * valueDim + t * chunk;
+                float dw = GatherWeightedSum.dotAxpy(values.grad, vOff, w[s * cores + t],
+                        values.data, vOff, dPooled, gOff + t * chunk, chunk);
+                dGate += dw * tuckerW[s * cores + t];
+                dTuckerW[s * cores + t] = dw * gate[s];
+            }
+            if (preValues != null) {
+                float dPi = glu ? (float) (dGate * Gelu.derivative(preScore[s])) : dGate;
+                dPreScore[s] = dPi;
+                kern.axpy(preValues.grad, r * preDim, dPi, p, b * preDim, preDim);
+            }
+        }
+    }
+
+    /** dp[b] = Σ_s dπ_s·Pre[row_s] over token b's slots, in slot order (overwrites dp[b]). */
+    void preInputBackward(float[] dp, float[] dPreScore, int[] row, int b) {
+        int off = b * preDim;
+        Arrays.fill(dp, off, off + preDim, 0f);
+        for (int s = b * slots; s < (b + 1) * slots; s++) {
+            kern.axpy(dp, off, dPreScore[s], preValues.data, row[s] * preDim, preDim);
+        }
+    }
+
+    /** Marks the table rows of the first {@code count} slots as touched (row-sparse grads). */
+    void touchRows(int[] row, int count) {
+        for (int s = 0; s < count; s++) {
+            values.touchRow(row[s]);
+            if (preValues != null) {
+                preValues.touchRow(row[s]);
+            }
+        }
+    }
+}
