@@ -176,13 +176,24 @@ public final class Checkpoints {
     /** The model config stored in {@code dir/config.json}; fails clearly when the directory is not a checkpoint. */
     public static ModelConfig readConfig(Path dir) {
         requireCheckpoint(dir);
-        return ModelConfig.fromJson(ConfigJson.load(dir.resolve(CONFIG)));
+        Path file = dir.resolve(CONFIG);
+        ObjectNode root = ConfigJson.load(file);
+        try {
+            return ModelConfig.fromJson(root);
+        } catch (ConfigException | IllegalArgumentException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /** The training config stored in {@code dir/config.json}, or null when it has none. */
     public static TrainConfig readTrainConfig(Path dir) {
-        JsonNode t = ConfigJson.load(dir.resolve(CONFIG)).get("training");
-        return t == null ? null : TrainConfig.fromJson(t);
+        Path file = dir.resolve(CONFIG);
+        JsonNode t = ConfigJson.load(file).get("training");
+        try {
+            return t == null ? null : TrainConfig.fromJson(t);
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Loads a checkpoint as a {@link Transformer} whose training buffers fit maxBatch × maxSeq. */
@@ -229,7 +240,8 @@ public final class Checkpoints {
                     + " model; check that config.json belongs to this checkpoint");
         }
         TensorInfo info = st.info(name);
-        if (!Arrays.equals(info.intShape(), shape)) {
+        // Compared as longs: a file's dimension beyond int range is a mismatch, not a crash.
+        if (!Arrays.equals(info.shape(), Arrays.stream(shape).asLongStream().toArray())) {
             throw new IOException(file + ": tensor `" + name + "` has shape "
                     + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(shape));
         }
@@ -243,12 +255,12 @@ public final class Checkpoints {
         Path file = dir.resolve(OPTIMIZER);
         long modelStep;
         try (SafeTensorsFile model = open(dir.resolve(MODEL))) {
-            modelStep = parseStep(dir.resolve(MODEL), model.metadata().get("step"));
+            modelStep = parseStep(dir.resolve(MODEL), model.metadataLong("step"));
         }
         try (SafeTensorsFile st = open(file)) {
-            long step = st.readI64("step")[0];
-            long tokens = st.readI64("tokens")[0];
-            long seed = Long.parseLong(st.metadata().getOrDefault("seed", "0"));
+            long step = st.readScalarI64("step");
+            long tokens = st.readScalarI64("tokens");
+            long seed = st.metadataLong("seed").orElse(0);
             if (step != modelStep) {
                 throw new IOException("checkpoint " + dir + " is inconsistent: " + OPTIMIZER + " is at step " + step
                         + " but " + MODEL + " at step " + modelStep + " (files replaced by hand, or"
@@ -267,6 +279,7 @@ public final class Checkpoints {
                                 + "\"dense\"; resume with the same values_optimizer");
                     }
                     long[] saved = st.readI64(name);
+                    checkRowSteps(file, name, saved, rows.length, step);
                     System.arraycopy(saved, 0, rows, 0, rows.length);
                 }
             }
@@ -286,12 +299,28 @@ public final class Checkpoints {
         System.arraycopy(data, 0, into, 0, into.length);
     }
 
-    private static long parseStep(Path file, String s) throws IOException {
-        if (s == null) {
+    private static long parseStep(Path file, java.util.OptionalLong s) throws IOException {
+        if (s.isEmpty()) {
             throw new IOException(file + " has no `step` in its metadata: it is not a training checkpoint; "
                     + "train from scratch (without --resume)");
         }
-        return Long.parseLong(s);
+        return s.getAsLong();
+    }
+
+    /** Lazy AdamW's per-row Adam counts: one per row, each in [0, step] (they index its decay table). */
+    private static void checkRowSteps(Path file, String name, long[] saved, int rows, long step)
+            throws IOException {
+        if (saved.length != rows) {
+            throw new IOException(file + ": `" + name + "` has " + saved.length + " elements, expected "
+                    + rows + " (one per value row); the optimizer state belongs to a different model");
+        }
+        for (int r = 0; r < rows; r++) {
+            if (saved[r] < 0 || saved[r] > step) {
+                throw new IOException(file + ": `" + name + "` row " + r + " is at Adam step " + saved[r]
+                        + ", outside [0, " + step + "] (the checkpoint's step); the file is damaged:"
+                        + " restore it or restart without --resume");
+            }
+        }
     }
 
     /** True when {@code dir} holds a complete training checkpoint (model and optimizer). */

@@ -66,4 +66,13 @@ class TrainConfigTest {
         v.put("values_optimizer", "sparse");
         assertThrows(ConfigException.class, () -> TrainConfig.fromJson(v));
     }
+
+    @Test
+    void rejectsADataDirThatIsNotAPath() {
+        ObjectNode o = minimal();
+        o.put("data_dir", "data\u0000");
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainConfig.fromJson(o));
+        assertTrue(e.getMessage().startsWith("config key `data_dir`")
+                && e.getMessage().contains("is not a valid path"), e.getMessage());
+    }
 }
