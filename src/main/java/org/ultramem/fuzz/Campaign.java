@@ -52,6 +52,16 @@ public final class Campaign {
             if (tolerated > 0) {
                 sb.append(String.format(Locale.ROOT, "  (%d findings in the tolerated set)%n", tolerated));
             }
+            StringBuilder kinds = new StringBuilder();
+            byKind.forEach((k, m) -> m.forEach((o, n) -> {
+                if (!o.acceptable) {
+                    kinds.append(kinds.isEmpty() ? "" : ", ").append(k).append(' ').append(o.label)
+                            .append(' ').append(n);
+                }
+            }));
+            if (!kinds.isEmpty()) {
+                sb.append("  findings by kind: ").append(kinds).append(System.lineSeparator());
+            }
             for (CaseResult c : offenders) {
                 sb.append(String.format(Locale.ROOT, "  %s #%d %s [%s via %s]: %s%n    %s%n"
                         + "    replay: ultramem fuzz --target %s --seed %d --index %d%n",
