@@ -49,7 +49,8 @@ public final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--first", defaultValue = "0", description = "Index of the first mutant (default: ${DEFAULT-VALUE}).")
     int first;
 
-    @Option(names = "--index", description = "Replay this one mutant and print everything it did.")
+    @Option(names = "--index", description = "Replay this one mutant and print everything it did"
+            + " (with --work, its case folder is kept to rerun the printed command by hand).")
     Integer index;
 
     @Option(names = "--save", description = "With --index: write the mutant's bytes to this file.")

@@ -73,9 +73,12 @@ final class ByteMutations {
                 + " bytes");
     }
 
-    /** Inserts 1 to 16 random bytes at a random point of the region. */
+    /**
+     * Inserts 1 to 16 random bytes before a random byte of the region (never after its last
+     * byte: inserting at a header's end would shift the data section, a data mutation).
+     */
     static Result insert(SplittableRandom r, byte[] in, int from, int to) {
-        int pos = to <= from ? from : from + r.nextInt(to - from + 1);
+        int pos = to <= from ? from : from + r.nextInt(to - from);
         int n = 1 + r.nextInt(16);
         byte[] out = new byte[in.length + n];
         System.arraycopy(in, 0, out, 0, pos);

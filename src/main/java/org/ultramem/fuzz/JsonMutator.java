@@ -51,6 +51,10 @@ final class JsonMutator {
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("fuzz seed file is not JSON: " + e, e);
         }
+        if (!tree.isObject() || tree.isEmpty()) {
+            // Tree-level kinds need a position to edit.
+            throw new IllegalArgumentException("fuzz seed file must be a non-empty JSON object");
+        }
     }
 
     /** Mutant {@code index}: its kind from {@link #SCHEDULE}, its details drawn from {@code r}. */

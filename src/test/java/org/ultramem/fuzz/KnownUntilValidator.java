@@ -39,8 +39,9 @@ final class KnownUntilValidator {
                     "expected shapes: the mapped engine reads tucker_core without a shape check"),
             new Known(CONFIG, "huge-number", null, Set.of(OOM, HANG),
                     "memory budget: a 2^31-1 dimension is allocated before anything rejects it"),
-            new Known(RUN_CONFIG, "huge-number", "train", Set.of(OOM, HANG),
-                    "memory budget: a 2^31-1 dimension is allocated before anything rejects it"));
+            new Known(RUN_CONFIG, "huge-number", "train", Set.of(OOM, HANG, INTERNAL_ERROR),
+                    "memory budget: a 2^31-1 dimension is allocated before anything rejects it,"
+                            + " or batch_size x seq_len overflows in Transformer's buffer sizes"));
 
     private KnownUntilValidator() {
     }

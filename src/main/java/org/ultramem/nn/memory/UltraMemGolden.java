@@ -51,7 +51,7 @@ public final class UltraMemGolden {
             }
         }
         int knn = intMeta(file, meta, "knn");
-        float eps = meta.containsKey("rms_eps") ? Float.parseFloat(meta.get("rms_eps")) : 1e-5f;
+        float eps = meta.containsKey("rms_eps") ? floatMeta(file, meta, "rms_eps") : 1e-5f;
         UltraMemConfig d = UltraMemConfig.of(intMeta(file, meta, "knum"), intMeta(file, meta, "kdim"),
                 intMeta(file, meta, "vdim"), knn);
         UltraMemConfig cfg = new UltraMemConfig(d.keyNum(), d.keyDim(), d.valueDim(), knn, knn,
@@ -88,6 +88,7 @@ public final class UltraMemGolden {
 
             List<Comparison> out = new ArrayList<>();
             float[] x = st.readF32("input");
+            checkLength(file, "input", x.length, tokens * hidden);
             float[] y = new float[tokens * hidden];
             layer.forward(y, x, tokens);
             out.add(compare(file, "output", y, st.readF32("output")));
@@ -99,7 +100,9 @@ public final class UltraMemGolden {
                 Arrays.fill(p.grad, 0f);
             }
             float[] dx = new float[tokens * hidden];
-            layer.backward(dx, st.readF32("grad_output"), tokens);
+            float[] dy = st.readF32("grad_output");
+            checkLength(file, "grad_output", dy.length, tokens * hidden);
+            layer.backward(dx, dy, tokens);
             out.add(compare(file, "grad.input", dx, st.readF32("grad.input")));
             for (Parameter p : layer.parameters()) {
                 out.add(compare(file, "grad." + p.name, p.grad, st.readF32("grad." + p.name)));
@@ -169,6 +172,16 @@ public final class UltraMemGolden {
         if (found != expected) {
             throw new IllegalArgumentException(file + ": tensor `" + name + "` has " + found
                     + " elements, expected " + expected + " from the metadata config");
+        }
+    }
+
+    private static float floatMeta(Path file, Map<String, String> meta, String key) {
+        String v = meta.get(key);
+        try {
+            return Float.parseFloat(v.trim());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": __metadata__ `" + key + "` (" + v
+                    + ") must be a decimal number");
         }
     }
 
