@@ -19,10 +19,15 @@ import java.util.stream.Stream;
  * with every sparse piece (an UltraMem layer with lazy value AdamW, a PKM layer, MoE), giving a
  * checkpoint of ~190 KB (config.json, model.safetensors 61 KB, optimizer.safetensors 119 KB,
  * tokenizer.json 6 KB, 13,664 parameters).
- * A golden file is copied in when given. Each case gets a fresh folder holding the checkpoint's
- * files with the target's file replaced by the mutant, and is deleted afterwards.
+ * A golden file is copied in when given. The checkpoint and the run-config seed are made
+ * independent of the folder and the clock ({@link CanonicalFixture}), so a mutant is the same
+ * file wherever and whenever a campaign runs. Each case gets a fresh folder holding the
+ * checkpoint's files with the target's file replaced by the mutant, and is deleted afterwards.
  */
 public final class FuzzWorkspace {
+
+    /** The run-config seed file: train.json with the data folder as a placeholder. */
+    private static final String RUN_CONFIG_SEED = "run-seed.json";
 
     /** Training keys whose huge values ask for unbounded work, not robustness. */
     static final Set<String> UNBOUNDED_KEYS = Set.of("training.max_steps", "training.grad_accum");
@@ -63,18 +68,19 @@ public final class FuzzWorkspace {
         execute(cli, "data", "prepare", "--out", data.toString(), "--vocab", "300",
                 "--text-dir", text.toString());
         Path config = root.resolve("train.json");
-        Files.writeString(config, runConfig(1));
-        Files.writeString(resumeConfig, runConfig(2));
+        Files.writeString(config, runConfig(1, data.toString()));
+        Files.writeString(resumeConfig, runConfig(2, data.toString()));
+        Files.writeString(root.resolve(RUN_CONFIG_SEED), runConfig(1, CanonicalFixture.DATA_DIR));
         execute(cli, "train", "--config", config.toString(), "--out", checkpoint.toString(),
                 "--no-progress");
+        CanonicalFixture.canonicalizeCheckpoint(checkpoint);
         if (golden != null) {
             Files.copy(golden, root.resolve(FuzzTarget.GOLDEN.file));
         }
     }
 
-    /** The tiny run config, training for {@code steps} steps on the fixture's data. */
-    String runConfig(int steps) {
-        String dataDir = data.toString().replace("\\", "\\\\");
+    /** The tiny run config, training for {@code steps} steps on the data in {@code dataDir}. */
+    static String runConfig(int steps, String dataDir) {
         return """
                 {"vocab_size": 300, "hidden_size": 16, "num_hidden_layers": 2,
                  "num_attention_heads": 2, "intermediate_size": 32, "max_position_embeddings": 16,
@@ -91,7 +97,8 @@ public final class FuzzWorkspace {
                               "warmup_steps": 0, "eval_every": 1, "eval_tokens": 64,
                               "checkpoint_every": 1, "log_every": 1, "seed": 3,
                               "data_dir": "%s"}}
-                """.formatted(steps, dataDir);
+                """.formatted(steps, new String(com.fasterxml.jackson.core.io.JsonStringEncoder
+                        .getInstance().quoteAsString(dataDir)));
     }
 
     private static void execute(Cli cli, String... args) throws IOException {
@@ -118,7 +125,7 @@ public final class FuzzWorkspace {
                 }
                 yield root.resolve(target.file);
             }
-            case RUN_CONFIG -> root.resolve("train.json");
+            case RUN_CONFIG -> root.resolve(RUN_CONFIG_SEED);
             default -> checkpoint.resolve(target.file);
         };
     }
@@ -151,7 +158,9 @@ public final class FuzzWorkspace {
                 }
             }
         }
-        Files.write(dir.resolve(target.file), m.bytes());
+        byte[] bytes = target == FuzzTarget.RUN_CONFIG ? CanonicalFixture.withDataDir(m.bytes(), data)
+                : m.bytes();
+        Files.write(dir.resolve(target.file), bytes);
         return dir;
     }
 

@@ -1,5 +1,6 @@
 package org.ultramem.fuzz;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,9 +12,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 import org.ultramem.cli.Main;
 
 /**
@@ -65,6 +67,17 @@ class FuzzHarnessTest {
         }
         if (dir != null && !dir.equals(tempDir)) {
             FuzzWorkspace.deleteTree(dir);
+        }
+    }
+
+    @Test
+    void theFixtureIsTheSameFileWhereverItIsBuilt() throws IOException {
+        // Replaying `--seed S --index I` depends on it: mutants are made from these bytes.
+        FuzzWorkspace other = FuzzWorkspace.create(tempDir.resolve("elsewhere/deeper"), null, CLI);
+        for (FuzzTarget t : FuzzTarget.values()) {
+            if (t != FuzzTarget.GOLDEN) {
+                assertArrayEquals(workspace.original(t), other.original(t), t.id);
+            }
         }
     }
 

@@ -118,4 +118,12 @@ class MutatorsTest {
         b.forEach(out::remove);
         return out;
     }
+
+    @Test
+    void theDataPlaceholderIsSubstitutedEvenInDamagedBytes() {
+        byte[] seed = ("{\"data_dir\": \"" + CanonicalFixture.DATA_DIR + "\"}\u00ff")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] out = CanonicalFixture.withDataDir(seed, java.nio.file.Path.of("/tmp/a\"b"));
+        assertEquals("{\"data_dir\": \"/tmp/a\\\"b\"}\u00ff", new String(out, StandardCharsets.ISO_8859_1));
+    }
 }
