@@ -35,10 +35,15 @@ final class KnownUntilValidator {
                     "shuffle_index is a permutation: the mapped engine indexes with it unchecked"),
             new Known(MODEL, "bytes-data", "generate", Set.of(INTERNAL_ERROR),
                     "finite values and the shuffle_index permutation (shifted or flipped data)"),
+            new Known(MODEL, "bytes-header", "generate", Set.of(INTERNAL_ERROR),
+                    "shuffle_index permutation: a byte inserted where the header's padding"
+                            + " absorbs it shifts the whole data section by one"),
             new Known(MODEL, "shape-huge-empty", "generate", Set.of(INTERNAL_ERROR),
-                    "expected shapes: the mapped engine reads tucker_core without a shape check"),
-            new Known(CONFIG, "huge-number", null, Set.of(OOM, HANG),
-                    "memory budget: a 2^31-1 dimension is allocated before anything rejects it"),
+                    "expected shapes: the mapped engine reads tucker_core/tucker_u without a"
+                            + " shape check"),
+            new Known(CONFIG, "huge-number", null, Set.of(OOM, HANG, INTERNAL_ERROR),
+                    "memory budget: a 2^31-1 dimension is allocated before anything rejects it,"
+                            + " or training.seq_len 2^31-1 overflows eval's window buffer"),
             new Known(RUN_CONFIG, "huge-number", "train", Set.of(OOM, HANG, INTERNAL_ERROR),
                     "memory budget: a 2^31-1 dimension is allocated before anything rejects it,"
                             + " or batch_size x seq_len overflows in Transformer's buffer sizes"));
