@@ -18,5 +18,6 @@ final class Commands {
         cl.addSubcommand(new InspectCommand());
         cl.addSubcommand(new ExperimentCommand());
         cl.addSubcommand(new VerifyGoldenCommand());
+        cl.addSubcommand(new FuzzCommand());
     }
 }

@@ -2,9 +2,14 @@ package org.ultramem.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import org.ultramem.io.MemoryBudget;
 import org.ultramem.io.MemoryBudgetException;
+import java.nio.file.NotDirectoryException;
 import org.ultramem.io.Provenance;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,6 +19,9 @@ import picocli.CommandLine.Command;
         description = "Train, evaluate, sample and benchmark UltraMem, PKM, MoE and dense language models on CPU.",
         subcommands = {CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+
+    /** Longest error message printed; longer ones (a 10,000-character config value) are cut. */
+    private static final int MAX_MESSAGE = 2000;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -78,15 +86,59 @@ public final class Main implements Runnable {
                 || e.getClass().getSimpleName().equals("TrainingDivergedException");
     }
 
-    private static String message(Throwable e) {
+    /**
+     * The user-facing text of a user error, on one line: file-system exceptions that carry only
+     * a path say what went wrong with it, and control characters (a newline inside a tensor name
+     * or a config value) are escaped so the error stays the single line scripts expect.
+     */
+    static String message(Throwable e) {
         if (e instanceof UncheckedIOException u && u.getCause() != null) {
             e = u.getCause();
         }
-        if (e instanceof NoSuchFileException nf) {
-            return "file not found: " + nf.getFile();
+        String m;
+        if (e instanceof FileSystemException fs && fs.getReason() == null) {
+            m = fileProblem(fs) + ": " + fs.getFile()
+                    + (fs.getOtherFile() != null ? " -> " + fs.getOtherFile() : "");
+        } else {
+            m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         }
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m;
+        return oneLine(m);
+    }
+
+    private static String fileProblem(FileSystemException e) {
+        return switch (e) {
+            case NoSuchFileException x -> "file not found";
+            case AccessDeniedException x -> "permission denied";
+            case NotDirectoryException x -> "not a directory";
+            case FileAlreadyExistsException x -> "already exists";
+            case DirectoryNotEmptyException x -> "directory not empty";
+            default -> "cannot access the file (" + e.getClass().getSimpleName() + ")";
+        };
+    }
+
+    /** Escapes control characters and caps the length, so a message is one readable line. */
+    static String oneLine(String m) {
+        StringBuilder sb = new StringBuilder(Math.min(m.length(), MAX_MESSAGE + 16));
+        for (int i = 0; i < m.length() && sb.length() < MAX_MESSAGE; i++) {
+            char c = m.charAt(i);
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7F) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        if (sb.length() >= MAX_MESSAGE) {
+            sb.setLength(MAX_MESSAGE);
+            sb.append("... (").append(m.length()).append(" characters)");
+        }
+        return sb.toString();
     }
 
     /** Reports the version from the jar manifest (or "dev" when run from classes) and the build commit. */

@@ -58,7 +58,8 @@ public final class ConfigJson {
             throw new ConfigException("config file " + file + " cannot be read: "
                     + e.getMessage(), e);
         }
-        return parse(text, file.toString());
+        // A UTF-8 byte order mark (Windows editors write one) is not JSON, but is not an error either.
+        return parse(text.startsWith("\uFEFF") ? text.substring(1) : text, file.toString());
     }
 
     /** Parses {@code json} as an object; {@code source} names it in errors (a path, "--config"). */
@@ -71,7 +72,7 @@ public final class ConfigJson {
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column "
                     + loc.getColumnNr();
             throw new ConfigException("config " + source + " is not valid JSON" + where + ": "
-                    + e.getOriginalMessage(), e);
+                    + describe(e), e);
         }
         if (root == null || root.isMissingNode()) {
             throw new ConfigException("config " + source + " is empty; expected a JSON object");
@@ -81,6 +82,21 @@ public final class ConfigJson {
                     + root.getNodeType());
         }
         return (ObjectNode) root;
+    }
+
+    /**
+     * A JSON parse error in words, without Jackson's notes to programmers: text after the
+     * value is named as such, and "[Source: REDACTED (...)" location notes are cut.
+     */
+    static String describe(JsonProcessingException e) {
+        String m = e.getOriginalMessage();
+        if (m == null) {
+            return e.getClass().getSimpleName();
+        }
+        if (m.startsWith("Trailing token")) {
+            return "unexpected text after the end of the JSON value";
+        }
+        return m.replaceAll("\\[Source: [^;\\]]*; ", "[").replaceAll("\\s+", " ");
     }
 
     /** Applies overrides; every key must already exist or be in {@code allowedNewKeys} (dotted). */

@@ -1,6 +1,7 @@
 package org.ultramem.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -42,7 +43,7 @@ public final class KeyReader {
             return dflt;
         }
         if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new ConfigException("config key `" + key + "` (" + v + ") must be an integer");
+            throw new ConfigException("config key `" + key + "` (" + show(v) + ") must be an integer");
         }
         return v.longValue();
     }
@@ -69,7 +70,7 @@ public final class KeyReader {
             return dflt;
         }
         if (!v.isBoolean()) {
-            throw new ConfigException("config key `" + key + "` (" + v + ") must be true or false");
+            throw new ConfigException("config key `" + key + "` (" + show(v) + ") must be true or false");
         }
         return v.booleanValue();
     }
@@ -90,6 +91,22 @@ public final class KeyReader {
     }
 
     /**
+     * The string at {@code key} (or {@code dflt} when absent), checked to be a path this system
+     * accepts: a NUL character or similar fails here, naming the key, not later as a bare
+     * {@link java.nio.file.InvalidPathException}.
+     */
+    public static String optPath(JsonNode node, String key, String dflt) {
+        String s = optString(node, key, dflt);
+        try {
+            java.nio.file.Path.of(s);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ConfigException("config key `" + key + "` (" + show(TextNode.valueOf(s))
+                    + ") is not a valid path: " + e.getReason());
+        }
+        return s;
+    }
+
+    /**
      * Fails on the first key of {@code node} not in {@code known}, naming it, {@code where}
      * (e.g. "model config") and close matches among the known keys.
      */
@@ -97,7 +114,8 @@ public final class KeyReader {
         for (var it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!known.contains(key)) {
-                throw new ConfigException("config key `" + key + "` is not known in " + where
+                String shown = key.length() <= 60 ? key : key.substring(0, 60) + "...";
+                throw new ConfigException("config key `" + shown + "` is not known in " + where
                         + suggestion(key, known));
             }
         }
@@ -184,7 +202,7 @@ public final class KeyReader {
 
     private static int asInt(String key, JsonNode v) {
         if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new ConfigException("config key `" + key + "` (" + v
+            throw new ConfigException("config key `" + key + "` (" + show(v)
                     + ") must be an integer in [" + Integer.MIN_VALUE + ", " + Integer.MAX_VALUE
                     + "]");
         }
@@ -193,16 +211,22 @@ public final class KeyReader {
 
     private static double asDouble(String key, JsonNode v) {
         if (!v.isNumber()) {
-            throw new ConfigException("config key `" + key + "` (" + v + ") must be a number");
+            throw new ConfigException("config key `" + key + "` (" + show(v) + ") must be a number");
         }
         return v.doubleValue();
     }
 
     private static String asString(String key, JsonNode v) {
         if (!v.isTextual()) {
-            throw new ConfigException("config key `" + key + "` (" + v + ") must be a string");
+            throw new ConfigException("config key `" + key + "` (" + show(v) + ") must be a string");
         }
         return v.textValue();
+    }
+
+    /** A JSON value as shown in a message: its JSON text, cut to 60 characters. */
+    public static String show(JsonNode v) {
+        String s = v.toString();
+        return s.length() <= 60 ? s : s.substring(0, 60) + "...";
     }
 
     private static String format(double v) {

@@ -1,6 +1,7 @@
 package org.ultramem.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * A safetensors file mapped read-only into memory: the header is parsed and validated once, and
@@ -120,13 +122,50 @@ public final class SafeTensorsFile implements AutoCloseable {
         return header.metadata();
     }
 
+    /**
+     * The {@code __metadata__} value of {@code key} as a decimal integer (as
+     * {@link Long#parseLong}), or empty when the key is absent.
+     *
+     * @throws SafeTensorsFormatException naming the file, the key and the value when it is not one
+     */
+    public OptionalLong metadataLong(String key) throws SafeTensorsFormatException {
+        String v = header.metadata().get(key);
+        if (v == null) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            throw new SafeTensorsFormatException(path, "__metadata__ `" + key + "` (\""
+                    + abbreviate(v) + "\") must be a decimal integer; the file is damaged or was"
+                    + " not written by ultramem");
+        }
+    }
+
+    /**
+     * The single value of a one-element integer tensor (I64, or I32 widened), such as a step
+     * counter; fails naming the file and tensor when it holds any other number of elements.
+     */
+    public long readScalarI64(String name) {
+        TensorInfo t = info(name);
+        if (t.numel() != 1) {
+            throw contentError("tensor `" + name + "` must hold exactly one value, found shape "
+                    + java.util.Arrays.toString(t.shape()) + " (" + t.numel() + " elements)");
+        }
+        return readI64(name)[0];
+    }
+
     /** The tensor's raw little-endian bytes as a read-only view of the mapping. */
     public MemorySegment segment(String name) {
         TensorInfo t = info(name);
         return data.asSlice(t.begin(), t.byteSize()).asReadOnly();
     }
 
-    /** The tensor as floats, converting BF16 and F16 to F32. Fails for integer tensors. */
+    /**
+     * The tensor as floats, converting BF16 and F16 to F32. An integer tensor fails with an
+     * {@link UncheckedIOException} wrapping a {@link SafeTensorsFormatException}, as do the
+     * integer readers below for float tensors and out-of-range values.
+     */
     public float[] readF32(String name) {
         TensorInfo t = info(name);
         int n = arrayLength(t, 4);
@@ -183,8 +222,9 @@ public final class SafeTensorsFile implements AutoCloseable {
                 for (int i = 0; i < n; i++) {
                     long v = src.getAtIndex(I64_LE, i);
                     if (v != (int) v) {
-                        throw new IllegalStateException(path + ": tensor `" + name + "` element "
-                                + i + " (" + v + ") does not fit an int; use readI64");
+                        throw contentError("tensor `" + name + "` element " + i + " (" + v
+                                + ") does not fit an int; the file is damaged or holds"
+                                + " different data");
                     }
                     out[i] = (int) v;
                 }
@@ -206,22 +246,35 @@ public final class SafeTensorsFile implements AutoCloseable {
     private int arrayLength(TensorInfo t, int outBytesPerElement) {
         long n = t.numel();
         if (n > MAX_ARRAY) {
-            throw new IllegalStateException(path + ": tensor `" + t.name() + "` has " + n
-                    + " elements, more than a Java array holds; read it through segment()");
+            throw contentError("tensor `" + t.name() + "` has " + n + " elements, more than a"
+                    + " Java array holds (read it through segment())");
         }
         long bytes = n * outBytesPerElement;
         long maxHeap = Runtime.getRuntime().maxMemory();
         if (bytes > maxHeap) {
-            throw new IllegalStateException(path + ": tensor `" + t.name() + "` needs " + bytes
-                    + " bytes on the heap but the maximum heap is " + maxHeap
-                    + "; read it through segment() or raise -Xmx");
+            throw new UncheckedIOException(new IOException(path + ": tensor `" + t.name()
+                    + "` needs " + bytes + " bytes on the heap but the maximum heap is " + maxHeap
+                    + "; raise -Xmx (ULTRAMEM_JAVA_OPTS) or read it through segment()"));
         }
         return (int) n;
     }
 
-    private IllegalStateException wrongType(TensorInfo t, String method, String accepted) {
-        return new IllegalStateException(path + ": tensor `" + t.name() + "` is " + t.dtype() + "; "
-                + method + " accepts " + accepted);
+    private UncheckedIOException wrongType(TensorInfo t, String method, String accepted) {
+        return contentError("tensor `" + t.name() + "` is " + t.dtype() + "; " + method
+                + " accepts " + accepted + " (the file is damaged or holds different data)");
+    }
+
+    /**
+     * A tensor whose stored type, size or values do not fit the read asked of it: the file's
+     * content is at fault, so it is a {@link SafeTensorsFormatException} (unchecked here because
+     * the readers return arrays), which the CLI reports as a user error naming the file.
+     */
+    private UncheckedIOException contentError(String problem) {
+        return new UncheckedIOException(new SafeTensorsFormatException(path, problem));
+    }
+
+    private static String abbreviate(String v) {
+        return v.length() <= 40 ? v : v.substring(0, 40) + "...";
     }
 
     private String nearbyNames(String name) {

@@ -46,7 +46,7 @@ record SafeTensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             root = STRICT.readTree(text);
         } catch (JsonProcessingException e) {
             throw new SafeTensorsFormatException(file, "header is not valid JSON: "
-                    + e.getOriginalMessage() + locationOf(e), e);
+                    + ConfigJson.describe(e) + locationOf(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new SafeTensorsFormatException(file, "header must be a JSON object, found "

@@ -21,13 +21,17 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
         return shape.clone();
     }
 
-    /** The shape as ints; fails when a dimension exceeds {@code Integer.MAX_VALUE}. */
+    /**
+     * The shape as ints; fails with an {@link IllegalArgumentException} (the file's content is at
+     * fault, so a user error) when a dimension exceeds {@code Integer.MAX_VALUE}. Compare
+     * {@link #shape()} instead where a mismatch is the question.
+     */
     public int[] intShape() {
         int[] out = new int[shape.length];
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] > Integer.MAX_VALUE) {
-                throw new IllegalStateException("tensor `" + name + "` dimension " + i + " ("
-                        + shape[i] + ") does not fit an int");
+                throw new IllegalArgumentException("tensor `" + name + "` dimension " + i + " ("
+                        + shape[i] + ") does not fit an int (at most " + Integer.MAX_VALUE + ")");
             }
             out[i] = (int) shape[i];
         }

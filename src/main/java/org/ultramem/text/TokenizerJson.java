@@ -175,13 +175,9 @@ public final class TokenizerJson {
         if (root == null || !root.isObject()) {
             throw bad(file, "must hold a JSON object");
         }
-        JsonNode model = root.path("model");
-        if (!model.isObject()) {
-            throw bad(file, "has no `model` object; a byte-level BPE tokenizer.json needs"
-                    + " \"model\": {\"type\": \"BPE\", \"vocab\": {...}, \"merges\": [...]}");
-        }
+        JsonNode model = requireObject(file, root, "model", "the BPE model (type, vocab, merges)");
         requireText(file, model, "model.type", "type", "BPE");
-        JsonNode pre = root.path("pre_tokenizer");
+        JsonNode pre = requireObject(file, root, "pre_tokenizer", "the ByteLevel pre-tokenizer");
         requireText(file, pre, "pre_tokenizer.type", "type", "ByteLevel");
         if (pre.path("add_prefix_space").asBoolean(false)
                 || !pre.path("use_regex").asBoolean(true)) {
@@ -192,15 +188,10 @@ public final class TokenizerJson {
             throw bad(file, "has a normalizer; only byte-level BPE without normalizer is"
                     + " supported");
         }
-        Map<String, Integer> specials = new LinkedHashMap<>();
-        for (JsonNode t : root.path("added_tokens")) {
-            if (!t.path("content").isTextual() || !t.path("id").canConvertToInt()) {
-                throw bad(file, "added_tokens entry " + t + " needs a text content and an int id");
-            }
-            specials.put(t.get("content").asText(), t.get("id").asInt());
-        }
-        requireDenseSpecialIds(file, model.path("vocab"), specials);
-        byte[][] tokens = readVocab(file, model.path("vocab"), specials);
+        JsonNode vocab = model.path("vocab");
+        Map<String, Integer> specials = readAddedTokens(file, root.path("added_tokens"),
+                vocab.size());
+        byte[][] tokens = readVocab(file, vocab, specials);
         Map<String, Integer> idOf = new HashMap<>();
         for (int id = 0; id < tokens.length; id++) {
             idOf.putIfAbsent(new String(tokens[id], StandardCharsets.ISO_8859_1), id);
@@ -214,20 +205,35 @@ public final class TokenizerJson {
     }
 
     /**
-     * Added-token ids must fall among the dense ids [0, vocab entries + added tokens): checked
-     * before the id table is allocated, so a hostile id (1.5e9) is an error, not a 12 GB table.
+     * The special tokens, content to id. Ids must be integers in [0, vocab + added): token ids are
+     * dense, so an id beyond that leaves a hole (and a huge one would size the table by it).
      */
-    private static void requireDenseSpecialIds(Path file, JsonNode vocab,
-            Map<String, Integer> specials) {
-        long limit = (long) vocab.size() + specials.size();
-        for (Map.Entry<String, Integer> e : specials.entrySet()) {
-            if (e.getValue() < 0 || e.getValue() >= limit) {
-                throw bad(file, "added_tokens entry \"" + e.getKey() + "\" has id " + e.getValue()
-                        + "; ids must be dense in [0, " + limit + ") (model.vocab entries plus"
-                        + " added tokens): fix the id or re-create the file (ultramem data"
-                        + " prepare)");
-            }
+    private static Map<String, Integer> readAddedTokens(Path file, JsonNode added, int vocabSize) {
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        if (added.isMissingNode() || added.isNull()) {
+            return specials;
         }
+        if (!added.isArray()) {
+            throw bad(file, "added_tokens must be an array of {\"id\", \"content\"} objects, found "
+                    + added.getNodeType());
+        }
+        long limit = (long) vocabSize + added.size();
+        for (int i = 0; i < added.size(); i++) {
+            JsonNode t = added.get(i);
+            JsonNode id = t.path("id");
+            if (!t.path("content").isTextual() || t.path("content").textValue().isEmpty()
+                    || !id.isIntegralNumber()) {
+                throw bad(file, "added_tokens[" + i + "] = " + abbreviate(t.toString())
+                        + " needs a non-empty text `content` and an integer `id`");
+            }
+            if (!id.canConvertToLong() || id.longValue() < 0 || id.longValue() >= limit) {
+                throw bad(file, "added_tokens[" + i + "].id (" + abbreviate(id.toString())
+                        + ") must be in [0, " + limit + ") (ids are dense over model.vocab and"
+                        + " added_tokens)");
+            }
+            specials.put(t.get("content").textValue(), id.intValue());
+        }
+        return specials;
     }
 
     private static byte[][] readVocab(Path file, JsonNode vocab, Map<String, Integer> specials) {
@@ -248,10 +254,11 @@ public final class TokenizerJson {
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String token = e.getKey();
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0
-                    || e.getValue().asInt() >= size) {
-                throw bad(file, "model.vocab[\"" + token + "\"] = " + e.getValue()
-                        + " must be an id in [0, " + size + ") (ids are dense)");
+            if (!e.getValue().isIntegralNumber() || !e.getValue().canConvertToInt()
+                    || e.getValue().asInt() < 0 || e.getValue().asInt() >= size) {
+                throw bad(file, "model.vocab[\"" + abbreviate(token) + "\"] = "
+                        + abbreviate(e.getValue().toString()) + " must be an integer id in [0, "
+                        + size + ") (ids are dense)");
             }
             int id = e.getValue().asInt();
             byte[] bytes = specials.containsKey(token)
@@ -283,11 +290,12 @@ public final class TokenizerJson {
             if (m.isTextual() && m.asText().split(" ", -1).length == 2) {
                 left = m.asText().split(" ", -1)[0];
                 right = m.asText().split(" ", -1)[1];
-            } else if (m.isArray() && m.size() == 2) {
+            } else if (m.isArray() && m.size() == 2 && m.get(0).isTextual()
+                    && m.get(1).isTextual()) {
                 left = m.get(0).asText();
                 right = m.get(1).asText();
             } else {
-                throw bad(file, "model.merges[" + r + "] = " + m
+                throw bad(file, "model.merges[" + r + "] = " + abbreviate(m.toString())
                         + " must be \"A B\" or [\"A\", \"B\"]");
             }
             int a = idOfToken(file, r, left, idOf);
@@ -306,7 +314,7 @@ public final class TokenizerJson {
     private static int idOfToken(Path file, int rank, String token, Map<String, Integer> idOf) {
         Integer id = idOf.get(new String(bytesOf(file, token), StandardCharsets.ISO_8859_1));
         if (id == null) {
-            throw bad(file, "model.merges[" + rank + "] uses token \"" + token
+            throw bad(file, "model.merges[" + rank + "] uses token \"" + abbreviate(token)
                     + "\", which is not in model.vocab");
         }
         return id;
@@ -318,24 +326,43 @@ public final class TokenizerJson {
         for (int i = 0; i < token.length(); i++) {
             Integer b = CHAR_TO_BYTE.get(token.charAt(i));
             if (b == null) {
-                throw bad(file, "token \"" + token + "\" contains '" + token.charAt(i)
-                        + "', which is not in the byte-level alphabet (not a byte-level BPE"
-                        + " vocab)");
+                throw bad(file, "token \"" + abbreviate(token) + "\" contains "
+                        + String.format("U+%04X", (int) token.charAt(i)) + ", which is not in the"
+                        + " byte-level alphabet (not a byte-level BPE vocab)");
             }
             out[i] = (byte) (int) b;
         }
         return out;
     }
 
+    private static JsonNode requireObject(Path file, JsonNode root, String key, String what) {
+        JsonNode node = root.path(key);
+        if (node.isMissingNode() || node.isNull()) {
+            throw bad(file, "key `" + key + "` is missing; it must hold " + what
+                    + " (not a byte-level BPE tokenizer.json)");
+        }
+        if (!node.isObject()) {
+            throw bad(file, "`" + key + "` must be an object holding " + what + ", found "
+                    + node.getNodeType());
+        }
+        return node;
+    }
+
     private static void requireText(Path file, JsonNode node, String key, String field,
             String want) {
         JsonNode v = node.path(field);
-        if (v.isMissingNode()) {
-            throw bad(file, key + " is missing; it must be \"" + want + "\"");
+        if (v.isMissingNode() || v.isNull()) {
+            throw bad(file, "key `" + key + "` is missing; it must be \"" + want + "\"");
         }
-        if (!want.equals(v.asText(null)) || !v.isTextual()) {
-            throw bad(file, key + " is " + v + " but must be \"" + want + "\"");
+        if (!v.isTextual() || !want.equals(v.textValue())) {
+            throw bad(file, key + " is " + abbreviate(v.toString()) + " but must be \"" + want
+                    + "\"");
         }
+    }
+
+    /** A value for a one-line message: long ones cut to 60 characters. */
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 60) + "...";
     }
 
     private static IllegalArgumentException bad(Path file, String what) {

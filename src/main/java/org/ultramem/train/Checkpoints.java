@@ -225,13 +225,24 @@ public final class Checkpoints {
     /** The model config stored in {@code dir/config.json}; fails clearly when the directory is not a checkpoint. */
     public static ModelConfig readConfig(Path dir) {
         requireCheckpoint(dir);
-        return ModelConfig.fromJson(ConfigJson.load(dir.resolve(CONFIG)));
+        Path file = dir.resolve(CONFIG);
+        ObjectNode root = ConfigJson.load(file);
+        try {
+            return ModelConfig.fromJson(root);
+        } catch (ConfigException | IllegalArgumentException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /** The training config stored in {@code dir/config.json}, or null when it has none. */
     public static TrainConfig readTrainConfig(Path dir) {
-        JsonNode t = ConfigJson.load(dir.resolve(CONFIG)).get("training");
-        return t == null ? null : TrainConfig.fromJson(t);
+        Path file = dir.resolve(CONFIG);
+        JsonNode t = ConfigJson.load(file).get("training");
+        try {
+            return t == null ? null : TrainConfig.fromJson(t);
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -306,7 +317,8 @@ public final class Checkpoints {
                     + " model; check that config.json belongs to this checkpoint");
         }
         TensorInfo info = st.info(name);
-        if (!Arrays.equals(info.intShape(), shape)) {
+        // Compared as longs: a file's dimension beyond int range is a mismatch, not a crash.
+        if (!Arrays.equals(info.shape(), Arrays.stream(shape).asLongStream().toArray())) {
             throw new IOException(file + ": tensor `" + name + "` has shape "
                     + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(shape));
         }
@@ -356,7 +368,9 @@ public final class Checkpoints {
                                 + info.numel() + " elements, expected I64 with " + rows.length
                                 + "; the optimizer file is damaged or belongs to another model");
                     }
-                    System.arraycopy(st.readI64(name), 0, rows, 0, rows.length);
+                    long[] saved = st.readI64(name);
+                    checkRowSteps(file, name, saved, rows.length, step);
+                    System.arraycopy(saved, 0, rows, 0, rows.length);
                 }
             }
             opt.restoreStepCount(step);
@@ -389,6 +403,22 @@ public final class Checkpoints {
         Path file = dir.resolve(MODEL);
         try (SafeTensorsFile st = open(file)) {
             return CheckpointPair.requireLong(file, st.metadata(), "step");
+        }
+    }
+
+    /** Lazy AdamW's per-row Adam counts: one per row, each in [0, step] (they index its decay table). */
+    private static void checkRowSteps(Path file, String name, long[] saved, int rows, long step)
+            throws IOException {
+        if (saved.length != rows) {
+            throw new IOException(file + ": `" + name + "` has " + saved.length + " elements, expected "
+                    + rows + " (one per value row); the optimizer state belongs to a different model");
+        }
+        for (int r = 0; r < rows; r++) {
+            if (saved[r] < 0 || saved[r] > step) {
+                throw new IOException(file + ": `" + name + "` row " + r + " is at Adam step " + saved[r]
+                        + ", outside [0, " + step + "] (the checkpoint's step); the file is damaged:"
+                        + " restore it or restart without --resume");
+            }
         }
     }
 

@@ -122,7 +122,7 @@ public record TrainConfig(int batchSize, int seqLen, double lr, double minLrRati
                 KeyReader.optInt(t, "checkpoint_every", Math.max(1, maxSteps / 4)),
                 KeyReader.optLong(t, "seed", 1234),
                 readPatterns(t),
-                KeyReader.optString(t, "data_dir", "data"),
+                KeyReader.optPath(t, "data_dir", "data"),
                 KeyReader.optInt(t, "log_every", 10),
                 KeyReader.optDouble(t, "value_lr_mult", 4.0),
                 KeyReader.optDouble(t, "value_lr_decay_frac", 1.0),

@@ -5,10 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import org.junit.jupiter.api.Test;
+import org.ultramem.io.ConfigException;
 import org.ultramem.io.MemoryBudgetException;
 
-/** {@link Main}'s error handling for memory: budget refusals and the OutOfMemoryError backstop. */
+/** {@link Main}'s error handling: one line per user error, budget refusals, the OutOfMemoryError backstop. */
 class MainTest {
 
     @Test
@@ -26,5 +31,37 @@ class MainTest {
         assertTrue(line.startsWith("ultramem: ran out of Java heap (max ")
                 && line.contains("Java heap space") && line.endsWith("ULTRAMEM_JAVA_OPTS=-Xmx<N>g")
                 && line.lines().count() == 1, line);
+    }
+
+
+    @Test
+    void userErrorMessagesStayOnOneLine() {
+        // A tensor name or config value may hold a newline; the error must still be one line.
+        String m = Main.message(new IllegalArgumentException("tensor `a\nb` is bad\r\tx\u0000"));
+        assertEquals("tensor `a\\nb` is bad\\r\\tx\\u0000", m);
+        String longOne = Main.message(new ConfigException("v".repeat(5000)));
+        assertTrue(longOne.length() < 2100 && longOne.endsWith("... (5000 characters)"), longOne);
+    }
+
+    @Test
+    void fileSystemErrorsSayWhatIsWrongWithThePath() {
+        assertEquals("permission denied: /x/model.safetensors",
+                Main.message(new AccessDeniedException("/x/model.safetensors")));
+        assertEquals("not a directory: /x", Main.message(new NotDirectoryException("/x")));
+        assertEquals("file not found: /y",
+                Main.message(new UncheckedIOException(new NoSuchFileException("/y"))));
+    }
+
+    @Test
+    void aUserErrorPrintsOneLineAndExitsTwo() {
+        StringWriter err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        int code = cl.execute("inspect", "--config", "/nonexistent/config.json");
+        assertEquals(2, code);
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertTrue(err.toString().startsWith("ultramem inspect: config file /nonexistent/config.json"
+                + " does not exist"), err.toString());
     }
 }

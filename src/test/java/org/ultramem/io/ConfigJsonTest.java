@@ -123,4 +123,21 @@ class ConfigJsonTest {
         ConfigJson.applyOverrides(c, List.of("extra.deep.key=1"), k -> k.startsWith("extra."));
         assertEquals(1, c.get("extra").get("deep").get("key").intValue());
     }
+
+    @Test
+    void acceptsAByteOrderMarkAndNamesTrailingText() throws IOException {
+        Path p = dir.resolve("bom.json");
+        byte[] json = "{\"a\": 1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] withBom = new byte[json.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(json, 0, withBom, 3, json.length);
+        Files.write(p, withBom);
+        assertEquals(1, ConfigJson.load(p).get("a").intValue());
+        Files.writeString(p, "{\"a\": 1} {}");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigJson.load(p));
+        assertMessage(e, "unexpected text after the end of the JSON value");
+        assertTrue(!e.getMessage().contains("FAIL_ON_TRAILING_TOKENS"), e.getMessage());
+    }
 }

@@ -90,4 +90,22 @@ class KeyReaderTest {
                         "hidden_size")));
         assertEquals(List.of("lr"), KeyReader.closeMatches("LR", List.of("lr", "seed")));
     }
+
+    @Test
+    void longValuesAreCutInMessagesSoTheErrorStaysReadable() {
+        ObjectNode big = ConfigJson.parse("{\"n\": \"" + "a".repeat(10_000) + "\"}", "t");
+        String m = assertThrows(ConfigException.class, () -> KeyReader.optInt(big, "n", 0))
+                .getMessage();
+        assertTrue(m.startsWith("config key `n` (\"aaaa") && m.contains("...) must be an integer"), m);
+        assertTrue(m.length() < 200, m);
+    }
+
+    @Test
+    void optPathNamesTheKeyOfAnInvalidPath() {
+        ObjectNode nul = ConfigJson.parse("{\"data_dir\": \"da\\u0000ta\"}", "t");
+        String m = assertThrows(ConfigException.class, () -> KeyReader.optPath(nul, "data_dir", "d"))
+                .getMessage();
+        assertTrue(m.startsWith("config key `data_dir` (\"da\\u0000ta\") is not a valid path"), m);
+        assertEquals("d", KeyReader.optPath(node, "absent", "d"));
+    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -206,14 +207,46 @@ class SafeTensorsFileTest {
         new SafeTensorsWriter().addI64("indices", new long[] {1L << 40}, 1)
                 .addF32("hidden_state", new float[1], 1).write(p);
         try (var f = SafeTensorsFile.open(p)) {
-            var e1 = assertThrows(IllegalStateException.class, () -> f.readF32("indices"));
+            // The file's content is at fault: a format error (a user error for the CLI) naming it.
+            var e1 = assertThrows(UncheckedIOException.class, () -> f.readF32("indices"));
             String expected = "`indices` is I64; readF32 accepts F32, BF16 or F16";
+            assertTrue(e1.getCause() instanceof SafeTensorsFormatException, e1.toString());
+            assertTrue(e1.getMessage().contains(p.toString()), e1.getMessage());
             assertTrue(e1.getMessage().contains(expected), e1.getMessage());
-            var e2 = assertThrows(IllegalStateException.class, () -> f.readI32("indices"));
+            var e2 = assertThrows(UncheckedIOException.class, () -> f.readI32("indices"));
+            assertTrue(e2.getCause() instanceof SafeTensorsFormatException, e2.toString());
             assertTrue(e2.getMessage().contains("(1099511627776) does not fit an int"));
             var e3 = assertThrows(IllegalArgumentException.class, () -> f.info("hiden_state"));
             assertTrue(e3.getMessage().contains("no tensor named `hiden_state`"), e3.getMessage());
             assertTrue(e3.getMessage().contains("did you mean `hidden_state`?"), e3.getMessage());
+        }
+    }
+
+    @Test
+    void metadataIntegersNameTheFileAndKeyWhenMalformed() throws IOException {
+        Path p = dir.resolve("m.safetensors");
+        new SafeTensorsWriter().addF32("x", new float[1], 1).putMetadata("step", "12")
+                .putMetadata("seed", "abc").write(p);
+        try (var f = SafeTensorsFile.open(p)) {
+            assertEquals(12, f.metadataLong("step").getAsLong());
+            assertTrue(f.metadataLong("absent").isEmpty());
+            var e = assertThrows(SafeTensorsFormatException.class, () -> f.metadataLong("seed"));
+            assertTrue(e.getMessage().startsWith(p + ": __metadata__ `seed` (\"abc\") must be a"
+                    + " decimal integer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void scalarReadRequiresExactlyOneElement() throws IOException {
+        Path p = dir.resolve("s.safetensors");
+        String json = "{" + entry("step", "I64", "[1]", 0, 8) + "," + entry("none", "I64",
+                "[4294967296, 0]", 8, 8) + "}";
+        Files.write(p, file(json, 8));
+        try (var f = SafeTensorsFile.open(p)) {
+            assertEquals(0, f.readScalarI64("step"));
+            var e = assertThrows(UncheckedIOException.class, () -> f.readScalarI64("none"));
+            assertTrue(e.getMessage().contains("`none` must hold exactly one value, found shape"
+                    + " [4294967296, 0] (0 elements)"), e.getMessage());
         }
     }
 
@@ -244,9 +277,8 @@ class SafeTensorsFileTest {
             assertEquals(0f, big.getAtIndex(SafeTensorsFile.F32_LE, 0));
             assertArrayEquals(new int[] {7, -9}, f.readI32("tail"));
             assertEquals("v", f.metadata().get("k"));
-            var e = assertThrows(IllegalStateException.class, () -> f.readF32("big"));
-            assertTrue(e.getMessage().contains("read it through segment() or raise -Xmx"),
-                    e.getMessage());
+            var e = assertThrows(UncheckedIOException.class, () -> f.readF32("big"));
+            assertTrue(e.getMessage().contains("raise -Xmx"), e.getMessage());
         }
     }
 }

@@ -115,4 +115,55 @@ class TokenizerJsonTest {
         assertTrue(e.getMessage().contains("model.type") && e.getMessage().contains("BPE"),
                 e.getMessage());
     }
+
+    private static String loadError(Path dir, ObjectNode root) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        Files.writeString(file, root.toPrettyString());
+        return assertThrows(IllegalArgumentException.class, () -> TokenizerJson.load(file))
+                .getMessage();
+    }
+
+    @Test
+    void namesAMissingModelOrTypeKey(@TempDir Path dir) throws IOException {
+        ObjectNode root = TokenizerJson.toJson(tok);
+        root.remove("model");
+        String m = loadError(dir, root);
+        assertTrue(m.contains("key `model` is missing"), m);
+        root = TokenizerJson.toJson(tok);
+        ((ObjectNode) root.path("model")).remove("type");
+        m = loadError(dir, root);
+        assertTrue(m.contains("key `model.type` is missing; it must be \"BPE\""), m);
+        root = TokenizerJson.toJson(tok);
+        root.put("pre_tokenizer", "ByteLevel");
+        m = loadError(dir, root);
+        assertTrue(m.contains("`pre_tokenizer` must be an object"), m);
+    }
+
+    @Test
+    void rejectsAnAddedTokenIdBeyondTheDenseRange(@TempDir Path dir) throws IOException {
+        // Before the check, id 2^31-1 overflowed the table size and crashed with an index error.
+        for (long id : new long[] {Integer.MAX_VALUE, 1L << 40, -1}) {
+            ObjectNode root = TokenizerJson.toJson(tok);
+            ((ObjectNode) root.path("added_tokens").get(0)).put("id", id);
+            String m = loadError(dir, root);
+            assertTrue(m.contains("added_tokens[0].id (" + id + ") must be in [0, "), m);
+        }
+    }
+
+    @Test
+    void rejectsFractionalIdsAndNonTextMerges(@TempDir Path dir) throws IOException {
+        ObjectNode root = TokenizerJson.toJson(tok);
+        ((ObjectNode) root.path("added_tokens").get(0)).put("id", 4.0);
+        assertTrue(loadError(dir, root).contains("an integer `id`"));
+        root = TokenizerJson.toJson(tok);
+        ((ObjectNode) root.path("model").path("vocab")).put("A", 65.5);
+        assertTrue(loadError(dir, root).contains("must be an integer id"));
+        root = TokenizerJson.toJson(tok);
+        var merges = (com.fasterxml.jackson.databind.node.ArrayNode) root.path("model").path("merges");
+        merges.set(0, merges.arrayNode().add(1).add(2));
+        assertTrue(loadError(dir, root).contains("model.merges[0] = [1,2] must be"));
+        root = TokenizerJson.toJson(tok);
+        root.put("added_tokens", "none");
+        assertTrue(loadError(dir, root).contains("added_tokens must be an array"));
+    }
 }

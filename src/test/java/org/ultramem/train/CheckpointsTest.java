@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import org.ultramem.io.SafeTensorsFile;
 import org.ultramem.model.Transformer;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.testing.SafeTensorsEdits;
 
 class CheckpointsTest {
 
@@ -243,5 +245,82 @@ class CheckpointsTest {
             w.putMetadata(st.metadata());
         }
         w.write(file);
+    }
+
+    /** A lazy-AdamW checkpoint at step 1 as in the round-trip test; returns a fresh optimizer to load into. */
+    private AdamW lazyCheckpoint(Path ckpt) throws IOException {
+        Transformer model = TinyRuns.model();
+        TrainConfig cfg = TinyRuns.config(5, 5, 5);
+        AdamW.Settings lazy = new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, null, AdamW.ValuesMode.LAZY);
+        Parameter values = new Parameter("values", new int[] {3, 2}, Parameter.Group.VALUES, true);
+        AdamW opt = new AdamW(KernelProvider.scalar(), List.of(model.parameters().get(0), values),
+                cfg.schedule(), lazy);
+        values.touchRow(1);
+        opt.step();
+        Checkpoints.save(ckpt, model, cfg, opt, null, new Checkpoints.TrainState(1, 64, 7, "run-a"), Map.of());
+        Parameter fresh = new Parameter("values", new int[] {3, 2}, Parameter.Group.VALUES, true);
+        return new AdamW(KernelProvider.scalar(), List.of(model.parameters().get(0), fresh),
+                cfg.schedule(), lazy);
+    }
+
+    @Test
+    void rejectsLazyRowCountersOutsideTheCheckpointsSteps() throws Exception {
+        // A row counter indexes the decay table: before the check, 693063986 crashed the next step.
+        Path ckpt = dir.resolve("rows");
+        AdamW probe = lazyCheckpoint(ckpt);
+        SafeTensorsEdits.patchI64(ckpt.resolve(Checkpoints.OPTIMIZER), "row_step/values", 2, 693063986);
+        IOException e = assertThrows(IOException.class, () -> Checkpoints.loadOptimizer(ckpt, probe));
+        assertTrue(e.getMessage().contains("`row_step/values` row 2 is at Adam step 693063986, outside"
+                + " [0, 1]"), e.getMessage());
+    }
+
+    @Test
+    void malformedMetadataAndScalarsNameTheFileAndKey() throws Exception {
+        Path ckpt = dir.resolve("meta");
+        AdamW probe = lazyCheckpoint(ckpt);
+        Path opt = ckpt.resolve(Checkpoints.OPTIMIZER);
+        SafeTensorsEdits.editHeader(opt, h -> ((ObjectNode) h.get("__metadata__")).put("seed", "abc"));
+        IOException e = assertThrows(IOException.class, () -> Checkpoints.loadOptimizer(ckpt, probe));
+        assertTrue(e.getMessage().contains(opt + ": metadata key `seed` (\"abc\") is not an"
+                + " integer"), e.getMessage());
+
+        SafeTensorsEdits.editHeader(opt, h -> {
+            ((ObjectNode) h.get("__metadata__")).put("seed", "7");
+            ObjectNode step = (ObjectNode) h.get("step");
+            long begin = step.get("data_offsets").get(0).longValue();
+            step.putArray("shape").add(1L << 32).add(0);
+            step.putArray("data_offsets").add(begin).add(begin);
+        });
+        // Before the check, reading element 0 of the empty `step` tensor crashed (exit 70).
+        IOException empty = assertThrows(IOException.class,
+                () -> Checkpoints.loadOptimizer(ckpt, probe));
+        assertTrue(empty.getMessage().contains("tensor `step` must be one integer"), empty.getMessage());
+    }
+
+    @Test
+    void aTensorDimensionBeyondIntRangeIsAShapeMismatch() throws Exception {
+        Path ckpt = dir.resolve("dims");
+        Transformer model = TinyRuns.model();
+        Checkpoints.saveModel(ckpt, model, null, null, null, Map.of());
+        Path file = ckpt.resolve(Checkpoints.MODEL);
+        SafeTensorsEdits.editHeader(file, h -> {
+            ObjectNode norm = (ObjectNode) h.get("model.norm.weight");
+            long begin = norm.get("data_offsets").get(0).longValue();
+            norm.putArray("shape").add(1L << 31).add(0);
+            norm.putArray("data_offsets").add(begin).add(begin);
+        });
+        IOException e = assertThrows(IOException.class, () -> Checkpoints.loadModel(ckpt, 1, 8));
+        assertTrue(e.getMessage().contains("`model.norm.weight` has shape [2147483648, 0] but"
+                + " config.json") && e.getMessage().contains("needs [16]"), e.getMessage());
+    }
+
+    @Test
+    void aBadCheckpointConfigNamesItsFile() throws Exception {
+        Path ckpt = dir.resolve("cfg");
+        Checkpoints.saveModel(ckpt, TinyRuns.model(), null, null, null, Map.of());
+        Path file = ckpt.resolve(Checkpoints.CONFIG);
+        Files.writeString(file, Files.readString(file).replace("\"hidden_size\"", "\"hidden_sise\""));
+        ConfigException e = assertThrows(ConfigException.class, () -> Checkpoints.readConfig(ckpt));
+        assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
     }
 }

@@ -80,4 +80,13 @@ class TrainConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> TrainConfig.fromJson(bad));
         assertTrue(e.getMessage().contains("training.collapse_warn_slot_frac"), e.getMessage());
     }
+
+    @Test
+    void rejectsADataDirThatIsNotAPath() {
+        ObjectNode o = minimal();
+        o.put("data_dir", "data\u0000");
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainConfig.fromJson(o));
+        assertTrue(e.getMessage().startsWith("config key `data_dir`")
+                && e.getMessage().contains("is not a valid path"), e.getMessage());
+    }
 }

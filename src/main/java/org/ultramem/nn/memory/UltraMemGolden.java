@@ -92,6 +92,7 @@ public final class UltraMemGolden {
 
             List<Comparison> out = new ArrayList<>();
             float[] x = readFloats(st, file, "input");
+            checkLength(file, "input", x.length, tokens * hidden);
             float[] y = new float[tokens * hidden];
             layer.forward(y, x, tokens);
             out.add(compare(file, "output", y, readFloats(st, file, "output")));
@@ -105,7 +106,9 @@ public final class UltraMemGolden {
                 Arrays.fill(p.grad, 0f);
             }
             float[] dx = new float[tokens * hidden];
-            layer.backward(dx, readFloats(st, file, "grad_output"), tokens);
+            float[] dy = readFloats(st, file, "grad_output");
+            checkLength(file, "grad_output", dy.length, tokens * hidden);
+            layer.backward(dx, dy, tokens);
             out.add(compare(file, "grad.input", dx, readFloats(st, file, "grad.input")));
             for (Parameter p : layer.parameters()) {
                 out.add(compare(file, "grad." + p.name, p.grad,
