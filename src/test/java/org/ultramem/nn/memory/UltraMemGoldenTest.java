@@ -8,13 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ultramem.testing.Goldens;
 import org.ultramem.testing.SafeTensorsEdits;
 
 /** A damaged golden file is a user error naming the file and what is wrong, never a crash. */
 class UltraMemGoldenTest {
 
-    private static final Path TINY = Path.of(System.getProperty("ultramem.shared", "../shared"),
-            "golden", "ultramem_v1_tiny.safetensors");
+    private static final Path TINY = Goldens.file("ultramem_v1_tiny.safetensors");
 
     @TempDir
     Path dir;
