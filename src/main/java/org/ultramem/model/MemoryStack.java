@@ -265,9 +265,10 @@ final class MemoryStack {
                     float[] v = e.getValue();
                     into.put(prefix(l) + e.getKey(), Buffer.ofF32(v, v.length));
                 }
+            } else {
+                v2.addBuffers(l, into);
             }
         }
-        v2.addBuffers(into);
     }
 
     /** Restores buffers; π goes through the layer's permutation check. */

@@ -122,18 +122,14 @@ final class V2Memories {
         return total;
     }
 
-    void addBuffers(Map<String, Buffer> into) {
-        for (int m = 0; m < layers.length; m++) {
-            if (layers[m] == null) {
-                continue;
-            }
-            UltraMemV2Config c = layers[m].config();
-            String p = MemoryStack.prefix(m);
-            into.put(p + "tucker_u", Buffer.ofF32(layers[m].tuckerU(), c.heads(), c.tuckerRank()));
-            into.put(p + "tucker_v", Buffer.ofF32(layers[m].tuckerV(), c.heads(), c.tuckerRank()));
-            int[] pi = layers[m].shuffleIndex();
-            into.put(p + "shuffle_index", Buffer.ofI32(pi, pi.length));
-        }
+    /** u, v and π of V2 memory layer m (live arrays). */
+    void addBuffers(int m, Map<String, Buffer> into) {
+        UltraMemV2Config c = layers[m].config();
+        String p = MemoryStack.prefix(m);
+        into.put(p + "tucker_u", Buffer.ofF32(layers[m].tuckerU(), c.heads(), c.tuckerRank()));
+        into.put(p + "tucker_v", Buffer.ofF32(layers[m].tuckerV(), c.heads(), c.tuckerRank()));
+        int[] pi = layers[m].shuffleIndex();
+        into.put(p + "shuffle_index", Buffer.ofI32(pi, pi.length));
     }
 
     /** Loads π of memory layer m through the layer's permutation check. */
