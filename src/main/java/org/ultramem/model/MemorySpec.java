@@ -166,7 +166,7 @@ public record MemorySpec(int index, UltraMemConfig ultraMem, PkmConfig pkm, V2 u
         UltraMemV2Config cfg;
         try {
             cfg = UltraMemV2Config.fromJson(node);
-        } catch (IllegalArgumentException e) {
+        } catch (ConfigException | IllegalArgumentException e) {
             throw new ConfigException(where + " (mem_type \"" + ULTRAMEM_V2 + "\"): "
                     + e.getMessage(), e);
         }
@@ -191,7 +191,7 @@ public record MemorySpec(int index, UltraMemConfig ultraMem, PkmConfig pkm, V2 u
         }
         try {
             cfg.geometry(placements.size());
-        } catch (IllegalArgumentException e) {
+        } catch (ConfigException | IllegalArgumentException e) {
             throw new ConfigException(where + " (mem_type \"" + ULTRAMEM_V2 + "\", "
                     + placements.size() + " layers): " + e.getMessage(), e);
         }

@@ -351,6 +351,7 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
                         + " and one config: place them with one entry's `mem_insert_way`");
             }
             v2Entry = e;
+            KeyReader.requirePositive("num_hidden_layers", numLayers); // before expanding "full"
             specs.addAll(MemorySpec.expandV2(entries.get(e), specs.size(), numLayers, where));
         }
         return specs;
