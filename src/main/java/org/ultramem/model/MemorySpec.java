@@ -118,7 +118,11 @@ public record MemorySpec(int index, UltraMemConfig ultraMem, PkmConfig pkm, V2 u
      * the parser; unknown keys are rejected naming the key and the entry.
      */
     public static MemorySpec fromJson(JsonNode node, int index) {
-        String where = "memory_layers[" + index + "]";
+        return fromJson(node, index, "memory_layers[" + index + "]");
+    }
+
+    /** As {@link #fromJson(JsonNode, int)}; {@code where} names the entry in errors. */
+    static MemorySpec fromJson(JsonNode node, int index, String where) {
         if (node == null || !node.isObject()) {
             throw new ConfigException(where + " must be a JSON object like {\"mem_type\": "
                     + "\"ultramem\", \"placement\": \"1:2\", ...}, got " + node);

@@ -342,7 +342,7 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
         for (int e = 0; e < entries.size(); e++) {
             String where = "memory_layers[" + e + "]";
             if (!MemorySpec.isV2Entry(entries.get(e))) {
-                specs.add(MemorySpec.fromJson(entries.get(e), specs.size()));
+                specs.add(MemorySpec.fromJson(entries.get(e), specs.size(), where));
                 continue;
             }
             if (v2Entry >= 0) {

@@ -43,6 +43,11 @@ class MemorySpecTest {
         assertTrue(m.contains("`mem_knnn`"), m);
         m = failure(TinyV2.json(0.02, "").replace("\"mem_knn\": 3", "\"mem_knn\": 9"));
         assertTrue(m.contains("`mem_knn` (9)") && m.contains("3 layers"), m);
+        // An entry after the V2 one is named by its position in the list, not its layer index.
+        m = failure(TinyV2.json(0.02, "").replace("}]}", "}, {\"mem_type\": \"pkm\","
+                + " \"placement\": \"1:1\", \"pkm_heads\": 2, \"pkm_knum\": 4,"
+                + " \"pkm_kdim\": 8, \"pkm_topkk\": 2}]}"));
+        assertTrue(m.contains("memory_layers[1]") && m.contains("`pkm_topkk`"), m);
     }
 
     @Test
