@@ -89,8 +89,8 @@ class V2MemoriesTest {
 
     /**
      * Whole-model finite differences of lossScale·(mean NLL + Σ β·L_bal) for every V2 parameter
-     * kind but the norm gains, the shared tables and the backbone around them; entries at a top-k kink are skipped
-     * (at most a fifth), as in {@link SparseTransformerTest}.
+     * kind but the norm gains, the shared tables and the backbone around them; entries at a
+     * top-k kink are skipped (at most a fifth), as in {@link SparseTransformerTest}.
      */
     @Test
     @Tag("slow")
