@@ -138,6 +138,9 @@ final class InspectUsage {
         if (model.ultraMemLayer(l) != null) {
             return model.ultraMemLayer(l).diagnostics().rowUsage().clone();
         }
+        if (model.ultraMemV2Layer(l) != null) { // the rows of the layer's own window
+            return model.ultraMemV2RowUsage(l);
+        }
         int[] slots = model.pkmLayer(l).diagnostics().slotUsage();
         long[] c = new long[slots.length];
         for (int i = 0; i < c.length; i++) {

@@ -40,7 +40,11 @@ public record RunFigures(RunSpec run, List<Trial> trials, List<RunResult> result
     public static long memoryRows(ModelConfig model) {
         long rows = 0;
         for (MemorySpec m : model.memoryLayers()) {
-            rows += m.ultraMem() != null ? m.ultraMem().valueNum() : m.pkm().numSlots();
+            if (m.ultraMemV2() != null) { // one shared table for all V2 layers
+                rows += m.ultraMemV2().layerId() == 0 ? m.ultraMemV2().geometry().allValueNum() : 0;
+            } else {
+                rows += m.ultraMem() != null ? m.ultraMem().valueNum() : m.pkm().numSlots();
+            }
         }
         return rows;
     }

@@ -75,6 +75,11 @@ public record DecodeArchitecture(ModelConfig model, MoeConfig moe, List<MemorySl
     public static DecodeArchitecture of(ModelConfig cfg) {
         List<MemorySlot> slots = new ArrayList<>();
         for (MemorySpec s : cfg.memoryLayers()) {
+            if (s.ultraMemV2() != null) {
+                throw new IllegalArgumentException("decoding UltraMemV2 models is not supported"
+                        + " yet (memory layer " + s.index() + " is mem_type \"ultramem_v2\");"
+                        + " evaluate its loss with `eval` instead");
+            }
             slots.add(new MemorySlot(s.index(), s.sourceBlock(), s.targetBlock(), s.ultraMem(),
                     s.pkm()));
         }

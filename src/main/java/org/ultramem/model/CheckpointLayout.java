@@ -13,7 +13,7 @@ import org.ultramem.nn.moe.MoeConfig;
  * {@code new Transformer(cfg, ...).parametersByName()} then {@code buffers()}, listed without
  * building the model (a checkpoint may be far larger than the heap, and {@code generate} maps
  * it). {@code CheckpointLayoutTest} holds this list equal to what the Transformer creates, for
- * dense, MoE, UltraMem (every ablation switch that changes tensors) and PKM configs.
+ * dense, MoE, UltraMem (every ablation switch that changes tensors), PKM and UltraMemV2 configs.
  * <pre>
  *   model.embed_tokens.weight                      [V, D]
  *   model.layers.{l}.input_layernorm.weight        [D]
@@ -22,7 +22,9 @@ import org.ultramem.nn.moe.MoeConfig;
  *   model.layers.{l}.mlp.{gate,up}_proj.weight     [I, D];  down_proj [D, I]   (dense block)
  *   model.layers.{l}.mlp.router.weight             [E, D];  experts.{e}.* as SwiGLU with d_e
  *   model.norm.weight                              [D]
- *   model.memory_layers.{m}.*                      UltraMem or PKM (see the methods below)
+ *   model.memory_layers.{m}.*                      UltraMem, PKM or UltraMemV2 (methods below)
+ *   model.full_memory_layer.values_for_look_up     [N_all, D_v]  (V2's shared table, once)
+ *   model.full_memory_layer.pre_values_for_look_up [N_all, D_p]  (D_p &gt; 0)
  * </pre>
  */
 public final class CheckpointLayout {
@@ -102,8 +104,14 @@ public final class CheckpointLayout {
                 n += (c.remedies().queryBatchNorm() ? 4 : 0)
                         + ("none".equals(c.remedies().outputGate()) ? 0 : 1)
                         + (c.remedies().deadKeyRestartSteps() > 0 ? 1 : 0);
-            } else {
+            } else if (s.pkm() != null) {
                 n += 4 + (s.pkm().queryBatchNorm() ? 4 : 0);
+            } else {
+                var c = s.ultraMemV2().config();
+                // query_proj, two norms, keys, cores, values_proj, pre_values_proj; u, v, π;
+                // the shared V (and Pre) once
+                n += 5 + c.tuckerCores() + (c.preValueDim() > 0 ? 1 : 0) + 3;
+                n += s.ultraMemV2().layerId() == 0 ? (c.preValueDim() > 0 ? 2 : 1) : 0;
             }
         }
         return n;
@@ -129,12 +137,25 @@ public final class CheckpointLayout {
             }
         }
         weight(params, "model.norm.weight", d);
+        MemorySpec.V2 shared = null;
         for (MemorySpec s : cfg.memoryLayers()) {
             String p = MemoryStack.prefix(s.index());
             if (s.ultraMem() != null) {
                 ultraMem(params, buffers, p, s.ultraMem(), d);
-            } else {
+            } else if (s.pkm() != null) {
                 pkm(params, buffers, p, s.pkm(), d);
+            } else {
+                ultraMemV2(params, buffers, p, s.ultraMemV2(), d);
+                shared = s.ultraMemV2();
+            }
+        }
+        if (shared != null) {
+            var g = shared.geometry();
+            weight(params, V2Memories.HOLDER + "values_for_look_up", g.allValueNum(),
+                    shared.config().valueDim());
+            if (shared.config().preValueDim() > 0) {
+                weight(params, V2Memories.HOLDER + "pre_values_for_look_up", g.allValueNum(),
+                        shared.config().preValueDim());
             }
         }
         params.addAll(buffers);
@@ -197,6 +218,31 @@ public final class CheckpointLayout {
             buffers.add(new Tensor(p + "key_window_use",
                     new long[] {c.heads(), 2, c.keysPerSide()}, Rule.COUNTS, true));
         }
+    }
+
+    /** UltraMemV2 retrieval layer (see {@code UltraMemV2Layer}): parameters, then u, v and π. */
+    private static void ultraMemV2(List<Tensor> params, List<Tensor> buffers, String p,
+            MemorySpec.V2 v, long d) {
+        var c = v.config();
+        var g = v.geometry();
+        long dk = c.keyDim();
+        weight(params, p + "query_proj.weight", 4 * dk, d);
+        weight(params, p + "query_norm.weight", dk);
+        weight(params, p + "keys", c.heads(), 2, g.keysPerSide(), dk, c.tuckerRank());
+        weight(params, p + "keys_norm.weight", dk);
+        for (int t = 0; t < c.tuckerCores(); t++) {
+            weight(params, p + "tucker_core." + t, c.heads(), c.tuckerRank(), c.tuckerRank());
+        }
+        weight(params, p + "values_proj.weight", d, c.poolWidth());
+        if (c.preValueDim() > 0) {
+            weight(params, p + "pre_values_proj.weight", c.preValueDim(), d);
+        }
+        buffers.add(new Tensor(p + "tucker_u", new long[] {c.heads(), c.tuckerRank()},
+                Rule.FINITE, true));
+        buffers.add(new Tensor(p + "tucker_v", new long[] {c.heads(), c.tuckerRank()},
+                Rule.FINITE, true));
+        buffers.add(new Tensor(p + "shuffle_index", new long[] {g.virtualValueNum()},
+                Rule.PERMUTATION, true));
     }
 
     /** PKM (see {@code ProductKeyMemory}): parameters, then the BatchNorm running statistics. */

@@ -112,6 +112,10 @@ public final class LayerPlan {
     }
 
     private static String entry(MemorySpec s) {
+        if (s.ultraMemV2() != null) { // one entry places several layers: name the range
+            return "memory layer " + s.index() + " (ultramem_v2 layer " + s.ultraMemV2().layerId()
+                    + ", mem_insert_way range \"" + s.placement() + "\")";
+        }
         return "memory_layers[" + s.index() + "] (" + s.type() + ", placement \"" + s.placement()
                 + "\")";
     }

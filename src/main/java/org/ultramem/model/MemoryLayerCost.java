@@ -26,6 +26,21 @@ import org.ultramem.nn.memory.UltraMemConfig;
  * PKM FLOPs split {@link PkmConfig#flopsPerToken}: query 2·D·H·Dq, keys 2·H·n·Dq + H·k²
  * (scoring and candidate sums), values 2·H·k·D. Top-m/top-k selection, softmax and the RMS/Batch
  * norms are not counted anywhere (elementwise work, as in spec §E).
+ *
+ * <p>UltraMemV2 retrieval layer (V2 spec §3; n = κ_e·K0', m = k = knn, r = 2, E ∈ {1, κ_e²}),
+ * counted as the reference computes it, with the V1 conventions:
+ * <pre>
+ *   query      2·D·4D_k                   (2 query slots × row/column)
+ *   keys       2·H·2·n·D_k·r + 2·H·2·n·r  (scoring every key, coarse rank-1 combine)
+ *   cores      2·H·T·(m·r² + m²·r)
+ *   values     2·H·k·D_v                  (H·k rows of the shared V: active, no own params)
+ *   pre_values 2·H·k·D_p                  (H·k pre-score dots with rows of the shared Pre)
+ *   pre_proj   2·D·D_p                    (pre-value input)
+ *   out_proj   2·E·D_v·D
+ * </pre>
+ * The shared tables are counted once, as {@code memory.shared.values} (N_all·D_v) and
+ * {@code memory.shared.pre_values} (N_all·D_p), with no active parameters of their own: each
+ * layer's reads are in its {@code values} and {@code pre_values} parts.
  */
 final class MemoryLayerCost {
 
@@ -97,6 +112,50 @@ final class MemoryLayerCost {
                 bytesPerParam);
         add(parts, p + "values", valueParams, ModelCost.mul(h, k, d), 2.0 * h * k * d,
                 bytesPerParam);
+        return parts;
+    }
+
+    /** The parts of V2 retrieval layer {@code index}, plus the shared tables with layer id 0. */
+    static List<ModelCost.Component> ultraMemV2(int index, MemorySpec.V2 v, int dModel,
+            int bytesPerParam) {
+        var c = v.config();
+        var g = v.geometry();
+        long d = dModel;
+        long dk = c.keyDim();
+        long dv = c.valueDim();
+        long dp = c.preValueDim();
+        long n = g.keysPerSide();
+        long h = c.heads();
+        long r = c.tuckerRank();
+        long t = c.tuckerCores();
+        long m = c.knn();
+        long slots = h * m;
+
+        long queryParams = ModelCost.mul(4, dk, d);
+        long keyParams = ModelCost.mul(h, 2, n, dk, r);
+        long coreParams = ModelCost.mul(t, h, r, r);
+        long preProj = ModelCost.mul(dp, d);
+        long outParams = ModelCost.mul(d, c.poolWidth());
+
+        List<ModelCost.Component> parts = new ArrayList<>();
+        String p = "memory." + index + ".";
+        add(parts, p + "query", queryParams, queryParams, 2.0 * d * 4 * dk, bytesPerParam);
+        add(parts, p + "norms", 2 * dk, 2 * dk, 0, bytesPerParam);
+        add(parts, p + "keys", keyParams, keyParams, 2.0 * h * 2 * n * dk * r + 2.0 * h * 2 * n * r,
+                bytesPerParam);
+        add(parts, p + "cores", coreParams, coreParams, 2.0 * h * t * (m * r * r + m * m * r),
+                bytesPerParam);
+        add(parts, p + "values", 0, ModelCost.mul(slots, dv), 2.0 * slots * dv, bytesPerParam);
+        add(parts, p + "pre_values", 0, ModelCost.mul(slots, dp), 2.0 * slots * dp,
+                bytesPerParam);
+        add(parts, p + "pre_proj", preProj, preProj, 2.0 * preProj, bytesPerParam);
+        add(parts, p + "out_proj", outParams, outParams, 2.0 * outParams, bytesPerParam);
+        if (v.layerId() == 0) {
+            add(parts, "memory.shared.values", ModelCost.mul(g.allValueNum(), dv), 0, 0,
+                    bytesPerParam);
+            add(parts, "memory.shared.pre_values", ModelCost.mul(g.allValueNum(), dp), 0, 0,
+                    bytesPerParam);
+        }
         return parts;
     }
 

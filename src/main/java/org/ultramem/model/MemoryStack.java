@@ -25,7 +25,8 @@ import org.ultramem.tensor.kernel.Kernels;
  * {@code tucker_u}, {@code tucker_v} (F32 [H, r]), {@code shuffle_index} (I32 [E·N]), with
  * {@code query_batchnorm} {@code query_bn.running_mean}, {@code query_bn.running_var}
  * (F32 [Q·2·D_k]) and with {@code dead_key_restart_steps} {@code key_window_use} (I32 [H, 2, n]);
- * PKM {@code query_bn.running_mean}, {@code query_bn.running_var} (F32 [H·Dq]).
+ * PKM {@code query_bn.running_mean}, {@code query_bn.running_var} (F32 [H·Dq]). UltraMemV2 layers
+ * and their shared value table live in {@link V2Memories} (names there).
  */
 final class MemoryStack {
 
@@ -33,6 +34,7 @@ final class MemoryStack {
     private final LayerPlan plan;
     private final UltraMemLayer[] ultra;
     private final ProductKeyMemory[] pkm;
+    private final V2Memories v2;
     private final float[][] out;
     private final float[][] dOut;
     private final int dModel;
@@ -51,10 +53,11 @@ final class MemoryStack {
             MemorySpec s = specs.get(l);
             if (s.ultraMem() != null) {
                 ultra[l] = new UltraMemLayer(s.ultraMem(), dModel, maxTokens, seeds[l]);
-            } else {
+            } else if (s.pkm() != null) {
                 pkm[l] = new ProductKeyMemory(s.pkm(), dModel, maxTokens, seeds[l]);
             }
         }
+        v2 = new V2Memories(specs, dModel, maxTokens, seeds);
     }
 
     int size() {
@@ -65,14 +68,16 @@ final class MemoryStack {
         return "model.memory_layers." + l + ".";
     }
 
-    /** Every memory parameter under its checkpoint name, layer by layer. */
+    /** Every memory parameter under its checkpoint name, layer by layer, then V2's shared table. */
     void addParameters(Map<String, Parameter> into) {
         for (int l = 0; l < size(); l++) {
-            List<Parameter> ps = ultra[l] != null ? ultra[l].parameters() : pkm[l].parameters();
+            List<Parameter> ps = ultra[l] != null ? ultra[l].parameters()
+                    : pkm[l] != null ? pkm[l].parameters() : v2.layer(l).parameters();
             for (Parameter p : ps) {
                 into.put(prefix(l) + p.name, p);
             }
         }
+        v2.addHolderParameters(into);
     }
 
     // ---- training path ----
@@ -82,8 +87,10 @@ final class MemoryStack {
         for (int l : plan.readersOf(block)) {
             if (ultra[l] != null) {
                 ultra[l].forward(out[l], a, rows);
-            } else {
+            } else if (pkm[l] != null) {
                 pkm[l].forward(out[l], a, rows);
+            } else {
+                v2.forward(l, out[l], a, rows);
             }
         }
     }
@@ -110,8 +117,10 @@ final class MemoryStack {
             int l = ls[i];
             if (ultra[l] != null) {
                 ultra[l].backward(dA, dOut[l], rows);
-            } else {
+            } else if (pkm[l] != null) {
                 pkm[l].backward(dA, dOut[l], rows);
+            } else {
+                v2.backward(l, dA, dOut[l], rows);
             }
         }
     }
@@ -134,8 +143,9 @@ final class MemoryStack {
         }
     }
 
-    /** Gradient scale of the UltraMem key-balance losses (the micro-batch's loss scale). */
+    /** Gradient scale of the UltraMem and V2 key-balance losses (the micro-batch's loss scale). */
     void setAuxGradScale(float scale) {
+        v2.setAuxGradScale(scale);
         for (UltraMemLayer u : ultra) {
             if (u != null) {
                 u.setAuxGradScale(scale);
@@ -152,8 +162,9 @@ final class MemoryStack {
         }
     }
 
-    /** The online u/v update of every UltraMem layer (once per optimizer step). */
+    /** The online u/v update of every UltraMem and V2 layer (once per optimizer step). */
     void refreshTucker() {
+        v2.refreshTucker();
         for (UltraMemLayer u : ultra) {
             if (u != null) {
                 u.refreshTucker();
@@ -172,6 +183,11 @@ final class MemoryStack {
             }
         }
         return total;
+    }
+
+    /** V2 balance losses of the last forward ({@code mem{m}.balance}); returns Σ β·L_bal. */
+    double v2BalanceAux(Map<String, Double> aux) {
+        return v2.balanceAux(aux);
     }
 
     // ---- inference path ----
@@ -195,7 +211,11 @@ final class MemoryStack {
     void applyReaders(int block, float[] a, int n, Object[] scratch) {
         for (int l : plan.readersOf(block)) {
             float[] y = (float[]) scratch[2 * l];
-            if (ultra[l] != null) {
+            if (v2.isV2(l)) {
+                synchronized (v2.layer(l)) { // forward only reads the shared table
+                    v2.layer(l).forward(y, a, n);
+                }
+            } else if (ultra[l] != null) {
                 synchronized (ultra[l]) {
                     boolean training = ultra[l].isTraining();
                     ultra[l].setTraining(false);
@@ -240,11 +260,13 @@ final class MemoryStack {
                     into.put(prefix(l) + "key_window_use", Buffer.ofI32(use, c.heads(), 2,
                             c.keysPerSide()));
                 }
-            } else {
+            } else if (pkm[l] != null) {
                 for (Map.Entry<String, float[]> e : pkm[l].buffers().entrySet()) {
                     float[] v = e.getValue();
                     into.put(prefix(l) + e.getKey(), Buffer.ofF32(v, v.length));
                 }
+            } else {
+                v2.addBuffers(l, into);
             }
         }
     }
@@ -263,7 +285,11 @@ final class MemoryStack {
             staged.copyFrom(name, saved.get(name));
             int l = Integer.parseInt(name.substring("model.memory_layers.".length(),
                     name.length() - ".shuffle_index".length()));
-            ultra[l].setShuffleIndex(staged.i32());
+            if (v2.isV2(l)) {
+                v2.setShuffleIndex(l, staged.i32());
+            } else {
+                ultra[l].setShuffleIndex(staged.i32());
+            }
         }
     }
 
@@ -274,11 +300,12 @@ final class MemoryStack {
                 into.put(prefix(l) + "values", ValueTableRule.multiplier(c.valueLrMult(),
                         c.valueLrDecayFrac(), "lazy_adamw".equals(c.valueOptimizer()))
                         .with(c.remedies().valueWeightDecay(), c.remedies().valueGradClip()));
-            } else {
+            } else if (pkm[l] != null) {
                 into.put(prefix(l) + "values", ValueTableRule.ownPeak(pkm[l].config().valueLr(),
                         false));
             }
         }
+        v2.addValueRules(into);
     }
 
     /** The retrieval parameters of UltraMem layers that ask for their own learning rate. */
@@ -322,7 +349,7 @@ final class MemoryStack {
                     }
                 }
                 d.reset();
-            } else {
+            } else if (pkm[l] != null) {
                 PkmDiagnostics d = pkm[l].diagnostics();
                 if (!Double.isNaN(d.meanTop1Score())) {
                     usage(into, p, toLong(d.slotUsage()), toLong(d.keyUsage()));
@@ -333,6 +360,7 @@ final class MemoryStack {
                 pkm[l].resetDiagnostics();
             }
         }
+        v2.drainDiagnostics(into);
     }
 
     /**
@@ -341,7 +369,7 @@ final class MemoryStack {
      * perfectly uniform use and 0 is one row only, and usage_kl = ln(rows) − H, the KL divergence
      * from the uniform distribution in nats (0 when uniform).
      */
-    private static void usage(Map<String, Double> into, String p, long[] rows, long[] keys) {
+    static void usage(Map<String, Double> into, String p, long[] rows, long[] keys) {
         long total = 0;
         long dead = 0;
         for (long c : rows) {
@@ -380,5 +408,9 @@ final class MemoryStack {
 
     ProductKeyMemory pkm(int l) {
         return pkm[l];
+    }
+
+    V2Memories v2() {
+        return v2;
     }
 }

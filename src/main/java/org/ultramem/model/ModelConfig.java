@@ -35,7 +35,10 @@ import org.ultramem.nn.moe.MoeConfig;
  *   moe                      moe                    object of moe_* keys ({@link MoeConfig}); null =
  *                                                   dense SwiGLU in every block
  *   memory_layers            memoryLayers           list of {"mem_type": "ultramem"|"pkm",
- *                                                   "placement": "i:j", ...} ({@link MemorySpec})
+ *                                                   "placement": "i:j", ...} ({@link MemorySpec}),
+ *                                                   and at most one {"mem_type": "ultramem_v2",
+ *                                                   "mem_insert_way": "full"|"i:j/...", ...}:
+ *                                                   L V2 layers sharing one value table
  *   memory_placement         (read only)            shorthand "1:2/3:4": with exactly one
  *                                                   memory_layers entry (no placement in it),
  *                                                   one layer per "i:j"; written back expanded
@@ -119,7 +122,40 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
                         + " carries index " + memoryLayers.get(l).index() + "; indices must be 0..n-1");
             }
         }
+        checkV2(memoryLayers);
         LayerPlan.of(memoryLayers, numLayers, memoryAllowOverlap);
+    }
+
+    /**
+     * The V2 layers (if any) are consecutive, carry layer ids 0..L−1 in order and share one
+     * config and L: they read one value table ({@link MemorySpec#expandV2} builds them so).
+     */
+    private static void checkV2(List<MemorySpec> specs) {
+        MemorySpec first = null;
+        int seen = 0;
+        for (MemorySpec s : specs) {
+            MemorySpec.V2 v = s.ultraMemV2();
+            if (v == null) {
+                continue;
+            }
+            if (first == null) {
+                first = s;
+            }
+            MemorySpec.V2 f = first.ultraMemV2();
+            if (v.layerId() != seen || s.index() != first.index() + seen
+                    || !v.config().equals(f.config()) || v.layers() != f.layers()) {
+                throw new ConfigException("memory_layers: the UltraMemV2 layers must come from one"
+                        + " \"ultramem_v2\" entry (one config, layer ids 0..L-1 in order); layer "
+                        + s.index() + " has V2 id " + v.layerId() + "; write one ultramem_v2 entry"
+                        + " and place its layers with mem_insert_way");
+            }
+            seen++;
+        }
+        if (first != null && seen != first.ultraMemV2().layers()) {
+            throw new ConfigException("memory_layers: " + seen + " UltraMemV2 layers but their"
+                    + " shared table is sized for " + first.ultraMemV2().layers()
+                    + "; build them with MemorySpec.expandV2");
+        }
     }
 
     /** A dense config (no MoE, no memory layers). */
@@ -173,8 +209,26 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
             total += isMoeBlock(l) ? moe.parameterCount(hiddenSize) : 3 * d * intermediateSize;
         }
         for (MemorySpec s : memoryLayers) {
-            total += s.pkm() != null ? s.pkm().parameterCount(hiddenSize)
-                    : ultraMemParameters(s.ultraMem(), d);
+            if (s.ultraMemV2() != null) {
+                total += ultraMemV2Parameters(s.ultraMemV2(), d);
+            } else {
+                total += s.pkm() != null ? s.pkm().parameterCount(hiddenSize)
+                        : ultraMemParameters(s.ultraMem(), d);
+            }
+        }
+        return total;
+    }
+
+    /** One V2 retrieval layer, plus the shared V and Pre once (with layer id 0). */
+    private static long ultraMemV2Parameters(MemorySpec.V2 v, long d) {
+        var c = v.config();
+        var g = v.geometry();
+        long dk = c.keyDim();
+        long total = 4 * dk * d + 2 * dk + (long) c.heads() * 2 * g.keysPerSide() * dk * 2
+                + (long) c.tuckerCores() * c.heads() * 4 + d * c.poolWidth()
+                + (long) c.preValueDim() * d;
+        if (v.layerId() == 0) {
+            total += (long) g.allValueNum() * (c.valueDim() + c.preValueDim());
         }
         return total;
     }
@@ -224,7 +278,7 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
                 KeyReader.optDouble(root, "initializer_range", 0.02),
                 KeyReader.optString(root, "model_type", MODEL_TYPE),
                 parseMoe(root.get("moe")),
-                parseMemoryLayers(root),
+                parseMemoryLayers(root, KeyReader.requireInt(root, "num_hidden_layers")),
                 KeyReader.optBool(root, "memory_allow_overlap", false));
     }
 
@@ -244,7 +298,7 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
         }
     }
 
-    private static List<MemorySpec> parseMemoryLayers(JsonNode root) {
+    private static List<MemorySpec> parseMemoryLayers(JsonNode root, int numLayers) {
         JsonNode list = root.get("memory_layers");
         JsonNode shorthand = root.get("memory_placement");
         if (list == null || list.isNull()) {
@@ -260,6 +314,12 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
         }
         List<JsonNode> entries = new ArrayList<>();
         list.forEach(entries::add);
+        boolean anyV2 = entries.stream().anyMatch(MemorySpec::isV2Entry);
+        if (anyV2 && shorthand != null && !shorthand.isNull()) {
+            throw new ConfigException("config key `memory_placement` does not apply to an"
+                    + " \"ultramem_v2\" entry; place its layers with the entry's `mem_insert_way`"
+                    + " (\"full\" or \"i:j/...\") and remove memory_placement");
+        }
         if (shorthand != null && !shorthand.isNull()) {
             if (!shorthand.isTextual()) {
                 throw new ConfigException("config key `memory_placement` (" + shorthand
@@ -278,8 +338,21 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
             }
         }
         List<MemorySpec> specs = new ArrayList<>();
-        for (int l = 0; l < entries.size(); l++) {
-            specs.add(MemorySpec.fromJson(entries.get(l), l));
+        int v2Entry = -1;
+        for (int e = 0; e < entries.size(); e++) {
+            String where = "memory_layers[" + e + "]";
+            if (!MemorySpec.isV2Entry(entries.get(e))) {
+                specs.add(MemorySpec.fromJson(entries.get(e), specs.size(), where));
+                continue;
+            }
+            if (v2Entry >= 0) {
+                throw new ConfigException(where + ": a second \"ultramem_v2\" entry (the first is"
+                        + " memory_layers[" + v2Entry + "]); all V2 layers share one value table"
+                        + " and one config: place them with one entry's `mem_insert_way`");
+            }
+            v2Entry = e;
+            KeyReader.requirePositive("num_hidden_layers", numLayers); // before expanding "full"
+            specs.addAll(MemorySpec.expandV2(entries.get(e), specs.size(), numLayers, where));
         }
         return specs;
     }
@@ -319,7 +392,9 @@ public record ModelConfig(int vocabSize, int hiddenSize, int numLayers, int numH
         if (!memoryLayers.isEmpty()) {
             ArrayNode a = o.putArray("memory_layers");
             for (MemorySpec s : memoryLayers) {
-                a.add(s.toJson());
+                if (s.ultraMemV2() == null || s.ultraMemV2().layerId() == 0) {
+                    a.add(s.toJson()); // the V2 layers are one entry
+                }
             }
             o.put("memory_allow_overlap", memoryAllowOverlap);
         }

@@ -23,7 +23,7 @@ import org.ultramem.nn.moe.MoeConfig;
  *   ffn                3·D·I·L_dense   same            6·D·I·L_dense (SwiGLU)
  *   moe_router         N·D·L_moe       same            2·N·D·L_moe
  *   moe_experts        N·3·D·d_e·L_moe k·3·D·d_e·L_moe 2·active
- *   memory.l.*         see {@link MemoryLayerCost}
+ *   memory.l.*         see {@link MemoryLayerCost} (memory.shared.*: UltraMemV2's shared tables)
  * </pre>
  * Conventions: FLOPs = 2 × multiply-adds, forward only; elementwise work (norms, activations,
  * RoPE, softmax) and top-k selection are not counted. The seq-dependent attention score term IS
@@ -95,14 +95,16 @@ public final class ModelCost {
     public static ModelCost of(ModelConfig cfg, Options options) {
         List<Object> memory = new ArrayList<>();
         for (MemorySpec spec : cfg.memoryLayers()) {
-            memory.add(spec.ultraMem() != null ? spec.ultraMem() : spec.pkm());
+            memory.add(spec.ultraMem() != null ? spec.ultraMem()
+                    : spec.pkm() != null ? spec.pkm() : spec.ultraMemV2());
         }
         return of(cfg, cfg.moe(), memory, options);
     }
 
     /**
      * The cost of a backbone with optional MoE blocks ({@code moe} null = dense FFN everywhere)
-     * and memory layers, each an {@link UltraMemConfig} or a {@link PkmConfig}, in model order.
+     * and memory layers, each an {@link UltraMemConfig}, a {@link PkmConfig} or a
+     * {@link MemorySpec.V2} (the shared V2 tables are counted with V2 layer id 0), in model order.
      * The backbone's own {@code moe()} and {@code memoryLayers()} are ignored here.
      */
     public static ModelCost of(ModelConfig backbone, MoeConfig moe, List<?> memoryLayers,
@@ -158,8 +160,10 @@ public final class ModelCost {
             switch (spec) {
                 case UltraMemConfig u -> parts.addAll(MemoryLayerCost.ultraMem(l, u, dModel, bpp));
                 case PkmConfig p -> parts.addAll(MemoryLayerCost.pkm(l, p, dModel, bpp));
+                case MemorySpec.V2 v2 -> parts.addAll(MemoryLayerCost.ultraMemV2(l, v2, dModel,
+                        bpp));
                 case null, default -> throw new IllegalArgumentException("memory layer " + l
-                        + " (" + spec + ") must be an UltraMemConfig or a PkmConfig");
+                        + " (" + spec + ") must be an UltraMemConfig, a PkmConfig or a V2 layer");
             }
         }
         long kv = mul(2, layers, d, options.context(), bpp);

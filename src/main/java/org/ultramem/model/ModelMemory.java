@@ -18,7 +18,8 @@ import org.ultramem.nn.moe.MoeConfig;
  *   SwiGLU                     per dense block 3·rows·I; grads 3·rows·I
  *   logits                     rows·V
  *   MoE block                  rows·D + slots·(3D + 6·d_e + 4) + 3·rows·E, slots = rows·k
- *   memory layer               pending out/dOut 2·rows·D + {@link #ultraMemLayerBytes} / PKM
+ *   memory layer               pending out/dOut 2·rows·D + {@link #ultraMemLayerBytes} / PKM /
+ *                              UltraMemV2 (its buffers as {@code UltraMemV2Layer} allocates them)
  * </pre>
  * (AdamW checks its own state, 8 B per parameter, when it is built.)
  * The total adds 1/16 for what is not listed (object headers, small scratch); {@code
@@ -120,8 +121,10 @@ public final class ModelMemory {
             t.add("memory layer outputs", 2, 4, rows, d);
             if (s.ultraMem() != null) {
                 ultraMem(t, s.ultraMem(), cfg.hiddenSize(), memTokens);
-            } else {
+            } else if (s.pkm() != null) {
                 pkm(t, s.pkm(), cfg.hiddenSize(), memTokens);
+            } else {
+                ultraMemV2(t, s.ultraMemV2(), cfg.hiddenSize(), memTokens);
             }
         }
         return t;
@@ -142,8 +145,16 @@ public final class ModelMemory {
                 t.array("UltraMem values", c.valueNum(), c.valueDim());
                 t.array("UltraMem keys", c.heads(), 2, c.keysPerSide(), c.keyDim(), c.tuckerRank());
                 t.array("UltraMem output projection", d, c.valueExpand(), c.valueDim());
-            } else {
+            } else if (s.pkm() != null) {
                 t.array("PKM values", s.pkm().numSlots(), d);
+            } else {
+                var c = s.ultraMemV2().config();
+                var g = s.ultraMemV2().geometry();
+                t.array("UltraMemV2 values", g.allValueNum(), Math.max(c.valueDim(),
+                        c.preValueDim()));
+                t.array("UltraMemV2 keys", c.heads(), 2, g.keysPerSide(), c.keyDim(),
+                        c.tuckerRank());
+                t.array("UltraMemV2 output projection", d, c.poolWidth());
             }
         }
     }
@@ -176,6 +187,35 @@ public final class ModelMemory {
                 (long) c.tuckerRank() * c.tuckerRank());
         t.add("UltraMem key buffers", 6, 4, keyFloats);
         t.add("UltraMem value statistics", 1, 13, c.valueNum());
+    }
+
+    /** The buffers one {@code UltraMemV2Layer} (and its keys, lookup, diagnostics) allocates. */
+    private static void ultraMemV2(Tally t, MemorySpec.V2 v, long d, long tokens) {
+        var c = v.config();
+        var g = v.geometry();
+        long h = c.heads();
+        long n = g.keysPerSide();
+        long qWidth = 4L * c.keyDim();
+        long slots = Math.multiplyExact(tokens, (long) c.slots());
+        long entries = Math.multiplyExact(Math.multiplyExact(tokens, h), 2L * c.knn());
+        long keyFloats = h * 2 * n * c.keyDim() * c.tuckerRank();
+        t.add("UltraMemV2 input copy", 1, 4, tokens, d);
+        t.add("UltraMemV2 queries", 4, 4, tokens, qWidth);
+        t.add("UltraMemV2 pre-value inputs", 2, 4, tokens, c.preValueDim());
+        t.add("UltraMemV2 coarse scores", c.balanceCoef() > 0 ? 2 : 1, 4, 2, tokens, h, n);
+        t.add("UltraMemV2 candidates", 2, 4, entries);
+        t.add("UltraMemV2 exact scores", 2, 4, entries, c.tuckerRank());
+        t.add("UltraMemV2 selections", 10, 4, slots);
+        t.add("UltraMemV2 slot weights", 3, 4, slots, c.tuckerCores());
+        t.add("UltraMemV2 pooled values", 2, 4, tokens, c.poolWidth());
+        t.add("UltraMemV2 core gradients", 1, 4, tokens, h, c.tuckerCores(),
+                (long) c.tuckerRank() * c.tuckerRank());
+        t.add("UltraMemV2 key buffers", 6, 4, keyFloats);
+        t.add("UltraMemV2 row index", 1, 4, g.allValueNum());
+        t.add("UltraMemV2 shuffle index", 1, 4, g.virtualValueNum());
+        t.add("UltraMemV2 row statistics", 1, 8, g.valueNum());
+        t.add("UltraMemV2 balance partial sums", c.balanceCoef() > 0 ? 1 : 0, 8,
+                (tokens + 63) / 64 + 1, 2, n);
     }
 
     private static void pkm(Tally t, PkmConfig c, long d, long tokens) {

@@ -31,7 +31,8 @@ import org.ultramem.tensor.kernel.Kernels;
  *   logits = RMS_final(x_L) · Eᵀ                    [rows, V]
  * </pre>
  * FFN_l is the dense SwiGLU, or an {@link MoeLayer} in the blocks {@code moe.moe_layers} names;
- * Mem_m is an UltraMem or PKM layer ({@link MemoryStack}, placement by {@link LayerPlan}).
+ * Mem_m is an UltraMem, PKM or UltraMemV2 layer ({@link MemoryStack}, placement by
+ * {@link LayerPlan}; V2 layers default to every block, "m:m", all reading one shared table).
  * Parameters carry Hugging Face Llama names ({@code model.embed_tokens.weight},
  * {@code model.layers.{i}.self_attn.q_proj.weight}, {@code model.layers.{i}.mlp.down_proj.weight},
  * {@code model.norm.weight}, ...), Linear weights stored [out, in]; MoE blocks
@@ -40,10 +41,13 @@ import org.ultramem.tensor.kernel.Kernels;
  * from {@code Parameter.name} for the sparse layers).
  *
  * <p><b>Auxiliary losses.</b> {@link #forwardBackward} adds the gradient of
- * {@code lossScale × (mean NLL + Σ MoE coef·aux + Σ UltraMem Tucker aux + Σ UltraMem β·balance)}
- * and reports each term in {@link StepLoss#aux()} ({@code moe{i}.aux}, {@code moe{i}.balance},
- * {@code moe{i}.z}, {@code mem{m}.tucker_aux}, total {@code aux_loss}; the key-balance loss is
- * reported as the {@code mem{m}.balance_loss} diagnostic). Query BatchNorm (PKM, UltraMem) uses
+ * {@code lossScale × (mean NLL + Σ MoE coef·aux + Σ UltraMem Tucker aux + Σ UltraMem β·balance
+ * + Σ UltraMemV2 β·L_bal)} and reports each term in {@link StepLoss#aux()} ({@code moe{i}.aux},
+ * {@code moe{i}.balance}, {@code moe{i}.z}, {@code mem{m}.tucker_aux}, V2 {@code mem{m}.balance}
+ * (L_bal, unweighted), total {@code aux_loss}; the UltraMem key-balance loss is reported as the
+ * {@code mem{m}.balance_loss} diagnostic, as is V2's mean). The V2 balance weight per micro-batch
+ * is β·lossScale, so β weighs the mean over micro-batches whatever grad_accum is (see
+ * {@link V2Memories}). Query BatchNorm (PKM, UltraMem) uses
  * batch statistics in forwardBackward and running statistics everywhere else.
  *
  * <p><b>Initialization</b> (OLMo-like, deterministic in the seed): embeddings and the input
@@ -267,7 +271,7 @@ public final class Transformer implements LanguageModel {
         memory.afterStep(stepsDone, seed, reset);
     }
 
-    /** Refreshes every UltraMem layer's u/v from its current cores (spec §A.4). */
+    /** Refreshes every UltraMem and V2 layer's u/v from its current cores (spec §A.4, V2 §6). */
     @Override
     public void beforeStep() {
         memory.refreshTucker();
@@ -307,7 +311,22 @@ public final class Transformer implements LanguageModel {
         return memory.ultraMem(m);
     }
 
-    /** The PKM layer at memory index {@code m} (null when that layer is an UltraMem). */
+    /** The UltraMemV2 layer at memory index {@code m} (null when that layer is not V2). */
+    public org.ultramem.nn.memory.UltraMemV2Layer ultraMemV2Layer(int m) {
+        return memory.v2().layer(m);
+    }
+
+    /** The value table all UltraMemV2 layers share (null without V2 layers). */
+    public org.ultramem.nn.memory.UltraMemV2Values ultraMemV2Values() {
+        return memory.v2().holder();
+    }
+
+    /** Hits per window row of V2 memory layer {@code m} since the last diagnostics drain. */
+    public long[] ultraMemV2RowUsage(int m) {
+        return memory.v2().rowUsage(m);
+    }
+
+    /** The PKM layer at memory index {@code m} (null when that layer is not a PKM). */
     public org.ultramem.nn.memory.ProductKeyMemory pkmLayer(int m) {
         return memory.pkm(m);
     }
@@ -368,7 +387,7 @@ public final class Transformer implements LanguageModel {
         embedding.backward(dResidual, tokens, rows);
         Map<String, Double> aux = auxLosses();
         double total = aux.getOrDefault("aux_loss", 0.0)
-                + memory.tuckerAux(lossScale, aux);
+                + memory.tuckerAux(lossScale, aux) + memory.v2BalanceAux(aux);
         if (!aux.isEmpty()) {
             aux.put("aux_loss", total);
         }

@@ -66,6 +66,17 @@ class FactsCommandsTest {
     }
 
     @Test
+    void evalFactsRefusesAnUltraMemV2ModelInOneLine() throws Exception {
+        Path v2 = org.ultramem.testing.CheckpointMutants.write(dir.resolve("v2"),
+                org.ultramem.model.ModelConfig.fromJson(org.ultramem.model.TinyV2.json(0.02, "")
+                        .replace("\"vocab_size\": 32", "\"vocab_size\": 400"), "v2"), null);
+        Run r = ultramem("eval", "--model", v2.toString(), "--facts", facts.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("ultramem eval: decoding UltraMemV2 models is not supported"
+                + " yet") && r.err().strip().lines().count() == 1, r.err());
+    }
+
+    @Test
     void evalFactsPrintsJsonWithEveryKey() throws Exception {
         Run r = ultramem("eval", "--model", model.toString(), "--facts", facts.toString(), "--json");
         assertEquals(0, r.code(), r.err());

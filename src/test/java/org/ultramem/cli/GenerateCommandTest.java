@@ -64,6 +64,17 @@ class GenerateCommandTest {
     }
 
     @Test
+    void refusesAnUltraMemV2CheckpointInOneLine() throws IOException {
+        Path m = CheckpointMutants.write(dir.resolve("v2"), org.ultramem.model.ModelConfig.fromJson(
+                org.ultramem.model.TinyV2.json(0.02, "").replace("\"vocab_size\": 32",
+                        "\"vocab_size\": 300"), "v2"), tokA);
+        CliRuns.Run r = generate(m);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("ultramem generate: decoding UltraMemV2 models is not"
+                + " supported yet") && r.err().strip().lines().count() == 1, r.err());
+    }
+
+    @Test
     void refusesNaNWeightsAsAUserError() throws IOException {
         Path m = model();
         CheckpointMutants.setF32(m, "model.embed_tokens.weight", 17, Float.NaN);

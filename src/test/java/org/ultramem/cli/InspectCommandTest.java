@@ -49,6 +49,22 @@ class InspectCommandTest {
     }
 
     @Test
+    void readsTheUltraMemV2FamilyPreset() throws Exception {
+        Path file = Path.of("configs", "family-ultramem-v2.json");
+        Run r = run("--config", file.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = ConfigJson.parse(r.out(), "inspect output");
+        ModelConfig cfg = ModelConfig.load(file);
+        assertEquals(cfg.parameterCount(), j.get("total_params").asLong());
+        assertEquals(ModelCost.of(cfg).flopsPerToken(), j.get("flops_per_token").asDouble());
+        long shared = 0;
+        for (JsonNode c : j.get("components")) {
+            shared += c.get("name").asText().startsWith("memory.shared.") ? 1 : 0;
+        }
+        assertEquals(2, shared, r.out());
+    }
+
+    @Test
     void jsonHasTheTotalsAndAConsistentBreakdown() throws Exception {
         Path file = Files.writeString(dir.resolve("tiny.json"), TINY_MEMORY);
         Run r = run("--config", file.toString(), "--json");

@@ -79,6 +79,27 @@ class InspectUsageTest {
 
     @Test
     @Tag("slow")
+    void reportsEachUltraMemV2LayerOverItsWindow() throws Exception {
+        prepare();
+        Path v2 = dir.resolve("v2");
+        ModelConfig cfg = ModelConfig.fromJson(org.ultramem.model.TinyV2.json(0.02, "")
+                .replace("\"vocab_size\": 32", "\"vocab_size\": 300"), "v2");
+        Checkpoints.saveModel(v2, new Transformer(cfg, 2, 16, 7), null, null, null, Map.of());
+        InspectCommandTest.Run r = InspectCommandTest.run("--model", v2.toString(), "--usage",
+                "val", "--tokens", "40", "--data", data.toString(), "--out",
+                dir.resolve("usage-v2").toString(), "--batch", "2");
+        assertEquals(0, r.code(), r.err());
+        // 32 tokens × H·k = 2·3 slots; each layer's window holds N = 16 of the 48 shared rows.
+        List<String> lines = r.out().lines().filter(l -> l.startsWith("memory.")).toList();
+        assertEquals(3, lines.size(), r.out());
+        for (int l = 0; l < 3; l++) {
+            assertTrue(lines.get(l).startsWith("memory." + l
+                    + " (ultramem_v2, 16 rows): 32 tokens, 192 hits"), lines.get(l));
+        }
+    }
+
+    @Test
+    @Tag("slow")
     void withoutUsageReportsTheCheckpointsCost() throws Exception {
         prepare();
         InspectCommandTest.Run r = InspectCommandTest.run("--model", checkpoint.toString(), "--json");

@@ -14,7 +14,8 @@ import org.ultramem.nn.Parameter;
 /**
  * {@link CheckpointLayout} lists exactly what the Transformer creates: the same names in the same
  * order with the same shapes (parameters, then buffers), for every config shape that changes the
- * set of tensors; its count matches the list, and {@link ModelCost} counts the same parameters.
+ * set of tensors (UltraMemV2 included); its count matches the list, and {@link ModelCost} counts
+ * the same parameters.
  */
 class CheckpointLayoutTest {
 
@@ -35,7 +36,26 @@ class CheckpointLayoutTest {
                 ultraMemOnly(8, ", \"output_gate\": \"silu\", \"share_query\": false,"
                         + " \"query_batchnorm\": true"),
                 TinySparse.json(0.02, "").replace("\"pkm_value_lr\": 0.02",
-                        "\"pkm_value_lr\": 0.02, \"pkm_query_batchnorm\": false"));
+                        "\"pkm_value_lr\": 0.02, \"pkm_query_batchnorm\": false"),
+                TinyV2.json(0.02, ""),
+                TinyV2.json(0.02, ", \"mem_insert_way\": \"0:1/2:2\"")
+                        .replace("\"mem_pre_vdim\": 8", "\"mem_pre_vdim\": 0")
+                        .replace("\"mem_value_expand_time\": 4", "\"mem_value_expand_time\": 1"),
+                v2ThenPkm());
+    }
+
+    /** A V2 entry placing two layers, then a PKM: indices 0, 1 are V2, 2 is the PKM. */
+    private static String v2ThenPkm() {
+        return """
+                {"vocab_size": 40, "hidden_size": 16, "num_hidden_layers": 3,
+                 "num_attention_heads": 2, "intermediate_size": 24, "max_position_embeddings": 8,
+                 "memory_layers": [
+                   {"mem_type": "ultramem_v2", "mem_knum": 3, "mem_kdim": 4, "mem_vdim": 6,
+                    "mem_pre_vdim": 4, "mem_knn": 2, "mem_head": 3, "tucker_multihead": 3,
+                    "mem_insert_way": "0:0/1:1"},
+                   {"mem_type": "pkm", "placement": "2:2", "pkm_heads": 2, "pkm_knum": 4,
+                    "pkm_kdim": 8, "pkm_topk": 2, "pkm_value_lr": 0.02}]}
+                """;
     }
 
     private static String ultraMemOnly(int valueDim, String extra) {
@@ -72,6 +92,7 @@ class CheckpointLayoutTest {
         assertEquals(new ArrayList<>(made.entrySet()), new ArrayList<>(listed.entrySet()));
         assertEquals(listed.size(), CheckpointLayout.count(cfg));
         assertEquals(ModelCost.of(cfg).totalParams(), params);
+        assertEquals(cfg.parameterCount(), params);
     }
 
     private static List<Integer> shape(int[] s) {

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The matched family presets {@code configs/family-*.json} keep their matching (spec §E.4):
  * MoE (top-2) and UltraMem spend the dense model's FLOPs per token and share one total
- * parameter budget of at least 10× the dense model; PKM has that budget and those FLOPs too.
+ * parameter budget of at least 10× the dense model; PKM and UltraMemV2 (a memory in every block
+ * over one shared table) have that budget and those FLOPs too.
  */
 class FamilyPresetsTest {
 
@@ -28,8 +29,9 @@ class FamilyPresetsTest {
         ModelCost moe = ModelCost.of(load("moe"));
         ModelCost ultra = ModelCost.of(load("ultramem"));
         ModelCost pkm = ModelCost.of(load("pkm"));
+        ModelCost v2 = ModelCost.of(load("ultramem-v2"));
 
-        for (ModelCost sparse : List.of(moe, ultra, pkm)) {
+        for (ModelCost sparse : List.of(moe, ultra, pkm, v2)) {
             assertWithin(dense.flopsPerToken(), sparse.flopsPerToken(), "FLOPs/token vs dense");
             assertTrue(sparse.totalParams() >= 10 * dense.totalParams(), "total params "
                     + sparse.totalParams() + " < 10 × dense " + dense.totalParams());
@@ -60,7 +62,14 @@ class FamilyPresetsTest {
         assertEquals(1, pkm.memoryLayers().size());
         assertNotNull(pkm.memoryLayers().getFirst().pkm());
 
-        for (ModelConfig c : List.of(dense, moe, ultra, pkm)) {
+        ModelConfig v2 = load("ultramem-v2");
+        assertEquals(dense.numLayers(), v2.memoryLayers().size());
+        for (MemorySpec s : v2.memoryLayers()) {
+            assertNotNull(s.ultraMemV2());
+            assertEquals(s.index() + ":" + s.index(), s.placement());
+        }
+
+        for (ModelConfig c : List.of(dense, moe, ultra, pkm, v2)) {
             assertEquals(c.parameterCount(), ModelCost.of(c).totalParams());
             assertEquals(dense.hiddenSize(), c.hiddenSize());
             assertEquals(dense.numLayers(), c.numLayers());

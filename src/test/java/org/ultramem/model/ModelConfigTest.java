@@ -146,7 +146,7 @@ class ModelConfigTest {
         String m = failure(TinySparse.json(0.02, "").replace("\"mem_type\": \"pkm\"",
                 "\"mem_type\": \"hash\""));
         assertTrue(m.contains("memory_layers[1]") && m.contains("`mem_type` (\"hash\")")
-                && m.contains("\"ultramem\" or \"pkm\""), m);
+                && m.contains("\"ultramem\", \"pkm\" or \"ultramem_v2\""), m);
         m = failure(TinySparse.json(0.02, "").replace("\"mem_type\": \"pkm\",", ""));
         assertTrue(m.contains("memory_layers[1]") && m.contains("`mem_type` is missing"), m);
     }

@@ -70,6 +70,29 @@ class ModelCostTest {
     }
 
     @Test
+    void ultraMemV2PartsMatchHandComputedNumbersWithTheTableCountedOnce() {
+        // TinyV2: D 16, D_k 8, D_v 8, D_p 8, m = k = 3, H 2, T 2, κ_e 2, E 4, ρ 0.5, L 3
+        // -> N_all 48, K0' 4, n 8.
+        ModelCost c = ModelCost.of(TinyV2.config());
+        for (int l = 0; l < 3; l++) {
+            String p = "memory." + l + ".";
+            assertRow(c, p + "query", 512, 512, 1024);       // 4·D_k·D; 2·D·4D_k
+            assertRow(c, p + "norms", 16, 16, 0);            // 2·D_k
+            assertRow(c, p + "keys", 512, 512, 1152);        // H·2·n·D_k·r; + 2·H·2·n·r
+            assertRow(c, p + "cores", 16, 16, 240);          // T·H·r²; 2·H·T·(m·r² + m²·r)
+            assertRow(c, p + "values", 0, 48, 96);           // reads H·k rows of D_v
+            assertRow(c, p + "pre_values", 0, 48, 96);       // H·k pre-score dots of D_p
+            assertRow(c, p + "pre_proj", 128, 128, 256);     // D_p·D
+            assertRow(c, p + "out_proj", 512, 512, 1024);    // D·E·D_v
+        }
+        assertRow(c, "memory.shared.values", 384, 0, 0);     // N_all·D_v, once
+        assertRow(c, "memory.shared.pre_values", 384, 0, 0); // N_all·D_p
+        assertEquals(2, c.components().stream().filter(x -> x.name().startsWith("memory.shared"))
+                .count());
+        assertEquals(TinyV2.config().parameterCount(), c.totalParams());
+    }
+
+    @Test
     void pkmPartsMatchHandComputedNumbersAndTheConfigsOwnCounts() {
         PkmConfig p = new PkmConfig(2, 4, 4, 2, true, 1e-3, null);
         ModelCost c = ModelCost.of(TINY, null, List.of(p), BF16);

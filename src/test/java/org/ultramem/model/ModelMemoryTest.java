@@ -24,7 +24,7 @@ class ModelMemoryTest {
     @Test
     void estimateCoversWhatTheTransformerAllocates() {
         for (ModelConfig cfg : new ModelConfig[] {ModelConfig.of(300, 32, 3, 4, 48, 64),
-                TinySparse.config()}) {
+                TinySparse.config(), TinyV2.config()}) {
             for (int[] bs : new int[][] {{1, 4}, {8, 16}}) {
                 long real = primitiveBytes(new Transformer(cfg, bs[0], bs[1], 1));
                 long estimate = ModelMemory.transformerBytes(cfg, bs[0], bs[1]);

@@ -109,7 +109,7 @@ class SparseTransformerTest {
     }
 
     /** Checks up to 8 entries with non-zero gradient and 2 random ones; returns {checked, skipped}. */
-    private static int[] check(String name, float[] x, float[] g, DoubleSupplier loss) {
+    static int[] check(String name, float[] x, float[] g, DoubleSupplier loss) {
         List<Integer> idx = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(name.hashCode());
         for (int tries = 0; tries < 4 * x.length && idx.size() < 8; tries++) {
