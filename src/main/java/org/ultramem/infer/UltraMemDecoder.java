@@ -5,9 +5,8 @@ import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.memory.OutputGate;
 import org.ultramem.nn.memory.RetrievalRemedies;
-import org.ultramem.nn.memory.TuckerRetrieval;
+import org.ultramem.nn.memory.CandidateRetrieval;
 import org.ultramem.nn.memory.UltraMemConfig;
-import org.ultramem.tensor.kernel.GatherWeightedSum;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.KeyScores;
 import org.ultramem.tensor.kernel.Kernels;
@@ -96,6 +95,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     private int[] cand;
     private float[] exact;
     private int[] sel;
+    private int[] cells;
     private float[] selScore;
     private int[] slotRow;
     private int[] slotGroup;
@@ -103,7 +103,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     private float[] pooled;
     private float[] gateAct;
     private final int[] keyStamp;
-    private final TuckerRetrieval retrieval;
+    private final CandidateRetrieval candidates;
     /** Per-thread scratch (retrieval grid, top-m scores): no per-step allocation. */
     private final ThreadLocal<Scratch> scratch;
 
@@ -185,8 +185,8 @@ final class UltraMemDecoder implements MemoryDecoder {
         kFold = new float[2 * heads * n * dk];
         coreSum = new float[heads * rank * rank];
         keyStamp = new int[heads * 2 * n];
-        retrieval = new TuckerRetrieval(cfg);
-        scratch = ThreadLocal.withInitial(() -> new Scratch(retrieval.newScratch(),
+        candidates = new CandidateRetrieval(cfg);
+        scratch = ThreadLocal.withInitial(() -> new Scratch(candidates.newScratch(),
                 new float[m]));
         prepareKeys(keys, keysNorm, u, v);
         keyGroups = querySlots == 1 ? 1 : heads;
@@ -263,6 +263,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         cand = new int[rows * heads * 2 * m];
         exact = new float[rows * heads * 2 * m * rank];
         sel = new int[rows * slots];
+        cells = new int[rows * slots];
         selScore = new float[rows * slots];
         slotRow = new int[rows * slots];
         slotGroup = new int[rows * slots];
@@ -298,7 +299,7 @@ final class UltraMemDecoder implements MemoryDecoder {
                 Scratch sc = scratch.get();
                 for (int b = from; b < to; b++) {
                     topM(b, rows, sc.top());
-                    retrieve(b, sc);
+                    retrieve(b, sc.retrieval());
                 }
             });
         } else {
@@ -320,7 +321,7 @@ final class UltraMemDecoder implements MemoryDecoder {
                     }
                     for (int b = b0; b < b1; b++) {
                         topM(b, rows, sc.top());
-                        retrieve(b, sc);
+                        retrieve(b, sc.retrieval());
                     }
                 }
             });
@@ -397,29 +398,12 @@ final class UltraMemDecoder implements MemoryDecoder {
         }
     }
 
-    /** Exact scores of token b's candidates, grid, final top-k, weights and value rows. */
-    private void retrieve(int b, Scratch sc) {
-        for (int h = 0; h < heads; h++) {
-            for (int side = 0; side < 2; side++) {
-                int co = candOff(b, h, side);
-                GatherWeightedSum.gatherDot(exact, co * rank, qHat,
-                        b * qWidth + (h % querySlots * 2 + side) * dk, 0, kHat,
-                        (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
-            }
-            int s0 = b * slots + h * kFinal;
-            int rowCand = candOff(b, h, 0);
-            int colCand = candOff(b, h, 1);
-            retrieval.forward(sel, selScore, s0, slotW, s0 * cores, exact, rowCand * rank,
-                    colCand * rank, coreSum, h * rank * rank, coreData, h * rank * rank,
-                    sc.retrieval());
-            for (int j = 0; j < kFinal; j++) {
-                int f = sel[s0 + j];
-                int z = cand[rowCand + f / m] * n + cand[colCand + f % m];
-                int vIdx = shuffle[z];
-                slotRow[s0 + j] = vIdx % valueNum;
-                slotGroup[s0 + j] = vIdx / valueNum;
-            }
-        }
+    /** Token b's cells ({@link CandidateRetrieval}, as training) and their value rows. */
+    private void retrieve(int b, float[] sc) {
+        candidates.retrieve(b, qHat, kHat, cand, exact, sel, selScore, slotW, cells, coreSum,
+                coreData, sc);
+        CandidateRetrieval.resolve(shuffle, valueNum, slotRow, slotGroup, cells, b * slots,
+                (b + 1) * slots);
     }
 
     /** Keys (h, side, i) in some candidate set this step, each counted once. */
@@ -458,6 +442,6 @@ final class UltraMemDecoder implements MemoryDecoder {
     }
 
     private int candOff(int b, int h, int side) {
-        return ((b * heads + h) * 2 + side) * m;
+        return candidates.candOff(b, h, side);
     }
 }
