@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.memory.OutputGate;
 import org.ultramem.nn.memory.RetrievalRemedies;
+import org.ultramem.nn.memory.RunningBatchNorm;
 import org.ultramem.nn.memory.CandidateRetrieval;
 import org.ultramem.nn.memory.UltraMemConfig;
 import org.ultramem.tensor.kernel.KernelProvider;
@@ -36,8 +37,6 @@ final class UltraMemDecoder implements MemoryDecoder {
 
     /** Key columns per coarse-scoring task: ~32 KB of K_foldᵀ at D_k 32, several tasks per core. */
     private static final int KEY_BLOCK = 256;
-    /** BatchNorm ε, as {@code QueryBatchNorm} (PyTorch's default). */
-    private static final float BN_EPS = 1e-5f;
     /** From this many tokens, scoring and retrieval run per token chunk (see {@link #apply}). */
     private static final int CHUNKED_ROWS = 8;
     /** Tokens per chunk at most: 16 tokens' scores (2 × 16 × H·n floats) stay in L2. */
@@ -62,11 +61,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     private final int chunk;
 
     private final Matrix queryProj;
-    /** Query BatchNorm per channel: running mean, 1/sqrt(var + ε), γ, β; null without it. */
-    private final float[] bnMean;
-    private final float[] bnRstd;
-    private final float[] bnGamma;
-    private final float[] bnBeta;
+    /** Query BatchNorm with its running statistics, or null. */
+    private final RunningBatchNorm queryBn;
     /** "scale" gate γ [D], or null. */
     private final float[] outputScale;
     /** "silu" gate W_g [D, D], or null. */
@@ -137,16 +133,12 @@ final class UltraMemDecoder implements MemoryDecoder {
             for (String t : new String[] {"weight", "bias", "running_mean", "running_var"}) {
                 store.requireShape(prefix + "query_bn." + t, qWidth);
             }
-            bnGamma = store.readF32(prefix + "query_bn.weight");
-            bnBeta = store.readF32(prefix + "query_bn.bias");
-            bnMean = store.readF32(prefix + "query_bn.running_mean");
-            float[] var = store.readF32(prefix + "query_bn.running_var");
-            bnRstd = new float[qWidth];
-            for (int j = 0; j < qWidth; j++) {
-                bnRstd[j] = (float) (1.0 / Math.sqrt(var[j] + (double) BN_EPS));
-            }
+            queryBn = RunningBatchNorm.of(store.readF32(prefix + "query_bn.weight"),
+                    store.readF32(prefix + "query_bn.bias"),
+                    store.readF32(prefix + "query_bn.running_mean"),
+                    store.readF32(prefix + "query_bn.running_var"));
         } else {
-            bnGamma = bnBeta = bnMean = bnRstd = null;
+            queryBn = null;
         }
         String gate = cfg.remedies().outputGate();
         if (RetrievalRemedies.GATE_SCALE.equals(gate)) {
@@ -277,14 +269,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     public void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
         ensure(rows);
         queryProj.apply(q, x, rows);
-        if (bnMean != null) {
-            for (int b = 0; b < rows; b++) {
-                for (int j = 0; j < qWidth; j++) {
-                    int i = b * qWidth + j;
-                    float xh = (q[i] - bnMean[j]) * bnRstd[j];
-                    q[i] = bnGamma[j] * xh + bnBeta[j];
-                }
-            }
+        if (queryBn != null) {
+            queryBn.apply(q, q, rows);
         }
         if (queryNorm != null) {
             kern.rmsNormForward(qHat, qRstd, q, queryNorm, rows * querySlots * 2, dk, cfg.rmsEps());

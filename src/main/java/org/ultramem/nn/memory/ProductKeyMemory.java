@@ -265,19 +265,10 @@ public final class ProductKeyMemory {
 
     /** Selects head {@code h}'s k slots for tokens [start, end) from the side scores in {@code a}. */
     private void select(Activations a, int h, int start, int end) {
-        int[] i1 = new int[k];
-        int[] i2 = new int[k];
-        float[] v1 = new float[k];
-        float[] v2 = new float[k];
-        int[] outIdx = new int[k];
-        float[] outVal = new float[k];
+        PkmTopK.Scratch s = PkmTopK.Scratch.of(k);
         for (int t = start; t < end; t++) {
-            PkmTopK.topK(a.side1, t * n, n, k, i1, v1);
-            PkmTopK.topK(a.side2, t * n, n, k, i2, v2);
-            PkmTopK.topKOfSums(v1, i1, v2, i2, k, n, outIdx, outVal);
-            int o = (t * heads + h) * k;
-            System.arraycopy(outIdx, 0, a.selIdx, o, k);
-            System.arraycopy(outVal, 0, a.selScore, o, k);
+            PkmTopK.selectSlots(a.side1, t * n, a.side2, t * n, n, k, a.selIdx, a.selScore,
+                    (t * heads + h) * k, s);
         }
     }
 

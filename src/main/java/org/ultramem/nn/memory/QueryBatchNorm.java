@@ -94,19 +94,10 @@ final class QueryBatchNorm {
             }
         } else {
             for (int j = 0; j < dim; j++) {
-                rstd[j] = (float) (1.0 / Math.sqrt(runningVar[j] + (double) EPS));
+                rstd[j] = RunningBatchNorm.rstd(runningVar[j]);
             }
         }
-        float[] g = weight.data;
-        float[] b = bias.data;
-        for (int r = 0; r < rows; r++) {
-            int o = r * dim;
-            for (int j = 0; j < dim; j++) {
-                float xh = (x[o + j] - mean[j]) * rstd[j];
-                x[o + j] = xh;
-                out[o + j] = g[j] * xh + b[j];
-            }
-        }
+        RunningBatchNorm.normalize(out, x, x, rows, mean, rstd, weight.data, bias.data);
     }
 
     /**
@@ -115,17 +106,8 @@ final class QueryBatchNorm {
      * {@link #forward} with {@code training = false}.
      */
     void applyRunning(float[] out, float[] x, int rows) {
-        float[] g = weight.data;
-        float[] b = bias.data;
-        for (int r = 0; r < rows; r++) {
-            int o = r * dim;
-            for (int j = 0; j < dim; j++) {
-                float rs = (float) (1.0 / Math.sqrt(runningVar[j] + (double) EPS));
-                float xh = (x[o + j] - runningMean[j]) * rs;
-                x[o + j] = xh;
-                out[o + j] = g[j] * xh + b[j];
-            }
-        }
+        RunningBatchNorm r = RunningBatchNorm.of(weight.data, bias.data, runningMean, runningVar);
+        RunningBatchNorm.normalize(out, x, x, rows, r.mean(), r.rstd(), r.gamma(), r.beta());
     }
 
     /**
