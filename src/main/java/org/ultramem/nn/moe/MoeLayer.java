@@ -210,10 +210,9 @@ public final class MoeLayer {
     /** Route, group by expert, run each expert's GEMMs, combine; writes only into {@code a} and y. */
     private void run(float[] y, float[] x, int tokens, Activations a) {
         router.forward(a.routing, x, tokens);
-        groupByExpert(a, tokens);
-        for (int r = 0; r < tokens * topK; r++) {
-            System.arraycopy(x, (a.slotOf[r] / topK) * dModel, a.xGrouped, r * dModel, dModel);
-        }
+        ExpertGrouping.group(a.routing.experts, tokens * topK, numExperts, a.expertStart, a.rowOf,
+                a.slotOf, null);
+        ExpertGrouping.gather(a.xGrouped, x, a.slotOf, tokens * topK, topK, dModel);
         for (int e = 0; e < numExperts; e++) {
             int r0 = a.expertStart[e];
             int c = a.expertStart[e + 1] - r0;
@@ -233,33 +232,8 @@ public final class MoeLayer {
                         a.expertOut, r0 * dModel, dModel, false);
             }
         }
-        float[] combine = a.routing.combine;
-        Arrays.fill(y, 0, tokens * dModel, 0f);
-        for (int s = 0; s < tokens * topK; s++) {
-            kern.axpy(y, (s / topK) * dModel, combine[s], a.expertOut, a.rowOf[s] * dModel, dModel);
-        }
-    }
-
-    /** Counting sort of the token-slots by expert: stable, so rows keep token order per expert. */
-    private void groupByExpert(Activations a, int tokens) {
-        int[] experts = a.routing.experts;
-        int[] expertStart = a.expertStart;
-        int[] rowOf = a.rowOf;
-        int[] slotOf = a.slotOf;
-        int slots = tokens * topK;
-        Arrays.fill(expertStart, 0);
-        for (int s = 0; s < slots; s++) {
-            expertStart[experts[s] + 1]++;
-        }
-        for (int e = 0; e < numExperts; e++) {
-            expertStart[e + 1] += expertStart[e];
-        }
-        int[] next = Arrays.copyOf(expertStart, numExperts);
-        for (int s = 0; s < slots; s++) {
-            int r = next[experts[s]]++;
-            rowOf[s] = r;
-            slotOf[r] = s;
-        }
+        ExpertGrouping.combine(kern, y, a.routing.combine, a.expertOut, a.rowOf, tokens * topK,
+                topK, dModel);
     }
 
     /**
