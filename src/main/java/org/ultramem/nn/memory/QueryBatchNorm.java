@@ -101,16 +101,6 @@ final class QueryBatchNorm {
     }
 
     /**
-     * Evaluation-mode forward that writes no field (safe for concurrent callers): x [rows, dim] is
-     * overwritten with x̂ = (x − running mean)·rstd and out = γ⊙x̂ + β, bit-identical to
-     * {@link #forward} with {@code training = false}.
-     */
-    void applyRunning(float[] out, float[] x, int rows) {
-        RunningBatchNorm r = RunningBatchNorm.of(weight.data, bias.data, runningMean, runningVar);
-        RunningBatchNorm.normalize(out, x, x, rows, r.mean(), r.rstd(), r.gamma(), r.beta());
-    }
-
-    /**
      * Backward, in place: {@code d} holds dOut [rows, dim] on entry and dIn on exit (=, not +=);
      * γ and β gradients are added. With g = dOut⊙γ: training
      * dIn = rstd·(g − mean_r(g) − x̂·mean_r(g⊙x̂)); evaluation dIn = rstd·g (statistics constant).
