@@ -1,5 +1,6 @@
 package org.ultramem.infer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import org.ultramem.model.ModelConfig;
 import org.ultramem.model.TinySparse;
 import org.ultramem.model.Transformer;
 import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.Parallel;
 
 /**
  * The differential test of the one decode path: the engine built over a live training model
@@ -75,6 +77,34 @@ class EngineMatchesFullForwardTest {
                 "ultramem");
         assertIncrementalEqualsFull(new Transformer(cfg, 1, seq, 8), seq,
                 new int[] {DecodeState.PREFILL_CHUNK + 3});
+    }
+
+    /** Decode logits of the sparse model are the same bits on one thread and on two. */
+    @Test
+    void sparseDecodeIsBitIdenticalAcrossThreadCounts() {
+        Transformer t = trained(TinySparse.config(0.3, ", \"query_batchnorm\": true"), 16, 9);
+        float[] one = Parallel.withThreads(1, () -> decodeAll(t));
+        float[] two = Parallel.withThreads(2, () -> decodeAll(t));
+        assertArrayEquals(one, two);
+    }
+
+    /** Prefills 17 one-token prompts, then three decode steps; all logits concatenated. */
+    private static float[] decodeAll(Transformer t) {
+        int vocab = t.config().vocabSize();
+        int batch = 17;
+        float[] all = new float[4 * batch * vocab];
+        try (InferenceModel m = InferenceModel.of(t, Precision.F32)) {
+            DecodeState s = m.newState(batch, 8);
+            int[] next = new int[batch];
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(m.prefill(s, b, new int[] {b % vocab}), 0, all, b * vocab, vocab);
+                next[b] = (3 * b + 1) % vocab;
+            }
+            for (int step = 1; step < 4; step++) {
+                System.arraycopy(m.decode(s, next), 0, all, step * batch * vocab, batch * vocab);
+            }
+        }
+        return all;
     }
 
     @Test
