@@ -40,15 +40,15 @@ final class MemoryStack {
     private final int dModel;
 
     /** Builds every layer for up to {@code maxTokens} tokens per forward; seeds[ℓ] seeds layer ℓ. */
-    MemoryStack(ModelConfig cfg, int maxTokens, int trainRows, long[] seeds) {
+    MemoryStack(ModelConfig cfg, int maxTokens, long[] seeds) {
         this.specs = cfg.memoryLayers();
         this.plan = cfg.layerPlan();
         this.dModel = cfg.hiddenSize();
         int n = specs.size();
         ultra = new UltraMemLayer[n];
         pkm = new ProductKeyMemory[n];
-        out = new float[n][trainRows * dModel];
-        dOut = new float[n][trainRows * dModel];
+        out = new float[n][maxTokens * dModel];
+        dOut = new float[n][maxTokens * dModel];
         for (int l = 0; l < n; l++) {
             MemorySpec s = specs.get(l);
             if (s.ultraMem() != null) {

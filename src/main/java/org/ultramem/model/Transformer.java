@@ -151,7 +151,7 @@ public final class Transformer implements LanguageModel {
         for (int m = 0; m < memSeeds.length; m++) {
             memSeeds[m] = sparseSeeds.nextLong();
         }
-        memory = new MemoryStack(cfg, maxRows, maxRows, memSeeds);
+        memory = new MemoryStack(cfg, maxRows, memSeeds);
         finalNorm = new RmsNorm("model.norm.weight", dModel, eps, maxRows);
         head = new CrossEntropy(embedding.weight, maxRows);
 
