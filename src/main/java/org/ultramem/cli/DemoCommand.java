@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 import org.ultramem.data.DataMeta;
 import org.ultramem.data.DataPreparer;
 import org.ultramem.data.Split;
+import org.ultramem.infer.InferenceModel;
+import org.ultramem.infer.Precision;
 import org.ultramem.infer.Sampler;
 import org.ultramem.io.AtomicFiles;
 import org.ultramem.model.Transformer;
@@ -95,8 +97,11 @@ public final class DemoCommand implements Callable<Integer> {
         o.print(prompt);
         o.flush();
         BpeTokenizer tok = TokenizerJson.load(out.resolve(Checkpoints.TOKENIZER));
-        Transformer m = Checkpoints.loadModel(out, 1, 1);
-        GenerateCommand.generate(m, tok, prompt, 120, new Sampler.Settings(0.8, 0, 0.95, false), 0, System.out, err);
+        // the same engine and checkpoint path as `ultramem generate --model out`
+        try (InferenceModel m = InferenceModel.load(out, Precision.F32)) {
+            GenerateCommand.generate(m, Precision.F32, tok, prompt, 120,
+                    new Sampler.Settings(0.8, 0, 0.95, false), 0, System.out, err);
+        }
         o.printf("%nnext: ultramem generate --model %s --prompt \"...\"   |   ultramem eval --model %s%n", out, out);
         o.flush();
         return 0;

@@ -6,13 +6,11 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import java.util.function.IntConsumer;
-import org.ultramem.infer.EngineGenerator;
 import org.ultramem.infer.Generator;
 import org.ultramem.infer.InferenceModel;
 import org.ultramem.infer.Precision;
 import org.ultramem.infer.Sampler;
 import org.ultramem.model.ModelConfig;
-import org.ultramem.model.Transformer;
 import org.ultramem.text.BpeTokenizer;
 import org.ultramem.train.Checkpoints;
 import org.ultramem.train.TokenizerIdentity;
@@ -84,7 +82,7 @@ public final class GenerateCommand implements Callable<Integer> {
         try (InferenceModel m = InferenceModel.load(model, weights)) {
             if (warmup > 0) {
                 long t0 = System.nanoTime();
-                int n = new EngineGenerator(m, kv).warmUp(warmup, new Sampler(settings, seed));
+                int n = new Generator(m, kv).warmUp(warmup, new Sampler(settings, seed));
                 System.err.printf(Locale.ROOT, "warm-up: %d decode steps in %.1f s%n", n,
                         (System.nanoTime() - t0) / 1e9);
             }
@@ -107,24 +105,15 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    /** {@link #generate(Transformer, BpeTokenizer, String, int, Sampler.Settings, long, PrintStream,
-     * PrintStream)} with the inference engine (mapped weights, batched kernels), its KV cache in
-     * {@code kvPrecision}. */
+    /**
+     * Streams the continuation of {@code prompt} from the engine {@code m} (its KV cache in
+     * {@code kvPrecision}) to {@code out} (raw UTF-8 bytes, so multi-byte characters split across
+     * tokens print correctly) and the speeds to {@code err}; returns it.
+     */
     public static String generate(InferenceModel m, Precision kvPrecision, BpeTokenizer tok,
                                   String prompt, int maxTokens, Sampler.Settings settings,
                                   long seed, PrintStream out, PrintStream err) {
-        EngineGenerator g = new EngineGenerator(m, kvPrecision);
-        return stream(tok, prompt, out, err, (ids, onToken) -> g.generate(ids, maxTokens,
-                new Sampler(settings, seed), tok.endOfTextId(), onToken));
-    }
-
-    /**
-     * Streams the continuation of {@code prompt} to {@code out} (raw UTF-8 bytes, so multi-byte
-     * characters split across tokens print correctly) and the speeds to {@code err}; returns it.
-     */
-    public static String generate(Transformer m, BpeTokenizer tok, String prompt, int maxTokens,
-                                  Sampler.Settings settings, long seed, PrintStream out, PrintStream err) {
-        Generator g = new Generator(m);
+        Generator g = new Generator(m, kvPrecision);
         return stream(tok, prompt, out, err, (ids, onToken) -> g.generate(ids, maxTokens,
                 new Sampler(settings, seed), tok.endOfTextId(), onToken));
     }

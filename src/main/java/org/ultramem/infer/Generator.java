@@ -2,25 +2,23 @@ package org.ultramem.infer;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
-import org.ultramem.model.KvCache;
-import org.ultramem.model.Transformer;
 
 /**
- * Autoregressive generation with the model's KV cache: prefill the prompt, then decode one token
- * at a time, sampling each from the previous step's logits. Generation stops after
- * {@code maxNewTokens}, at the stop token (which is not emitted), or when the context
- * (max_position_embeddings) is full. Timings separate prefill from decode.
+ * Autoregressive generation of one sequence with the {@link InferenceModel} engine: prefill the
+ * prompt, then decode one token per step, sampling from the previous logits. Stops after
+ * {@code maxNewTokens}, at the stop token (not emitted) or when the context is full. Prefill and
+ * decode are timed separately; the model's traffic meter covers the decode steps only.
  */
 public final class Generator {
 
-    /** The generated ids (prompt excluded) and throughput of the two phases. */
     /**
-     * The generated ids and the speeds: prefill and decode tokens/s over the whole call (what the
-     * user waited, including JIT warm-up of the first steps and sampling), and the median time of
-     * one decode step (the steady rate once compiled; NaN when no step ran).
+     * The generated ids (prompt excluded) and the speeds: prefill and decode tokens/s over the
+     * whole call (what the user waited, including JIT warm-up of the first steps and sampling),
+     * and the median time of one decode step (the steady rate once compiled; NaN when no step
+     * ran).
      */
-    public record Output(int[] tokens, int promptTokens, double prefillTokensPerS, double decodeTokensPerS,
-                         double decodeStepMedianMs) {
+    public record Output(int[] tokens, int promptTokens, double prefillTokensPerS,
+                         double decodeTokensPerS, double decodeStepMedianMs) {
     }
 
     /** Median of the first {@code n} step times in ns, in ms (NaN for none). */
@@ -33,51 +31,93 @@ public final class Generator {
         return s[n / 2] / 1e6;
     }
 
-    private final Transformer model;
+    private final InferenceModel model;
+    private final Precision kvPrecision;
 
-    public Generator(Transformer model) {
+    /** A generator with an fp32 KV cache. */
+    public Generator(InferenceModel model) {
+        this(model, Precision.F32);
+    }
+
+    /** A generator whose KV cache is stored in {@code kvPrecision} (fp32 or bf16). */
+    public Generator(InferenceModel model, Precision kvPrecision) {
         this.model = model;
+        this.kvPrecision = kvPrecision;
+    }
+
+    /**
+     * Runs about {@code steps} untimed decode steps on throwaway sequences (a short prefill, then
+     * token 0 to the end of the context) so the JIT compiles both paths before anything is timed:
+     * a cold step of the demo model took 12-240 ms, a compiled one ~0.5 ms, and compilation
+     * needs a few hundred steps. The prefill matters: a multi-token pass met only afterwards
+     * deoptimizes kernels compiled for one row. Each step's logits also go through a throwaway
+     * {@code sampler} (its sort runs interpreted at first too). Leaves the traffic meter reset.
+     * Returns the decode steps run.
+     */
+    public int warmUp(int steps, Sampler sampler) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("warm-up steps (" + steps + ") must be >= 0");
+        }
+        int context = model.config().maxPositionEmbeddings();
+        int prompt = Math.min(8, context - 1);
+        int[] token = {0};
+        int done = 0;
+        while (done < steps) {
+            DecodeState state = model.newState(1, context, kvPrecision);
+            model.prefill(state, 0, new int[prompt]);
+            for (int i = prompt; i < context && done < steps; i++, done++) {
+                float[] logits = model.decode(state, token);
+                sampler.sample(logits, 0, model.config().vocabSize());
+            }
+        }
+        model.meter().reset();
+        return done;
     }
 
     /**
      * Generates up to {@code maxNewTokens} ids after {@code prompt}; {@code stopToken} &lt; 0
      * disables stopping; {@code onToken} (may be null) sees each id as it is produced (streaming).
      */
-    public Output generate(int[] prompt, int maxNewTokens, Sampler sampler, int stopToken, IntConsumer onToken) {
+    public Output generate(int[] prompt, int maxNewTokens, Sampler sampler, int stopToken,
+                                     IntConsumer onToken) {
         int context = model.config().maxPositionEmbeddings();
         if (prompt.length == 0) {
-            throw new IllegalArgumentException("the prompt encodes to no tokens; pass a non-empty --prompt");
+            throw new IllegalArgumentException("the prompt encodes to no tokens; pass a non-empty"
+                    + " --prompt");
         }
         if (prompt.length >= context) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the model's context "
-                    + "(max_position_embeddings) is " + context + "; shorten the prompt");
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the"
+                    + " model's context (max_position_embeddings) is " + context
+                    + "; shorten the prompt");
         }
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max new tokens (" + maxNewTokens + ") must be >= 0");
         }
         int budget = Math.min(maxNewTokens, context - prompt.length);
-        KvCache cache = model.newKvCache(prompt.length + Math.max(budget, 1));
+        DecodeState state = model.newState(1, prompt.length + Math.max(budget, 1), kvPrecision);
         int vocab = model.config().vocabSize();
-
         long t0 = System.nanoTime();
-        float[] logits = model.prefill(cache, prompt);
+        float[] logits = model.prefill(state, 0, prompt);
         long t1 = System.nanoTime();
+        model.meter().reset();
         int[] out = new int[budget];
         long[] steps = new long[budget];
         int stepCount = 0;
+        int[] next = new int[1];
         int n = 0;
         while (n < budget) {
-            int next = sampler.sample(logits, 0, vocab);
-            if (next == stopToken) {
+            int id = sampler.sample(logits, 0, vocab);
+            if (id == stopToken) {
                 break;
             }
-            out[n++] = next;
+            out[n++] = id;
             if (onToken != null) {
-                onToken.accept(next);
+                onToken.accept(id);
             }
             if (n < budget) {
+                next[0] = id;
                 long s0 = System.nanoTime();
-                logits = model.decode(cache, next);
+                logits = model.decode(state, next);
                 steps[stepCount++] = System.nanoTime() - s0;
             }
         }

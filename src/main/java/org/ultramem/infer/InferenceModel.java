@@ -11,6 +11,7 @@ import org.ultramem.io.MemoryBudget;
 import org.ultramem.io.SafeTensorsFile;
 import org.ultramem.io.TensorInfo;
 import org.ultramem.model.CheckpointValidator;
+import org.ultramem.model.LanguageModel;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
@@ -93,6 +94,22 @@ public final class InferenceModel implements AutoCloseable {
                     "use --precision " + storedPrecision(file));
             return new InferenceModel(arch, store, precision);
         } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The engine over a copy of a live training model's weights ({@link ModelWeights#copyOf}):
+     * how the demo and the tests decode a model that was not saved, with the same math as a
+     * checkpoint loaded by {@link #load}. UltraMemV2 models are refused as in {@link #load}.
+     */
+    public static InferenceModel of(LanguageModel model, Precision precision) {
+        DecodeArchitecture arch = DecodeArchitecture.of(model.config());
+        WeightStore store = ModelWeights.copyOf(model);
+        try {
+            return new InferenceModel(arch, store, precision);
+        } catch (RuntimeException e) {
             store.close();
             throw e;
         }

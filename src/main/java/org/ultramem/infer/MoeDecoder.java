@@ -1,8 +1,8 @@
 package org.ultramem.infer;
 
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
+import org.ultramem.nn.moe.ExpertGrouping;
 import org.ultramem.nn.moe.MoeConfig;
 import org.ultramem.nn.moe.TopKSoftmax;
 import org.ultramem.tensor.kernel.KernelProvider;
@@ -109,11 +109,9 @@ final class MoeDecoder {
             TopKSoftmax.route(logits, probs, t, numExperts, topK, normalize, experts, combine);
         }
         int slots = rows * topK;
-        int hits = group(slots);
-        for (int r = 0; r < slots; r++) {
-            System.arraycopy(x, (slotOf[r] / topK) * dModel, xGrouped, r * dModel, dModel);
-        }
-        int nHit = hits;
+        int nHit = ExpertGrouping.group(experts, slots, numExperts, expertStart, rowOf, slotOf,
+                hit);
+        ExpertGrouping.gather(xGrouped, x, slotOf, slots, topK, dModel);
         Parallel.forRange(nHit, 1, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int e = hit[i];
@@ -133,31 +131,6 @@ final class MoeDecoder {
             }
         });
         meter.add(Component.EXPERTS, nHit * expertBytes());
-        Arrays.fill(y, 0, rows * dModel, 0f);
-        for (int s = 0; s < slots; s++) {
-            kern.axpy(y, (s / topK) * dModel, combine[s], expertOut, rowOf[s] * dModel, dModel);
-        }
-    }
-
-    /** Stable counting sort of slots by expert; fills hit[] with the experts used; returns count. */
-    private int group(int slots) {
-        Arrays.fill(expertStart, 0);
-        for (int s = 0; s < slots; s++) {
-            expertStart[experts[s] + 1]++;
-        }
-        int hits = 0;
-        for (int e = 0; e < numExperts; e++) {
-            if (expertStart[e + 1] > 0) {
-                hit[hits++] = e;
-            }
-            expertStart[e + 1] += expertStart[e];
-        }
-        int[] next = Arrays.copyOf(expertStart, numExperts);
-        for (int s = 0; s < slots; s++) {
-            int r = next[experts[s]]++;
-            rowOf[s] = r;
-            slotOf[r] = s;
-        }
-        return hits;
+        ExpertGrouping.combine(kern, y, combine, expertOut, rowOf, slots, topK, dModel);
     }
 }

@@ -4,10 +4,11 @@ import java.lang.foreign.Arena;
 import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.memory.PkmConfig;
+import org.ultramem.nn.memory.PkmTopK;
+import org.ultramem.nn.memory.RunningBatchNorm;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
-import org.ultramem.tensor.kernel.TopK;
 
 /**
  * Decode path of one PKM memory layer: the same math as {@code ProductKeyMemory.apply} (eval
@@ -20,16 +21,12 @@ import org.ultramem.tensor.kernel.TopK;
  *   w = softmax over the k selected scores (per head)
  *   gather the B·H·k value rows once per step (sorted, duplicates merged); y = Σ_h Σ_i w·V[slot]
  * </pre>
- * Selection is deterministic: higher score first, ties to the lower index (sub-key index on a
- * side, slot index among the sums), as {@code PkmTopK} orders them. The sums are laid out in
- * ascending slot order (each side's k winners sorted by key index) so the lower-index rule of
- * {@link TopK#select} is the slot rule. The meter counts the query projection (DENSE), all
+ * Selection is the training layer's own ({@link PkmTopK#selectSlots}): higher score first, ties
+ * to the lower index (sub-key index on a side, slot index among the sums); the query BatchNorm
+ * is {@code RunningBatchNorm}, as the layer's evaluation forward. The meter counts the query projection (DENSE), all
  * sub-keys (KEYS) and the distinct value rows (VALUES).
  */
 final class PkmDecoder implements MemoryDecoder {
-
-    /** BatchNorm ε, as {@code QueryBatchNorm} (PyTorch's default). */
-    private static final float BN_EPS = 1e-5f;
 
     private final Kernels kern = KernelProvider.get();
     private final int dModel;
@@ -41,12 +38,9 @@ final class PkmDecoder implements MemoryDecoder {
     private final int qWidth;
 
     private final Matrix queryProj;
+    /** Query BatchNorm with its running statistics, or null. */
+    private final RunningBatchNorm queryBn;
     private final float[] queryBias;
-    /** BatchNorm folded per channel: running mean, 1/sqrt(var + ε), γ, β; null without it. */
-    private final float[] bnMean;
-    private final float[] bnRstd;
-    private final float[] bnGamma;
-    private final float[] bnBeta;
     private final float[] keys;
     private final Matrix values;
     private final ValueGather gather;
@@ -75,16 +69,12 @@ final class PkmDecoder implements MemoryDecoder {
             for (String t : new String[] {"weight", "bias", "running_mean", "running_var"}) {
                 store.requireShape(prefix + "query_bn." + t, qWidth);
             }
-            bnGamma = store.readF32(prefix + "query_bn.weight");
-            bnBeta = store.readF32(prefix + "query_bn.bias");
-            bnMean = store.readF32(prefix + "query_bn.running_mean");
-            float[] var = store.readF32(prefix + "query_bn.running_var");
-            bnRstd = new float[qWidth];
-            for (int j = 0; j < qWidth; j++) {
-                bnRstd[j] = (float) (1.0 / Math.sqrt(var[j] + (double) BN_EPS));
-            }
+            queryBn = RunningBatchNorm.of(store.readF32(prefix + "query_bn.weight"),
+                    store.readF32(prefix + "query_bn.bias"),
+                    store.readF32(prefix + "query_bn.running_mean"),
+                    store.readF32(prefix + "query_bn.running_var"));
         } else {
-            bnGamma = bnBeta = bnMean = bnRstd = null;
+            queryBn = null;
         }
         store.requireShape(prefix + "keys", heads, 2, n, half);
         keys = store.readF32(prefix + "keys");
@@ -121,14 +111,8 @@ final class PkmDecoder implements MemoryDecoder {
         for (int t = 0; t < rows; t++) {
             kern.axpy(q, t * qWidth, 1f, queryBias, 0, qWidth);
         }
-        if (bnMean != null) {
-            for (int t = 0; t < rows; t++) {
-                int o = t * qWidth;
-                for (int j = 0; j < qWidth; j++) {
-                    float xh = (q[o + j] - bnMean[j]) * bnRstd[j];
-                    q[o + j] = bnGamma[j] * xh + bnBeta[j];
-                }
-            }
+        if (queryBn != null) {
+            queryBn.apply(q, q, rows);
         }
         for (int h = 0; h < heads; h++) {
             kern.matmul(false, true, rows, n, half, q, h * dq, qWidth, keys, keyOffset(h, 0), half,
@@ -155,50 +139,12 @@ final class PkmDecoder implements MemoryDecoder {
         });
     }
 
-    /**
-     * Head h of tokens [start, end): each side's top-k sub-keys, then the top-k of the k² sums;
-     * writes slots and (raw) scores into {@code selSlot}/{@code selWeight}, best first.
-     */
+    /** Head h of tokens [start, end): slots and raw scores as training selects them. */
     private void select(int h, int start, int end) {
-        int[] i1 = new int[k];
-        int[] i2 = new int[k];
-        float[] v1 = new float[k];
-        float[] v2 = new float[k];
-        float[] sums = new float[k * k];
-        int[] best = new int[k];
-        float[] top = new float[k];
+        PkmTopK.Scratch s = PkmTopK.Scratch.of(k);
         for (int t = start; t < end; t++) {
-            TopK.select(side1, t * n, n, k, i1, 0, v1, 0);
-            TopK.select(side2, t * n, n, k, i2, 0, v2, 0);
-            byIndex(i1, v1);
-            byIndex(i2, v2);
-            for (int a = 0; a < k; a++) {
-                for (int c = 0; c < k; c++) {
-                    sums[a * k + c] = v1[a] + v2[c];
-                }
-            }
-            TopK.select(sums, 0, k * k, k, best, 0, top, 0);
-            int o = (t * heads + h) * k;
-            for (int j = 0; j < k; j++) {
-                selSlot[o + j] = i1[best[j] / k] * n + i2[best[j] % k];
-                selWeight[o + j] = top[j];
-            }
-        }
-    }
-
-    /** Sorts the k (index, value) pairs by ascending index (insertion sort; k is small). */
-    private static void byIndex(int[] idx, float[] val) {
-        for (int i = 1; i < idx.length; i++) {
-            int ki = idx[i];
-            float kv = val[i];
-            int j = i - 1;
-            while (j >= 0 && idx[j] > ki) {
-                idx[j + 1] = idx[j];
-                val[j + 1] = val[j];
-                j--;
-            }
-            idx[j + 1] = ki;
-            val[j + 1] = kv;
+            PkmTopK.selectSlots(side1, t * n, side2, t * n, n, k, selSlot, selWeight,
+                    (t * heads + h) * k, s);
         }
     }
 

@@ -5,9 +5,9 @@ import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.memory.OutputGate;
 import org.ultramem.nn.memory.RetrievalRemedies;
-import org.ultramem.nn.memory.TuckerRetrieval;
+import org.ultramem.nn.memory.RunningBatchNorm;
+import org.ultramem.nn.memory.CandidateRetrieval;
 import org.ultramem.nn.memory.UltraMemConfig;
-import org.ultramem.tensor.kernel.GatherWeightedSum;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.KeyScores;
 import org.ultramem.tensor.kernel.Kernels;
@@ -37,8 +37,6 @@ final class UltraMemDecoder implements MemoryDecoder {
 
     /** Key columns per coarse-scoring task: ~32 KB of K_foldᵀ at D_k 32, several tasks per core. */
     private static final int KEY_BLOCK = 256;
-    /** BatchNorm ε, as {@code QueryBatchNorm} (PyTorch's default). */
-    private static final float BN_EPS = 1e-5f;
     /** From this many tokens, scoring and retrieval run per token chunk (see {@link #apply}). */
     private static final int CHUNKED_ROWS = 8;
     /** Tokens per chunk at most: 16 tokens' scores (2 × 16 × H·n floats) stay in L2. */
@@ -63,11 +61,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     private final int chunk;
 
     private final Matrix queryProj;
-    /** Query BatchNorm per channel: running mean, 1/sqrt(var + ε), γ, β; null without it. */
-    private final float[] bnMean;
-    private final float[] bnRstd;
-    private final float[] bnGamma;
-    private final float[] bnBeta;
+    /** Query BatchNorm with its running statistics, or null. */
+    private final RunningBatchNorm queryBn;
     /** "scale" gate γ [D], or null. */
     private final float[] outputScale;
     /** "silu" gate W_g [D, D], or null. */
@@ -96,6 +91,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     private int[] cand;
     private float[] exact;
     private int[] sel;
+    private int[] cells;
     private float[] selScore;
     private int[] slotRow;
     private int[] slotGroup;
@@ -103,7 +99,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     private float[] pooled;
     private float[] gateAct;
     private final int[] keyStamp;
-    private final TuckerRetrieval retrieval;
+    private final CandidateRetrieval candidates;
     /** Per-thread scratch (retrieval grid, top-m scores): no per-step allocation. */
     private final ThreadLocal<Scratch> scratch;
 
@@ -137,16 +133,12 @@ final class UltraMemDecoder implements MemoryDecoder {
             for (String t : new String[] {"weight", "bias", "running_mean", "running_var"}) {
                 store.requireShape(prefix + "query_bn." + t, qWidth);
             }
-            bnGamma = store.readF32(prefix + "query_bn.weight");
-            bnBeta = store.readF32(prefix + "query_bn.bias");
-            bnMean = store.readF32(prefix + "query_bn.running_mean");
-            float[] var = store.readF32(prefix + "query_bn.running_var");
-            bnRstd = new float[qWidth];
-            for (int j = 0; j < qWidth; j++) {
-                bnRstd[j] = (float) (1.0 / Math.sqrt(var[j] + (double) BN_EPS));
-            }
+            queryBn = RunningBatchNorm.of(store.readF32(prefix + "query_bn.weight"),
+                    store.readF32(prefix + "query_bn.bias"),
+                    store.readF32(prefix + "query_bn.running_mean"),
+                    store.readF32(prefix + "query_bn.running_var"));
         } else {
-            bnGamma = bnBeta = bnMean = bnRstd = null;
+            queryBn = null;
         }
         String gate = cfg.remedies().outputGate();
         if (RetrievalRemedies.GATE_SCALE.equals(gate)) {
@@ -185,8 +177,8 @@ final class UltraMemDecoder implements MemoryDecoder {
         kFold = new float[2 * heads * n * dk];
         coreSum = new float[heads * rank * rank];
         keyStamp = new int[heads * 2 * n];
-        retrieval = new TuckerRetrieval(cfg);
-        scratch = ThreadLocal.withInitial(() -> new Scratch(retrieval.newScratch(),
+        candidates = new CandidateRetrieval(cfg);
+        scratch = ThreadLocal.withInitial(() -> new Scratch(candidates.newScratch(),
                 new float[m]));
         prepareKeys(keys, keysNorm, u, v);
         keyGroups = querySlots == 1 ? 1 : heads;
@@ -263,6 +255,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         cand = new int[rows * heads * 2 * m];
         exact = new float[rows * heads * 2 * m * rank];
         sel = new int[rows * slots];
+        cells = new int[rows * slots];
         selScore = new float[rows * slots];
         slotRow = new int[rows * slots];
         slotGroup = new int[rows * slots];
@@ -276,14 +269,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     public void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
         ensure(rows);
         queryProj.apply(q, x, rows);
-        if (bnMean != null) {
-            for (int b = 0; b < rows; b++) {
-                for (int j = 0; j < qWidth; j++) {
-                    int i = b * qWidth + j;
-                    float xh = (q[i] - bnMean[j]) * bnRstd[j];
-                    q[i] = bnGamma[j] * xh + bnBeta[j];
-                }
-            }
+        if (queryBn != null) {
+            queryBn.apply(q, q, rows);
         }
         if (queryNorm != null) {
             kern.rmsNormForward(qHat, qRstd, q, queryNorm, rows * querySlots * 2, dk, cfg.rmsEps());
@@ -298,7 +285,7 @@ final class UltraMemDecoder implements MemoryDecoder {
                 Scratch sc = scratch.get();
                 for (int b = from; b < to; b++) {
                     topM(b, rows, sc.top());
-                    retrieve(b, sc);
+                    retrieve(b, sc.retrieval());
                 }
             });
         } else {
@@ -320,7 +307,7 @@ final class UltraMemDecoder implements MemoryDecoder {
                     }
                     for (int b = b0; b < b1; b++) {
                         topM(b, rows, sc.top());
-                        retrieve(b, sc);
+                        retrieve(b, sc.retrieval());
                     }
                 }
             });
@@ -397,29 +384,12 @@ final class UltraMemDecoder implements MemoryDecoder {
         }
     }
 
-    /** Exact scores of token b's candidates, grid, final top-k, weights and value rows. */
-    private void retrieve(int b, Scratch sc) {
-        for (int h = 0; h < heads; h++) {
-            for (int side = 0; side < 2; side++) {
-                int co = candOff(b, h, side);
-                GatherWeightedSum.gatherDot(exact, co * rank, qHat,
-                        b * qWidth + (h % querySlots * 2 + side) * dk, 0, kHat,
-                        (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
-            }
-            int s0 = b * slots + h * kFinal;
-            int rowCand = candOff(b, h, 0);
-            int colCand = candOff(b, h, 1);
-            retrieval.forward(sel, selScore, s0, slotW, s0 * cores, exact, rowCand * rank,
-                    colCand * rank, coreSum, h * rank * rank, coreData, h * rank * rank,
-                    sc.retrieval());
-            for (int j = 0; j < kFinal; j++) {
-                int f = sel[s0 + j];
-                int z = cand[rowCand + f / m] * n + cand[colCand + f % m];
-                int vIdx = shuffle[z];
-                slotRow[s0 + j] = vIdx % valueNum;
-                slotGroup[s0 + j] = vIdx / valueNum;
-            }
-        }
+    /** Token b's cells ({@link CandidateRetrieval}, as training) and their value rows. */
+    private void retrieve(int b, float[] sc) {
+        candidates.retrieve(b, qHat, kHat, cand, exact, sel, selScore, slotW, cells, coreSum,
+                coreData, sc);
+        CandidateRetrieval.resolve(shuffle, valueNum, slotRow, slotGroup, cells, b * slots,
+                (b + 1) * slots);
     }
 
     /** Keys (h, side, i) in some candidate set this step, each counted once. */
@@ -458,6 +428,6 @@ final class UltraMemDecoder implements MemoryDecoder {
     }
 
     private int candOff(int b, int h, int side) {
-        return ((b * heads + h) * 2 + side) * m;
+        return candidates.candOff(b, h, side);
     }
 }

@@ -1,14 +1,14 @@
 /**
- * Inference: {@link org.ultramem.infer.Sampler} (greedy, temperature, top-k, top-p; seeded) and
- * {@link org.ultramem.infer.Generator} (the training Transformer's KV-cache decode), and the
- * inference engine, separate from training (no activation caches, no gradients):
- * {@link org.ultramem.infer.InferenceModel} (built from a {@link org.ultramem.infer.WeightStore}:
- * a memory-mapped safetensors file or off-heap memory), {@link org.ultramem.infer.DecodeState}
+ * Inference, the project's only decode path: {@link org.ultramem.infer.Sampler} (greedy,
+ * temperature, top-k, top-p; seeded) and the engine, separate from training (no activation
+ * caches, no gradients): {@link org.ultramem.infer.InferenceModel} (built from a
+ * {@link org.ultramem.infer.WeightStore}: a memory-mapped safetensors file, off-heap memory, or a
+ * copy of a live training model's weights, {@link org.ultramem.infer.ModelWeights}), {@link org.ultramem.infer.DecodeState}
  * (KV cache of B sequences, off-heap [B][heads][capacity][headDim] per layer in fp32 or bf16,
  * + step scratch), the per-block decoders (dense attention/SwiGLU, MoE, and the memory layers
  * UltraMem and PKM behind {@code MemoryDecoder}, value rows read once per step by
  * {@code ValueGather}), {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
- * {@link org.ultramem.infer.EngineGenerator}. The architecture comes from the training
+ * {@link org.ultramem.infer.Generator} (one sequence: prefill, sample, decode). The architecture comes from the training
  * {@code ModelConfig} ({@link org.ultramem.infer.DecodeArchitecture#of}); checkpoint names are the
  * training model's (phase-2 schema), buffers included.
  *

@@ -40,15 +40,15 @@ final class MemoryStack {
     private final int dModel;
 
     /** Builds every layer for up to {@code maxTokens} tokens per forward; seeds[ℓ] seeds layer ℓ. */
-    MemoryStack(ModelConfig cfg, int maxTokens, int trainRows, long[] seeds) {
+    MemoryStack(ModelConfig cfg, int maxTokens, long[] seeds) {
         this.specs = cfg.memoryLayers();
         this.plan = cfg.layerPlan();
         this.dModel = cfg.hiddenSize();
         int n = specs.size();
         ultra = new UltraMemLayer[n];
         pkm = new ProductKeyMemory[n];
-        out = new float[n][trainRows * dModel];
-        dOut = new float[n][trainRows * dModel];
+        out = new float[n][maxTokens * dModel];
+        dOut = new float[n][maxTokens * dModel];
         for (int l = 0; l < n; l++) {
             MemorySpec s = specs.get(l);
             if (s.ultraMem() != null) {
@@ -188,53 +188,6 @@ final class MemoryStack {
     /** V2 balance losses of the last forward ({@code mem{m}.balance}); returns Σ β·L_bal. */
     double v2BalanceAux(Map<String, Double> aux) {
         return v2.balanceAux(aux);
-    }
-
-    // ---- inference path ----
-
-    /** Per-cache scratch: the pending outputs [chunk, D] and PKM buffers. */
-    Object[] newScratch(int chunk) {
-        Object[] s = new Object[2 * size()];
-        for (int l = 0; l < size(); l++) {
-            s[2 * l] = new float[chunk * dModel];
-            s[2 * l + 1] = pkm[l] != null ? pkm[l].newActivations(chunk) : null;
-        }
-        return s;
-    }
-
-    /**
-     * Inference twin of {@link #forwardReaders} for n ≤ chunk tokens. PKM uses its pure apply;
-     * UltraMem has no separate inference path yet, so it runs its forward in evaluation mode
-     * (running BatchNorm statistics) on its own buffers, one caller at a time (synchronized on
-     * the layer).
-     */
-    void applyReaders(int block, float[] a, int n, Object[] scratch) {
-        for (int l : plan.readersOf(block)) {
-            float[] y = (float[]) scratch[2 * l];
-            if (v2.isV2(l)) {
-                synchronized (v2.layer(l)) { // forward only reads the shared table
-                    v2.layer(l).forward(y, a, n);
-                }
-            } else if (ultra[l] != null) {
-                synchronized (ultra[l]) {
-                    boolean training = ultra[l].isTraining();
-                    ultra[l].setTraining(false);
-                    try {
-                        ultra[l].forward(y, a, n);
-                    } finally {
-                        ultra[l].setTraining(training);
-                    }
-                }
-            } else {
-                pkm[l].apply(y, a, n, (ProductKeyMemory.Activations) scratch[2 * l + 1]);
-            }
-        }
-    }
-
-    void addPendingDecode(Kernels k, int block, float[] x, int n, Object[] scratch) {
-        for (int l : plan.addedAfter(block)) {
-            k.add(x, x, (float[]) scratch[2 * l], n * dModel);
-        }
     }
 
     // ---- state, optimizer settings, diagnostics ----

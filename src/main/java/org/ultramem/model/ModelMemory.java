@@ -116,7 +116,7 @@ public final class ModelMemory {
         if (cfg.moe() != null) {
             moe(t, cfg.moe(), layers - dense, rows, d);
         }
-        long memTokens = Math.max(rows, KvCache.CHUNK);
+        long memTokens = rows;
         for (MemorySpec s : cfg.memoryLayers()) {
             t.add("memory layer outputs", 2, 4, rows, d);
             if (s.ultraMem() != null) {

@@ -63,8 +63,8 @@ import org.ultramem.tensor.kernel.Kernels;
  *
  * <p>Training methods ({@link #forwardBackward}, {@link #forwardLoss}, {@link #forwardLogits}) use
  * activation buffers allocated once for maxBatch × maxSeq tokens, so a step allocates nothing and
- * only one may run at a time. Decoding ({@link #prefill}, {@link #decode}) uses only its
- * {@link KvCache} and may run for several caches at once while nobody trains.
+ * only one may run at a time. Decoding is the inference engine's ({@code infer.InferenceModel},
+ * over this model's weights with {@code InferenceModel.of} or over a saved checkpoint).
  */
 public final class Transformer implements LanguageModel {
 
@@ -151,7 +151,7 @@ public final class Transformer implements LanguageModel {
         for (int m = 0; m < memSeeds.length; m++) {
             memSeeds[m] = sparseSeeds.nextLong();
         }
-        memory = new MemoryStack(cfg, Math.max(maxRows, KvCache.CHUNK), maxRows, memSeeds);
+        memory = new MemoryStack(cfg, maxRows, memSeeds);
         finalNorm = new RmsNorm("model.norm.weight", dModel, eps, maxRows);
         head = new CrossEntropy(embedding.weight, maxRows);
 
@@ -282,7 +282,7 @@ public final class Transformer implements LanguageModel {
      * top1_score, topk_score, out_std, core_sv.{i}} (UltraMem: i-th singular value of Σ_t C_t,
      * mean over heads; with those remedies on also {@code balance_loss}, {@code keys_restarted})
      * and per MoE block {@code moe{i}.load.{e}, balance, z}, over every forward since the
-     * last call (training, evaluation and decoding alike); then resets the counters.
+     * last call (training and evaluation forwards); then resets the counters.
      */
     @Override
     public Map<String, Double> drainDiagnostics() {
@@ -460,91 +460,6 @@ public final class Transformer implements LanguageModel {
         finalNorm.forward(nFinal, x[numLayers], rows);
     }
 
-    /** A fresh cache holding up to {@code capacity} ≤ max_position_embeddings positions. */
-    public KvCache newKvCache(int capacity) {
-        KvCache c = new KvCache(cfg, capacity);
-        c.moe = new MoeLayer.Activations[numLayers];
-        for (int l = 0; l < numLayers; l++) {
-            if (moe[l] != null) {
-                c.moe[l] = moe[l].newActivations(c.chunk);
-            }
-        }
-        c.memory = memory.newScratch(c.chunk);
-        return c;
-    }
-
-    /**
-     * Appends {@code tokens} to the cache (in chunks of up to {@link KvCache#CHUNK}, each one
-     * batched pass) and returns the logits [V] after the last one. The returned array belongs to
-     * the cache and is overwritten by its next call.
-     */
-    public float[] prefill(KvCache cache, int[] tokens) {
-        if (tokens.length == 0) {
-            throw new IllegalArgumentException("prefill needs at least one token");
-        }
-        cache.requireRoom(tokens.length);
-        checkTokens(tokens);
-        for (int start = 0; start < tokens.length; start += cache.chunk) {
-            int n = Math.min(cache.chunk, tokens.length - start);
-            System.arraycopy(tokens, start, cache.ids, 0, n);
-            step(cache, n, start + n == tokens.length);
-        }
-        return cache.logits;
-    }
-
-    /**
-     * Appends one token at position {@code cache.length()} and returns the next-token logits [V]
-     * (owned by the cache, overwritten by its next call).
-     */
-    public float[] decode(KvCache cache, int token) {
-        cache.requireRoom(1);
-        if (token < 0 || token >= cfg.vocabSize()) {
-            throw new IllegalArgumentException("token id " + token
-                    + " is outside the vocabulary [0, "
-                    + cfg.vocabSize() + ")");
-        }
-        cache.ids[0] = token;
-        step(cache, 1, true);
-        return cache.logits;
-    }
-
-    /**
-     * n tokens (cache.ids) through every block at positions [length, length + n), reading and
-     * extending the cache; the same math as forward. Logits only for the last token, on request.
-     */
-    private void step(KvCache c, int n, boolean wantLogits) {
-        if (c.memory == null && (cfg.moe() != null || memory.size() > 0)) {
-            throw new IllegalArgumentException("this KV cache has no MoE/memory scratch; create it"
-                    + " with Transformer.newKvCache, not new KvCache(...)");
-        }
-        int pos = c.length();
-        embedding.forward(c.x, c.ids, n);
-        for (int l = 0; l < numLayers; l++) {
-            attnNorm[l].apply(c.normed, c.x, n, c.rstd);
-            attn[l].decode(c.branch, c.normed, n, c.keys(l), c.values(l), pos, c.attention);
-            kernels.add(c.x, c.x, c.branch, n * dModel);
-            ffnNorm[l].apply(c.normed, c.x, n, c.rstd);
-            if (c.memory != null) {
-                memory.applyReaders(l, c.normed, n, c.memory);
-            }
-            if (moe[l] != null) {
-                moe[l].apply(c.branch, c.normed, n, c.moe[l]);
-            } else {
-                ffn[l].apply(c.branch, c.normed, n, c.gate, c.up, c.act);
-            }
-            kernels.add(c.x, c.x, c.branch, n * dModel);
-            if (c.memory != null) {
-                memory.addPendingDecode(kernels, l, c.x, n, c.memory);
-            }
-        }
-        c.advance(n);
-        if (wantLogits) {
-            System.arraycopy(c.x, (n - 1) * dModel, c.last, 0, dModel);
-            finalNorm.apply(c.normed, c.last, 1, c.rstd);
-            head.logits(c.logits, c.normed, 1);
-        }
-    }
-
     /** Validates a batch against the buffers and the vocabulary; returns rows = batch·seq. */
     private int checkBatch(int[] tokens, int[] targets, int batch, int seq) {
         if (batch <= 0 || batch > maxBatch) {
@@ -573,15 +488,6 @@ public final class Transformer implements LanguageModel {
             }
         }
         return rows;
-    }
-
-    private void checkTokens(int[] tokens) {
-        for (int i = 0; i < tokens.length; i++) {
-            if (tokens[i] < 0 || tokens[i] >= cfg.vocabSize()) {
-                throw new IllegalArgumentException("token id " + tokens[i] + " at position " + i
-                        + " is outside the vocabulary [0, " + cfg.vocabSize() + ")");
-            }
-        }
     }
 
     private static long countScored(int[] targets, int rows) {

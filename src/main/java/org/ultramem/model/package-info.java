@@ -7,13 +7,13 @@
  * {@code V2Memories} and {@code V2Diagnostics} (the UltraMemV2 layers, their one shared value
  * table and their retrieval statistics),
  * {@link org.ultramem.model.ValueTableRule} (a value table's optimizer settings), the training {@link org.ultramem.model.Transformer} that wires
- * blocks, dense or MoE FFNs and UltraMem/PKM memory layers, its {@link org.ultramem.model.KvCache}
- * for sampling, {@link org.ultramem.model.ModelCost} (parameters, activated parameters, FLOPs and
+ * blocks, dense or MoE FFNs and UltraMem/PKM memory layers (decoded by the {@code infer} engine),
+ * {@link org.ultramem.model.ModelCost} (parameters, activated parameters, FLOPs and
  * decode bytes per token, spec §E), {@link org.ultramem.model.ModelMemory} (heap a model needs,
  * checked before it is built), {@link org.ultramem.model.CheckpointLayout} (every tensor a
  * checkpoint of a config holds) and {@link org.ultramem.model.CheckpointValidator} (the check every
  * checkpoint loader runs), and the {@link org.ultramem.model.LanguageModel} contract the trainer
- * and sampler use.
+ * and the engine's live-model weights use.
  *
  * <p>Invariants: the model's backward calls its layers in exactly the reverse order of its
  * forward; the trainer zeroes gradients once per optimizer step and every backward adds into them;

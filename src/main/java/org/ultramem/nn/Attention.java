@@ -46,32 +46,6 @@ public final class Attention {
     }
 
     /**
-     * Per-sequence scratch for {@link #decode}, which runs up to {@code maxTokens} new tokens at a
-     * time against a KV cache of {@code capacity} positions: q, k, v, ctx [maxTokens, D], scores
-     * [maxTokens, capacity], positions [maxTokens]. Owned by the caller's cache so that several
-     * sequences can decode at once.
-     */
-    public static final class DecodeBuffers {
-        final float[] q;
-        final float[] k;
-        final float[] v;
-        final float[] ctx;
-        final float[] scores;
-        final int[] positions;
-        final int maxTokens;
-
-        public DecodeBuffers(int dModel, int maxTokens, int capacity) {
-            this.maxTokens = maxTokens;
-            q = new float[maxTokens * dModel];
-            k = new float[maxTokens * dModel];
-            v = new float[maxTokens * dModel];
-            ctx = new float[maxTokens * dModel];
-            scores = new float[Math.multiplyExact(maxTokens, capacity)];
-            positions = new int[maxTokens];
-        }
-    }
-
-    /**
      * One attention layer; {@code prefix} is the parameter name prefix (e.g.
      * {@code model.layers.3.self_attn.}). Activations are sized for maxBatch × maxSeq tokens.
      */
@@ -153,49 +127,5 @@ public final class Attention {
         qProj.backward(dX, dq, x, rows);
         kProj.backward(dX, dk, x, rows);
         vProj.backward(dX, dv, x, rows);
-    }
-
-    /**
-     * Causal attention for n new tokens at positions [pos, pos + n) against a KV cache, leaving
-     * this layer's saved state untouched. x, out [n, D]; kCache, vCache [capacity, D] hold the
-     * rotated keys and the values of positions [0, pos); this call writes rows [pos, pos + n)
-     * and token i attends over positions [0, pos + i]. Same math as {@link #forward}.
-     */
-    public void decode(float[] out, float[] x, int n, float[] kCache, float[] vCache, int pos,
-                       DecodeBuffers buf) {
-        if (n > buf.maxTokens) {
-            throw new IllegalArgumentException(n + " tokens exceed the decode buffers ("
-                    + buf.maxTokens + ")");
-        }
-        for (int i = 0; i < n; i++) {
-            buf.positions[i] = pos + i;
-        }
-        qProj.forward(buf.q, x, n);
-        kProj.forward(buf.k, x, n);
-        vProj.forward(buf.v, x, n);
-        kernels.rope(buf.q, n, heads, headDim, buf.positions, ropeTheta, false);
-        kernels.rope(buf.k, n, heads, headDim, buf.positions, ropeTheta, false);
-        System.arraycopy(buf.k, 0, kCache, pos * dModel, n * dModel);
-        System.arraycopy(buf.v, 0, vCache, pos * dModel, n * dModel);
-        // Per head, two matmuls over the cached rows (stride D): scores = q_h·K_hᵀ [n, span],
-        // masked row-wise softmax, ctx_h = P·V_h. Big calls, not one dot/axpy per position.
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        int span = pos + n;
-        for (int h = 0; h < heads; h++) {
-            int hOff = h * headDim;
-            kernels.matmul(false, true, n, span, headDim, buf.q, hOff, dModel, kCache, hOff, dModel,
-                    buf.scores, 0, span, false);
-            for (int i = 0; i < n; i++) {
-                int row = i * span;
-                int visible = pos + i + 1;
-                kernels.scale(buf.scores, row, scale, visible);
-                kernels.softmaxRows(buf.scores, row, 1, visible);
-                Arrays.fill(buf.scores, row + visible, row + span, 0f);
-            }
-            kernels.matmul(false, false, n, headDim, span, buf.scores, 0, span, vCache, hOff,
-                    dModel,
-                    buf.ctx, hOff, dModel, false);
-        }
-        oProj.forward(out, buf.ctx, n);
     }
 }

@@ -58,19 +58,10 @@ public final class SwiGlu {
 
     /** out [rows, D] = swiglu(x [rows, D]); saves gate, up and act for {@link #backward}. */
     public void forward(float[] out, float[] x, int rows) {
-        apply(out, x, rows, gate, up, act);
-    }
-
-    /**
-     * The same map into caller-owned scratch (gate, up, act [rows, I]), leaving this layer's
-     * saved state untouched (inference, several callers at once).
-     */
-    public void apply(float[] out, float[] x, int rows, float[] gateOut, float[] upOut,
-            float[] actOut) {
-        gateProj.forward(gateOut, x, rows);
-        upProj.forward(upOut, x, rows);
-        kernels.swigluForward(actOut, gateOut, upOut, rows * intermediate);
-        downProj.forward(out, actOut, rows);
+        gateProj.forward(gate, x, rows);
+        upProj.forward(up, x, rows);
+        kernels.swigluForward(act, gate, up, rows * intermediate);
+        downProj.forward(out, act, rows);
     }
 
     /**

@@ -23,9 +23,9 @@
  *       accumulate and a tied or shared weight (the embedding, used as input table and as output
  *       head) simply receives both contributions. Callers zero a {@code dX} buffer before the
  *       first contribution; residual branches then need no special case.</li>
- *   <li>Each layer also offers an inference path ({@code apply}, {@code decode}, {@code logits})
- *       that writes only into caller-owned scratch, so several sequences can decode at once
- *       while nobody trains.</li>
+ *   <li>Layers have no decode path: decoding is the {@code infer} engine's, which shares the
+ *       sparse layers' selection code ({@code CandidateRetrieval}, {@code PkmTopK},
+ *       {@code RunningBatchNorm}, {@code ExpertGrouping}, {@code TopKSoftmax}).</li>
  *   <li>Training methods are not thread-safe: one forward/backward at a time per layer.</li>
  * </ul>
  */

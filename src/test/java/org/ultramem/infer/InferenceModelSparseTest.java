@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.ultramem.model.KvCache;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.model.TinySparse;
 import org.ultramem.model.Transformer;
@@ -24,7 +23,9 @@ import org.ultramem.train.Checkpoints;
  * UltraMem layer "0:1" and an overlapping PKM layer "1:1" with query BatchNorm) is trained two
  * SGD steps (so parameters, Tucker u/v and the BatchNorm running statistics leave their init),
  * saved with {@link Checkpoints#saveModel}, loaded by {@link InferenceModel#load}, and its batched
- * decode logits compared with the training Transformer's prefill/decode.
+ * decode logits compared with the engine over the live model ({@link InferenceModel#of}, itself
+ * checked against the full forward by {@link EngineMatchesFullForwardTest}): the checkpoint
+ * carries everything decoding needs.
  */
 class InferenceModelSparseTest {
 
@@ -61,8 +62,8 @@ class InferenceModelSparseTest {
     }
 
     @Test
-    void checkpointedSparseModelDecodesLikeTheTransformer() throws IOException {
-        decodesLikeTheTransformer("");
+    void checkpointedSparseModelDecodesLikeTheLiveModel() throws IOException {
+        decodesLikeTheLiveModel("");
     }
 
     /**
@@ -75,11 +76,11 @@ class InferenceModelSparseTest {
             ", \"query_batchnorm\": true, \"key_balance_coef\": 0.01, \"dead_key_restart_steps\": 5",
             ", \"output_gate\": \"scale\", \"output_gate_init\": 0.5",
             ", \"query_batchnorm\": true, \"output_gate\": \"silu\", \"retrieval_lr_mult\": 0.5"})
-    void checkpointedModelWithRemediesDecodesLikeTheTransformer(String remedies) throws IOException {
-        decodesLikeTheTransformer(remedies);
+    void checkpointedModelWithRemediesDecodesLikeTheLiveModel(String remedies) throws IOException {
+        decodesLikeTheLiveModel(remedies);
     }
 
-    private void decodesLikeTheTransformer(String extra) throws IOException {
+    private void decodesLikeTheLiveModel(String extra) throws IOException {
         ModelConfig cfg = TinySparse.config(0.3, extra);
         Transformer t = trained(cfg, 3);
         float[] ultraMean = t.ultraMemLayer(0).queryBatchNormRunningMean();
@@ -93,16 +94,16 @@ class InferenceModelSparseTest {
         int batch = 3;
         int[][] prompts = {{1, 2, 3, 4, 5}, {9}, {20, 21, 22, 23, 24, 25, 26, 27}};
         SplittableRandom rnd = new SplittableRandom(7);
-        try (InferenceModel m = saveAndLoad(t, Precision.F32)) {
+        try (InferenceModel m = saveAndLoad(t, Precision.F32);
+             InferenceModel live = InferenceModel.of(t, Precision.F32)) {
             assertEquals(2, m.architecture().memory().size());
             assertEquals("pkm", m.architecture().memory().get(1).type());
             assertTrue(m.architecture().moeAt(1) && !m.architecture().moeAt(0));
             DecodeState s = m.newState(batch, SEQ);
-            KvCache[] caches = new KvCache[batch];
+            DecodeState ls = live.newState(batch, SEQ);
             int[] next = new int[batch];
             for (int b = 0; b < batch; b++) {
-                caches[b] = t.newKvCache(SEQ);
-                float[] want = t.prefill(caches[b], prompts[b]);
+                float[] want = live.prefill(ls, b, prompts[b]);
                 float[] got = m.prefill(s, b, prompts[b]);
                 assertClose(want, 0, got, 0, vocab, "prefill of sequence " + b);
                 next[b] = rnd.nextInt(vocab);
@@ -110,9 +111,10 @@ class InferenceModelSparseTest {
             m.meter().reset();
             for (int step = 0; step < 5; step++) {
                 float[] got = m.decode(s, next);
+                float[] want = live.decode(ls, next);
                 for (int b = 0; b < batch; b++) {
-                    float[] want = t.decode(caches[b], next[b]);
-                    assertClose(want, 0, got, b * vocab, vocab, "step " + step + " seq " + b);
+                    assertClose(want, b * vocab, got, b * vocab, vocab, "step " + step + " seq "
+                            + b);
                 }
                 for (int b = 0; b < batch; b++) {
                     next[b] = rnd.nextInt(vocab);
@@ -133,7 +135,10 @@ class InferenceModelSparseTest {
         ModelConfig cfg = TinySparse.config(0.3, "");
         Transformer t = trained(cfg, 4);
         int[] prompt = {3, 1, 4, 1, 5, 9, 2, 6};
-        float[] want = t.prefill(t.newKvCache(SEQ), prompt);
+        float[] want;
+        try (InferenceModel live = InferenceModel.of(t, Precision.F32)) {
+            want = live.prefill(live.newState(1, SEQ), 0, prompt);
+        }
         try (InferenceModel m = saveAndLoad(t, Precision.BF16)) {
             float[] got = m.prefill(m.newState(1, SEQ), 0, prompt);
             double worst = InferenceFixtures.maxRelDiff(want, 0, got, 0, want.length);

@@ -42,7 +42,7 @@ class SparseDecoderTest {
             MoeLayer layer = new MoeLayer(cfg, D, 32, 9);
             float[] x = randomRows(rows, rows);
             float[] want = new float[rows * D];
-            layer.apply(want, x, rows, layer.newActivations(rows));
+            layer.forward(want, x, rows);
             MemoryWeightStore store = new MemoryWeightStore();
             InferenceFixtures.put(store, "p.", layer.parameters());
             try (Arena arena = Arena.ofShared(); store) {
@@ -187,8 +187,8 @@ class SparseDecoderTest {
             }
         }
         float[] want = new float[rows * D];
-        ProductKeyMemory.Activations act = layer.newActivations(rows);
-        layer.apply(want, x, rows, act);
+        layer.setTraining(false);
+        layer.forward(want, x, rows);
         MemoryWeightStore store = new MemoryWeightStore();
         InferenceFixtures.put(store, "k.", layer.parameters());
         for (Map.Entry<String, float[]> e : layer.buffers().entrySet()) {
@@ -198,9 +198,9 @@ class SparseDecoderTest {
             PkmDecoder dec = new PkmDecoder(store, "k.", cfg, D, Precision.F32, arena);
             TrafficMeter meter = assertDecodes(want, x, rows, variant + ": PKM", dec);
             int sel = rows * cfg.heads() * cfg.topK();
-            assertArrayEquals(java.util.Arrays.copyOf(act.selectedSlots(), sel),
+            assertArrayEquals(java.util.Arrays.copyOf(layer.selectedSlots(), sel),
                     java.util.Arrays.copyOf(dec.selectedSlots(), sel), variant + ": selections");
-            long distinct = java.util.Arrays.stream(act.selectedSlots(), 0, sel).distinct().count();
+            long distinct = java.util.Arrays.stream(layer.selectedSlots(), 0, sel).distinct().count();
             assertTrue(meter.bytes(TrafficMeter.Component.VALUES) == distinct * D * 4L,
                     "value bytes " + meter.bytes(TrafficMeter.Component.VALUES) + " for "
                             + distinct + " distinct rows");

@@ -60,32 +60,6 @@ class AttentionTest {
         }
     }
 
-    @Test
-    void decodeMatchesBatchedForwardOneTokenOrAChunkAtATime() {
-        SplittableRandom rnd = new SplittableRandom(3);
-        Attention a = layer(rnd, 1, SEQ);
-        float[] x = LayerFixtures.random(rnd, SEQ * D, 1);
-        float[] out = new float[SEQ * D];
-        a.forward(out, x, 1, SEQ);
-        for (int chunk : new int[] {1, 2, 3}) {
-            float[] kCache = new float[SEQ * D];
-            float[] vCache = new float[SEQ * D];
-            Attention.DecodeBuffers buf = new Attention.DecodeBuffers(D, chunk, SEQ);
-            float[] xt = new float[chunk * D];
-            float[] ot = new float[chunk * D];
-            for (int t = 0; t < SEQ; t += chunk) {
-                int n = Math.min(chunk, SEQ - t);
-                System.arraycopy(x, t * D, xt, 0, n * D);
-                a.decode(ot, xt, n, kCache, vCache, t, buf);
-                for (int i = 0; i < n * D; i++) {
-                    int position = t + i / D;
-                    assertEquals(out[t * D + i], ot[i], 1e-5,
-                            "chunk " + chunk + " position " + position);
-                }
-            }
-        }
-    }
-
     /** Plain double-precision attention with NeoX half-split RoPE, from the layer's weights. */
     static double[] reference(Attention a, float[] x, int batch, int seq) {
         int rows = batch * seq;

@@ -85,11 +85,7 @@ final class ImplicitValueExpansion {
 
     /** rows[s] and groups[s] of grid cells z[s] for slots s in [from, to). */
     void resolve(int[] rows, int[] groups, int[] z, int from, int to) {
-        for (int s = from; s < to; s++) {
-            int v = shuffle[z[s]];
-            rows[s] = v % valueNum;
-            groups[s] = v / valueNum;
-        }
+        CandidateRetrieval.resolve(shuffle, valueNum, rows, groups, z, from, to);
     }
 
     /**

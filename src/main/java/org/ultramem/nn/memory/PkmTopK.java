@@ -9,9 +9,33 @@ package org.ultramem.nn.memory;
  * already held stays and later entries are judged against it. A NaN score only arises from a
  * NaN query or key, and then the layer's output is NaN anyway.
  */
-final class PkmTopK {
+public final class PkmTopK {
 
     private PkmTopK() {
+    }
+
+    /** Per-thread buffers of {@link #selectSlots} for a given k. */
+    public record Scratch(int[] i1, int[] i2, float[] v1, float[] v2, int[] idx, float[] val) {
+
+        public static Scratch of(int k) {
+            return new Scratch(new int[k], new int[k], new float[k], new float[k], new int[k],
+                    new float[k]);
+        }
+    }
+
+    /**
+     * One head of one token, the whole PKM selection: top-k of each side's n scores (at
+     * {@code off1}, {@code off2}), then the top-k of the k² sums; slots i1·n + i2 into
+     * {@code slots[outOff ..]} and their raw scores into {@code scores[outOff ..]}, best first.
+     * Used by {@code ProductKeyMemory} and the decode engine's {@code infer.PkmDecoder}.
+     */
+    public static void selectSlots(float[] side1, int off1, float[] side2, int off2, int n, int k,
+                                   int[] slots, float[] scores, int outOff, Scratch s) {
+        topK(side1, off1, n, k, s.i1, s.v1);
+        topK(side2, off2, n, k, s.i2, s.v2);
+        topKOfSums(s.v1, s.i1, s.v2, s.i2, k, n, s.idx, s.val);
+        System.arraycopy(s.idx, 0, slots, outOff, k);
+        System.arraycopy(s.val, 0, scores, outOff, k);
     }
 
     /** True when (v1, i1) ranks before (v2, i2). */

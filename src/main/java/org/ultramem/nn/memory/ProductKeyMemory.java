@@ -30,11 +30,10 @@ import org.ultramem.tensor.kernel.Parallel;
  * it equals a brute-force top-k over all n² sums (the product-key argument, which survives ties
  * under this order).
  *
- * <p>Two paths. Training: {@link #forward}/{@link #backward} use activations allocated once for
- * {@code maxTokens} tokens, follow {@link #setTraining} for BatchNorm, and record
- * {@link #diagnostics()}; one call at a time. Inference: {@link #apply} with caller-owned
- * {@link Activations} (from {@link #newActivations}) uses the running BatchNorm statistics, keeps
- * nothing, and may run on several threads at once while nobody trains.
+ * <p>{@link #forward}/{@link #backward} use activations allocated once for {@code maxTokens}
+ * tokens, follow {@link #setTraining} for BatchNorm, and record {@link #diagnostics()}; one call
+ * at a time. Decoding is the inference engine's ({@code infer.PkmDecoder}, sharing
+ * {@link PkmTopK#selectSlots} and {@link RunningBatchNorm}).
  */
 public final class ProductKeyMemory {
 
@@ -203,33 +202,14 @@ public final class ProductKeyMemory {
         }
         savedTokens = -1;   // a forward that fails half-way leaves nothing for backward
         System.arraycopy(x, 0, xSaved, 0, tokens * dModel);
-        run(y, x, tokens, own, false);
+        run(y, x, tokens, own);
         savedTokens = tokens;
         savedTraining = training;
         diag.record(selIdx, selScore, y, tokens, dv);
     }
 
-    /**
-     * Inference path: the same math as {@link #forward} in evaluation mode (BatchNorm uses its
-     * running statistics whatever {@link #setTraining} says), writing only into {@code buf}, saving
-     * nothing and recording no diagnostics. Several threads may call it at once, each with its own
-     * buffers, while nobody trains. y, x: [tokens, D], tokens ≤ {@code buf}'s capacity.
-     */
-    public void apply(float[] y, float[] x, int tokens, Activations buf) {
-        if (buf.owner != this || tokens < 1 || tokens > buf.capacity) {
-            throw new IllegalArgumentException("PKM apply: tokens (" + tokens + ") must be in [1, "
-                    + buf.capacity + "] and the buffers must come from this layer's newActivations");
-        }
-        run(y, x, tokens, buf, true);
-    }
-
-    /** Buffers for {@link #apply} holding up to {@code capacity} tokens (one per concurrent caller). */
-    public Activations newActivations(int capacity) {
-        return new Activations(this, capacity);
-    }
-
-    /** Query → scores → selection → softmax → pooling into {@code a}; {@code pure} touches no field. */
-    private void run(float[] y, float[] x, int tokens, Activations a, boolean pure) {
+    /** Query → scores → selection → softmax → pooling into {@code a}. */
+    private void run(float[] y, float[] x, int tokens, Activations a) {
         kern.matmul(false, true, tokens, qWidth, dModel, x, 0, dModel, queryWeight.data, 0, dModel,
                 a.query, 0, qWidth, false);
         for (int t = 0; t < tokens; t++) {
@@ -237,8 +217,6 @@ public final class ProductKeyMemory {
         }
         if (batchNorm == null) {
             System.arraycopy(a.query, 0, a.queryNorm, 0, tokens * qWidth);
-        } else if (pure) {
-            batchNorm.applyRunning(a.queryNorm, a.query, tokens);
         } else {
             batchNorm.forward(a.queryNorm, a.query, tokens, training);
         }
@@ -265,19 +243,10 @@ public final class ProductKeyMemory {
 
     /** Selects head {@code h}'s k slots for tokens [start, end) from the side scores in {@code a}. */
     private void select(Activations a, int h, int start, int end) {
-        int[] i1 = new int[k];
-        int[] i2 = new int[k];
-        float[] v1 = new float[k];
-        float[] v2 = new float[k];
-        int[] outIdx = new int[k];
-        float[] outVal = new float[k];
+        PkmTopK.Scratch s = PkmTopK.Scratch.of(k);
         for (int t = start; t < end; t++) {
-            PkmTopK.topK(a.side1, t * n, n, k, i1, v1);
-            PkmTopK.topK(a.side2, t * n, n, k, i2, v2);
-            PkmTopK.topKOfSums(v1, i1, v2, i2, k, n, outIdx, outVal);
-            int o = (t * heads + h) * k;
-            System.arraycopy(outIdx, 0, a.selIdx, o, k);
-            System.arraycopy(outVal, 0, a.selScore, o, k);
+            PkmTopK.selectSlots(a.side1, t * n, a.side2, t * n, n, k, a.selIdx, a.selScore,
+                    (t * heads + h) * k, s);
         }
     }
 
@@ -384,8 +353,8 @@ public final class ProductKeyMemory {
 
     // ---- package-private views for tests ------------------------------------------------------
 
-    /** Selected slots of the last forward: [tokens, H, k], best first per head. */
-    int[] selectedSlots() {
+    /** Selected slots of the last forward: [tokens, H, k], best first per head (tests). */
+    public int[] selectedSlots() {
         return selIdx;
     }
 
@@ -403,7 +372,7 @@ public final class ProductKeyMemory {
      * Activation buffers of one caller of {@link #apply} (and, internally, of the training path):
      * queries [B, H·Dq] twice, side scores [B, n] twice, selections [B, H, k] thrice.
      */
-    public static final class Activations {
+    static final class Activations {
         private final ProductKeyMemory owner;
         private final int capacity;
         final float[] query;

@@ -94,38 +94,10 @@ final class QueryBatchNorm {
             }
         } else {
             for (int j = 0; j < dim; j++) {
-                rstd[j] = (float) (1.0 / Math.sqrt(runningVar[j] + (double) EPS));
+                rstd[j] = RunningBatchNorm.rstd(runningVar[j]);
             }
         }
-        float[] g = weight.data;
-        float[] b = bias.data;
-        for (int r = 0; r < rows; r++) {
-            int o = r * dim;
-            for (int j = 0; j < dim; j++) {
-                float xh = (x[o + j] - mean[j]) * rstd[j];
-                x[o + j] = xh;
-                out[o + j] = g[j] * xh + b[j];
-            }
-        }
-    }
-
-    /**
-     * Evaluation-mode forward that writes no field (safe for concurrent callers): x [rows, dim] is
-     * overwritten with x̂ = (x − running mean)·rstd and out = γ⊙x̂ + β, bit-identical to
-     * {@link #forward} with {@code training = false}.
-     */
-    void applyRunning(float[] out, float[] x, int rows) {
-        float[] g = weight.data;
-        float[] b = bias.data;
-        for (int r = 0; r < rows; r++) {
-            int o = r * dim;
-            for (int j = 0; j < dim; j++) {
-                float rs = (float) (1.0 / Math.sqrt(runningVar[j] + (double) EPS));
-                float xh = (x[o + j] - runningMean[j]) * rs;
-                x[o + j] = xh;
-                out[o + j] = g[j] * xh + b[j];
-            }
-        }
+        RunningBatchNorm.normalize(out, x, x, rows, mean, rstd, weight.data, bias.data);
     }
 
     /**

@@ -6,7 +6,6 @@ import java.util.List;
 import org.ultramem.nn.Parameter;
 import org.ultramem.nn.ParameterReset;
 import org.ultramem.tensor.kernel.KernelProvider;
-import org.ultramem.tensor.kernel.GatherWeightedSum;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
 import org.ultramem.tensor.kernel.TopK;
@@ -51,6 +50,7 @@ public final class UltraMemLayer {
 
     private final UltraMemConfig cfg;
     private final Kernels kern;
+    private final CandidateRetrieval candidates;
     private final TuckerRetrieval retrieval;
     private final ImplicitValueExpansion ive;
     private final UltraMemDiagnostics diagnostics;
@@ -139,7 +139,8 @@ public final class UltraMemLayer {
         }
         this.cfg = cfg;
         this.kern = kernels;
-        this.retrieval = new TuckerRetrieval(cfg);
+        this.candidates = new CandidateRetrieval(cfg);
+        this.retrieval = candidates.grid();
         this.ive = new ImplicitValueExpansion(cfg, seed ^ 0x5DEECE66DL);
         this.dModel = hiddenSize;
         this.dk = cfg.keyDim();
@@ -275,7 +276,8 @@ public final class UltraMemLayer {
                                     cand, candOff(b, h, side), topScratch, 0);
                         }
                     }
-                    retrieve(b, scratch);
+                    candidates.retrieve(b, qHat, productKeys.normalized(), cand, exact, sel,
+                            selScore, slotW, slotZ, coreSum, coreData, scratch);
                 }
                 // Addresses for the whole chunk in one tight loop: the random loads of π are
                 // independent and overlap. Then pooling.
@@ -423,32 +425,8 @@ public final class UltraMemLayer {
         }
     }
 
-    /** Exact candidate scores, grid + final top-k and the selected grid cells for token b. */
-    private void retrieve(int b, float[] scratch) {
-        float[] kHatRows = productKeys.normalized();
-        int qWidth = querySlots * 2 * dk;
-        for (int h = 0; h < heads; h++) {
-            for (int side = 0; side < 2; side++) {
-                int qOff = b * qWidth + (h % querySlots * 2 + side) * dk;
-                int co = candOff(b, h, side);
-                GatherWeightedSum.gatherDot(exact, co * rank, qHat, qOff, 0, kHatRows,
-                        (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
-            }
-            int selOff = b * slots + h * kFinal;
-            int rowOff = candOff(b, h, 0);
-            int colOff = candOff(b, h, 1);
-            retrieval.forward(sel, selScore, selOff, slotW, selOff * cores, exact, rowOff * rank,
-                    colOff * rank, coreSum, h * rank * rank, coreData, h * rank * rank, scratch);
-            for (int j = 0; j < kFinal; j++) {
-                int f = sel[selOff + j];
-                int z = cand[rowOff + f / m] * n + cand[colOff + f % m];
-                slotZ[selOff + j] = z;
-            }
-        }
-    }
-
     private int candOff(int b, int h, int side) {
-        return ((b * heads + h) * 2 + side) * m;
+        return candidates.candOff(b, h, side);
     }
 
     private void recordDiagnostics(float[] y, int tokens) {

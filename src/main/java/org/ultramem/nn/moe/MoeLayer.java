@@ -32,10 +32,9 @@ import org.ultramem.tensor.kernel.Kernels;
  * {@code experts.{e}.up_proj.weight} [d_e, D], {@code experts.{e}.down_proj.weight} [D, d_e].
  * Init: normal, std 1/√(2.5·D), truncated at ±3σ (the backbone's OLMo init, spec §D.1).
  *
- * <p>Two paths. Training: {@link #forward}/{@link #backward} use activations allocated once for
- * {@code maxTokens} tokens and record {@link #diagnostics()}; one call at a time. Inference:
- * {@link #apply} with caller-owned {@link Activations} (from {@link #newActivations}) keeps
- * nothing and may run on several threads at once while nobody trains.
+ * <p>{@link #forward}/{@link #backward} use activations allocated once for {@code maxTokens}
+ * tokens and record {@link #diagnostics()}; one call at a time. Decoding is the inference
+ * engine's ({@code infer.MoeDecoder}, sharing {@link ExpertGrouping} and {@link TopKSoftmax}).
  */
 public final class MoeLayer {
 
@@ -189,31 +188,12 @@ public final class MoeLayer {
         diag.record(expertStart, tokens * topK, balance.value(), own.routing.zLoss);
     }
 
-    /**
-     * Inference path: the same math as {@link #forward}, writing only into {@code buf}, saving
-     * nothing, computing no auxiliary loss and recording no diagnostics. Several threads may call
-     * it at once, each with its own buffers, while nobody trains. y, x: [tokens, D].
-     */
-    public void apply(float[] y, float[] x, int tokens, Activations buf) {
-        if (buf.owner != this || tokens < 1 || tokens > buf.capacity) {
-            throw new IllegalArgumentException("MoE apply: tokens (" + tokens + ") must be in [1, "
-                    + buf.capacity + "] and the buffers must come from this layer's newActivations");
-        }
-        run(y, x, tokens, buf);
-    }
-
-    /** Buffers for {@link #apply} holding up to {@code capacity} tokens (one per concurrent caller). */
-    public Activations newActivations(int capacity) {
-        return new Activations(this, capacity);
-    }
-
     /** Route, group by expert, run each expert's GEMMs, combine; writes only into {@code a} and y. */
     private void run(float[] y, float[] x, int tokens, Activations a) {
         router.forward(a.routing, x, tokens);
-        groupByExpert(a, tokens);
-        for (int r = 0; r < tokens * topK; r++) {
-            System.arraycopy(x, (a.slotOf[r] / topK) * dModel, a.xGrouped, r * dModel, dModel);
-        }
+        ExpertGrouping.group(a.routing.experts, tokens * topK, numExperts, a.expertStart, a.rowOf,
+                a.slotOf, null);
+        ExpertGrouping.gather(a.xGrouped, x, a.slotOf, tokens * topK, topK, dModel);
         for (int e = 0; e < numExperts; e++) {
             int r0 = a.expertStart[e];
             int c = a.expertStart[e + 1] - r0;
@@ -233,33 +213,8 @@ public final class MoeLayer {
                         a.expertOut, r0 * dModel, dModel, false);
             }
         }
-        float[] combine = a.routing.combine;
-        Arrays.fill(y, 0, tokens * dModel, 0f);
-        for (int s = 0; s < tokens * topK; s++) {
-            kern.axpy(y, (s / topK) * dModel, combine[s], a.expertOut, a.rowOf[s] * dModel, dModel);
-        }
-    }
-
-    /** Counting sort of the token-slots by expert: stable, so rows keep token order per expert. */
-    private void groupByExpert(Activations a, int tokens) {
-        int[] experts = a.routing.experts;
-        int[] expertStart = a.expertStart;
-        int[] rowOf = a.rowOf;
-        int[] slotOf = a.slotOf;
-        int slots = tokens * topK;
-        Arrays.fill(expertStart, 0);
-        for (int s = 0; s < slots; s++) {
-            expertStart[experts[s] + 1]++;
-        }
-        for (int e = 0; e < numExperts; e++) {
-            expertStart[e + 1] += expertStart[e];
-        }
-        int[] next = Arrays.copyOf(expertStart, numExperts);
-        for (int s = 0; s < slots; s++) {
-            int r = next[experts[s]]++;
-            rowOf[s] = r;
-            slotOf[r] = s;
-        }
+        ExpertGrouping.combine(kern, y, a.routing.combine, a.expertOut, a.rowOf, tokens * topK,
+                topK, dModel);
     }
 
     /**
@@ -357,7 +312,7 @@ public final class MoeLayer {
      * the routing, the grouping of the B·k token-slots by expert, and each slot's expert
      * activations ([B·k, D] input and output, [B·k, d_e] gate, up and SwiGLU).
      */
-    public static final class Activations {
+    static final class Activations {
         private final MoeLayer owner;
         private final int capacity;
         final TopKRouter.Routing routing;

@@ -1,0 +1,98 @@
+package org.ultramem.nn.memory;
+
+import org.ultramem.tensor.kernel.GatherWeightedSum;
+
+/**
+ * The per-token retrieval of an UltraMem layer once the coarse top-m candidates are chosen
+ * (spec §A): per head and side, exact rank components of the m candidates,
+ * exact[co·r + a·r + ρ] = q̂_side · K̂[h, side, cand_a, ρ]; then per head the m×m grid, its
+ * top-k, per-core weights ({@link TuckerRetrieval#forward}) and the selected grid cells
+ * z = row·n + col. Written once and used by both {@link UltraMemLayer#forward} and the decode
+ * engine ({@code infer.UltraMemDecoder}), so training and decoding select the same cells with the
+ * same bits.
+ *
+ * <p>Layouts, per token b: q̂ [Q·2·D_k] at b·Q·2·D_k (head h, side s reads slot h mod Q);
+ * K̂ [H][2][n][r][D_k]; candidates [H][2][m] at {@link #candOff}; exact [H][2][m][r];
+ * selections, scores and cells [H][k] at b·H·k; weights [H][k][T]. Immutable.
+ */
+public final class CandidateRetrieval {
+
+    private final int heads;
+    private final int n;
+    private final int m;
+    private final int rank;
+    private final int dk;
+    private final int kFinal;
+    private final int cores;
+    private final int querySlots;
+    private final TuckerRetrieval grid;
+
+    public CandidateRetrieval(UltraMemConfig cfg) {
+        this.heads = cfg.heads();
+        this.n = cfg.keysPerSide();
+        this.m = cfg.candidates();
+        this.rank = cfg.tuckerRank();
+        this.dk = cfg.keyDim();
+        this.kFinal = cfg.topK();
+        this.cores = cfg.tuckerCores();
+        this.querySlots = cfg.querySlots();
+        this.grid = new TuckerRetrieval(cfg);
+    }
+
+    /** The grid step (also the layer's backward uses it). */
+    public TuckerRetrieval grid() {
+        return grid;
+    }
+
+    /** Scratch for one thread's {@link #retrieve} calls. */
+    public float[] newScratch() {
+        return grid.newScratch();
+    }
+
+    /** Offset of token b's candidates for head h and side (0 rows, 1 columns). */
+    public int candOff(int b, int h, int side) {
+        return ((b * heads + h) * 2 + side) * m;
+    }
+
+    /**
+     * Token b's exact candidate scores, grid, top-k ({@code sel}, {@code selScore}), per-core
+     * weights ({@code slotW}) and selected cells ({@code cells}, z = row·n + col); the summed and
+     * per-core Tucker cores are [H][r][r] each.
+     */
+    public void retrieve(int b, float[] qHat, float[] kHat, int[] cand, float[] exact, int[] sel,
+                         float[] selScore, float[] slotW, int[] cells, float[] coreSum,
+                         float[][] coreData, float[] scratch) {
+        int qWidth = querySlots * 2 * dk;
+        int slots = heads * kFinal;
+        for (int h = 0; h < heads; h++) {
+            for (int side = 0; side < 2; side++) {
+                int co = candOff(b, h, side);
+                GatherWeightedSum.gatherDot(exact, co * rank, qHat,
+                        b * qWidth + (h % querySlots * 2 + side) * dk, 0, kHat,
+                        (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
+            }
+            int s0 = b * slots + h * kFinal;
+            int rowOff = candOff(b, h, 0);
+            int colOff = candOff(b, h, 1);
+            grid.forward(sel, selScore, s0, slotW, s0 * cores, exact, rowOff * rank,
+                    colOff * rank, coreSum, h * rank * rank, coreData, h * rank * rank, scratch);
+            for (int j = 0; j < kFinal; j++) {
+                int f = sel[s0 + j];
+                cells[s0 + j] = cand[rowOff + f / m] * n + cand[colOff + f % m];
+            }
+        }
+    }
+
+    /**
+     * Value row and block of each cell in [from, to): v = π[z], row = v mod N, block = v div N
+     * (implicit value expansion, {@code shuffle} = π over E·N virtual rows).
+     */
+    public static void resolve(int[] shuffle, int valueNum, int[] rows, int[] groups, int[] cells,
+                               int from, int to) {
+        for (int s = from; s < to; s++) {
+            int v = shuffle[cells[s]];
+            rows[s] = v % valueNum;
+            groups[s] = v / valueNum;
+        }
+    }
+}
