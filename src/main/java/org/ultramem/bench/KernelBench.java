@@ -22,8 +22,7 @@ import org.ultramem.tensor.kernel.Parallel;
  * {@code gemm2048_t1_gflops}, {@code gemm2048_t2_gflops}, {@code bandwidth_t1_gbs},
  * {@code bandwidth_t2_gbs}, {@code fma_peak_t1_gflops}, {@code fma_peak_t2_gflops}, {@code isa}
  * (a string) and {@code vector_bits} (an integer). The bandwidth pass reads a 1 GiB on-heap
- * array, so the JVM needs a heap
- * of at least ~1.5 GiB.
+ * array, so the JVM needs a heap of at least ~1.5 GiB.
  */
 public final class KernelBench {
 

@@ -65,8 +65,12 @@ final class Gemm {
      * of each other and 1024 ~10-20% slower on 3 of 4 shapes (loaded machine, 2026-11).
      */
     static final int NC = 512;
-    /** Cap on one thread's packed B (k × column block floats): 4 MiB, about an L3 share. */
-    static final int B_PACK_FLOATS = 1 << 20;
+    /**
+     * Cap on one thread's packed B (k × column block floats): 8 MiB. It is streamed once per MC
+     * row block (~2 GB/s at the FMA peak), so it need not fit a cache; the cap keeps NC at 256 or
+     * more up to k = 8192, since narrower blocks re-pack A once more per block.
+     */
+    static final int B_PACK_FLOATS = 1 << 21;
 
     /**
      * Per-thread packing buffers, reused across calls (a matmul never nests inside itself): packed
