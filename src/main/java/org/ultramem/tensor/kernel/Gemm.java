@@ -13,8 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * row-major (kept in L2) and the MR×NR micro-kernel streams MR rows of it against one B panel
  * (L1) with all accumulators in registers. The KC loop sits inside the MC loop so the MC×NC block
  * of C (192 KiB at 512 bits) stays in L2 across the slices that add into it; with the slices
- * outside, C (4 MiB at 1024²) came back from L3 once per slice and the same micro-kernel ran at
- * ~0.77 of the FMA peak instead of ~0.94 on a cache-resident C.
+ * outside, C (4 MiB at 1024²) came back from L3 once per slice and each tile stalled on it:
+ * 1024³ on 1 thread went from ~0.72 to ~0.77 of the FMA peak at 512 bits and from ~0.86 to ~0.91
+ * at 256 (loaded machine, 2026-12; re-measure with {@code ultramem bench kernels}, which prints
+ * the GEMM figures as fractions of the FMA peak measured in the same run).
  * Packing absorbs the transposes and the leading dimensions and pads edges with zeros; edge tiles
  * go through a scratch tile, so the micro-kernel has no edge cases.
  *
@@ -257,8 +259,8 @@ final class Gemm {
     /**
      * Packs op(B)[pc..pc+kc, jc..jc+nc) at dst[dOff..] as NR-column panels, p-major inside a
      * panel, zero-padded. B stored [k][n] is read row by row across all full panels (one
-     * contiguous row segment per p): panel by panel it walked kc rows 4 KiB+ apart per panel and
-     * took ~7% of a 1024³ call instead of ~3% (GemmProbe-style per-phase timing, 2026-12).
+     * contiguous row segment per p); panel by panel it walked kc rows ldb apart per panel, a
+     * new cache line and often a new page per 128 bytes copied.
      */
     private static void packB(float[] dst, int dOff, boolean transB, float[] b, int bOff, int ldb,
                               int pc, int kc, int jc, int nc) {
