@@ -35,9 +35,10 @@ public final class KernelBench {
     static final double BANDWIDTH_T2 = 41;
 
     /** Problem sizes and repetitions; {@link #standard()} is what the report's keys promise. */
-    record Config(int smallN, int largeN, long bandwidthBytes, int reps, int fmaIterations) {
+    record Config(int smallN, int largeN, long bandwidthBytes, int reps, int fmaIterations,
+                  long warmupMillis) {
         static Config standard() {
-            return new Config(1024, 2048, 1L << 30, 5, 20_000_000);
+            return new Config(1024, 2048, 1L << 30, 5, 20_000_000, 1000);
         }
     }
 
@@ -60,15 +61,21 @@ public final class KernelBench {
     }
 
     static Map<String, Object> run(boolean json, PrintStream out, Config config) {
+        // The FMA peak is sampled before and after the GEMMs and the median of both taken, so a
+        // load change on a shared machine during the run moves ceiling and figures alike.
+        int fmaIt = config.fmaIterations();
+        double[] peak1 = fmaPeakSamples(1, fmaIt, config.reps());
+        double[] peak2 = fmaPeakSamples(2, fmaIt, config.reps());
+        long warm = config.warmupMillis();
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("gemm1024_t1_gflops", measureGemmGflops(config.smallN(), 1, config.reps()));
-        r.put("gemm1024_t2_gflops", measureGemmGflops(config.smallN(), 2, config.reps()));
-        r.put("gemm2048_t1_gflops", measureGemmGflops(config.largeN(), 1, config.reps()));
-        r.put("gemm2048_t2_gflops", measureGemmGflops(config.largeN(), 2, config.reps()));
+        r.put("gemm1024_t1_gflops", measureGemmGflops(config.smallN(), 1, config.reps(), warm));
+        r.put("gemm1024_t2_gflops", measureGemmGflops(config.smallN(), 2, config.reps(), warm));
+        r.put("gemm2048_t1_gflops", measureGemmGflops(config.largeN(), 1, config.reps(), warm));
+        r.put("gemm2048_t2_gflops", measureGemmGflops(config.largeN(), 2, config.reps(), warm));
         r.put("bandwidth_t1_gbs", measureBandwidthGbs(1, config.bandwidthBytes(), config.reps()));
         r.put("bandwidth_t2_gbs", measureBandwidthGbs(2, config.bandwidthBytes(), config.reps()));
-        r.put("fma_peak_t1_gflops", measureFmaPeakGflops(1, config.fmaIterations(), config.reps()));
-        r.put("fma_peak_t2_gflops", measureFmaPeakGflops(2, config.fmaIterations(), config.reps()));
+        r.put("fma_peak_t1_gflops", median(concat(peak1, fmaPeakSamples(1, fmaIt, config.reps()))));
+        r.put("fma_peak_t2_gflops", median(concat(peak2, fmaPeakSamples(2, fmaIt, config.reps()))));
         r.put("isa", FmaPeak.isa());
         r.put("vector_bits", FmaPeak.vectorBits());
         if (json) {
@@ -84,6 +91,15 @@ public final class KernelBench {
      * {@link KernelProvider#get()} on exactly {@code threads} threads.
      */
     public static double measureGemmGflops(int n, int threads, int reps) {
+        return measureGemmGflops(n, threads, reps, 1000);
+    }
+
+    /**
+     * As above, warming up for at least 2 runs and {@code warmupMillis}: the first passes run
+     * interpreted or in C1 code, and two were not enough at 1024³ (the first figure of a run
+     * read ~0.3 of the FMA peak against ~0.7 for the same kernel later in it, 2026-12).
+     */
+    static double measureGemmGflops(int n, int threads, int reps, long warmupMillis) {
         Kernels k = KernelProvider.get();
         SplittableRandom rnd = new SplittableRandom(42);
         float[] a = new float[n * n];
@@ -94,7 +110,11 @@ public final class KernelBench {
             b[i] = (float) rnd.nextDouble();
         }
         double[] gflops = new double[reps];
+        long warmEnd = System.nanoTime() + warmupMillis * 1_000_000;
         for (int rep = -2; rep < reps; rep++) {
+            if (rep == -1 && System.nanoTime() < warmEnd) {
+                rep = -2;
+            }
             long t0 = System.nanoTime();
             Parallel.withThreads(threads, () -> k.matmul(false, false, n, n, n, a, 0, n, b, 0, n, c,
                     0, n, false));
@@ -107,11 +127,11 @@ public final class KernelBench {
     }
 
     /**
-     * Median GFLOP/s of the {@link FmaPeak} loop ({@code iterations} rounds of 12 independent
-     * FMAs per thread) on {@code threads} threads, after 2 warm-up runs: the compute ceiling the
-     * GEMM figures are divided by.
+     * GFLOP/s of {@code reps} runs of the {@link FmaPeak} loop ({@code iterations} rounds of 12
+     * independent FMAs per thread) on {@code threads} threads, after 2 warm-up runs: the compute
+     * ceiling the GEMM figures are divided by.
      */
-    static double measureFmaPeakGflops(int threads, int iterations, int reps) {
+    private static double[] fmaPeakSamples(int threads, int iterations, int reps) {
         double[] gflops = new double[reps];
         for (int rep = -2; rep < reps; rep++) {
             double g = FmaPeak.gflops(threads, iterations);
@@ -119,7 +139,13 @@ public final class KernelBench {
                 gflops[rep] = g;
             }
         }
-        return median(gflops);
+        return gflops;
+    }
+
+    private static double[] concat(double[] x, double[] y) {
+        double[] all = Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, all, x.length, y.length);
+        return all;
     }
 
     /** Median streaming read bandwidth in GB/s over a 1 GiB array on {@code threads} threads. */

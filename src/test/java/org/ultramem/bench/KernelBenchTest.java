@@ -20,7 +20,7 @@ class KernelBenchTest {
     void jsonModePrintsTheSixFiguresThenTheCeilingsAndIsa() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Map<String, Object> r = KernelBench.run(true, new PrintStream(bytes, true,
-                StandardCharsets.UTF_8), new KernelBench.Config(64, 96, 1 << 20, 3, 1 << 16));
+                StandardCharsets.UTF_8), new KernelBench.Config(64, 96, 1 << 20, 3, 1 << 16, 0));
         assertEquals(KEYS, List.copyOf(r.keySet()));
         for (String key : KEYS.subList(0, 8)) {
             assertTrue((Double) r.get(key) > 0, key + " positive: " + r.get(key));
@@ -41,7 +41,7 @@ class KernelBenchTest {
     void humanModeNamesTheReferencePoints() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         KernelBench.run(false, new PrintStream(bytes, true, StandardCharsets.UTF_8),
-                new KernelBench.Config(32, 48, 1 << 20, 1, 1 << 16));
+                new KernelBench.Config(32, 48, 1 << 20, 1, 1 << 16, 0));
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("PyTorch (125)"), text);
         assertTrue(text.contains("of 37 GB/s"), text);
