@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.ultramem.tensor.kernel.FmaPeak;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
@@ -13,12 +14,15 @@ import org.ultramem.tensor.kernel.Parallel;
 /**
  * The {@code bench kernels} workload: GEMM throughput at 1024³ and 2048³ on 1 and 2 threads and
  * streaming read bandwidth on 1 and 2 threads, each the median of several timed repetitions after
- * warm-up, reported beside the reference points of {@code java-engineering.md}.
+ * warm-up, reported as ratios to the machine's own ceilings measured in the same run (the
+ * {@link FmaPeak} loop on 1 and 2 threads, the streaming bandwidth) and beside the reference
+ * points of {@code java-engineering.md}, with the ISA and vector width named.
  *
  * <p>{@code --json} prints exactly the keys {@code gemm1024_t1_gflops}, {@code gemm1024_t2_gflops},
  * {@code gemm2048_t1_gflops}, {@code gemm2048_t2_gflops}, {@code bandwidth_t1_gbs},
- * {@code bandwidth_t2_gbs}. The bandwidth pass reads a 1 GiB on-heap array, so the JVM needs a heap
- * of at least ~1.5 GiB.
+ * {@code bandwidth_t2_gbs}, {@code fma_peak_t1_gflops}, {@code fma_peak_t2_gflops}, {@code isa}
+ * (a string) and {@code vector_bits} (an integer). The bandwidth pass reads a 1 GiB on-heap
+ * array, so the JVM needs a heap of at least ~1.5 GiB.
  */
 public final class KernelBench {
 
@@ -31,9 +35,10 @@ public final class KernelBench {
     static final double BANDWIDTH_T2 = 41;
 
     /** Problem sizes and repetitions; {@link #standard()} is what the report's keys promise. */
-    record Config(int smallN, int largeN, long bandwidthBytes, int reps) {
+    record Config(int smallN, int largeN, long bandwidthBytes, int reps, int fmaIterations,
+                  long warmupMillis) {
         static Config standard() {
-            return new Config(1024, 2048, 1L << 30, 5);
+            return new Config(1024, 2048, 1L << 30, 5, 20_000_000, 1000);
         }
     }
 
@@ -48,20 +53,31 @@ public final class KernelBench {
 
     /**
      * Runs the whole workload and prints it to {@code out} (a human table, or one JSON object
-     * when {@code json}); returns the six figures under their JSON keys (Double values).
+     * when {@code json}); returns the figures under their JSON keys (Double values, except
+     * {@code isa}, a String, and {@code vector_bits}, an Integer).
      */
     public static Map<String, Object> run(boolean json, PrintStream out) {
         return run(json, out, Config.standard());
     }
 
     static Map<String, Object> run(boolean json, PrintStream out, Config config) {
+        // The FMA peak is sampled before and after the GEMMs and the median of both taken, so a
+        // load change on a shared machine during the run moves ceiling and figures alike.
+        int fmaIt = config.fmaIterations();
+        double[] peak1 = fmaPeakSamples(1, fmaIt, config.reps());
+        double[] peak2 = fmaPeakSamples(2, fmaIt, config.reps());
+        long warm = config.warmupMillis();
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("gemm1024_t1_gflops", measureGemmGflops(config.smallN(), 1, config.reps()));
-        r.put("gemm1024_t2_gflops", measureGemmGflops(config.smallN(), 2, config.reps()));
-        r.put("gemm2048_t1_gflops", measureGemmGflops(config.largeN(), 1, config.reps()));
-        r.put("gemm2048_t2_gflops", measureGemmGflops(config.largeN(), 2, config.reps()));
+        r.put("gemm1024_t1_gflops", measureGemmGflops(config.smallN(), 1, config.reps(), warm));
+        r.put("gemm1024_t2_gflops", measureGemmGflops(config.smallN(), 2, config.reps(), warm));
+        r.put("gemm2048_t1_gflops", measureGemmGflops(config.largeN(), 1, config.reps(), warm));
+        r.put("gemm2048_t2_gflops", measureGemmGflops(config.largeN(), 2, config.reps(), warm));
         r.put("bandwidth_t1_gbs", measureBandwidthGbs(1, config.bandwidthBytes(), config.reps()));
         r.put("bandwidth_t2_gbs", measureBandwidthGbs(2, config.bandwidthBytes(), config.reps()));
+        r.put("fma_peak_t1_gflops", median(concat(peak1, fmaPeakSamples(1, fmaIt, config.reps()))));
+        r.put("fma_peak_t2_gflops", median(concat(peak2, fmaPeakSamples(2, fmaIt, config.reps()))));
+        r.put("isa", FmaPeak.isa());
+        r.put("vector_bits", FmaPeak.vectorBits());
         if (json) {
             out.println(toJson(r));
         } else {
@@ -75,6 +91,15 @@ public final class KernelBench {
      * {@link KernelProvider#get()} on exactly {@code threads} threads.
      */
     public static double measureGemmGflops(int n, int threads, int reps) {
+        return measureGemmGflops(n, threads, reps, 1000);
+    }
+
+    /**
+     * As above, warming up for at least 2 runs and {@code warmupMillis}: the first passes run
+     * interpreted or in C1 code, and two were not enough at 1024³ (the first figure of a run
+     * read ~0.3 of the FMA peak against ~0.7 for the same kernel later in it, 2026-12).
+     */
+    static double measureGemmGflops(int n, int threads, int reps, long warmupMillis) {
         Kernels k = KernelProvider.get();
         SplittableRandom rnd = new SplittableRandom(42);
         float[] a = new float[n * n];
@@ -85,7 +110,11 @@ public final class KernelBench {
             b[i] = (float) rnd.nextDouble();
         }
         double[] gflops = new double[reps];
+        long warmEnd = System.nanoTime() + warmupMillis * 1_000_000;
         for (int rep = -2; rep < reps; rep++) {
+            if (rep == -1 && System.nanoTime() < warmEnd) {
+                rep = -2;
+            }
             long t0 = System.nanoTime();
             Parallel.withThreads(threads, () -> k.matmul(false, false, n, n, n, a, 0, n, b, 0, n, c,
                     0, n, false));
@@ -95,6 +124,28 @@ public final class KernelBench {
             }
         }
         return median(gflops);
+    }
+
+    /**
+     * GFLOP/s of {@code reps} runs of the {@link FmaPeak} loop ({@code iterations} rounds of 12
+     * independent FMAs per thread) on {@code threads} threads, after 2 warm-up runs: the compute
+     * ceiling the GEMM figures are divided by.
+     */
+    private static double[] fmaPeakSamples(int threads, int iterations, int reps) {
+        double[] gflops = new double[reps];
+        for (int rep = -2; rep < reps; rep++) {
+            double g = FmaPeak.gflops(threads, iterations);
+            if (rep >= 0) {
+                gflops[rep] = g;
+            }
+        }
+        return gflops;
+    }
+
+    private static double[] concat(double[] x, double[] y) {
+        double[] all = Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, all, x.length, y.length);
+        return all;
     }
 
     /** Median streaming read bandwidth in GB/s over a 1 GiB array on {@code threads} threads. */
@@ -128,8 +179,16 @@ public final class KernelBench {
             if (sb.length() > 1) {
                 sb.append(", ");
             }
-            sb.append('"').append(e.getKey()).append("\": ")
-                    .append(String.format(Locale.ROOT, "%.2f", (Double) e.getValue()));
+            sb.append('"').append(e.getKey()).append("\": ");
+            Object v = e.getValue();
+            if (v instanceof Double d) {
+                sb.append(String.format(Locale.ROOT, "%.2f", d));
+            } else if (v instanceof Number num) {
+                sb.append(num);
+            } else {
+                sb.append('"').append(String.valueOf(v).replace("\\", "\\\\")
+                        .replace("\"", "\\\"")).append('"');
+            }
         }
         return sb.append('}').toString();
     }
@@ -137,30 +196,48 @@ public final class KernelBench {
     private static void printHuman(PrintStream out, Map<String, Object> r, Config config) {
         out.printf(Locale.ROOT, "kernels: %s, %d available processors (median of %d runs)%n",
                 KernelProvider.get(), Runtime.getRuntime().availableProcessors(), config.reps());
-        out.printf(Locale.ROOT, "%-28s %10s   %s%n", "workload", "measured",
-                "reference (java-engineering.md)");
-        double g1 = (Double) r.get("gemm1024_t1_gflops");
-        out.printf(Locale.ROOT, "%-28s %7.1f GF   %.0f-%.0f%% of the 175-200 GFLOP/s ceiling,"
-                        + " %.2fx PyTorch (125)%n",
-                "GEMM " + config.smallN() + "³, 1 thread", g1, 100 * g1 / CEILING_1024_T1_HIGH,
-                100 * g1 / CEILING_1024_T1_LOW, g1 / PYTORCH_1024);
-        double g2 = (Double) r.get("gemm1024_t2_gflops");
-        out.printf(Locale.ROOT, "%-28s %7.1f GF   %.2fx the 1-thread figure (expect <= 1.9x)%n",
-                "GEMM " + config.smallN() + "³, 2 threads", g2, g2 / g1);
-        double g3 = (Double) r.get("gemm2048_t1_gflops");
-        out.printf(Locale.ROOT, "%-28s %7.1f GF   %.0f-%.0f%% of the 175-200 GFLOP/s ceiling%n",
-                "GEMM " + config.largeN() + "³, 1 thread", g3, 100 * g3 / CEILING_1024_T1_HIGH,
-                100 * g3 / CEILING_1024_T1_LOW);
-        double g4 = (Double) r.get("gemm2048_t2_gflops");
-        out.printf(Locale.ROOT, "%-28s %7.1f GF   %.0f%% of the ~340 GFLOP/s 2-thread ceiling%n",
-                "GEMM " + config.largeN() + "³, 2 threads", g4, 100 * g4 / CEILING_2048_T2);
+        out.printf(Locale.ROOT, "ISA: %s, %d-bit vectors%n", r.get("isa"), r.get("vector_bits"));
+        double p1 = (Double) r.get("fma_peak_t1_gflops");
+        double p2 = (Double) r.get("fma_peak_t2_gflops");
         double b1 = (Double) r.get("bandwidth_t1_gbs");
-        out.printf(Locale.ROOT, "%-28s %7.1f GB/s %.0f%% of 37 GB/s%n", "streaming read, 1 thread",
-                b1, 100 * b1 / BANDWIDTH_T1);
         double b2 = (Double) r.get("bandwidth_t2_gbs");
-        out.printf(Locale.ROOT, "%-28s %7.1f GB/s %.0f%% of 41 GB/s%n", "streaming read, 2 threads",
-                b2, 100 * b2 / BANDWIDTH_T2);
+        out.printf(Locale.ROOT, "%-28s %10s   %-34s %s%n", "workload", "measured",
+                "ratio to this run's ceilings", "reference (java-engineering.md)");
+        out.printf(Locale.ROOT, "%-28s %7.1f GF   %-34s %s%n", "FMA-loop peak, 1 thread", p1,
+                "1.00 (the 1-thread ceiling)", "64 FLOP/cycle/core at 512 bits");
+        out.printf(Locale.ROOT, "%-28s %7.1f GF   %-34s %s%n", "FMA-loop peak, 2 threads", p2,
+                String.format(Locale.ROOT, "1.00 (%.2fx the 1-thread peak)", p2 / p1), "");
+        double g1 = (Double) r.get("gemm1024_t1_gflops");
+        out.printf(Locale.ROOT, "%-28s %7.1f GF   %-34s %.0f-%.0f%% of 175-200 GFLOP/s,"
+                        + " %.2fx PyTorch (125)%n",
+                "GEMM " + config.smallN() + "³, 1 thread", g1, ofPeak(g1, p1),
+                100 * g1 / CEILING_1024_T1_HIGH, 100 * g1 / CEILING_1024_T1_LOW, g1 / PYTORCH_1024);
+        double g2 = (Double) r.get("gemm1024_t2_gflops");
+        out.printf(Locale.ROOT, "%-28s %7.1f GF   %-34s %.2fx the 1-thread figure"
+                        + " (expect <= 1.9x)%n",
+                "GEMM " + config.smallN() + "³, 2 threads", g2, ofPeak(g2, p2), g2 / g1);
+        double g3 = (Double) r.get("gemm2048_t1_gflops");
+        out.printf(Locale.ROOT, "%-28s %7.1f GF   %-34s %.0f-%.0f%% of 175-200 GFLOP/s%n",
+                "GEMM " + config.largeN() + "³, 1 thread", g3, ofPeak(g3, p1),
+                100 * g3 / CEILING_1024_T1_HIGH, 100 * g3 / CEILING_1024_T1_LOW);
+        double g4 = (Double) r.get("gemm2048_t2_gflops");
+        out.printf(Locale.ROOT, "%-28s %7.1f GF   %-34s %.0f%% of the ~340 GFLOP/s 2-thread"
+                        + " ceiling%n",
+                "GEMM " + config.largeN() + "³, 2 threads", g4, ofPeak(g4, p2),
+                100 * g4 / CEILING_2048_T2);
+        out.printf(Locale.ROOT, "%-28s %7.1f GB/s %-34s %.0f%% of 37 GB/s%n",
+                "streaming read, 1 thread", b1, "1.00 (the 1-thread bandwidth)",
+                100 * b1 / BANDWIDTH_T1);
+        out.printf(Locale.ROOT, "%-28s %7.1f GB/s %-34s %.0f%% of 41 GB/s%n",
+                "streaming read, 2 threads", b2,
+                String.format(Locale.ROOT, "%.2fx the 1-thread bandwidth", b2 / b1),
+                100 * b2 / BANDWIDTH_T2);
         out.println("The reference figures were taken with 512-bit vectors on an idle machine;"
-                + " compare on the same hardware, with nothing else running.");
+                + " the ratios compare against ceilings measured in this run, so they hold on a"
+                + " loaded or different machine too.");
+    }
+
+    private static String ofPeak(double gflops, double peak) {
+        return String.format(Locale.ROOT, "%.2f of the FMA peak", gflops / peak);
     }
 }

@@ -13,20 +13,25 @@ import org.junit.jupiter.api.Test;
 class KernelBenchTest {
 
     private static final List<String> KEYS = List.of("gemm1024_t1_gflops", "gemm1024_t2_gflops",
-            "gemm2048_t1_gflops", "gemm2048_t2_gflops", "bandwidth_t1_gbs", "bandwidth_t2_gbs");
+            "gemm2048_t1_gflops", "gemm2048_t2_gflops", "bandwidth_t1_gbs", "bandwidth_t2_gbs",
+            "fma_peak_t1_gflops", "fma_peak_t2_gflops", "isa", "vector_bits");
 
     @Test
-    void jsonModePrintsExactlyTheSixKeys() {
+    void jsonModePrintsTheSixFiguresThenTheCeilingsAndIsa() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Map<String, Object> r = KernelBench.run(true, new PrintStream(bytes, true,
-                StandardCharsets.UTF_8), new KernelBench.Config(64, 96, 1 << 20, 3));
+                StandardCharsets.UTF_8), new KernelBench.Config(64, 96, 1 << 20, 3, 1 << 16, 0));
         assertEquals(KEYS, List.copyOf(r.keySet()));
-        for (Object v : r.values()) {
-            assertTrue((Double) v > 0, "positive figure " + v);
+        for (String key : KEYS.subList(0, 8)) {
+            assertTrue((Double) r.get(key) > 0, key + " positive: " + r.get(key));
         }
+        int bits = (Integer) r.get("vector_bits");
+        assertTrue(bits == 128 || bits == 256 || bits == 512, "vector_bits " + bits);
+        assertTrue(((String) r.get("isa")).contains(bits + "-bit"), (String) r.get("isa"));
         String json = bytes.toString(StandardCharsets.UTF_8).trim();
         assertTrue(json.startsWith("{") && json.endsWith("}"), json);
-        assertEquals(6, json.split(",").length, json);
+        assertTrue(json.contains("\"vector_bits\": " + bits + "}"), json);
+        assertTrue(json.contains("\"isa\": \""), json);
         for (String key : KEYS) {
             assertTrue(json.contains("\"" + key + "\": "), json);
         }
@@ -36,11 +41,14 @@ class KernelBenchTest {
     void humanModeNamesTheReferencePoints() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         KernelBench.run(false, new PrintStream(bytes, true, StandardCharsets.UTF_8),
-                new KernelBench.Config(32, 48, 1 << 20, 1));
+                new KernelBench.Config(32, 48, 1 << 20, 1, 1 << 16, 0));
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("PyTorch (125)"), text);
         assertTrue(text.contains("of 37 GB/s"), text);
         assertTrue(text.contains("340 GFLOP/s"), text);
+        assertTrue(text.contains("FMA-loop peak, 1 thread"), text);
+        assertTrue(text.contains("of the FMA peak"), text);
+        assertTrue(text.contains("-bit vectors"), text);
     }
 
     @Test

@@ -8,9 +8,15 @@ import jdk.incubator.vector.VectorSpecies;
  * Packed, register-tiled single-precision GEMM (the GotoBLAS/BLIS loop nest) on the Vector API:
  * {@code C[m,n] (+)= op(A)[m,k] · op(B)[k,n]}, row-major, any strides, any transposes.
  *
- * <p>Loop nest per thread: for each NC-wide column block and KC-deep slice, B is packed into
- * NR-wide panels; for each MC-tall row block A is packed row-major (kept in L2) and the MR×NR
- * micro-kernel streams MR rows of it against one B panel (L1) with all accumulators in registers.
+ * <p>Loop nest per thread: for each column block (at most NC wide) B is packed, every KC-deep
+ * slice of it, into NR-wide panels; for each MC-tall row block and then each KC slice A is packed
+ * row-major (kept in L2) and the MR×NR micro-kernel streams MR rows of it against one B panel
+ * (L1) with all accumulators in registers. The KC loop sits inside the MC loop so the MC×NC block
+ * of C (192 KiB at 512 bits) stays in L2 across the slices that add into it; with the slices
+ * outside, C (4 MiB at 1024²) came back from L3 once per slice and each tile stalled on it:
+ * 1024³ on 1 thread went from ~0.72 to ~0.77 of the FMA peak at 512 bits and from ~0.86 to ~0.91
+ * at 256 (loaded machine, 2026-12; re-measure with {@code ultramem bench kernels}, which prints
+ * the GEMM figures as fractions of the FMA peak measured in the same run).
  * Packing absorbs the transposes and the leading dimensions and pads edges with zeros; edge tiles
  * go through a scratch tile, so the micro-kernel has no edge cases.
  *
@@ -56,17 +62,26 @@ final class Gemm {
      */
     static final int MC = 96;
     /**
-     * Columns of B packed at once: 256×512 floats = 512 KiB, streamed from L2/L3 one micro-panel at
-     * a time. With A packed by row copies re-packing A per column block is cheap; 256 and 512 were
-     * within noise of each other and 1024 ~10-20% slower on 3 of 4 shapes (ShapeBench, loaded
-     * machine, 2026-11).
+     * Widest column block of B packed at once (all of k deep, see {@link #columnBlock}). With A
+     * packed by row copies re-packing A per column block is cheap; 256 and 512 were within noise
+     * of each other and 1024 ~10-20% slower on 3 of 4 shapes (loaded machine, 2026-11).
      */
     static final int NC = 512;
+    /**
+     * Cap on one thread's packed B (k × column block floats): 8 MiB. It is streamed once per MC
+     * row block (~2 GB/s at the FMA peak), so it need not fit a cache; the cap keeps NC at 256 or
+     * more up to k = 8192, since narrower blocks re-pack A once more per block.
+     */
+    static final int B_PACK_FLOATS = 1 << 21;
 
-    /** Per-thread packing buffers, reused across calls (a matmul never nests inside itself). */
+    /**
+     * Per-thread packing buffers, reused across calls (a matmul never nests inside itself): packed
+     * A, the GEMV row accumulator, the edge tile, the transposing stage, packed B (grown on
+     * demand).
+     */
     private static final ThreadLocal<float[][]> BUFFERS =
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC],
-                    new float[MR_MAX * NR], new float[MC * KC]});
+                    new float[MR_MAX * NR], new float[MC * KC], new float[0]});
 
     private Gemm() {
     }
@@ -134,24 +149,33 @@ final class Gemm {
                               float[] c, int cOff, int ldc, boolean accumulate, int mrTile) {
         float[][] buffers = BUFFERS.get();
         float[] aPack = buffers[0];
-        float[] bPack = buffers[1];
         float[] tile = buffers[2];
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
+        int ncBlock = columnBlock(k);
+        int need = k * ((Math.min(ncBlock, j1 - j0) + NR - 1) / NR * NR);
+        if (buffers[4].length < need) {
+            buffers[4] = new float[need];
+        }
+        float[] bPack = buffers[4];
+        for (int jc = j0; jc < j1; jc += ncBlock) {
+            int nc = Math.min(ncBlock, j1 - jc);
+            int ncPadded = (nc + NR - 1) / NR * NR;
             for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                boolean overwrite = pc == 0 && !accumulate;
-                packB(bPack, transB, b, bOff, ldb, pc, kc, jc, nc);
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
+                packB(bPack, pc * ncPadded, transB, b, bOff, ldb, pc, Math.min(KC, k - pc), jc, nc);
+            }
+            for (int ic = i0; ic < i1; ic += MC) {
+                int mc = Math.min(MC, i1 - ic);
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    boolean overwrite = pc == 0 && !accumulate;
                     if (transA) {
                         packTransposedA(aPack, buffers[3], mrTile, a, aOff, lda, ic, mc, pc, kc);
                     } else {
                         packRowsA(aPack, mrTile, a, aOff + ic * lda + pc, lda, mc, kc);
                     }
+                    int slice = pc * ncPadded;
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        int bp = (jr / NR) * kc * NR;
+                        int bp = slice + (jr / NR) * kc * NR;
                         for (int ir = 0; ir < mc; ir += mrTile) {
                             int mr = Math.min(mrTile, mc - ir);
                             int aIdx = ir * kc;
@@ -168,6 +192,14 @@ final class Gemm {
                 }
             }
         }
+    }
+
+    /**
+     * Column block width for depth k: NC, narrowed (to a multiple of NR, at least NR) so that the
+     * whole-depth packed B stays within {@link #B_PACK_FLOATS}.
+     */
+    static int columnBlock(int k) {
+        return Math.max(NR, Math.min(NC, B_PACK_FLOATS / k / NR * NR));
     }
 
     /**
@@ -225,12 +257,26 @@ final class Gemm {
     }
 
     /**
-     * Packs op(B)[pc..pc+kc, jc..jc+nc) as NR-column panels, p-major inside a panel, zero-padded.
+     * Packs op(B)[pc..pc+kc, jc..jc+nc) at dst[dOff..] as NR-column panels, p-major inside a
+     * panel, zero-padded. B stored [k][n] is read row by row across all full panels (one
+     * contiguous row segment per p); panel by panel it walked kc rows ldb apart per panel, a
+     * new cache line and often a new page per 128 bytes copied.
      */
-    private static void packB(float[] dst, boolean transB, float[] b, int bOff, int ldb,
+    private static void packB(float[] dst, int dOff, boolean transB, float[] b, int bOff, int ldb,
                               int pc, int kc, int jc, int nc) {
+        if (!transB) {
+            int full = nc / NR * NR;
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (pc + p) * ldb + jc;
+                for (int jr = 0; jr < full; jr += NR) {
+                    int d = dOff + (jr / NR) * kc * NR + p * NR;
+                    FloatVector.fromArray(S, b, src + jr).intoArray(dst, d);
+                    FloatVector.fromArray(S, b, src + jr + L).intoArray(dst, d + L);
+                }
+            }
+        }
         for (int jr = 0; jr < nc; jr += NR) {
-            int base = (jr / NR) * kc * NR;
+            int base = dOff + (jr / NR) * kc * NR;
             int cols = Math.min(NR, nc - jr);
             if (transB) {
                 for (int col = 0; col < NR; col++) {
@@ -246,11 +292,7 @@ final class Gemm {
                     }
                 }
             } else if (cols == NR) {
-                for (int p = 0; p < kc; p++) {
-                    int src = bOff + (pc + p) * ldb + jc + jr;
-                    FloatVector.fromArray(S, b, src).intoArray(dst, base + p * NR);
-                    FloatVector.fromArray(S, b, src + L).intoArray(dst, base + p * NR + L);
-                }
+                continue;
             } else {
                 for (int p = 0; p < kc; p++) {
                     int src = bOff + (pc + p) * ldb + jc + jr;
@@ -277,6 +319,8 @@ final class Gemm {
      * The 6×NR micro-kernel (512-bit): 12 named accumulators, straight-line, one A panel against
      * one B panel, always a full tile. Helper calls for the stores would push the method past
      * C2's inlining node budget, leaving boxed vectors (measured 7 GFLOP/s); hence explicit stores.
+     * When adding into C, C is loaded before the k loop so its cache misses overlap the FMAs
+     * instead of stalling after them (the sum is still acc + C, as before).
      */
     private static void kernel6(float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,
                                 float[] c, int cIdx, int ldc, boolean overwrite) {
@@ -293,6 +337,23 @@ final class Gemm {
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector p00, p01, p10, p11, p20, p21, p30, p31, p40, p41, p50, p51;
+        if (overwrite) {
+            p00 = p01 = p10 = p11 = p20 = p21 = p30 = p31 = p40 = p41 = p50 = p51 = null;
+        } else {
+            p00 = FloatVector.fromArray(S, c, cIdx);
+            p01 = FloatVector.fromArray(S, c, cIdx + L);
+            p10 = FloatVector.fromArray(S, c, cIdx + ldc);
+            p11 = FloatVector.fromArray(S, c, cIdx + ldc + L);
+            p20 = FloatVector.fromArray(S, c, cIdx + 2 * ldc);
+            p21 = FloatVector.fromArray(S, c, cIdx + 2 * ldc + L);
+            p30 = FloatVector.fromArray(S, c, cIdx + 3 * ldc);
+            p31 = FloatVector.fromArray(S, c, cIdx + 3 * ldc + L);
+            p40 = FloatVector.fromArray(S, c, cIdx + 4 * ldc);
+            p41 = FloatVector.fromArray(S, c, cIdx + 4 * ldc + L);
+            p50 = FloatVector.fromArray(S, c, cIdx + 5 * ldc);
+            p51 = FloatVector.fromArray(S, c, cIdx + 5 * ldc + L);
+        }
         for (int p = 0; p < kc; p++) {
             int bi = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
@@ -330,22 +391,18 @@ final class Gemm {
             c50.intoArray(c, cIdx + 5 * ldc);
             c51.intoArray(c, cIdx + 5 * ldc + L);
         } else {
-            c00.add(FloatVector.fromArray(S, c, cIdx)).intoArray(c, cIdx);
-            c01.add(FloatVector.fromArray(S, c, cIdx + L)).intoArray(c, cIdx + L);
-            c10.add(FloatVector.fromArray(S, c, cIdx + ldc)).intoArray(c, cIdx + ldc);
-            c11.add(FloatVector.fromArray(S, c, cIdx + ldc + L)).intoArray(c, cIdx + ldc + L);
-            c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)).intoArray(c, cIdx + 2 * ldc);
-            c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L))
-                    .intoArray(c, cIdx + 2 * ldc + L);
-            c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)).intoArray(c, cIdx + 3 * ldc);
-            c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L))
-                    .intoArray(c, cIdx + 3 * ldc + L);
-            c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)).intoArray(c, cIdx + 4 * ldc);
-            c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L))
-                    .intoArray(c, cIdx + 4 * ldc + L);
-            c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)).intoArray(c, cIdx + 5 * ldc);
-            c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L))
-                    .intoArray(c, cIdx + 5 * ldc + L);
+            c00.add(p00).intoArray(c, cIdx);
+            c01.add(p01).intoArray(c, cIdx + L);
+            c10.add(p10).intoArray(c, cIdx + ldc);
+            c11.add(p11).intoArray(c, cIdx + ldc + L);
+            c20.add(p20).intoArray(c, cIdx + 2 * ldc);
+            c21.add(p21).intoArray(c, cIdx + 2 * ldc + L);
+            c30.add(p30).intoArray(c, cIdx + 3 * ldc);
+            c31.add(p31).intoArray(c, cIdx + 3 * ldc + L);
+            c40.add(p40).intoArray(c, cIdx + 4 * ldc);
+            c41.add(p41).intoArray(c, cIdx + 4 * ldc + L);
+            c50.add(p50).intoArray(c, cIdx + 5 * ldc);
+            c51.add(p51).intoArray(c, cIdx + 5 * ldc + L);
         }
     }
 

@@ -97,6 +97,29 @@ class GemmTest {
         new Problem(true, true, 13, 1030, 20, 1, true).check(new SplittableRandom(4));
     }
 
+    @Test
+    void columnBlockIsNrAlignedAndKeepsPackedBWithinItsCap() {
+        for (int k : new int[] {1, 255, 256, 1024, 4096, 4500, 8192, 100_000}) {
+            int nc = Gemm.columnBlock(k);
+            assertEquals(0, nc % Gemm.NR, "k=" + k);
+            assertTrue(nc >= Gemm.NR && nc <= Gemm.NC, "k=" + k + " nc=" + nc);
+            assertTrue(nc == Gemm.NR || (long) k * nc <= Gemm.B_PACK_FLOATS, "k=" + k);
+        }
+        assertEquals(Gemm.NC, Gemm.columnBlock(1024));
+        assertTrue(Gemm.columnBlock(4500) < 600, "k=4500 splits n=600 into two column blocks");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3})
+    void vectorMatchesScalarWhenDeepKNarrowsTheColumnBlock(int transCombo) {
+        // k = 4500 narrows the whole-depth B pack below n = 600: two column blocks, the second
+        // partial, each reduced over 18 KC slices inside the row-block loop.
+        boolean transA = (transCombo & 1) != 0;
+        boolean transB = (transCombo & 2) != 0;
+        SplittableRandom rnd = new SplittableRandom(17 + transCombo);
+        new Problem(transA, transB, 13, 600, 4500, 1, (transCombo & 1) == 0).check(rnd);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {4, 6})
     void bothMicroKernelHeightsMatchScalar(int mr) {
@@ -192,7 +215,8 @@ class GemmTest {
         // Each shape is above Gemm's ~4 MFLOP-per-block threshold so 2 threads really split it:
         // by columns (k crossing KC), by rows (one column panel), by rows because C is taller than
         // wide (a partial last row panel), and the single-row path.
-        int[][] shapes = {{64, 512, 300}, {1200, 16, 300}, {601, 100, 300}, {1, 4096, 64}};
+        int[][] shapes = {{64, 512, 300}, {1200, 16, 300}, {601, 100, 300}, {1, 4096, 64},
+            {20, 600, 4500}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
