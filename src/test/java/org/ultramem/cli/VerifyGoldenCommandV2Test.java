@@ -73,6 +73,18 @@ class VerifyGoldenCommandV2Test {
         assertTrue(err.toString().contains("`knum_real` (4) disagrees"), err.toString());
     }
 
+    @Test
+    void aHugeTokenCountIsAMismatchNotAnAllocation(@TempDir Path dir) throws Exception {
+        // Before the check, tokens 3e7 sized every layer's buffers first (out of memory).
+        Path bad = rewrite(Goldens.v2File("ultramem_v2_base.safetensors"), dir,
+                h -> ((ObjectNode) h.get("__metadata__")).put("tokens", "30000000"), null);
+        StringWriter err = new StringWriter();
+        int code = run(new StringWriter(), err, bad.toString());
+        assertEquals(2, code, err.toString());
+        assertTrue(err.toString().contains("tensor `layer0.input` has")
+                && err.toString().contains("from the metadata"), err.toString());
+    }
+
     /**
      * A copy of {@code src} with its header edited and, when {@code negate} names a float
      * tensor, that tensor's first element negated.

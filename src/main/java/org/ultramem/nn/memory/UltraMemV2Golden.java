@@ -110,6 +110,14 @@ public final class UltraMemV2Golden {
                         + ") and tokens (" + tokens + ") must be > 0");
             }
             Reader in = new Reader(st, file);
+            // Sizes the metadata claims must match the file's own tensors before anything is
+            // allocated by them: a hostile `tokens` or `mem_knum` is then a mismatch, not an OOM.
+            for (int l = 0; l < geo.layers(); l++) {
+                in.checkCount("layer" + l + ".input", st.info("layer" + l + ".input").numel(),
+                        (long) tokens * hidden);
+            }
+            in.checkCount("full.values_for_look_up", st.info("full.values_for_look_up").numel(),
+                    (long) geo.allValueNum() * geo.config().valueDim());
             UltraMemV2Values holder = new UltraMemV2Values(geo, 0);
             for (Parameter p : holder.parameters()) {
                 in.floatsInto("full." + p.name, p);
