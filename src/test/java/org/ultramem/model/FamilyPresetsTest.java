@@ -11,9 +11,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The matched family presets {@code configs/family-*.json} keep their matching (spec §E.4):
- * MoE (top-2) and UltraMem spend the dense model's FLOPs per token and share one total
- * parameter budget of at least 10× the dense model; PKM and UltraMemV2 (a memory in every block
- * over one shared table) have that budget and those FLOPs too.
+ * MoE (top-2) and UltraMem with the released code's settings ({@code family-ultramem-paper})
+ * spend the dense model's FLOPs per token and share one total parameter budget of at least 10×
+ * the dense model; PKM and UltraMemV2 (a memory in every block over one shared table) have that
+ * budget and those FLOPs too. The recommended UltraMem ({@code family-ultramem}: the remedies,
+ * value tables sized for {@code main}'s token budget) spends the same FLOPs with a smaller table:
+ * more than 3× the dense parameters, fewer than the matched members, never more.
  */
 class FamilyPresetsTest {
 
@@ -27,7 +30,7 @@ class FamilyPresetsTest {
     void sparseModelsMatchDenseFlopsAndEachOthersParameters() {
         ModelCost dense = ModelCost.of(load("dense"));
         ModelCost moe = ModelCost.of(load("moe"));
-        ModelCost ultra = ModelCost.of(load("ultramem"));
+        ModelCost ultra = ModelCost.of(load("ultramem-paper"));
         ModelCost pkm = ModelCost.of(load("pkm"));
         ModelCost v2 = ModelCost.of(load("ultramem-v2"));
 
@@ -38,6 +41,20 @@ class FamilyPresetsTest {
             assertWithin(ultra.totalParams(), sparse.totalParams(), "total params vs UltraMem");
             // Trainable on the project machine: weights, grads and AdamW moments (16 B/param).
             assertTrue(sparse.totalParams() * 16 < 2L << 30, "training state over 2 GiB");
+        }
+    }
+
+    @Test
+    void recommendedUltraMemSpendsTheSameFlopsWithASmallerTable() {
+        ModelCost dense = ModelCost.of(load("dense"));
+        ModelCost recipe = ModelCost.of(load("ultramem"));
+        assertWithin(dense.flopsPerToken(), recipe.flopsPerToken(), "FLOPs/token vs dense");
+        assertTrue(recipe.totalParams() > 3 * dense.totalParams(), "total params " + recipe.totalParams());
+        for (String matched : List.of("moe", "pkm", "ultramem-paper")) {
+            assertTrue(recipe.totalParams() <= ModelCost.of(load(matched)).totalParams(), matched);
+        }
+        for (MemorySpec s : load("ultramem").memoryLayers()) {
+            assertTrue(s.ultraMem().remedies().queryBatchNorm(), "query_batchnorm in the recipe");
         }
     }
 
@@ -69,7 +86,7 @@ class FamilyPresetsTest {
             assertEquals(s.index() + ":" + s.index(), s.placement());
         }
 
-        for (ModelConfig c : List.of(dense, moe, ultra, pkm, v2)) {
+        for (ModelConfig c : List.of(dense, moe, ultra, load("ultramem-paper"), pkm, v2)) {
             assertEquals(c.parameterCount(), ModelCost.of(c).totalParams());
             assertEquals(dense.hiddenSize(), c.hiddenSize());
             assertEquals(dense.numLayers(), c.numLayers());
