@@ -3,18 +3,31 @@ package org.ultramem.experiment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.ultramem.model.ModelCost;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every suite in configs/experiments parses and every trial's config resolves (no training). */
 class SuiteFilesTest {
 
+    /** Every suite file, so a new suite is covered without touching this test. */
+    static Stream<String> suiteNames() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("configs/experiments"))) {
+            List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".json"))
+                    .map(n -> n.substring(0, n.length() - ".json".length())).sorted().toList();
+            assertTrue(names.containsAll(List.of("smoke", "main", "long", "remedies", "knowledge")), names.toString());
+            return names.stream();
+        }
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"smoke", "main", "ablation", "scaling", "recipe", "knowledge"})
+    @MethodSource("suiteNames")
     void suiteParsesAndEveryTrialResolves(String name) {
         Suite suite = Suite.load(Suite.locate(name, Path.of("configs/experiments")));
         assertEquals(name, suite.name());
