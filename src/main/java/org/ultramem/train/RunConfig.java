@@ -14,6 +14,7 @@ import org.ultramem.io.ConfigJson;
 import org.ultramem.io.KeyReader;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.nn.memory.PkmConfig;
+import org.ultramem.nn.memory.UltraMemV2Config;
 import org.ultramem.nn.memory.UltraMemConfig;
 import org.ultramem.nn.moe.MoeConfig;
 
@@ -150,6 +151,7 @@ public record RunConfig(String source, ObjectNode root, ModelConfig model, Train
         Set<String> keys = new LinkedHashSet<>(List.of("mem_type", "placement"));
         keys.addAll(UltraMemConfig.KEYS);
         keys.addAll(PkmConfig.PKM_KEYS);
+        keys.addAll(UltraMemV2Config.KEYS);
         return keys;
     }
 }

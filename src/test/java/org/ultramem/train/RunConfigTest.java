@@ -50,6 +50,14 @@ class RunConfigTest {
     }
 
     @Test
+    void overridesMayAddUltraMemV2Keys() {
+        RunConfig r = RunConfig.load(Path.of("configs/family-ultramem-v2.json"),
+                List.of("memory_layers.0.mem_key_balance_reg_coef=0.001"));
+        assertEquals(0.001, r.root().at("/memory_layers/0/mem_key_balance_reg_coef").asDouble());
+        assertEquals(0.001, r.model().memoryLayers().getFirst().ultraMemV2().config().balanceCoef());
+    }
+
+    @Test
     void unknownNewKeysAreNamedWithADidYouMean() throws IOException {
         Path f = file(MODEL, MEMORY, TRAINING);
         String top = refused(f, "hiden_size=32");
