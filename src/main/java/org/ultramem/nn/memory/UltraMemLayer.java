@@ -8,7 +8,6 @@ import org.ultramem.nn.ParameterReset;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
-import org.ultramem.tensor.kernel.TopK;
 
 /**
  * One UltraMem (V1) memory layer: query projection, RMS-normalized product keys, Tucker-decomposed
@@ -139,9 +138,9 @@ public final class UltraMemLayer {
         }
         this.cfg = cfg;
         this.kern = kernels;
-        this.candidates = new CandidateRetrieval(cfg);
+        this.candidates = new CandidateRetrieval(cfg, kernels);
         this.retrieval = candidates.grid();
-        this.ive = new ImplicitValueExpansion(cfg, seed ^ 0x5DEECE66DL);
+        this.ive = new ImplicitValueExpansion(cfg, seed ^ 0x5DEECE66DL, kernels);
         this.dModel = hiddenSize;
         this.dk = cfg.keyDim();
         this.dv = cfg.valueDim();
@@ -272,7 +271,7 @@ public final class UltraMemLayer {
                 for (int b = b0; b < b0 + rows; b++) {
                     for (int h = 0; h < heads; h++) {
                         for (int side = 0; side < 2; side++) {
-                            TopK.select(coarse, base + (side * rows + b - b0) * ldc + h * n, n, m,
+                            kern.topK(coarse, base + (side * rows + b - b0) * ldc + h * n, n, m,
                                     cand, candOff(b, h, side), topScratch, 0);
                         }
                     }

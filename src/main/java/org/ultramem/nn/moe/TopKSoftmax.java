@@ -1,6 +1,6 @@
 package org.ultramem.nn.moe;
 
-import org.ultramem.tensor.kernel.TopK;
+import org.ultramem.tensor.kernel.Kernels;
 
 /**
  * The routing step shared by training ({@code TopKRouter}) and decoding ({@code infer.MoeDecoder}):
@@ -21,7 +21,7 @@ public final class TopKSoftmax {
      *
      * @return logsumexp of the token's logits
      */
-    public static double route(float[] logits, float[] probs, int t, int numExperts, int topK,
+    public static double route(Kernels kern, float[] logits, float[] probs, int t, int numExperts, int topK,
                                boolean normalize, int[] experts, float[] combine) {
         int p = t * numExperts;
         float max = Float.NEGATIVE_INFINITY;
@@ -37,7 +37,7 @@ public final class TopKSoftmax {
             probs[p + e] = (float) Math.exp(logits[p + e] - lse);
         }
         int o = t * topK;
-        TopK.select(probs, p, numExperts, topK, experts, o, combine, o);
+        kern.topK(probs, p, numExperts, topK, experts, o, combine, o);
         if (normalize) {
             double s = 0;
             for (int j = 0; j < topK; j++) {

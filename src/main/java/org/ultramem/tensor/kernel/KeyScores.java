@@ -24,7 +24,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class KeyScores {
 
-    private static final boolean VECTOR = SegmentKernels.vectorized();
     private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
     private static final int L = S.length();
     /** Keys per packed block: two vectors. */
@@ -59,12 +58,13 @@ public final class KeyScores {
 
     /**
      * Keys [j0, j1) of out [rows, ldo] = q [rows, d] · keysᵀ, keys packed at {@code pOff} (n keys),
-     * on the calling thread. {@code j0} must be a multiple of {@link #BLOCK}.
+     * on the calling thread, by the vector twin or the scalar one ({@link Kernels#keyScores} picks).
+     * {@code j0} must be a multiple of {@link #BLOCK}.
      */
-    public static void scores(float[] out, int outOff, int ldo, float[] q, int qOff, int ldq,
-                              int rows, float[] packed, int pOff, int n, int d, int j0, int j1) {
+    static void scores(boolean vector, float[] out, int outOff, int ldo, float[] q, int qOff,
+                       int ldq, int rows, float[] packed, int pOff, int n, int d, int j0, int j1) {
         check(out, outOff, ldo, q, qOff, ldq, rows, packed, pOff, n, d, j0, j1);
-        if (VECTOR) {
+        if (vector) {
             scoresVector(out, outOff, ldo, q, qOff, ldq, rows, packed, pOff, d, j0, j1);
         } else {
             scoresScalar(out, outOff, ldo, q, qOff, ldq, rows, packed, pOff, d, j0, j1);
@@ -72,8 +72,8 @@ public final class KeyScores {
     }
 
     /** The plain-loop reference of {@link #scores}. */
-    public static void scoresScalar(float[] out, int outOff, int ldo, float[] q, int qOff, int ldq,
-                                    int rows, float[] packed, int pOff, int d, int j0, int j1) {
+    static void scoresScalar(float[] out, int outOff, int ldo, float[] q, int qOff, int ldq,
+                             int rows, float[] packed, int pOff, int d, int j0, int j1) {
         for (int t = 0; t < rows; t++) {
             for (int j = j0; j < j1; j++) {
                 int base = pOff + j / BLOCK * BLOCK * d + j % BLOCK;
