@@ -44,7 +44,9 @@ final class ValueGather {
             slotIndex[s] = Arrays.binarySearch(distinct, 0, unique, rowIds[s]);
         }
         int u = unique;
-        // Chunks of 256+ rows: a parallel region costs ~70 µs, about 256 random row reads.
+        // Chunks of 256+ rows: sized when a parallel region cost tens of µs (a blocking pool, not
+        // kept); with the spinning pool it is a few µs (`ultramem bench kernels --case
+        // parallel-region`), so smaller chunks may now pay (not measured).
         Parallel.forRange(u, 256, (from, to) -> {
             for (int i = from; i < to; i++) {
                 values.readRow(kern, gathered, i * width, distinct[i]);

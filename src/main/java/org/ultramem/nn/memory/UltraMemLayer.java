@@ -43,7 +43,8 @@ public final class UltraMemLayer {
 
     /**
      * Tokens per coarse-score chunk: the chunk's scores stay in L2 until its top-m reads them
-     * (top-m 1.5 → 0.5 µs per 512-score row against scores streamed from memory, TopKBench).
+     * (top-m 1.5 → 0.5 µs per 512-score row against scores streamed from memory, 2026-11; the
+     * two cases are {@code ultramem bench kernels --case topk}, rows in cache and streamed).
      */
     private static final int COARSE_CHUNK = 64;
 
@@ -336,7 +337,8 @@ public final class UltraMemLayer {
         }
         // 2. Slot weights dw and value rows dV in one pass over the slots sorted by row, split
         //    by row range (race-free, token order within a row); then mark the touched rows.
-        //    Row order cut this phase's CPU time ~3x on preset B (random → nearly sequential).
+        //    Row order made this phase several times cheaper on preset B (random → nearly
+        //    sequential; the random order is not kept, `ultramem bench layer` times the layer).
         ive.sortSlotsByRow(slotOrder, rowStart, slotRow, tokens * slots);
         Parallel.forRange(values.shape[0], 1, (rs, re) -> ive.backward(dSlotW, values.grad,
                 dPooled, values.data, slotW, slotRow, slotGroup, slotOrder, rowStart, slots, rs, re));

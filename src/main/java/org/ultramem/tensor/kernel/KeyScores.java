@@ -12,11 +12,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Why not the GEMMs: the packed GEMM re-packs the keys on every call, and the segment GEMV's
  * batched path writes a [key][token] tile into [token][key] rows, which for D_k = 32 costs more
- * than the multiply-adds (decode benchmark's memory layer at batch 64, both cores: packed GEMM
- * 0.67 ms, segment GEMV 0.97 ms). A plain transposed [D_k][n] layout ran 2-3x slower inside a
- * decode step than in a warm loop (one thread: 1.0 ms per layer against 0.32-0.5 ms): its 32 rows
- * 8 KB apart per tile read the keys from L3, where the rest of the step had pushed them, with
- * little prefetching. Blocked panels read sequentially (0.77 ms in place). The tile is 4 queries ×
+ * than the multiply-adds (both were slower than these panels for the decode benchmark's memory
+ * layer at batch 64, 2026-12). A plain transposed [D_k][n] layout ran several times slower inside
+ * a decode step than in a warm loop: its 32 rows 8 KB apart per tile read the keys from L3, where
+ * the rest of the step had pushed them, with little prefetching; blocked panels read
+ * sequentially. The alternatives are not kept; the step they were measured in is
+ * {@code ultramem bench decode --batches 64} (the UltraMem model's row). The tile is 4 queries ×
  * 2 vectors of keys (8 accumulators, per i two key loads and four broadcasts).
  *
  * <p>Each output is one sequential fused multiply-add chain over i, in both twins, so the vector

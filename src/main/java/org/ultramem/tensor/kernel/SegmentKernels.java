@@ -21,13 +21,16 @@ public final class SegmentKernels {
     private static final int COLUMN_BLOCK = 32;
     /**
      * Rows from which the transposed broadcast path wins (measured on AVX2 for the decode
-     * benchmark's shapes: it costs the same for 8..16 rows, since tokens pad to 16; below 8 the
-     * 2×4 dot tiles, which read each W block from DRAM once and from L2 per token pair, win).
+     * benchmark's shapes, {@code ultramem bench decode --batches 1,2,4,8,16}: it costs the same
+     * for 8..16 rows, since tokens pad to 16; below 8 the per-token dot tiles, which read each W
+     * block from DRAM once and from L2 after, win).
      */
     private static final int TRANSPOSED_MIN_ROWS = 8;
     /**
      * Multiply-adds a parallel task gets at least: a {@link Parallel#forRange} region costs a
-     * few µs with the spinning pool, about what one thread needs to stream 16 K fp32 weights.
+     * few µs with the spinning pool ({@code ultramem bench kernels --case parallel-region}), about
+     * what one thread needs to stream 16 K fp32 weights (64 KB at the ~37 GB/s streaming read of
+     * {@code ultramem bench kernels}).
      */
     private static final long MIN_TASK_MACS = 1L << 14;
 

@@ -53,8 +53,9 @@ final class TopK {
      * finds a lower bound on the k-th largest score ({@code VectorBody.lowerBound}); a vector scan
      * collects, in index order, every element at or above it (about 1.5k on random data); a
      * bisection on the cut over that small buffer leaves about k, which are inserted into the
-     * sorted output. Per row, k 16, rows in cache (scratch TopKBench, contended AVX2 machine):
-     * 540 → 480 ns at 512 scores, 494 → 346 ns at 128 (before the two-per-lane bound). More than
+     * sorted output. Per row, k 16, rows in cache, scalar → vector (contended AVX2 machine,
+     * 2026-11, before the two-per-lane bound): 540 → 480 ns at 512 scores, 494 → 346 ns at 128;
+     * re-measure both twins with {@code ultramem bench kernels --case topk}. More than
      * {@link #MAX_RANKED} collected elements (heavy ties) or fewer than k (NaN) take the
      * insertion scan of {@link #selectScalar}.
      */
