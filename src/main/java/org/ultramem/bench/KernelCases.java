@@ -113,7 +113,8 @@ public final class KernelCases {
             int col = 0;
             for (float[] scores : new float[][] {cached, streamed}) {
                 int rows = scores.length / n;
-                for (Kernels kern : new Kernels[] {KernelProvider.scalar(), KernelProvider.vector()}) {
+                Kernels[] twins = {KernelProvider.scalar(), KernelProvider.vector()};
+                for (Kernels kern : twins) {
                     int[] idx = new int[k];
                     float[] top = new float[k];
                     double[] t = timed(size, () -> {

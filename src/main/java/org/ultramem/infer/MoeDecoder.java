@@ -106,7 +106,8 @@ final class MoeDecoder {
         router.apply(kern, logits, x, rows);
         meter.add(Component.DENSE, router.bytes());
         for (int t = 0; t < rows; t++) {
-            TopKSoftmax.route(kern, logits, probs, t, numExperts, topK, normalize, experts, combine);
+            TopKSoftmax.route(kern, logits, probs, t, numExperts, topK, normalize, experts,
+                    combine);
         }
         int slots = rows * topK;
         int nHit = ExpertGrouping.group(experts, slots, numExperts, expertStart, rowOf, slotOf,

@@ -5,9 +5,9 @@ import org.ultramem.tensor.kernel.Kernels;
 /**
  * The routing step shared by training ({@code TopKRouter}) and decoding ({@code infer.MoeDecoder}):
  * one token's softmax over N router logits and its top-k experts. Softmax and logsumexp are
- * computed in double from the max-shifted logits; the top-k ({@link TopK#select}) keeps higher
- * probabilities first and breaks ties towards the lower expert id. A NaN logit makes the token's probabilities NaN (its
- * expert choice is then arbitrary but deterministic).
+ * computed in double from the max-shifted logits; the top-k ({@link Kernels#topK}) keeps higher
+ * probabilities first and breaks ties towards the lower expert id. A NaN logit makes the token's
+ * probabilities NaN (its expert choice is then arbitrary but deterministic).
  */
 public final class TopKSoftmax {
 
@@ -21,8 +21,9 @@ public final class TopKSoftmax {
      *
      * @return logsumexp of the token's logits
      */
-    public static double route(Kernels kern, float[] logits, float[] probs, int t, int numExperts, int topK,
-                               boolean normalize, int[] experts, float[] combine) {
+    public static double route(Kernels kern, float[] logits, float[] probs, int t,
+                               int numExperts, int topK, boolean normalize, int[] experts,
+                               float[] combine) {
         int p = t * numExperts;
         float max = Float.NEGATIVE_INFINITY;
         for (int e = 0; e < numExperts; e++) {

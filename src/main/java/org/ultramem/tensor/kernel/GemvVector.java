@@ -94,9 +94,9 @@ final class GemvVector {
      * k in chunks of {@link #KC}: each chunk of W rows is copied to a heap panel once and meets
      * every token group while that group's xP chunk is still in cache (without k chunks the
      * down projection, k 2560, re-streamed 655 KB of x per 4 W rows from L3 and ran far below
-     * the FMA peak, 2026-12). Per k step: two xP vectors, four broadcast W elements and 8 FMAs into 8
-     * accumulators; partial sums wait in {@code acc} [COLUMN_GROUP][groups·TT] between chunks,
-     * so every output is one sequential FMA chain over k whatever the chunking.
+     * the FMA peak, 2026-12). Per k step: two xP vectors, four broadcast W elements and 8 FMAs
+     * into 8 accumulators; partial sums wait in {@code acc} [COLUMN_GROUP][groups·TT] between
+     * chunks, so every output is one sequential FMA chain over k whatever the chunking.
      */
     static void matmulTTransposed(float[] out, int outOff, int ldo, float[] xP, int rows,
                                   MemorySegment w, long wOff, boolean bf16, int nStart, int nEnd,

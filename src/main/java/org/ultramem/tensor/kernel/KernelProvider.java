@@ -172,8 +172,9 @@ public final class KernelProvider {
             WHY_NO_VECTOR = why;
             VECTOR = vector;
             if (Settings.WANTS_VECTOR && vector == null) {
-                System.err.println("ultramem: vector kernels unavailable (" + why + "), using slow"
-                        + " scalar kernels; run on JDK 25+ with --add-modules jdk.incubator.vector");
+                System.err.println("ultramem: vector kernels unavailable (" + why + "), using"
+                        + " slow scalar kernels; run on JDK 25+ with"
+                        + " --add-modules jdk.incubator.vector");
             }
             CHOSEN = Settings.WANTS_VECTOR && vector != null ? vector : ScalarKernels.INSTANCE;
         }

@@ -122,7 +122,8 @@ public interface Kernels {
      * by score descending, ties lower index first. Requires 1 ≤ k ≤ n. Both twins return identical
      * results (see {@link TopK} for NaN behaviour).
      */
-    void topK(float[] scores, int off, int n, int k, int[] idx, int idxOff, float[] top, int topOff);
+    void topK(float[] scores, int off, int n, int k, int[] idx, int idxOff, float[] top,
+              int topOff);
 
     /**
      * out[outOff + p·seg + d] = Σ_i w[s_i·segs + p] · table[rows[s_i]·segs·seg + p·seg + d] over
@@ -133,14 +134,16 @@ public interface Kernels {
                            int[] slots, int slotsOff, int count, int segs, int seg);
 
     /**
-     * out[outOff + i·segs + p] = Σ_d x[xOff + p·xStride + d] · table[tableOff + rows[rowsOff + i]·segs·seg
-     * + p·seg + d] for i < count, p < segs (xStride 0: one x against every segment).
+     * out[outOff + i·segs + p] = Σ_d x[xOff + p·xStride + d] ·
+     * table[tableOff + rows[rowsOff + i]·segs·seg + p·seg + d] for i < count, p < segs (xStride
+     * 0: one x against every segment).
      */
     void gatherDot(float[] out, int outOff, float[] x, int xOff, int xStride, float[] table,
                    int tableOff, int[] rows, int rowsOff, int count, int segs, int seg);
 
     /** Returns Σ a[aOff+d]·x[xOff+d] and does y[yOff+d] += alpha·x[xOff+d], d < n, in one pass. */
-    float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x, int xOff, int n);
+    float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x, int xOff,
+                  int n);
 
     /**
      * Keys [j0, j1) of out [rows, ldo] = q [rows, d] · keysᵀ over n keys packed by

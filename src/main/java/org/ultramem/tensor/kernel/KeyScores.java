@@ -59,7 +59,8 @@ public final class KeyScores {
 
     /**
      * Keys [j0, j1) of out [rows, ldo] = q [rows, d] · keysᵀ, keys packed at {@code pOff} (n keys),
-     * on the calling thread, by the vector twin or the scalar one ({@link Kernels#keyScores} picks).
+     * on the calling thread, by the vector twin or the scalar one ({@link Kernels#keyScores}
+     * picks).
      * {@code j0} must be a multiple of {@link #BLOCK}.
      */
     static void scores(boolean vector, float[] out, int outOff, int ldo, float[] q, int qOff,

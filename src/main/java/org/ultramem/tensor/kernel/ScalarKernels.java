@@ -406,7 +406,7 @@ public final class ScalarKernels implements Kernels {
     public void segmentAttend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
                               MemorySegment v, long base, boolean bf16, int span, int hd,
                               float scale, float[] scores, int sOff) {
-        SegmentKernels.attend(false, out, outOff, q, qOff, k, v, base, bf16, span, hd, scale, scores,
-                sOff);
+        SegmentKernels.attend(false, out, outOff, q, qOff, k, v, base, bf16, span, hd, scale,
+                scores, sOff);
     }
 }

@@ -12,8 +12,9 @@ import java.util.Locale;
  * fallback) and {@link GemvVector} (Vector API); the {@code vector} flag of each entry point says
  * which, and callers reach them through {@link Kernels#segmentMatmulT},
  * {@link Kernels#segmentReadRow} and {@link Kernels#segmentAttend} ({@link KernelProvider}
- * chooses). {@link #writeRow} (storage only, no arithmetic) has no twin. Work is split by output columns; every output element is reduced by one thread
- * in a fixed order, so results do not depend on the thread count. NaN and infinity propagate.
+ * chooses). {@link #writeRow} (storage only, no arithmetic) has no twin. Work is split by output
+ * columns; every output element is reduced by one thread in a fixed order, so results do not
+ * depend on the thread count. NaN and infinity propagate.
  */
 public final class SegmentKernels {
 

@@ -13,10 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The species is {@code FloatVector.SPECIES_PREFERRED} (512 bits with AVX-512, 256 with AVX2),
  * or the width named by the system property {@code ultramem.vectorBits} (128, 256 or 512, parsed
- * by {@link KernelProvider}). A width above the CPU's is honoured too, with a note on stderr: the Vector API then emulates it,
- * correct but many times slower, which is what the kernel tests need to cover 512-bit code paths
- * on an AVX2 machine (Lucene's {@code tests.vectorsize}). It must be a {@code static final}
- * constant: C2 only intrinsifies vector ops whose species it can fold.
+ * by {@link KernelProvider}). A width above the CPU's is honoured too, with a note on stderr: the
+ * Vector API then emulates it, correct but many times slower, which is what the kernel tests
+ * need to cover 512-bit code paths on an AVX2 machine (Lucene's {@code tests.vectorsize}). It
+ * must be a {@code static final} constant: C2 only intrinsifies vector ops whose species it can
+ * fold.
  */
 public final class VectorKernels implements Kernels {
 
@@ -31,7 +32,7 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** The species {@link KernelProvider} asks for (its {@code ultramem.vectorBits}, 0: the CPU's). */
+    /** The species {@link KernelProvider} asks for ({@code ultramem.vectorBits}, or the CPU's). */
     private static VectorSpecies<Float> chooseSpecies() {
         int bits = KernelProvider.requestedVectorBits();
         if (bits == 0) {

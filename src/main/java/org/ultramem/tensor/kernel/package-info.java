@@ -13,9 +13,9 @@
  * {@code SegmentAttentionVector}, fp32 or bf16) keep their scalar and vector bodies side by side
  * and are reached only through {@code Kernels} methods, so passing another {@code Kernels} swaps
  * every SIMD body at once. {@link org.ultramem.tensor.kernel.SegmentKernels#writeRow} (storage, no
- * arithmetic) is the one public static entry left. {@code Lanes} and {@code VectorExp} give horizontal
- * sums and exp whose last bit does not depend on the JIT tier ({@code reduceLanes(ADD)} and
- * {@code lanewise(EXP)} do, which broke bit-exact resume).
+ * arithmetic) is the one public static entry left. {@code Lanes} and {@code VectorExp} give
+ * horizontal sums and exp whose last bit does not depend on the JIT tier
+ * ({@code reduceLanes(ADD)} and {@code lanewise(EXP)} do, which broke bit-exact resume).
  *
  * <p>Invariants:
  * <ul>

@@ -52,8 +52,9 @@ class GatherWeightedSumTest {
                 float[] actual = new float[dim + 5];
                 java.util.Arrays.fill(expect, 9f);
                 java.util.Arrays.fill(actual, 9f);  // overwritten inside [3, 3 + dim) only
-                SCALAR.gatherWeightedSum(expect, 3, table, rows, w, list, 1, count - (count > 0 ? 1 : 0), segs, seg);
-                VECTOR.gatherWeightedSum(actual, 3, table, rows, w, list, 1, count - (count > 0 ? 1 : 0), segs, seg);
+                int used = count - (count > 0 ? 1 : 0);
+                SCALAR.gatherWeightedSum(expect, 3, table, rows, w, list, 1, used, segs, seg);
+                VECTOR.gatherWeightedSum(actual, 3, table, rows, w, list, 1, used, segs, seg);
                 assertClose(expect, actual, "seg " + seg + " segs " + segs + " count " + count);
                 assertEquals(9f, actual[0]);
                 assertEquals(9f, actual[dim + 4]);

@@ -56,7 +56,8 @@ class KeyScoresTest {
         float[] packed = new float[KeyScores.packedLength(2, 2)];
         KeyScores.pack(packed, 0, new float[] {3, 5, 4, 6}, 0, 2, 2);
         float[] out = new float[2];
-        KernelProvider.get().keyScores(out, 0, 2, new float[] {1, 2}, 0, 2, 1, packed, 0, 2, 2, 0, 2);
+        KernelProvider.get().keyScores(out, 0, 2, new float[] {1, 2}, 0, 2, 1, packed, 0, 2, 2, 0,
+                2);
         assertEquals(13f, out[0]);
         assertEquals(16f, out[1]);
     }
