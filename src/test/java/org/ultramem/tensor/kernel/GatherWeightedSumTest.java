@@ -72,11 +72,14 @@ class GatherWeightedSumTest {
                 float[] table = gaussian(rnd, 2 + 7 * dim);
                 float[] x = gaussian(rnd, 1 + dim);
                 int[] rows = {6, 0, 3, 3, 5};
-                float[] expect = new float[1 + 4 * segs];
-                float[] actual = new float[1 + 4 * segs];
-                SCALAR.gatherDot(expect, 1, x, 1, xStride, table, 2, rows, 1, 4, segs, seg);
-                VECTOR.gatherDot(actual, 1, x, 1, xStride, table, 2, rows, 1, 4, segs, seg);
-                assertClose(expect, actual, "seg " + seg + " segs " + segs + " stride " + xStride);
+                for (int count : new int[] {0, 1, 4}) {
+                    float[] expect = new float[1 + 4 * segs];
+                    float[] actual = new float[1 + 4 * segs];
+                    SCALAR.gatherDot(expect, 1, x, 1, xStride, table, 2, rows, 1, count, segs, seg);
+                    VECTOR.gatherDot(actual, 1, x, 1, xStride, table, 2, rows, 1, count, segs, seg);
+                    assertClose(expect, actual, "seg " + seg + " segs " + segs + " stride "
+                            + xStride + " count " + count);
+                }
             }
         }
     }

@@ -8,9 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Key scores over packed key blocks: the vector twin equals the scalar one bit for bit (both one
+ * FMA chain per output) over awkward row, dimension and key counts; the pom runs this at 256 and
+ * 512 bits (the block width follows the species).
+ */
 class KeyScoresTest {
 
     private static final int B = KeyScores.BLOCK;
+    private static final Kernels SCALAR = KernelProvider.scalar();
+    private static final Kernels VECTOR = KernelProvider.vector();
 
     @Test
     void vectorEqualsScalarBitForBitOnAwkwardShapes() {
@@ -27,9 +34,9 @@ class KeyScoresTest {
                         float[] q = KernelAsserts.random(rnd, 2 + rows * ldq);
                         float[] ref = new float[3 + rows * ldo];
                         float[] vec = ref.clone();
-                        KernelProvider.scalar().keyScores(ref, 3, ldo, q, 2, ldq, rows, packed, 3,
+                        SCALAR.keyScores(ref, 3, ldo, q, 2, ldq, rows, packed, 3,
                                 n, d, cols[0], cols[1]);
-                        KernelProvider.vector().keyScores(vec, 3, ldo, q, 2, ldq, rows, packed, 3,
+                        VECTOR.keyScores(vec, 3, ldo, q, 2, ldq, rows, packed, 3,
                                 n, d, cols[0], cols[1]);
                         String what = "rows " + rows + " d " + d + " n " + n + " keys " + cols[0]
                                 + ".." + cols[1];
