@@ -73,9 +73,13 @@ public final class KernelProvider {
         return get() != ScalarKernels.INSTANCE;
     }
 
-    /** The species width requested by {@value #VECTOR_BITS_KEY}: 128, 256, 512, or 0 for unset. */
+    /**
+     * The species width requested by {@value #VECTOR_BITS_KEY}: 128, 256, 512, or 0 for unset.
+     * Never throws (0 when a property is bad): it runs inside {@code VectorKernels}' class
+     * initialisation, where an exception would become an {@link ExceptionInInitializerError};
+     * the bad value is reported by {@link #get()} and {@link #vector()} instead.
+     */
     static int requestedVectorBits() {
-        Settings.check();
         return Settings.VECTOR_BITS;
     }
 
