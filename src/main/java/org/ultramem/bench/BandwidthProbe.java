@@ -9,7 +9,8 @@ import org.ultramem.tensor.kernel.Parallel;
  * Streaming read bandwidth, one pass at a time: sums squares over a float array far larger than
  * the last-level cache, split into contiguous blocks over a fixed number of threads. One pass
  * can be interleaved with other timed work, so a bound and the step it bounds are measured at
- * the same moments (this VM's bandwidth varied 26-39 GB/s between runs minutes apart).
+ * the same moments (this VM's bandwidth varied 26-39 GB/s between runs minutes apart, 2026-12:
+ * the streaming-read lines of {@code ultramem bench kernels}, run twice).
  */
 final class BandwidthProbe {
 

@@ -91,7 +91,8 @@ public final class DecodeBench {
                 log.println(note);
             }
             // JIT warm-up of every model's code paths before the first timed point (first
-            // passes run 6-20x slower; each batch regime has its own kernel path).
+            // passes run 6-20x slower, java-engineering.md; each batch regime has its own kernel
+            // path).
             for (int b : new int[] {64, 16, 4, 1}) {
                 measure(models, b, o, probe);
             }

@@ -17,7 +17,8 @@ import org.ultramem.tensor.kernel.Parallel;
 
 /**
  * Speed of one memory layer, forward and forward+backward. UltraMem V1 against the PyTorch
- * reference figures of {@code java-engineering.md} (1.13, 2 threads):
+ * reference figures of {@code java-engineering.md} (1.13, 2 threads; re-measure with
+ * {@code scripts/pytorch/ultramem_layer.py}, presets A and B):
  * <ul>
  *   <li>A: hidden 256, K0 64, D_k 64, D_v 128, m = k = 16, H 2, r 2, T 2, E 4, 512 tokens
  *       (PyTorch fwd 14.7 ms, fwd+bwd 32.6 ms);</li>

@@ -3,6 +3,7 @@ package org.ultramem.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ultramem.bench.KernelBench;
+import org.ultramem.bench.KernelCases;
 import org.ultramem.bench.LayerBench;
 import org.ultramem.bench.TrainBench;
 import picocli.CommandLine;
@@ -30,9 +31,17 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--json", description = "Print one JSON object on stdout.")
         boolean json;
 
+        @Option(names = "--case", paramLabel = "NAME", description = "Run only one named case that"
+                + " code comments quote: gemm-shapes, topk or parallel-region (human output).")
+        String caseName;
+
         @Override
         public Integer call() {
-            KernelBench.run(json, System.out);
+            if (caseName != null) {
+                KernelCases.run(caseName, System.out);
+            } else {
+                KernelBench.run(json, System.out);
+            }
             return 0;
         }
     }

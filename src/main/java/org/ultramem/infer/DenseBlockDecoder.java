@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.model.ModelConfig;
-import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
 import org.ultramem.tensor.kernel.SegmentKernels;
@@ -16,7 +15,7 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  * <pre>
  *   n = RMS_attn(x);  q = rope(n·Wqᵀ), k = rope(n·Wkᵀ), v = n·Wvᵀ  (one GEMM each: W read once)
  *   cache[seq][head][pos] ← k, v (fp32 or bf16);  per row and head, in parallel:
- *   ctx = softmax(q·Kᵀ/√hd over positions ≤ pos)·V  (SegmentKernels.attend, fp32 accumulation)
+ *   ctx = softmax(q·Kᵀ/√hd over positions ≤ pos)·V  (Kernels.segmentAttend, fp32 accumulation)
  *   x += ctx·Woᵀ
  *   a = RMS_ff(x)   (also the input of memory layers sourced here)
  *   x += SwiGLU(a)  or  MoE(a)
@@ -25,7 +24,7 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  */
 final class DenseBlockDecoder {
 
-    private final Kernels kern = KernelProvider.get();
+    private final Kernels kern;
     private final int dModel;
     private final int heads;
     private final int headDim;
@@ -43,7 +42,8 @@ final class DenseBlockDecoder {
     private final MoeDecoder moe;
 
     DenseBlockDecoder(WeightStore store, ModelConfig cfg, int layer, MoeDecoder moe,
-                      Precision precision, Arena arena) {
+                      Precision precision, Arena arena, Kernels kern) {
+        this.kern = kern;
         String p = "model.layers." + layer + ".";
         this.dModel = cfg.hiddenSize();
         this.heads = cfg.numHeads();
@@ -86,9 +86,9 @@ final class DenseBlockDecoder {
     /** x += Attn(RMS_attn(x)) for the pass's rows; appends each row's k, v to its sequence. */
     void attention(DecodeState s, int layer, int rows, TrafficMeter meter) {
         kern.rmsNormForward(s.normed, s.rstd, s.x, attnNorm, rows, dModel, eps);
-        wq.apply(s.q, s.normed, rows);
-        wk.apply(s.k, s.normed, rows);
-        wv.apply(s.v, s.normed, rows);
+        wq.apply(kern, s.q, s.normed, rows);
+        wk.apply(kern, s.k, s.normed, rows);
+        wv.apply(kern, s.v, s.normed, rows);
         meter.add(Component.DENSE, wq.bytes() + wk.bytes() + wv.bytes() + wo.bytes());
         kern.rope(s.q, rows, heads, headDim, s.pos, theta, false);
         kern.rope(s.k, rows, heads, headDim, s.pos, theta, false);
@@ -113,11 +113,11 @@ final class DenseBlockDecoder {
                 int r = item / heads;
                 int h = item % heads;
                 int off = r * dModel + h * headDim;
-                SegmentKernels.attend(s.ctx, off, s.q, off, kc, vc, s.kvOffset(s.seq[r], h, 0),
+                kern.segmentAttend(s.ctx, off, s.q, off, kc, vc, s.kvOffset(s.seq[r], h, 0),
                         bf16, s.pos[r] + 1, headDim, scale, s.scores, item * cap);
             }
         });
-        wo.apply(s.branch, s.ctx, rows);
+        wo.apply(kern, s.branch, s.ctx, rows);
         kern.add(s.x, s.x, s.branch, rows * dModel);
     }
 
@@ -131,10 +131,10 @@ final class DenseBlockDecoder {
         if (moe != null) {
             moe.apply(s.branch, s.normed, rows, meter);
         } else {
-            gate.apply(s.gate, s.normed, rows);
-            up.apply(s.up, s.normed, rows);
+            gate.apply(kern, s.gate, s.normed, rows);
+            up.apply(kern, s.up, s.normed, rows);
             kern.swigluForward(s.act, s.gate, s.up, rows * gate.rows());
-            down.apply(s.branch, s.act, rows);
+            down.apply(kern, s.branch, s.act, rows);
             meter.add(Component.DENSE, gate.bytes() + up.bytes() + down.bytes());
         }
         kern.add(s.x, s.x, s.branch, rows * dModel);

@@ -48,11 +48,12 @@ public final class Generator {
     /**
      * Runs about {@code steps} untimed decode steps on throwaway sequences (a short prefill, then
      * token 0 to the end of the context) so the JIT compiles both paths before anything is timed:
-     * a cold step of the demo model took 12-240 ms, a compiled one ~0.5 ms, and compilation
-     * needs a few hundred steps. The prefill matters: a multi-token pass met only afterwards
-     * deoptimizes kernels compiled for one row. Each step's logits also go through a throwaway
-     * {@code sampler} (its sort runs interpreted at first too). Leaves the traffic meter reset.
-     * Returns the decode steps run.
+     * a cold step of the demo model took many times longer than a compiled one
+     * (java-engineering.md: first passes run 6-20x slower), and compilation needs a few hundred
+     * steps. The prefill matters: a multi-token pass met only afterwards deoptimizes kernels
+     * compiled for one row. Each step's logits also go through a throwaway {@code sampler} (its
+     * sort runs interpreted at first too). Leaves the traffic meter reset. Returns the decode
+     * steps run.
      */
     public int warmUp(int steps, Sampler sampler) {
         if (steps < 0) {

@@ -36,7 +36,7 @@ public final class InferenceModel implements AutoCloseable {
     private final ModelConfig cfg;
     private final WeightStore store;
     private final Arena arena = Arena.ofShared();
-    private final Kernels kern = KernelProvider.get();
+    private final Kernels kern;
     private final Matrix embedding;
     private final float[] finalNorm;
     private final DenseBlockDecoder[] blocks;
@@ -46,6 +46,17 @@ public final class InferenceModel implements AutoCloseable {
 
     /** Builds the engine over {@code store}; the store must outlive the model (closed with it). */
     public InferenceModel(DecodeArchitecture arch, WeightStore store, Precision precision) {
+        this(arch, store, precision, KernelProvider.get());
+    }
+
+    /**
+     * As above, with every kernel of every step (GEMMs over the weights, attention, top-k, key
+     * scores, gathers) taken from {@code kern}: tests decode with {@link KernelProvider#scalar()}
+     * or {@link KernelProvider#vector()} to compare the twins end to end.
+     */
+    public InferenceModel(DecodeArchitecture arch, WeightStore store, Precision precision,
+                          Kernels kern) {
+        this.kern = kern;
         this.arch = arch;
         this.cfg = arch.model();
         this.store = store;
@@ -58,15 +69,16 @@ public final class InferenceModel implements AutoCloseable {
         blocks = new DenseBlockDecoder[cfg.numLayers()];
         for (int l = 0; l < blocks.length; l++) {
             MoeDecoder moe = arch.moeAt(l) ? new MoeDecoder(store, "model.layers." + l + ".mlp.",
-                    arch.moe(), d, precision, arena) : null;
-            blocks[l] = new DenseBlockDecoder(store, cfg, l, moe, precision, arena);
+                    arch.moe(), d, precision, arena, kern) : null;
+            blocks[l] = new DenseBlockDecoder(store, cfg, l, moe, precision, arena, kern);
         }
         memory = new MemoryDecoder[arch.memory().size()];
         for (MemorySlot s : arch.memory()) {
             String prefix = "model.memory_layers." + s.index() + ".";
             memory[s.index()] = s.pkm() != null
-                    ? new PkmDecoder(store, prefix, s.pkm(), d, precision, arena)
-                    : new UltraMemDecoder(store, prefix, s.ultraMem(), d, precision, arena);
+                    ? new PkmDecoder(store, prefix, s.pkm(), d, precision, arena, kern)
+                    : new UltraMemDecoder(store, prefix, s.ultraMem(), d, precision, arena,
+                            kern);
         }
     }
 
@@ -105,10 +117,15 @@ public final class InferenceModel implements AutoCloseable {
      * checkpoint loaded by {@link #load}. UltraMemV2 models are refused as in {@link #load}.
      */
     public static InferenceModel of(LanguageModel model, Precision precision) {
+        return of(model, precision, KernelProvider.get());
+    }
+
+    /** As {@link #of(LanguageModel, Precision)}, decoding on {@code kern}. */
+    public static InferenceModel of(LanguageModel model, Precision precision, Kernels kern) {
         DecodeArchitecture arch = DecodeArchitecture.of(model.config());
         WeightStore store = ModelWeights.copyOf(model);
         try {
-            return new InferenceModel(arch, store, precision);
+            return new InferenceModel(arch, store, precision, kern);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -263,7 +280,7 @@ public final class InferenceModel implements AutoCloseable {
     private void forward(DecodeState s, int rows, int logitRows, int first) {
         int d = cfg.hiddenSize();
         for (int r = 0; r < rows; r++) {
-            embedding.readRow(s.x, r * d, s.ids[r]);
+            embedding.readRow(kern, s.x, r * d, s.ids[r]);
         }
         meter.add(Component.EMBEDDING, rows * embedding.rowBytes());
         for (int l = 0; l < blocks.length; l++) {
@@ -285,7 +302,7 @@ public final class InferenceModel implements AutoCloseable {
             System.arraycopy(s.x, first * d, s.lastRows, 0, logitRows * d);
             kern.rmsNormForward(s.normed, s.rstd, s.lastRows, finalNorm, logitRows, d,
                     (float) cfg.rmsNormEps());
-            embedding.apply(s.logits, s.normed, logitRows);
+            embedding.apply(kern, s.logits, s.normed, logitRows);
             meter.add(Component.EMBEDDING, embedding.bytes());
         }
     }

@@ -5,12 +5,13 @@ import java.lang.foreign.MemorySegment;
 import org.ultramem.io.Bf16;
 import org.ultramem.io.DType;
 import org.ultramem.io.SafeTensorsFile;
-import org.ultramem.tensor.kernel.SegmentKernels;
+import org.ultramem.tensor.kernel.Kernels;
 
 /**
  * A row-major weight matrix [rows, cols] in a {@link MemorySegment}, fp32 or bf16 (what the
  * segment kernels read). Linear weights are stored [out, in] as Hugging Face stores them, so
- * {@code y = x · Wᵀ} is {@link #apply}.
+ * {@code y = x · Wᵀ} is {@link #apply}. Every product runs on the {@link Kernels} it is given
+ * ({@link Kernels#segmentMatmulT}), so a decoder's kernels (and a test's) reach every weight read.
  */
 public record Matrix(String name, MemorySegment data, int rows, int cols, boolean bf16) {
 
@@ -24,19 +25,20 @@ public record Matrix(String name, MemorySegment data, int rows, int cols, boolea
         return (long) cols * (bf16 ? 2 : 4);
     }
 
-    /** out [n, rows] = x [n, cols] · Wᵀ (offsets 0, dense rows). */
-    public void apply(float[] out, float[] x, int n) {
-        SegmentKernels.matmulT(out, 0, rows, x, 0, cols, n, data, 0, bf16, rows, cols);
+    /** out [n, rows] = x [n, cols] · Wᵀ (offsets 0, dense rows), on {@code kern}. */
+    public void apply(Kernels kern, float[] out, float[] x, int n) {
+        kern.segmentMatmulT(out, 0, rows, x, 0, cols, n, data, 0, bf16, rows, cols);
     }
 
-    /** out[outOff + t·ldo ..] = x[xOff + t·ldx ..] · Wᵀ for t < n. */
-    public void apply(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx, int n) {
-        SegmentKernels.matmulT(out, outOff, ldo, x, xOff, ldx, n, data, 0, bf16, rows, cols);
+    /** out[outOff + t·ldo ..] = x[xOff + t·ldx ..] · Wᵀ for t < n, on {@code kern}. */
+    public void apply(Kernels kern, float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
+                      int n) {
+        kern.segmentMatmulT(out, outOff, ldo, x, xOff, ldx, n, data, 0, bf16, rows, cols);
     }
 
-    /** out[outOff ..] = row {@code r} widened to fp32. */
-    public void readRow(float[] out, int outOff, int r) {
-        SegmentKernels.readRow(out, outOff, data, r * rowBytes(), bf16, cols);
+    /** out[outOff ..] = row {@code r} widened to fp32, on {@code kern}. */
+    public void readRow(Kernels kern, float[] out, int outOff, int r) {
+        kern.segmentReadRow(out, outOff, data, r * rowBytes(), bf16, cols);
     }
 
     /**

@@ -5,7 +5,6 @@ import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.moe.ExpertGrouping;
 import org.ultramem.nn.moe.MoeConfig;
 import org.ultramem.nn.moe.TopKSoftmax;
-import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
 
@@ -23,7 +22,7 @@ import org.ultramem.tensor.kernel.Parallel;
  */
 final class MoeDecoder {
 
-    private final Kernels kern = KernelProvider.get();
+    private final Kernels kern;
     private final int dModel;
     private final int numExperts;
     private final int topK;
@@ -50,7 +49,8 @@ final class MoeDecoder {
     private float[] expertOut;
 
     MoeDecoder(WeightStore store, String prefix, MoeConfig cfg, int dModel, Precision precision,
-               Arena arena) {
+               Arena arena, Kernels kern) {
+        this.kern = kern;
         this.dModel = dModel;
         this.numExperts = cfg.numExperts();
         this.topK = cfg.topK();
@@ -103,10 +103,11 @@ final class MoeDecoder {
     /** y [rows, D] = MoE(x [rows, D]). */
     void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
         ensure(rows);
-        router.apply(logits, x, rows);
+        router.apply(kern, logits, x, rows);
         meter.add(Component.DENSE, router.bytes());
         for (int t = 0; t < rows; t++) {
-            TopKSoftmax.route(logits, probs, t, numExperts, topK, normalize, experts, combine);
+            TopKSoftmax.route(kern, logits, probs, t, numExperts, topK, normalize, experts,
+                    combine);
         }
         int slots = rows * topK;
         int nHit = ExpertGrouping.group(experts, slots, numExperts, expertStart, rowOf, slotOf,
@@ -117,8 +118,8 @@ final class MoeDecoder {
                 int e = hit[i];
                 int r0 = expertStart[e];
                 int c = expertStart[e + 1] - r0;
-                gate[e].apply(gateOut, r0 * de, de, xGrouped, r0 * dModel, dModel, c);
-                up[e].apply(upOut, r0 * de, de, xGrouped, r0 * dModel, dModel, c);
+                gate[e].apply(kern, gateOut, r0 * de, de, xGrouped, r0 * dModel, dModel, c);
+                up[e].apply(kern, upOut, r0 * de, de, xGrouped, r0 * dModel, dModel, c);
             }
         });
         kern.swigluForward(hidden, gateOut, upOut, slots * de);
@@ -127,7 +128,7 @@ final class MoeDecoder {
                 int e = hit[i];
                 int r0 = expertStart[e];
                 int c = expertStart[e + 1] - r0;
-                down[e].apply(expertOut, r0 * dModel, dModel, hidden, r0 * de, de, c);
+                down[e].apply(kern, expertOut, r0 * dModel, dModel, hidden, r0 * de, de, c);
             }
         });
         meter.add(Component.EXPERTS, nHit * expertBytes());

@@ -6,7 +6,6 @@ import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.memory.PkmConfig;
 import org.ultramem.nn.memory.PkmTopK;
 import org.ultramem.nn.memory.RunningBatchNorm;
-import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
 
@@ -28,7 +27,7 @@ import org.ultramem.tensor.kernel.Parallel;
  */
 final class PkmDecoder implements MemoryDecoder {
 
-    private final Kernels kern = KernelProvider.get();
+    private final Kernels kern;
     private final int dModel;
     private final int heads;
     private final int n;
@@ -53,7 +52,8 @@ final class PkmDecoder implements MemoryDecoder {
     private float[] selWeight;
 
     PkmDecoder(WeightStore store, String prefix, PkmConfig cfg, int dModel, Precision precision,
-               Arena arena) {
+               Arena arena, Kernels kern) {
+        this.kern = kern;
         this.dModel = dModel;
         this.heads = cfg.heads();
         this.n = cfg.numKeys();
@@ -79,7 +79,7 @@ final class PkmDecoder implements MemoryDecoder {
         store.requireShape(prefix + "keys", heads, 2, n, half);
         keys = store.readF32(prefix + "keys");
         values = Matrix.load(store, prefix + "values", n * n, dModel, precision, arena);
-        gather = new ValueGather(values);
+        gather = new ValueGather(values, kern);
     }
 
     @Override
@@ -107,7 +107,7 @@ final class PkmDecoder implements MemoryDecoder {
     @Override
     public void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
         ensure(rows);
-        queryProj.apply(q, x, rows);
+        queryProj.apply(kern, q, x, rows);
         for (int t = 0; t < rows; t++) {
             kern.axpy(q, t * qWidth, 1f, queryBias, 0, qWidth);
         }

@@ -125,9 +125,10 @@ public final class Sampler {
             return p;
         }
         // Rank order is descending p, ties by ascending token id. Only the values are sorted
-        // (a primitive sort: sorting boxed ids with a comparator took ~8 ms per token at V 8192,
-        // more than the decode step); the kept set is then every token above the cut value plus
-        // the lowest-id ties at it, the same set and the same sums as sorting the ids would give.
+        // (a primitive sort: sorting boxed ids with a comparator took longer per token at V 8192
+        // than the decode step, 2026-11, not kept); the kept set is then every token above the
+        // cut value plus the lowest-id ties at it, the same set and the same sums as sorting the
+        // ids would give.
         double[] sorted = p.clone();
         Arrays.sort(sorted);
         int keep = topK ? s.topK() : vocab;

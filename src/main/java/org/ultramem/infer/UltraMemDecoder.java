@@ -8,11 +8,9 @@ import org.ultramem.nn.memory.RetrievalRemedies;
 import org.ultramem.nn.memory.RunningBatchNorm;
 import org.ultramem.nn.memory.CandidateRetrieval;
 import org.ultramem.nn.memory.UltraMemConfig;
-import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.KeyScores;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
-import org.ultramem.tensor.kernel.TopK;
 
 /**
  * Decode path of one UltraMem (V1) memory layer: the same math as {@code UltraMemLayer.forward}
@@ -42,7 +40,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     /** Tokens per chunk at most: 16 tokens' scores (2 × 16 × H·n floats) stay in L2. */
     private static final int MAX_CHUNK = 16;
 
-    private final Kernels kern = KernelProvider.get();
+    private final Kernels kern;
     private final UltraMemConfig cfg;
     private final int dModel;
     private final int dk;
@@ -109,7 +107,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     private int stamp;
 
     UltraMemDecoder(WeightStore store, String prefix, UltraMemConfig cfg, int dModel,
-                    Precision precision, Arena arena) {
+                    Precision precision, Arena arena, Kernels kern) {
+        this.kern = kern;
         this.cfg = cfg;
         this.dModel = dModel;
         this.dk = cfg.keyDim();
@@ -162,7 +161,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         float[] u = cfg.tdqkr() ? store.readF32(prefix + "tucker_u") : null;
         float[] v = cfg.tdqkr() ? store.readF32(prefix + "tucker_v") : null;
         values = Matrix.load(store, prefix + "values", valueNum, dv, precision, arena);
-        gather = new ValueGather(values);
+        gather = new ValueGather(values, kern);
         valuesProj = cfg.outputProjection()
                 ? Matrix.load(store, prefix + "values_proj.weight", dModel, poolWidth, precision,
                 arena)
@@ -177,7 +176,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         kFold = new float[2 * heads * n * dk];
         coreSum = new float[heads * rank * rank];
         keyStamp = new int[heads * 2 * n];
-        candidates = new CandidateRetrieval(cfg);
+        candidates = new CandidateRetrieval(cfg, kern);
         scratch = ThreadLocal.withInitial(() -> new Scratch(candidates.newScratch(),
                 new float[m]));
         prepareKeys(keys, keysNorm, u, v);
@@ -268,7 +267,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     @Override
     public void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
         ensure(rows);
-        queryProj.apply(q, x, rows);
+        queryProj.apply(kern, q, x, rows);
         if (queryBn != null) {
             queryBn.apply(q, q, rows);
         }
@@ -291,8 +290,9 @@ final class UltraMemDecoder implements MemoryDecoder {
         } else {
             // One pass per chunk of tokens on one core: coarse scores of both sides, then each
             // token's top-m, exact scores, grid and top-k while its scores are still in that
-            // core's L2 (~10% faster at batch 64 than scoring by key columns on both cores and
-            // retrieving afterwards). Any chunking gives the same bits.
+            // core's L2 (faster at batch 64 than scoring by key columns on both cores and
+            // retrieving afterwards, 2026-12; that order is not kept, `ultramem bench decode
+            // --batches 64` times the step). Any chunking gives the same bits.
             int chunk = Math.min(MAX_CHUNK, (rows + Parallel.threads() - 1) / Parallel.threads());
             int chunks = (rows + chunk - 1) / chunk;
             Parallel.forRange(chunks, 1, (c0, c1) -> {
@@ -323,7 +323,7 @@ final class UltraMemDecoder implements MemoryDecoder {
             }
         });
         if (valuesProj != null) {
-            valuesProj.apply(y, pooled, rows);
+            valuesProj.apply(kern, y, pooled, rows);
             meter.add(Component.DENSE, valuesProj.bytes());
         } else {
             System.arraycopy(pooled, 0, y, 0, rows * dModel);
@@ -340,7 +340,7 @@ final class UltraMemDecoder implements MemoryDecoder {
                 }
             }
         } else if (outputGate != null) {
-            outputGate.apply(gateAct, x, rows);
+            outputGate.apply(kern, gateAct, x, rows);
             meter.add(Component.DENSE, outputGate.bytes());
             for (int i = 0; i < rows * dModel; i++) {
                 y[i] = y[i] * OutputGate.silu(gateAct[i]);
@@ -368,7 +368,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     private void scoreKeys(int rows, int side, int g, int b0, int count, int j0, int j1) {
         int ldc = heads * n;
         int qOff = b0 * qWidth + (g % querySlots * 2 + side) * dk;
-        KeyScores.scores(coarse, (side * rows + b0) * ldc + g * n, ldc, qHat, qOff, qWidth, count,
+        kern.keyScores(coarse, (side * rows + b0) * ldc + g * n, ldc, qHat, qOff, qWidth, count,
                 kFoldPacked, (side * keyGroups + g) * KeyScores.packedLength(groupKeys, dk),
                 groupKeys, dk, j0, j1);
     }
@@ -378,7 +378,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         int ldc = heads * n;
         for (int h = 0; h < heads; h++) {
             for (int side = 0; side < 2; side++) {
-                TopK.select(coarse, (side * rows + b) * ldc + h * n, n, m, cand,
+                kern.topK(coarse, (side * rows + b) * ldc + h * n, n, m, cand,
                         candOff(b, h, side), top, 0);
             }
         }

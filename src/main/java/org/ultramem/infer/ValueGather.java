@@ -1,6 +1,7 @@
 package org.ultramem.infer;
 
 import java.util.Arrays;
+import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
 
 /**
@@ -12,13 +13,15 @@ import org.ultramem.tensor.kernel.Parallel;
 final class ValueGather {
 
     private final Matrix values;
+    private final Kernels kern;
     private final int width;
     private int[] distinct = new int[0];
     private int[] slotIndex = new int[0];
     private float[] gathered = new float[0];
 
-    ValueGather(Matrix values) {
+    ValueGather(Matrix values, Kernels kern) {
         this.values = values;
+        this.kern = kern;
         this.width = values.cols();
     }
 
@@ -41,10 +44,12 @@ final class ValueGather {
             slotIndex[s] = Arrays.binarySearch(distinct, 0, unique, rowIds[s]);
         }
         int u = unique;
-        // Chunks of 256+ rows: a parallel region costs ~70 µs, about 256 random row reads.
+        // Chunks of 256+ rows: sized when a parallel region cost tens of µs (a blocking pool, not
+        // kept); with the spinning pool it is a few µs (`ultramem bench kernels --case
+        // parallel-region`), so smaller chunks may now pay (not measured).
         Parallel.forRange(u, 256, (from, to) -> {
             for (int i = from; i < to; i++) {
-                values.readRow(gathered, i * width, distinct[i]);
+                values.readRow(kern, gathered, i * width, distinct[i]);
             }
         });
         return unique;

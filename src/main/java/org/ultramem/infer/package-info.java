@@ -13,8 +13,10 @@
  * training model's (phase-2 schema), buffers included.
  *
  * <p>Invariants: every weight matrix is read once per step as a GEMM over the step's tokens
- * ({@code SegmentKernels.matmulT}); attention runs per (token, head) on contiguous K/V slices
- * ({@code SegmentKernels.attend}, fp32 accumulation whatever the KV precision); big weights stay in their segments (never copied to the heap)
+ * ({@code Kernels.segmentMatmulT}); attention runs per (token, head) on contiguous K/V slices
+ * ({@code Kernels.segmentAttend}, fp32 accumulation whatever the KV precision); every kernel comes
+ * from the {@code Kernels} the model was built with (default {@code KernelProvider.get()}), so a
+ * test can decode on either twin; big weights stay in their segments (never copied to the heap)
  * unless a precision conversion is asked for; the engine's math equals the training layers'
  * (tests compare logits to 1e-4). One pass at a time per model; a state belongs to one model.
  */

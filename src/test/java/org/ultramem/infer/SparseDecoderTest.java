@@ -15,6 +15,7 @@ import org.ultramem.nn.memory.UltraMemConfig;
 import org.ultramem.nn.memory.UltraMemLayer;
 import org.ultramem.nn.moe.MoeConfig;
 import org.ultramem.nn.moe.MoeLayer;
+import org.ultramem.tensor.kernel.KernelProvider;
 
 /**
  * The sparse decode paths against the training layers' own forward on the same weights:
@@ -46,7 +47,8 @@ class SparseDecoderTest {
             MemoryWeightStore store = new MemoryWeightStore();
             InferenceFixtures.put(store, "p.", layer.parameters());
             try (Arena arena = Arena.ofShared(); store) {
-                MoeDecoder dec = new MoeDecoder(store, "p.", cfg, D, Precision.F32, arena);
+                MoeDecoder dec = new MoeDecoder(store, "p.", cfg, D, Precision.F32, arena,
+                        KernelProvider.get());
                 float[] got = new float[rows * D];
                 TrafficMeter meter = new TrafficMeter();
                 dec.apply(got, x, rows, meter);
@@ -90,7 +92,8 @@ class SparseDecoderTest {
         store.putI32("m.shuffle_index", pi, pi.length);
         try (Arena arena = Arena.ofShared(); store) {
             TrafficMeter meter = assertDecodes(want, x, rows, variant + ": UltraMem",
-                    new UltraMemDecoder(store, "m.", cfg, D, Precision.F32, arena));
+                    new UltraMemDecoder(store, "m.", cfg, D, Precision.F32, arena,
+                            KernelProvider.get()));
             long valueBytes = meter.bytes(TrafficMeter.Component.VALUES);
             long maxRows = (long) rows * h * cfg.topK();
             assertTrue(valueBytes > 0 && valueBytes <= maxRows * cfg.valueDim() * 4
@@ -154,7 +157,8 @@ class SparseDecoderTest {
         }
         try (Arena arena = Arena.ofShared(); store) {
             TrafficMeter meter = assertDecodes(want, x, rows, variant + ": UltraMem",
-                    new UltraMemDecoder(store, "m.", cfg, D, Precision.F32, arena));
+                    new UltraMemDecoder(store, "m.", cfg, D, Precision.F32, arena,
+                            KernelProvider.get()));
             assertTrue(meter.bytes(TrafficMeter.Component.DENSE) > 0);
         }
     }
@@ -195,7 +199,8 @@ class SparseDecoderTest {
             store.putF32("k." + e.getKey(), e.getValue(), e.getValue().length);
         }
         try (Arena arena = Arena.ofShared(); store) {
-            PkmDecoder dec = new PkmDecoder(store, "k.", cfg, D, Precision.F32, arena);
+            PkmDecoder dec = new PkmDecoder(store, "k.", cfg, D, Precision.F32, arena,
+                    KernelProvider.get());
             TrafficMeter meter = assertDecodes(want, x, rows, variant + ": PKM", dec);
             int sel = rows * cfg.heads() * cfg.topK();
             assertArrayEquals(java.util.Arrays.copyOf(layer.selectedSlots(), sel),

@@ -1,6 +1,6 @@
 package org.ultramem.nn.memory;
 
-import org.ultramem.tensor.kernel.GatherWeightedSum;
+import org.ultramem.tensor.kernel.Kernels;
 
 /**
  * The per-token retrieval of an UltraMem layer once the coarse top-m candidates are chosen
@@ -26,8 +26,10 @@ public final class CandidateRetrieval {
     private final int cores;
     private final int querySlots;
     private final TuckerRetrieval grid;
+    private final Kernels kern;
 
-    public CandidateRetrieval(UltraMemConfig cfg) {
+    /** Retrieval for {@code cfg} on {@code kern} (exact scores and the grid's top-k). */
+    public CandidateRetrieval(UltraMemConfig cfg, Kernels kern) {
         this.heads = cfg.heads();
         this.n = cfg.keysPerSide();
         this.m = cfg.candidates();
@@ -36,7 +38,8 @@ public final class CandidateRetrieval {
         this.kFinal = cfg.topK();
         this.cores = cfg.tuckerCores();
         this.querySlots = cfg.querySlots();
-        this.grid = new TuckerRetrieval(cfg);
+        this.grid = new TuckerRetrieval(cfg, kern);
+        this.kern = kern;
     }
 
     /** The grid step (also the layer's backward uses it). */
@@ -67,7 +70,7 @@ public final class CandidateRetrieval {
         for (int h = 0; h < heads; h++) {
             for (int side = 0; side < 2; side++) {
                 int co = candOff(b, h, side);
-                GatherWeightedSum.gatherDot(exact, co * rank, qHat,
+                kern.gatherDot(exact, co * rank, qHat,
                         b * qWidth + (h % querySlots * 2 + side) * dk, 0, kHat,
                         (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
             }

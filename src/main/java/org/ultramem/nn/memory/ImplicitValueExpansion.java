@@ -1,7 +1,7 @@
 package org.ultramem.nn.memory;
 
 import java.util.SplittableRandom;
-import org.ultramem.tensor.kernel.GatherWeightedSum;
+import org.ultramem.tensor.kernel.Kernels;
 
 /**
  * Implicit value expansion (IVE) with multi-core value chunks (spec §A.3 steps 10-11, §B.2 step 2).
@@ -23,14 +23,16 @@ final class ImplicitValueExpansion {
     private final int cores;
     private final int chunk;
     private final int[] shuffle;
+    private final Kernels kern;
 
-    ImplicitValueExpansion(UltraMemConfig cfg, long seed) {
+    ImplicitValueExpansion(UltraMemConfig cfg, long seed, Kernels kern) {
         this.valueNum = cfg.valueNum();
         this.expand = cfg.valueExpand();
         this.valueDim = cfg.valueDim();
         this.cores = cfg.tuckerCores();
         this.chunk = valueDim / cores;
         this.shuffle = randomPermutation(expand * valueNum, seed);
+        this.kern = kern;
     }
 
     /** A uniform random permutation of [0, size) (Fisher-Yates with a seeded generator). */
@@ -112,7 +114,7 @@ final class ImplicitValueExpansion {
         for (int g = 0; g < expand; g++) {
             int from = g == 0 ? 0 : scratch[start + g - 1];
             int to = scratch[start + g];
-            GatherWeightedSum.weightedSum(pooled, pOff + g * valueDim, values, rows, w, scratch,
+            kern.gatherWeightedSum(pooled, pOff + g * valueDim, values, rows, w, scratch,
                     from, to - from, cores, chunk);
         }
     }
@@ -153,7 +155,7 @@ final class ImplicitValueExpansion {
             int gOff = s / slotsPerToken * pw + groups[s] * valueDim;
             for (int t = 0; t < cores; t++) {
                 int vOff = row * valueDim + t * chunk;
-                dw[s * cores + t] = GatherWeightedSum.dotAxpy(dValues, vOff, w[s * cores + t],
+                dw[s * cores + t] = kern.dotAxpy(dValues, vOff, w[s * cores + t],
                         values, vOff, dPooled, gOff + t * chunk, chunk);
             }
         }

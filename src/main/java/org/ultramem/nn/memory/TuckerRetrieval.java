@@ -1,6 +1,6 @@
 package org.ultramem.nn.memory;
 
-import org.ultramem.tensor.kernel.TopK;
+import org.ultramem.tensor.kernel.Kernels;
 
 /**
  * Tucker-decomposed query-key retrieval (TDQKR) with multi-core scoring (MCS) for one token and
@@ -33,14 +33,17 @@ public final class TuckerRetrieval {
     private final int cores;
     private final boolean tdqkr;
     private final boolean softmax;
+    private final Kernels kern;
 
-    public TuckerRetrieval(UltraMemConfig cfg) {
+    /** The grid step of {@code cfg} on {@code kern} (its top-k). */
+    public TuckerRetrieval(UltraMemConfig cfg, Kernels kern) {
         this.m = cfg.candidates();
         this.k = cfg.topK();
         this.r = cfg.tuckerRank();
         this.cores = cfg.tuckerCores();
         this.tdqkr = cfg.tdqkr();
         this.softmax = cfg.softmaxWeights();
+        this.kern = kern;
     }
 
     /**
@@ -48,13 +51,14 @@ public final class TuckerRetrieval {
      * k final picks, rank r and T cores: the scoring of {@link UltraMemV2Layer} (v2 spec
      * §3.6-§3.7).
      */
-    TuckerRetrieval(int m, int k, int r, int cores) {
+    TuckerRetrieval(int m, int k, int r, int cores, Kernels kern) {
         this.m = m;
         this.k = k;
         this.r = r;
         this.cores = cores;
         this.tdqkr = true;
         this.softmax = false;
+        this.kern = kern;
     }
 
     /** Scratch for one thread: the m×m grid, A·C products, Bc transposed and top-k scores. */
@@ -113,7 +117,7 @@ public final class TuckerRetrieval {
                 }
             }
         }
-        TopK.select(scratch, 0, gridLen, k, sel, selOff, selScore, selOff);
+        kern.topK(scratch, 0, gridLen, k, sel, selOff, selScore, selOff);
         if (softmax) {
             float max = selScore[selOff];
             double sum = 0;

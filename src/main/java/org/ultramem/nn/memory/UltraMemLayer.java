@@ -8,7 +8,6 @@ import org.ultramem.nn.ParameterReset;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
-import org.ultramem.tensor.kernel.TopK;
 
 /**
  * One UltraMem (V1) memory layer: query projection, RMS-normalized product keys, Tucker-decomposed
@@ -44,7 +43,8 @@ public final class UltraMemLayer {
 
     /**
      * Tokens per coarse-score chunk: the chunk's scores stay in L2 until its top-m reads them
-     * (top-m 1.5 → 0.5 µs per 512-score row against scores streamed from memory, TopKBench).
+     * (top-m 1.5 → 0.5 µs per 512-score row against scores streamed from memory, 2026-11; the
+     * two cases are {@code ultramem bench kernels --case topk}, rows in cache and streamed).
      */
     private static final int COARSE_CHUNK = 64;
 
@@ -139,9 +139,9 @@ public final class UltraMemLayer {
         }
         this.cfg = cfg;
         this.kern = kernels;
-        this.candidates = new CandidateRetrieval(cfg);
+        this.candidates = new CandidateRetrieval(cfg, kernels);
         this.retrieval = candidates.grid();
-        this.ive = new ImplicitValueExpansion(cfg, seed ^ 0x5DEECE66DL);
+        this.ive = new ImplicitValueExpansion(cfg, seed ^ 0x5DEECE66DL, kernels);
         this.dModel = hiddenSize;
         this.dk = cfg.keyDim();
         this.dv = cfg.valueDim();
@@ -272,7 +272,7 @@ public final class UltraMemLayer {
                 for (int b = b0; b < b0 + rows; b++) {
                     for (int h = 0; h < heads; h++) {
                         for (int side = 0; side < 2; side++) {
-                            TopK.select(coarse, base + (side * rows + b - b0) * ldc + h * n, n, m,
+                            kern.topK(coarse, base + (side * rows + b - b0) * ldc + h * n, n, m,
                                     cand, candOff(b, h, side), topScratch, 0);
                         }
                     }
@@ -337,7 +337,8 @@ public final class UltraMemLayer {
         }
         // 2. Slot weights dw and value rows dV in one pass over the slots sorted by row, split
         //    by row range (race-free, token order within a row); then mark the touched rows.
-        //    Row order cut this phase's CPU time ~3x on preset B (random → nearly sequential).
+        //    Row order made this phase several times cheaper on preset B (random → nearly
+        //    sequential; the random order is not kept, `ultramem bench layer` times the layer).
         ive.sortSlotsByRow(slotOrder, rowStart, slotRow, tokens * slots);
         Parallel.forRange(values.shape[0], 1, (rs, re) -> ive.backward(dSlotW, values.grad,
                 dPooled, values.data, slotW, slotRow, slotGroup, slotOrder, rowStart, slots, rs, re));

@@ -2,7 +2,6 @@ package org.ultramem.nn.memory;
 
 import java.util.Arrays;
 import org.ultramem.nn.Parameter;
-import org.ultramem.tensor.kernel.GatherWeightedSum;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
 
@@ -135,7 +134,7 @@ final class UltraMemV2Keys {
     /** Exact rank scores S [m][r] of the candidates cand[candOff ..] of (token b, head h, side). */
     void exactScores(float[] exact, int candOff, float[] qHat, int[] cand, int b, int h,
                      int side) {
-        GatherWeightedSum.gatherDot(exact, candOff * rank, qHat,
+        kern.gatherDot(exact, candOff * rank, qHat,
                 b * QUERY_ROWS * dk + queryOffset(h, side), 0, kHat, (h * 2 + side) * n * rank * dk,
                 cand, candOff, m, rank, dk);
     }

@@ -7,7 +7,6 @@ import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
-import org.ultramem.tensor.kernel.TopK;
 
 /**
  * One UltraMemV2 retrieval layer (official {@code UltraMemLayerV2} with {@code has_value=False},
@@ -192,7 +191,7 @@ public final class UltraMemV2Layer {
         dCoarse = cfg.balanceCoef() > 0 ? new float[coarse.length] : null;
 
         productKeys = new UltraMemV2Keys(geo, kernels, keys, keysNorm, cand.length);
-        retrieval = new TuckerRetrieval(m, m, rank, cores);
+        retrieval = new TuckerRetrieval(m, m, rank, cores, kernels);
         lookup = new UltraMemV2Lookup(holder, layerId, seed ^ 0x5DEECE66DL, kernels);
         balance = cfg.balanceCoef() > 0 ? new UltraMemV2BalanceLoss(geo, kernels,
                 (maxTokens + COARSE_CHUNK - 1) / COARSE_CHUNK) : null;
@@ -242,7 +241,7 @@ public final class UltraMemV2Layer {
                 for (int b = b0; b < b0 + rows; b++) {
                     for (int h = 0; h < heads; h++) {
                         for (int side = 0; side < 2; side++) {
-                            TopK.select(coarse, coarseOff(side, b, h), n, m, cand,
+                            kern.topK(coarse, coarseOff(side, b, h), n, m, cand,
                                     candOff(b, h, side), topScratch, 0);
                         }
                     }

@@ -3,7 +3,6 @@ package org.ultramem.nn.memory;
 import java.util.Arrays;
 import org.ultramem.nn.Gelu;
 import org.ultramem.nn.Parameter;
-import org.ultramem.tensor.kernel.GatherWeightedSum;
 import org.ultramem.tensor.kernel.Kernels;
 
 /**
@@ -105,7 +104,7 @@ final class UltraMemV2Lookup {
             System.arraycopy(tuckerW, s0 * cores, w, s0 * cores, slots * cores);
             return;
         }
-        GatherWeightedSum.gatherDot(preScore, s0, p, b * preDim, 0, preValues.data, 0, row, s0,
+        kern.gatherDot(preScore, s0, p, b * preDim, 0, preValues.data, 0, row, s0,
                 slots, 1, preDim);
         for (int s = s0; s < s0 + slots; s++) {
             float g = glu ? (float) Gelu.forward(preScore[s]) : preScore[s];
@@ -139,7 +138,7 @@ final class UltraMemV2Lookup {
         for (int g = 0; g < blocks; g++) {
             int from = g == 0 ? 0 : scratch[start + g - 1];
             int to = scratch[start + g];
-            GatherWeightedSum.weightedSum(pooled, pOff + g * valueDim, values.data, row, w, scratch,
+            kern.gatherWeightedSum(pooled, pOff + g * valueDim, values.data, row, w, scratch,
                     from, to - from, cores, chunk);
         }
     }
@@ -183,7 +182,7 @@ final class UltraMemV2Lookup {
             float dGate = 0;
             for (int t = 0; t < cores; t++) {
                 int vOff = r * valueDim + t * chunk;
-                float dw = GatherWeightedSum.dotAxpy(values.grad, vOff, w[s * cores + t],
+                float dw = kern.dotAxpy(values.grad, vOff, w[s * cores + t],
                         values.data, vOff, dPooled, gOff + t * chunk, chunk);
                 dGate += dw * tuckerW[s * cores + t];
                 dTuckerW[s * cores + t] = dw * gate[s];

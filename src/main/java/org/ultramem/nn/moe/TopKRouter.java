@@ -71,7 +71,8 @@ final class TopKRouter {
                 logits, 0, numExperts, false);
         double zSum = 0;
         for (int t = 0; t < tokens; t++) {
-            lse[t] = TopKSoftmax.route(logits, probs, t, numExperts, topK, normalize, r.experts, r.combine);
+            lse[t] = TopKSoftmax.route(kern, logits, probs, t, numExperts, topK, normalize,
+                    r.experts, r.combine);
             zSum += lse[t] * lse[t];
         }
         r.zLoss = zSum / tokens;

@@ -1,13 +1,13 @@
 package org.ultramem.nn.moe;
 
-import org.ultramem.tensor.kernel.TopK;
+import org.ultramem.tensor.kernel.Kernels;
 
 /**
  * The routing step shared by training ({@code TopKRouter}) and decoding ({@code infer.MoeDecoder}):
  * one token's softmax over N router logits and its top-k experts. Softmax and logsumexp are
- * computed in double from the max-shifted logits; the top-k ({@link TopK#select}) keeps higher
- * probabilities first and breaks ties towards the lower expert id. A NaN logit makes the token's probabilities NaN (its
- * expert choice is then arbitrary but deterministic).
+ * computed in double from the max-shifted logits; the top-k ({@link Kernels#topK}) keeps higher
+ * probabilities first and breaks ties towards the lower expert id. A NaN logit makes the token's
+ * probabilities NaN (its expert choice is then arbitrary but deterministic).
  */
 public final class TopKSoftmax {
 
@@ -21,8 +21,9 @@ public final class TopKSoftmax {
      *
      * @return logsumexp of the token's logits
      */
-    public static double route(float[] logits, float[] probs, int t, int numExperts, int topK,
-                               boolean normalize, int[] experts, float[] combine) {
+    public static double route(Kernels kern, float[] logits, float[] probs, int t,
+                               int numExperts, int topK, boolean normalize, int[] experts,
+                               float[] combine) {
         int p = t * numExperts;
         float max = Float.NEGATIVE_INFINITY;
         for (int e = 0; e < numExperts; e++) {
@@ -37,7 +38,7 @@ public final class TopKSoftmax {
             probs[p + e] = (float) Math.exp(logits[p + e] - lse);
         }
         int o = t * topK;
-        TopK.select(probs, p, numExperts, topK, experts, o, combine, o);
+        kern.topK(probs, p, numExperts, topK, experts, o, combine, o);
         if (normalize) {
             double s = 0;
             for (int j = 0; j < topK; j++) {

@@ -1,6 +1,5 @@
 package org.ultramem.tensor.kernel;
 
-import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -19,15 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  * weightedSum visits the slots s_i in list order, so each output is a fixed-order sum.
  *
- * <p>Twins: {@code *Scalar} (plain loops, the reference) and {@code *Vector}; the public entry
- * points pick the vector twin when module {@code jdk.incubator.vector} is present and
- * {@code ultramem.kernels} is not {@code scalar}. The twins agree to rounding (the vector twin
+ * <p>Twins: {@code *Scalar} (plain loops, the reference, behind {@link ScalarKernels}) and
+ * {@code *Vector} (behind {@link VectorKernels}; segments shorter than two vectors take the scalar
+ * loops); {@link KernelProvider} chooses. The twins agree to rounding (the vector twin
  * uses fused multiply-add and lane-parallel partial sums). Non-finite values propagate as IEEE
  * arithmetic says.
  */
-public final class GatherWeightedSum {
-
-    private static final boolean VECTOR = useVector();
+final class GatherWeightedSum {
 
     private GatherWeightedSum() {
     }
@@ -37,19 +34,19 @@ public final class GatherWeightedSum {
      * {@code count} slots {@code slots[slotsOff ..]}: slot s contributes row {@code rows[s]} of
      * {@code table} (row width segs·seg) with weight {@code w[s·segs + p]} on segment p.
      */
-    public static void weightedSum(float[] out, int outOff, float[] table, int[] rows, float[] w,
-                                   int[] slots, int slotsOff, int count, int segs, int seg) {
-        if (VECTOR && seg >= 2 * VectorBody.L) {
+    static void weightedSumVector(float[] out, int outOff, float[] table, int[] rows, float[] w,
+                                  int[] slots, int slotsOff, int count, int segs, int seg) {
+        if (seg >= 2 * VectorBody.L) {
             VectorBody.weightedSum(out, outOff, table, rows, w, slots, slotsOff, count, segs, seg);
         } else {
             weightedSumScalar(out, outOff, table, rows, w, slots, slotsOff, count, segs, seg);
         }
     }
 
-    /** The plain-loop reference of {@link #weightedSum}. */
-    public static void weightedSumScalar(float[] out, int outOff, float[] table, int[] rows,
-                                         float[] w, int[] slots, int slotsOff, int count,
-                                         int segs, int seg) {
+    /** The plain-loop reference of {@link #weightedSumVector}. */
+    static void weightedSumScalar(float[] out, int outOff, float[] table, int[] rows,
+                                  float[] w, int[] slots, int slotsOff, int count,
+                                  int segs, int seg) {
         int dim = segs * seg;
         java.util.Arrays.fill(out, outOff, outOff + dim, 0f);
         for (int i = 0; i < count; i++) {
@@ -69,10 +66,10 @@ public final class GatherWeightedSum {
      * segs·seg, starting at {@code tableOff}) and segment p, the dot with
      * {@code x[xOff + p·xStride ..]} (xStride 0: one vector against every segment).
      */
-    public static void gatherDot(float[] out, int outOff, float[] x, int xOff, int xStride,
-                                 float[] table, int tableOff, int[] rows, int rowsOff, int count,
-                                 int segs, int seg) {
-        if (VECTOR && seg >= 2 * VectorBody.L) {
+    static void gatherDotVector(float[] out, int outOff, float[] x, int xOff, int xStride,
+                                float[] table, int tableOff, int[] rows, int rowsOff, int count,
+                                int segs, int seg) {
+        if (seg >= 2 * VectorBody.L) {
             VectorBody.gatherDot(out, outOff, x, xOff, xStride, table, tableOff, rows, rowsOff,
                     count, segs, seg);
         } else {
@@ -81,10 +78,10 @@ public final class GatherWeightedSum {
         }
     }
 
-    /** The plain-loop reference of {@link #gatherDot}. */
-    public static void gatherDotScalar(float[] out, int outOff, float[] x, int xOff, int xStride,
-                                       float[] table, int tableOff, int[] rows, int rowsOff,
-                                       int count, int segs, int seg) {
+    /** The plain-loop reference of {@link #gatherDotVector}. */
+    static void gatherDotScalar(float[] out, int outOff, float[] x, int xOff, int xStride,
+                                float[] table, int tableOff, int[] rows, int rowsOff,
+                                int count, int segs, int seg) {
         for (int i = 0; i < count; i++) {
             int base = tableOff + rows[rowsOff + i] * segs * seg;
             for (int p = 0; p < segs; p++) {
@@ -98,17 +95,17 @@ public final class GatherWeightedSum {
     }
 
     /** Returns Σ a[aOff+d]·x[xOff+d] and adds alpha·x into y[yOff ..], d < n, in one pass. */
-    public static float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x,
-                                int xOff, int n) {
-        if (VECTOR && n >= 2 * VectorBody.L) {
+    static float dotAxpyVector(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x,
+                               int xOff, int n) {
+        if (n >= 2 * VectorBody.L) {
             return VectorBody.dotAxpy(y, yOff, alpha, a, aOff, x, xOff, n);
         }
         return dotAxpyScalar(y, yOff, alpha, a, aOff, x, xOff, n);
     }
 
-    /** The plain-loop reference of {@link #dotAxpy}. */
-    public static float dotAxpyScalar(float[] y, int yOff, float alpha, float[] a, int aOff,
-                                      float[] x, int xOff, int n) {
+    /** The plain-loop reference of {@link #dotAxpyVector}. */
+    static float dotAxpyScalar(float[] y, int yOff, float alpha, float[] a, int aOff,
+                               float[] x, int xOff, int n) {
         float acc = 0f;
         for (int d = 0; d < n; d++) {
             float xd = x[xOff + d];
@@ -116,11 +113,6 @@ public final class GatherWeightedSum {
             y[yOff + d] += alpha * xd;
         }
         return acc;
-    }
-
-    private static boolean useVector() {
-        String choice = System.getProperty("ultramem.kernels", "vector").trim().toLowerCase(Locale.ROOT);
-        return !choice.equals("scalar") && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
     /** Vector bodies, in a nested class so the Vector API loads only when it is used. */

@@ -25,12 +25,13 @@ import jdk.incubator.vector.VectorSpecies;
  * so results are bit-identical for any thread count. A single-row A (decode) takes a GEMV path
  * that reads B once; with B stored [k][n] it matches the packed path bit for bit.
  *
- * <p>Measured on the project machine (Zen 3 EPYC, AVX2 256-bit, 2 vCPUs shared by ~7 users;
- * ShapeBench, GFLOP/s per CPU-second, best (median) of 5-60 runs, 1 thread, 2026-11): the 4×16
- * kernel alone reaches 92-96 inside the blocked loop against a 97 GFLOP/s FMA loop. Whole calls:
- * 1024³ 80 (70), 2048³ 68 (55), A·Bᵀ 2048×256×256 86 (78), logits A·Bᵀ 2048×8192×256 76 (62),
- * Aᵀ·B 256×256×2048 71 (42), 8192×256×2048 53 (48), A·B 2048×256×8192 60 (56); what remains is
- * the transposing packs and cache traffic (see {@link #block} and {@link #packTransposedA}).
+ * <p>Measured on the project machine (Zen 3 EPYC, AVX2 256-bit, 2 vCPUs shared by ~7 users,
+ * GFLOP/s per CPU-second, best (median) of 5-60 runs, 1 thread, 2026-11) against a 97 GFLOP/s
+ * FMA loop: 1024³ 80 (70), 2048³ 68 (55), A·Bᵀ 2048×256×256 86 (78), logits A·Bᵀ
+ * 2048×8192×256 76 (62), Aᵀ·B 256×256×2048 71 (42), 8192×256×2048 53 (48), A·B 2048×256×8192
+ * 60 (56); re-measure with {@code ultramem bench kernels --case gemm-shapes} (the same shapes,
+ * wall-clock medians, each as a fraction of the FMA peak measured in the same run). What remains
+ * is the transposing packs and cache traffic (see {@link #block} and {@link #packTransposedA}).
  */
 final class Gemm {
 
@@ -42,13 +43,13 @@ final class Gemm {
      * Micro-tile height. With 32 vector registers (AVX-512) a 6×2-vector tile keeps its 12
      * accumulators, 2 B vectors and the broadcasts in registers. With 16 (AVX2) C2 keeps three
      * broadcasts live and spills one accumulator through the stack every iteration (seen in the
-     * disassembly): the micro-kernel alone measured 6×2 31-41 GFLOP/s, 5×2 35, 4×2 78-89 against
-     * a 97 GFLOP/s FMA loop (Zen 3, 256-bit, per CPU-second, 2026-11); KernelBench gemm1024_t1
-     * went from ~31 to ~60 per CPU-second. So 4 rows below 512 bits. Re-checked 2026-11 from
-     * the JIT's hex dump (PrintAssembly without hsdis, through objdump): 6×2 still spills one
-     * accumulator (C2 hoists three broadcasts); 6×2 with pre-broadcast A rows has no spill but
-     * streams 8x the A bytes (42); 8×1, 12×1, 16×1, 5×2, 4×3 all measured 45-83 against 4×2 at
-     * 92-96 (best of 60 runs inside the blocked loop, KC 256).
+     * disassembly), and the 6×2 micro-kernel ran far slower than the 4×2 (Zen 3, 256-bit,
+     * 2026-11). So 4 rows below 512 bits. Re-checked 2026-11 from the JIT's hex dump
+     * (PrintAssembly without hsdis, through objdump): 6×2 still spills one accumulator (C2 hoists
+     * three broadcasts); 6×2 with pre-broadcast A rows has no spill but streams 8x the A bytes;
+     * 8×1, 12×1, 16×1, 5×2 and 4×3 were all slower than 4×2. The other tiles are not kept, so no
+     * command re-measures them; the kept kernel's figures are those of
+     * {@code ultramem bench kernels} (run it with {@code -XX:UseAVX=2} for the 4-row tile).
      */
     static final int MR_PREFERRED = S.vectorBitSize() >= 512 ? 6 : 4;
     static final int MR_MAX = 6;
@@ -64,7 +65,9 @@ final class Gemm {
     /**
      * Widest column block of B packed at once (all of k deep, see {@link #columnBlock}). With A
      * packed by row copies re-packing A per column block is cheap; 256 and 512 were within noise
-     * of each other and 1024 ~10-20% slower on 3 of 4 shapes (loaded machine, 2026-11).
+     * of each other and 1024 slower on most shapes (loaded machine, 2026-11; NC is a constant, so
+     * trying another value means editing it and running {@code ultramem bench kernels --case
+     * gemm-shapes}).
      */
     static final int NC = 512;
     /**
@@ -115,9 +118,10 @@ final class Gemm {
             gemvRow(transA, transB, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, accumulate);
             return;
         }
-        // Aim for >= ~4 MFLOP per block so the pool's hand-off (~10 us) stays under a few percent.
-        // Split the longer side of C: each thread then re-reads (and for B, re-packs) only the
-        // shorter operand; m = 2048, n = 256 splits rows (2 threads on 2048x256x256: 1.7x).
+        // Aim for >= ~4 MFLOP per block so the pool's hand-off (a few µs: `ultramem bench kernels
+        // --case parallel-region`) stays under a few percent. Split the longer side of C: each
+        // thread then re-reads (and for B, re-packs) only the shorter operand; m = 2048,
+        // n = 256 splits rows.
         int threads = Parallel.threads();
         int rowPanels = (m + mr - 1) / mr;
         int colPanels = (n + NR - 1) / NR;
@@ -140,9 +144,10 @@ final class Gemm {
     /**
      * The sequential loop nest over C[i0..i1, j0..j1). A is packed per MC×KC block into row-major
      * [mr-padded rows][kc] form, which the micro-kernel reads as rows of kc floats: for A stored
-     * [m][lda] that is a row copy (the former scalar transposing pack cost ~20% of 2048×256×256,
-     * which went from ~67 to ~85 GFLOP/s per CPU-second, ShapeBench); the copy also keeps four rows
-     * 1 KiB apart instead of lda apart (reading A in place ran 2048³ ~15% slower: L1 set aliasing).
+     * [m][lda] that is a row copy (a scalar transposing pack, replaced in 2026-11, was a sizeable
+     * part of A·Bᵀ 2048×256×256); the copy also keeps four rows 1 KiB apart instead of lda apart
+     * (reading A in place ran 2048³ slower: L1 set aliasing). The kept code's figures for these
+     * shapes: {@code ultramem bench kernels --case gemm-shapes}.
      */
     private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -206,9 +211,11 @@ final class Gemm {
      * Packs op(A)[ic..ic+mc, pc..pc+kc) for A stored transposed ([k][lda]) as a row-major
      * [mc rounded up to mr][kc] block, padding rows zero. The kc source row segments are first
      * copied into a contiguous staging block (each cache line read once, in order), then transposed
-     * from there. Transposing straight from A ran 0.6-0.7 ns per element at lda 256-683 but
-     * 6-9 ns at lda >= 2048 in most runs (rows a page or more apart landing in the same L2 sets:
-     * the logits gradient, lda 8192); staged it is 0.65-1.0 at every lda (TBench, 2026-11).
+     * from there. Transposing straight from A was many times slower per element at
+     * lda >= 2048 than at lda 256-683 in most runs (rows a page or more apart landing in the same
+     * L2 sets: the logits gradient, lda 8192); staged, the cost per element no longer depends on
+     * lda (2026-11). The effect shows as the gap between the Aᵀ·B shapes at lda 256 and 8192 in
+     * {@code ultramem bench kernels --case gemm-shapes}.
      */
     private static void packTransposedA(float[] dst, float[] stage, int mr, float[] a, int aOff,
                                         int lda, int ic, int mc, int pc, int kc) {
@@ -217,7 +224,7 @@ final class Gemm {
         }
         int r = 0;
         // Eight rows at a time: reads 32 contiguous bytes per staged row, writes eight sequential
-        // streams; p-outer over all mc rows (writes 1 KiB apart) ran 2x slower (ShapeBench).
+        // streams; p-outer over all mc rows (writes 1 KiB apart) ran slower (2026-11, not kept).
         for (; r <= mc - 8; r += 8) {
             int d0 = r * kc;
             for (int p = 0; p < kc; p++) {
@@ -318,7 +325,8 @@ final class Gemm {
     /**
      * The 6×NR micro-kernel (512-bit): 12 named accumulators, straight-line, one A panel against
      * one B panel, always a full tile. Helper calls for the stores would push the method past
-     * C2's inlining node budget, leaving boxed vectors (measured 7 GFLOP/s); hence explicit stores.
+     * C2's inlining node budget, leaving boxed vectors (many times slower, see
+     * java-engineering.md); hence explicit stores.
      * When adding into C, C is loaded before the k loop so its cache misses overlap the FMAs
      * instead of stalling after them (the sum is still acc + C, as before).
      */

@@ -42,8 +42,9 @@ final class GemvVector {
             int n1 = Math.min(nEnd, n0 + BLOCK);
             int r = 0;
             // fp32 takes one token at a time against the L1/L2-resident W block: the 2-token
-            // tile ran batch 2 at 1.4 ms or 4.4 ms per step depending on C2's register
-            // allocation in that JVM (spills), the 1-token tile runs steadily.
+            // tile's batch-2 step time varied about threefold between JVMs with C2's register
+            // allocation (spills), the 1-token tile runs steadily (`ultramem bench decode
+            // --batches 2`; the 2-token fp32 tile is not kept).
             for (; bf16 && r + 2 <= rows; r += 2) {
                 int j = n0;
                 for (; j + 4 <= n1; j += 4) {
@@ -92,10 +93,10 @@ final class GemvVector {
      * reads 16 consecutive floats per k step. Columns go in groups of {@link #COLUMN_GROUP} and
      * k in chunks of {@link #KC}: each chunk of W rows is copied to a heap panel once and meets
      * every token group while that group's xP chunk is still in cache (without k chunks the
-     * down projection, k 2560, re-streamed 655 KB of x per 4 W rows from L3 and ran at ~36
-     * GFLOP/s). Per k step: two xP vectors, four broadcast W elements and 8 FMAs into 8
-     * accumulators; partial sums wait in {@code acc} [COLUMN_GROUP][groups·TT] between chunks,
-     * so every output is one sequential FMA chain over k whatever the chunking.
+     * down projection, k 2560, re-streamed 655 KB of x per 4 W rows from L3 and ran far below
+     * the FMA peak, 2026-12). Per k step: two xP vectors, four broadcast W elements and 8 FMAs
+     * into 8 accumulators; partial sums wait in {@code acc} [COLUMN_GROUP][groups·TT] between
+     * chunks, so every output is one sequential FMA chain over k whatever the chunking.
      */
     static void matmulTTransposed(float[] out, int outOff, int ldo, float[] xP, int rows,
                                   MemorySegment w, long wOff, boolean bf16, int nStart, int nEnd,

@@ -1,10 +1,16 @@
 package org.ultramem.tensor.kernel;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The numeric vocabulary every layer is written in: fp32 kernels over row-major {@code float[]}
  * buffers addressed by an offset. Two implementations exist, {@link ScalarKernels} (plain loops:
  * the reference and the fallback) and {@link VectorKernels} (Vector API); {@link KernelProvider}
- * chooses once. Conventions shared by every method:
+ * chooses once and hands out both. Besides the layer kernels, the vocabulary holds the retrieval
+ * kernels of the memory layers ({@link #topK}, {@link #gatherWeightedSum}, {@link #gatherDot},
+ * {@link #dotAxpy}, {@link #keyScores}) and the decode kernels over weights in
+ * {@link MemorySegment}s ({@code segment*}), so a test can swap every SIMD body at once by passing
+ * another {@code Kernels}. Conventions shared by every method:
  * <ul>
  *   <li>Arguments go outputs first, then inputs, then sizes.</li>
  *   <li>Methods named {@code ...Backward} add ({@code +=}) into their gradient outputs; every other
@@ -107,4 +113,68 @@ public interface Kernels {
      */
     void adamw(float[] param, float[] grad, float[] m, float[] v, int off, int n,
                float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2);
+
+    // ---- retrieval kernels of the memory layers (bodies in TopK, GatherWeightedSum, KeyScores)
+
+    /**
+     * Top-{@code k} of {@code scores[off .. off+n)}: indices (relative to {@code off}) into
+     * {@code idx[idxOff .. idxOff+k)} and their scores into {@code top[topOff .. topOff+k)}, sorted
+     * by score descending, ties lower index first. Requires 1 ≤ k ≤ n. Both twins return identical
+     * results (see {@link TopK} for NaN behaviour).
+     */
+    void topK(float[] scores, int off, int n, int k, int[] idx, int idxOff, float[] top,
+              int topOff);
+
+    /**
+     * out[outOff + p·seg + d] = Σ_i w[s_i·segs + p] · table[rows[s_i]·segs·seg + p·seg + d] over
+     * the {@code count} slots s_i = slots[slotsOff + i], in list order (see
+     * {@link GatherWeightedSum}). The twins agree to rounding (fused multiply-adds).
+     */
+    void gatherWeightedSum(float[] out, int outOff, float[] table, int[] rows, float[] w,
+                           int[] slots, int slotsOff, int count, int segs, int seg);
+
+    /**
+     * out[outOff + i·segs + p] = Σ_d x[xOff + p·xStride + d] ·
+     * table[tableOff + rows[rowsOff + i]·segs·seg + p·seg + d] for i < count, p < segs (xStride
+     * 0: one x against every segment).
+     */
+    void gatherDot(float[] out, int outOff, float[] x, int xOff, int xStride, float[] table,
+                   int tableOff, int[] rows, int rowsOff, int count, int segs, int seg);
+
+    /** Returns Σ a[aOff+d]·x[xOff+d] and does y[yOff+d] += alpha·x[xOff+d], d < n, in one pass. */
+    float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x, int xOff,
+                  int n);
+
+    /**
+     * Keys [j0, j1) of out [rows, ldo] = q [rows, d] · keysᵀ over n keys packed by
+     * {@link KeyScores#pack} at {@code pOff}; j0 a multiple of {@link KeyScores#BLOCK}. Single-
+     * threaded; both twins are one fused multiply-add chain per output, so equal bit for bit.
+     */
+    void keyScores(float[] out, int outOff, int ldo, float[] q, int qOff, int ldq, int rows,
+                   float[] packed, int pOff, int n, int d, int j0, int j1);
+
+    // ---- decode kernels over weights in memory segments (bodies in SegmentKernels)
+
+    /**
+     * out[outOff + r·ldo + j] = Σ_i x[xOff + r·ldx + i] · W[j, i] for r < rows, j < n, with W
+     * [n, k] row-major at byte offset {@code wOff} of {@code w}, little-endian fp32 or bf16
+     * (widened exactly, accumulated in fp32). Multi-threaded over column blocks; results do not
+     * depend on the thread count.
+     */
+    void segmentMatmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx, int rows,
+                        MemorySegment w, long wOff, boolean bf16, int n, int k);
+
+    /** out[outOff + i] = row[i], i < n: the row at byte offset {@code base}, widened to fp32. */
+    void segmentReadRow(float[] out, int outOff, MemorySegment table, long base, boolean bf16,
+                        int n);
+
+    /**
+     * Decode attention of one query over one (sequence, head) slice of a KV cache:
+     * out[outOff + d] = Σ_t p_t · V[t, d], p = softmax_t(scale · q·K[t]), t < span, K and V
+     * [span, hd] at byte offset {@code base}; {@code scores[sOff ..]} is scratch and ends holding
+     * p. Single-threaded. A NaN score makes the row's output NaN.
+     */
+    void segmentAttend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
+                       MemorySegment v, long base, boolean bf16, int span, int hd, float scale,
+                       float[] scores, int sOff);
 }

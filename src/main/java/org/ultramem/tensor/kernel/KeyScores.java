@@ -12,11 +12,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Why not the GEMMs: the packed GEMM re-packs the keys on every call, and the segment GEMV's
  * batched path writes a [key][token] tile into [token][key] rows, which for D_k = 32 costs more
- * than the multiply-adds (decode benchmark's memory layer at batch 64, both cores: packed GEMM
- * 0.67 ms, segment GEMV 0.97 ms). A plain transposed [D_k][n] layout ran 2-3x slower inside a
- * decode step than in a warm loop (one thread: 1.0 ms per layer against 0.32-0.5 ms): its 32 rows
- * 8 KB apart per tile read the keys from L3, where the rest of the step had pushed them, with
- * little prefetching. Blocked panels read sequentially (0.77 ms in place). The tile is 4 queries ×
+ * than the multiply-adds (both were slower than these panels for the decode benchmark's memory
+ * layer at batch 64, 2026-12). A plain transposed [D_k][n] layout ran several times slower inside
+ * a decode step than in a warm loop: its 32 rows 8 KB apart per tile read the keys from L3, where
+ * the rest of the step had pushed them, with little prefetching; blocked panels read
+ * sequentially. The alternatives are not kept; the step they were measured in is
+ * {@code ultramem bench decode --batches 64} (the UltraMem model's row). The tile is 4 queries ×
  * 2 vectors of keys (8 accumulators, per i two key loads and four broadcasts).
  *
  * <p>Each output is one sequential fused multiply-add chain over i, in both twins, so the vector
@@ -24,7 +25,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class KeyScores {
 
-    private static final boolean VECTOR = SegmentKernels.vectorized();
     private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
     private static final int L = S.length();
     /** Keys per packed block: two vectors. */
@@ -59,12 +59,14 @@ public final class KeyScores {
 
     /**
      * Keys [j0, j1) of out [rows, ldo] = q [rows, d] · keysᵀ, keys packed at {@code pOff} (n keys),
-     * on the calling thread. {@code j0} must be a multiple of {@link #BLOCK}.
+     * on the calling thread, by the vector twin or the scalar one ({@link Kernels#keyScores}
+     * picks).
+     * {@code j0} must be a multiple of {@link #BLOCK}.
      */
-    public static void scores(float[] out, int outOff, int ldo, float[] q, int qOff, int ldq,
-                              int rows, float[] packed, int pOff, int n, int d, int j0, int j1) {
+    static void scores(boolean vector, float[] out, int outOff, int ldo, float[] q, int qOff,
+                       int ldq, int rows, float[] packed, int pOff, int n, int d, int j0, int j1) {
         check(out, outOff, ldo, q, qOff, ldq, rows, packed, pOff, n, d, j0, j1);
-        if (VECTOR) {
+        if (vector) {
             scoresVector(out, outOff, ldo, q, qOff, ldq, rows, packed, pOff, d, j0, j1);
         } else {
             scoresScalar(out, outOff, ldo, q, qOff, ldq, rows, packed, pOff, d, j0, j1);
@@ -72,8 +74,8 @@ public final class KeyScores {
     }
 
     /** The plain-loop reference of {@link #scores}. */
-    public static void scoresScalar(float[] out, int outOff, int ldo, float[] q, int qOff, int ldq,
-                                    int rows, float[] packed, int pOff, int d, int j0, int j1) {
+    static void scoresScalar(float[] out, int outOff, int ldo, float[] q, int qOff, int ldq,
+                             int rows, float[] packed, int pOff, int d, int j0, int j1) {
         for (int t = 0; t < rows; t++) {
             for (int j = j0; j < j1; j++) {
                 int base = pOff + j / BLOCK * BLOCK * d + j % BLOCK;

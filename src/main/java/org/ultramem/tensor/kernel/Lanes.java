@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * bit between the first and later calls of a kernel (this broke bit-exact training resume). Here
  * the order is fixed: a pairwise tree of lanewise adds (lane i + lane i+L/2, then i + L/4, ...),
  * each an exact IEEE operation in every tier. Extracting the 8 lanes one by one and adding them
- * cost a GEMV of 256-wide rows ~40% of its speed; the tree is three shuffle+add pairs.
+ * made a GEMV of 256-wide rows markedly slower (2026-11, not kept); the tree is three shuffle+add
+ * pairs.
  */
 final class Lanes {
 

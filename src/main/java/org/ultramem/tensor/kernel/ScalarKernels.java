@@ -1,5 +1,6 @@
 package org.ultramem.tensor.kernel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -356,5 +357,56 @@ public final class ScalarKernels implements Kernels {
     @Override
     public String toString() {
         return "ScalarKernels";
+    }
+    @Override
+    public void topK(float[] scores, int off, int n, int k, int[] idx, int idxOff, float[] top,
+                     int topOff) {
+        TopK.selectScalar(scores, off, n, k, idx, idxOff, top, topOff);
+    }
+
+    @Override
+    public void gatherWeightedSum(float[] out, int outOff, float[] table, int[] rows, float[] w,
+                                  int[] slots, int slotsOff, int count, int segs, int seg) {
+        GatherWeightedSum.weightedSumScalar(out, outOff, table, rows, w, slots, slotsOff, count,
+                segs, seg);
+    }
+
+    @Override
+    public void gatherDot(float[] out, int outOff, float[] x, int xOff, int xStride, float[] table,
+                          int tableOff, int[] rows, int rowsOff, int count, int segs, int seg) {
+        GatherWeightedSum.gatherDotScalar(out, outOff, x, xOff, xStride, table, tableOff, rows,
+                rowsOff, count, segs, seg);
+    }
+
+    @Override
+    public float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x,
+                         int xOff, int n) {
+        return GatherWeightedSum.dotAxpyScalar(y, yOff, alpha, a, aOff, x, xOff, n);
+    }
+
+    @Override
+    public void keyScores(float[] out, int outOff, int ldo, float[] q, int qOff, int ldq, int rows,
+                          float[] packed, int pOff, int n, int d, int j0, int j1) {
+        KeyScores.scores(false, out, outOff, ldo, q, qOff, ldq, rows, packed, pOff, n, d, j0, j1);
+    }
+
+    @Override
+    public void segmentMatmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
+                               int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
+        SegmentKernels.matmulT(false, out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n, k);
+    }
+
+    @Override
+    public void segmentReadRow(float[] out, int outOff, MemorySegment table, long base,
+                               boolean bf16, int n) {
+        SegmentKernels.readRow(false, out, outOff, table, base, bf16, n);
+    }
+
+    @Override
+    public void segmentAttend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
+                              MemorySegment v, long base, boolean bf16, int span, int hd,
+                              float scale, float[] scores, int sOff) {
+        SegmentKernels.attend(false, out, outOff, q, qOff, k, v, base, bf16, span, hd, scale,
+                scores, sOff);
     }
 }

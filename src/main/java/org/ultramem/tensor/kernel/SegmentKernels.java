@@ -9,25 +9,29 @@ import java.util.Locale;
  * bf16 is widened exactly and accumulated in fp32). Activations stay in {@code float[]}.
  *
  * <p>Two twins as elsewhere in this package: {@link GemvScalar} (plain loops, reference and
- * fallback) and {@link GemvVector} (Vector API), chosen once like {@link TopK}: the vector twin
- * when module {@code jdk.incubator.vector} is present and {@code ultramem.kernels} is not
- * {@code scalar}. Work is split by output columns; every output element is reduced by one thread
- * in a fixed order, so results do not depend on the thread count. NaN and infinity propagate.
+ * fallback) and {@link GemvVector} (Vector API); the {@code vector} flag of each entry point says
+ * which, and callers reach them through {@link Kernels#segmentMatmulT},
+ * {@link Kernels#segmentReadRow} and {@link Kernels#segmentAttend} ({@link KernelProvider}
+ * chooses). {@link #writeRow} (storage only, no arithmetic) has no twin. Work is split by output
+ * columns; every output element is reduced by one thread in a fixed order, so results do not
+ * depend on the thread count. NaN and infinity propagate.
  */
 public final class SegmentKernels {
 
-    private static final boolean VECTOR = useVector();
     /** Output columns per parallel block (a multiple of the 4-row register tile). */
     private static final int COLUMN_BLOCK = 32;
     /**
      * Rows from which the transposed broadcast path wins (measured on AVX2 for the decode
-     * benchmark's shapes: it costs the same for 8..16 rows, since tokens pad to 16; below 8 the
-     * 2×4 dot tiles, which read each W block from DRAM once and from L2 per token pair, win).
+     * benchmark's shapes, {@code ultramem bench decode --batches 1,2,4,8,16}: it costs the same
+     * for 8..16 rows, since tokens pad to 16; below 8 the per-token dot tiles, which read each W
+     * block from DRAM once and from L2 after, win).
      */
     private static final int TRANSPOSED_MIN_ROWS = 8;
     /**
      * Multiply-adds a parallel task gets at least: a {@link Parallel#forRange} region costs a
-     * few µs with the spinning pool, about what one thread needs to stream 16 K fp32 weights.
+     * few µs with the spinning pool ({@code ultramem bench kernels --case parallel-region}), about
+     * what one thread needs to stream 16 K fp32 weights (64 KB at the ~37 GB/s streaming read of
+     * {@code ultramem bench kernels}).
      */
     private static final long MIN_TASK_MACS = 1L << 14;
 
@@ -41,8 +45,8 @@ public final class SegmentKernels {
      * blocks (small products run inline); runs inline when called from inside a {@link Parallel}
      * task.
      */
-    public static void matmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
-                               int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
+    static void matmulT(boolean vector, float[] out, int outOff, int ldo, float[] x, int xOff,
+                        int ldx, int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
         check(out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n, k);
         if (rows == 0 || n == 0) {
             return;
@@ -50,7 +54,7 @@ public final class SegmentKernels {
         int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
         int minBlocks = (int) Math.max(1, Math.min(blocks,
                 MIN_TASK_MACS / ((long) COLUMN_BLOCK * Math.max(1, k) * rows)));
-        if (VECTOR && rows >= TRANSPOSED_MIN_ROWS) {
+        if (vector && rows >= TRANSPOSED_MIN_ROWS) {
             // Batched decode: x packed once per token group, then broadcast tiles (no lane
             // reductions).
             float[] xP = packed(x, xOff, ldx, rows, k);
@@ -69,7 +73,7 @@ public final class SegmentKernels {
         Parallel.forRange(blocks, minBlocks, (b0, b1) -> {
             int n0 = b0 * COLUMN_BLOCK;
             int n1 = Math.min(n, b1 * COLUMN_BLOCK);
-            if (VECTOR) {
+            if (vector) {
                 GemvVector.matmulT(out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n0, n1, k);
             } else {
                 GemvScalar.matmulT(out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n0, n1, k);
@@ -114,10 +118,10 @@ public final class SegmentKernels {
         return xP;
     }
 
-    /** The plain-loop reference of {@link #matmulT} (single-threaded). */
-    public static void matmulTScalar(float[] out, int outOff, int ldo, float[] x, int xOff,
-                                     int ldx, int rows, MemorySegment w, long wOff, boolean bf16,
-                                     int n, int k) {
+    /** The plain-loop reference of {@link #matmulT} (single-threaded, for differential tests). */
+    static void matmulTScalar(float[] out, int outOff, int ldo, float[] x, int xOff,
+                              int ldx, int rows, MemorySegment w, long wOff, boolean bf16,
+                              int n, int k) {
         check(out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n, k);
         GemvScalar.matmulT(out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, 0, n, k);
     }
@@ -133,19 +137,13 @@ public final class SegmentKernels {
      * out[outOff + i] = row[i] for i < n: one row of a table (an embedding row, a value row) that
      * starts at byte offset {@code base}, widened to fp32 when {@code bf16}.
      */
-    public static void readRow(float[] out, int outOff, MemorySegment table, long base,
-                               boolean bf16, int n) {
-        if (bf16 && VECTOR) {
+    static void readRow(boolean vector, float[] out, int outOff, MemorySegment table, long base,
+                        boolean bf16, int n) {
+        if (bf16 && vector) {
             GemvVector.readRowBf16(out, outOff, table, base, n);
         } else {
             GemvScalar.readRow(out, outOff, table, base, bf16, n);
         }
-    }
-
-    /** Scalar twin of {@link #readRow} (differential tests). */
-    public static void readRowScalar(float[] out, int outOff, MemorySegment table, long base,
-                                     boolean bf16, int n) {
-        GemvScalar.readRow(out, outOff, table, base, bf16, n);
     }
 
     /**
@@ -156,25 +154,17 @@ public final class SegmentKernels {
      * holding p. Single-threaded (callers parallelize over sequences and heads). A NaN in a
      * score makes that row's output NaN.
      */
-    public static void attend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
-                              MemorySegment v, long base, boolean bf16, int span, int hd,
-                              float scale, float[] scores, int sOff) {
+    static void attend(boolean vector, float[] out, int outOff, float[] q, int qOff,
+                       MemorySegment k, MemorySegment v, long base, boolean bf16, int span, int hd,
+                       float scale, float[] scores, int sOff) {
         checkAttend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scores, sOff);
-        if (VECTOR) {
+        if (vector) {
             SegmentAttentionVector.attend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scale,
                     scores, sOff);
         } else {
             GemvScalar.attend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scale, scores,
                     sOff);
         }
-    }
-
-    /** The plain-loop reference of {@link #attend}. */
-    public static void attendScalar(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
-                                    MemorySegment v, long base, boolean bf16, int span, int hd,
-                                    float scale, float[] scores, int sOff) {
-        checkAttend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scores, sOff);
-        GemvScalar.attend(out, outOff, q, qOff, k, v, base, bf16, span, hd, scale, scores, sOff);
     }
 
     /**
@@ -204,11 +194,6 @@ public final class SegmentKernels {
         KernelChecks.range("segment attend scores", scores, sOff, span);
     }
 
-    /** True when the vector twin is in use. */
-    public static boolean vectorized() {
-        return VECTOR;
-    }
-
     private static void check(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
                               int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
         if (rows < 0 || n < 0 || k < 0 || ldx < k || (rows > 1 && ldo < n)) {
@@ -227,12 +212,5 @@ public final class SegmentKernels {
         }
         KernelChecks.range("segment matmulT x", x, xOff, (long) (rows - 1) * ldx + k);
         KernelChecks.range("segment matmulT out", out, outOff, (long) (rows - 1) * ldo + n);
-    }
-
-    private static boolean useVector() {
-        String choice = System.getProperty("ultramem.kernels", "vector").trim()
-                .toLowerCase(Locale.ROOT);
-        return !choice.equals("scalar")
-                && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 }

@@ -10,10 +10,11 @@ import java.util.concurrent.locks.LockSupport;
  * The worker threads behind {@link Parallel}. A worker that finishes a task keeps polling the
  * queue for {@link #SPIN_NANOS} before it parks, and a caller waiting for its region spins for as
  * long before it parks: a decode step runs ~20 short regions back to back, and waking a parked
- * thread costs tens of microseconds each time (an empty 2-thread region measured 75-100 µs with
- * a blocking queue and a latch, 0.5-2 µs with spinning workers). Idle workers cost nothing once
- * parked. On an oversubscribed machine (more busy threads than cores) the spinning burns time
- * slices another process could use; it is bounded by {@link #SPIN_NANOS} per region.
+ * thread costs tens of microseconds each time (an empty 2-thread region took that long with a
+ * blocking queue and a latch, a pool not kept; 0.5-2 µs with spinning workers, 2026-11,
+ * re-measured by {@code ultramem bench kernels --case parallel-region}). Idle workers cost
+ * nothing once parked. On an oversubscribed machine (more busy threads than cores) the spinning
+ * burns time slices another process could use; it is bounded by {@link #SPIN_NANOS} per region.
  */
 final class SpinPool {
 

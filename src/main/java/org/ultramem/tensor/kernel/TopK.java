@@ -1,6 +1,5 @@
 package org.ultramem.tensor.kernel;
 
-import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -15,17 +14,15 @@ import jdk.incubator.vector.VectorSpecies;
  * indices. Cost is O(n) comparisons plus O(k) per insertion (about k·ln(n/k) insertions on
  * random data), so no full sort is needed.
  *
- * <p>Two twins: {@link #selectScalar} (plain loops, the reference) and {@link #selectVector}, which
- * skips whole vectors of scores that cannot beat the k-th score. {@link #select} picks the vector
- * twin when module {@code jdk.incubator.vector} is present and {@code ultramem.kernels} is not
- * {@code scalar}. Both return identical results.
+ * <p>Two twins: {@link #selectScalar} (plain loops, the reference, behind
+ * {@link ScalarKernels#topK}) and {@link #selectVector}, which skips whole vectors of scores that
+ * cannot beat the k-th score (behind {@link VectorKernels#topK}); {@link KernelProvider} chooses.
+ * Both return identical results.
  *
  * <p>Non-finite values: infinities order as numbers; NaN scores compare false against everything,
  * so with NaNs present the selection is unspecified (still k distinct valid indices).
  */
-public final class TopK {
-
-    private static final boolean VECTOR = useVector();
+final class TopK {
 
     private TopK() {
     }
@@ -33,20 +30,10 @@ public final class TopK {
     /**
      * Writes the top-{@code k} of {@code scores[off .. off+n)}: indices (relative to {@code off})
      * into {@code idx[idxOff .. idxOff+k)} and their scores into {@code top[topOff .. topOff+k)},
-     * sorted descending, ties lower index first. Requires 1 ≤ k ≤ n.
+     * sorted descending, ties lower index first. Requires 1 ≤ k ≤ n. Plain loops: the reference.
      */
-    public static void select(float[] scores, int off, int n, int k, int[] idx, int idxOff,
-                              float[] top, int topOff) {
-        if (VECTOR) {
-            selectVector(scores, off, n, k, idx, idxOff, top, topOff);
-        } else {
-            selectScalar(scores, off, n, k, idx, idxOff, top, topOff);
-        }
-    }
-
-    /** The plain-loop reference of {@link #select}. */
-    public static void selectScalar(float[] scores, int off, int n, int k, int[] idx, int idxOff,
-                                    float[] top, int topOff) {
+    static void selectScalar(float[] scores, int off, int n, int k, int[] idx, int idxOff,
+                             float[] top, int topOff) {
         checkArgs(n, k);
         for (int i = 0; i < k; i++) {
             insert(scores[off + i], i, i, idx, idxOff, top, topOff);
@@ -62,17 +49,18 @@ public final class TopK {
     }
 
     /**
-     * The Vector API twin of {@link #select}: identical results. When k ≤ 2·lanes it first finds
-     * a lower bound on the k-th largest score ({@code VectorBody.lowerBound}); a vector scan
+     * The Vector API twin of {@link #selectScalar}: identical results. When k ≤ 2·lanes it first
+     * finds a lower bound on the k-th largest score ({@code VectorBody.lowerBound}); a vector scan
      * collects, in index order, every element at or above it (about 1.5k on random data); a
      * bisection on the cut over that small buffer leaves about k, which are inserted into the
-     * sorted output. Per row, k 16, rows in cache (scratch TopKBench, contended AVX2 machine):
-     * 540 → 480 ns at 512 scores, 494 → 346 ns at 128 (before the two-per-lane bound). More than
+     * sorted output. Per row, k 16, rows in cache, scalar → vector (contended AVX2 machine,
+     * 2026-11, before the two-per-lane bound): 540 → 480 ns at 512 scores, 494 → 346 ns at 128;
+     * re-measure both twins with {@code ultramem bench kernels --case topk}. More than
      * {@link #MAX_RANKED} collected elements (heavy ties) or fewer than k (NaN) take the
      * insertion scan of {@link #selectScalar}.
      */
-    public static void selectVector(float[] scores, int off, int n, int k, int[] idx, int idxOff,
-                                    float[] top, int topOff) {
+    static void selectVector(float[] scores, int off, int n, int k, int[] idx, int idxOff,
+                             float[] top, int topOff) {
         int lanes = VectorBody.SPECIES.length();
         if (n < 4 * lanes || k > 2 * lanes) {
             selectScalar(scores, off, n, k, idx, idxOff, top, topOff);
@@ -119,14 +107,9 @@ public final class TopK {
         }
     }
 
-    private static boolean useVector() {
-        String choice = System.getProperty("ultramem.kernels", "vector").trim().toLowerCase(Locale.ROOT);
-        return !choice.equals("scalar") && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-    }
-
     /** Vector loop, in a nested class so the Vector API loads only when it is used. */
     private static final class VectorBody {
-        // The kernels' species, so ultramem.vectorBits applies here too.
+        // The kernels' species, so the provider's ultramem.vectorBits applies here too.
         static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
 
         /**

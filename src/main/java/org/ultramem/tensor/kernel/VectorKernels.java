@@ -1,5 +1,6 @@
 package org.ultramem.tensor.kernel;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -11,11 +12,12 @@ import jdk.incubator.vector.VectorSpecies;
  * the packed {@link Gemm}; attention is per-(batch, head) GEMMs on {@link VectorAttention}.
  *
  * <p>The species is {@code FloatVector.SPECIES_PREFERRED} (512 bits with AVX-512, 256 with AVX2),
- * or the width named by the system property {@code ultramem.vectorBits} (128, 256 or 512). A
- * width above the CPU's is honoured too, with a note on stderr: the Vector API then emulates it,
- * correct but many times slower, which is what the kernel tests need to cover 512-bit code paths
- * on an AVX2 machine (Lucene's {@code tests.vectorsize}). It must be a {@code static final}
- * constant: C2 only intrinsifies vector ops whose species it can fold.
+ * or the width named by the system property {@code ultramem.vectorBits} (128, 256 or 512, parsed
+ * by {@link KernelProvider}). A width above the CPU's is honoured too, with a note on stderr: the
+ * Vector API then emulates it, correct but many times slower, which is what the kernel tests
+ * need to cover 512-bit code paths on an AVX2 machine (Lucene's {@code tests.vectorsize}). It
+ * must be a {@code static final} constant: C2 only intrinsifies vector ops whose species it can
+ * fold.
  */
 public final class VectorKernels implements Kernels {
 
@@ -30,27 +32,19 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    /** The species {@link KernelProvider} asks for ({@code ultramem.vectorBits}, or the CPU's). */
     private static VectorSpecies<Float> chooseSpecies() {
-        String bits = System.getProperty("ultramem.vectorBits");
-        if (bits == null || bits.isBlank()) {
+        int bits = KernelProvider.requestedVectorBits();
+        if (bits == 0) {
             return FloatVector.SPECIES_PREFERRED;
         }
-        try {
-            int b = Integer.parseInt(bits.trim());
-            if (b == 128 || b == 256 || b == 512) {
-                int cpu = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-                if (b > cpu) {
-                    System.err.println("ultramem: ultramem.vectorBits=" + b + " is wider than this"
-                            + " CPU's " + cpu + "-bit vectors; the Vector API emulates it (correct,"
-                            + " many times slower); leave it unset for speed");
-                }
-                return VectorSpecies.of(float.class, VectorShape.forBitSize(b));
-            }
-        } catch (NumberFormatException ignored) {
-            // falls through to the message below
+        int cpu = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        if (bits > cpu) {
+            System.err.println("ultramem: " + KernelProvider.VECTOR_BITS_KEY + "=" + bits
+                    + " is wider than this CPU's " + cpu + "-bit vectors; the Vector API emulates"
+                    + " it (correct, many times slower); leave it unset for speed");
         }
-        throw new IllegalArgumentException("system property ultramem.vectorBits (" + bits
-                + ") must be 128, 256 or 512; leave it unset to use the widest the CPU offers");
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
     }
 
     @Override
@@ -369,6 +363,58 @@ public final class VectorKernels implements Kernels {
         Parallel.forRange(n, 1 << 15, (s, e) ->
                 VectorRows.adamw(param, grad, m, v, off + s, e - s, lr, beta1, beta2, eps,
                         weightDecay, bc1, bc2));
+    }
+
+    @Override
+    public void topK(float[] scores, int off, int n, int k, int[] idx, int idxOff, float[] top,
+                     int topOff) {
+        TopK.selectVector(scores, off, n, k, idx, idxOff, top, topOff);
+    }
+
+    @Override
+    public void gatherWeightedSum(float[] out, int outOff, float[] table, int[] rows, float[] w,
+                                  int[] slots, int slotsOff, int count, int segs, int seg) {
+        GatherWeightedSum.weightedSumVector(out, outOff, table, rows, w, slots, slotsOff, count,
+                segs, seg);
+    }
+
+    @Override
+    public void gatherDot(float[] out, int outOff, float[] x, int xOff, int xStride, float[] table,
+                          int tableOff, int[] rows, int rowsOff, int count, int segs, int seg) {
+        GatherWeightedSum.gatherDotVector(out, outOff, x, xOff, xStride, table, tableOff, rows,
+                rowsOff, count, segs, seg);
+    }
+
+    @Override
+    public float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x,
+                         int xOff, int n) {
+        return GatherWeightedSum.dotAxpyVector(y, yOff, alpha, a, aOff, x, xOff, n);
+    }
+
+    @Override
+    public void keyScores(float[] out, int outOff, int ldo, float[] q, int qOff, int ldq, int rows,
+                          float[] packed, int pOff, int n, int d, int j0, int j1) {
+        KeyScores.scores(true, out, outOff, ldo, q, qOff, ldq, rows, packed, pOff, n, d, j0, j1);
+    }
+
+    @Override
+    public void segmentMatmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
+                               int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
+        SegmentKernels.matmulT(true, out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n, k);
+    }
+
+    @Override
+    public void segmentReadRow(float[] out, int outOff, MemorySegment table, long base,
+                               boolean bf16, int n) {
+        SegmentKernels.readRow(true, out, outOff, table, base, bf16, n);
+    }
+
+    @Override
+    public void segmentAttend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
+                              MemorySegment v, long base, boolean bf16, int span, int hd,
+                              float scale, float[] scores, int sOff) {
+        SegmentKernels.attend(true, out, outOff, q, qOff, k, v, base, bf16, span, hd, scale, scores,
+                sOff);
     }
 
     /** Names the species in use, for logs and bench reports. */

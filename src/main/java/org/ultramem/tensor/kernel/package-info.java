@@ -1,18 +1,21 @@
 /**
- * The numeric kernels: {@link org.ultramem.tensor.kernel.Kernels} (the vocabulary every layer is
- * written in), {@link org.ultramem.tensor.kernel.ScalarKernels} (plain loops: reference and
- * fallback), {@link org.ultramem.tensor.kernel.VectorKernels} (Vector API) with its packed
- * {@link org.ultramem.tensor.kernel.Gemm}, {@link org.ultramem.tensor.kernel.KernelProvider}
- * (chooses once) and the shared thread pool {@link org.ultramem.tensor.kernel.Parallel}.
+ * The numeric kernels: {@link org.ultramem.tensor.kernel.Kernels} (the vocabulary every layer and
+ * decoder is written in), {@link org.ultramem.tensor.kernel.ScalarKernels} (plain loops: reference
+ * and fallback), {@link org.ultramem.tensor.kernel.VectorKernels} (Vector API) with its packed
+ * {@code Gemm}, {@link org.ultramem.tensor.kernel.KernelProvider} (the one place that reads
+ * {@code ultramem.kernels} and {@code ultramem.vectorBits}, chooses once and hands out both twins)
+ * and the shared thread pool {@link org.ultramem.tensor.kernel.Parallel}.
  * Helpers: {@code KernelChecks} (argument checks shared by both twins), {@code Rope} (shared,
  * exact), {@code VectorRows} and {@code VectorAttention} (vector bodies kept out of
- * {@code VectorKernels} for size). {@link org.ultramem.tensor.kernel.TopK} (top-k selection for
- * the memory layers) and {@code GatherWeightedSum} (value pooling and its backward) follow the
- * same scalar/vector-twin rule, as do the decode kernels over memory-mapped weights
+ * {@code VectorKernels} for size). The retrieval kernels of the memory layers ({@code TopK},
+ * {@code GatherWeightedSum}, {@code KeyScores}) and the decode kernels over memory-mapped weights
  * ({@code SegmentKernels} with {@code GemvVector}/{@code GemvScalar} and
- * {@code SegmentAttentionVector}, fp32 or bf16). {@code Lanes} and {@code VectorExp} give horizontal
- * sums and exp whose last bit does not depend on the JIT tier ({@code reduceLanes(ADD)} and
- * {@code lanewise(EXP)} do, which broke bit-exact resume).
+ * {@code SegmentAttentionVector}, fp32 or bf16) keep their scalar and vector bodies side by side
+ * and are reached only through {@code Kernels} methods, so passing another {@code Kernels} swaps
+ * every SIMD body at once. {@link org.ultramem.tensor.kernel.SegmentKernels#writeRow} (storage, no
+ * arithmetic) is the one public static entry left. {@code Lanes} and {@code VectorExp} give
+ * horizontal sums and exp whose last bit does not depend on the JIT tier
+ * ({@code reduceLanes(ADD)} and {@code lanewise(EXP)} do, which broke bit-exact resume).
  *
  * <p>Invariants:
  * <ul>

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.ultramem.tensor.kernel.KernelProvider;
 
 class ImplicitValueExpansionTest {
 
@@ -13,7 +14,7 @@ class ImplicitValueExpansionTest {
     @ValueSource(ints = {1, 4, 9, 16})
     void everyPhysicalRowAppearsOnceInEachVirtualBlock(int e) {
         UltraMemConfig cfg = UltraMemConfig.of(5, 4, 4, 3).withShape(1, 2, 2, e);
-        ImplicitValueExpansion ive = new ImplicitValueExpansion(cfg, 42);
+        ImplicitValueExpansion ive = new ImplicitValueExpansion(cfg, 42, KernelProvider.get());
         int valueNum = cfg.valueNum();
         int cells = cfg.keysPerSide() * cfg.keysPerSide();
         assertEquals(e * valueNum, cells);
@@ -32,7 +33,7 @@ class ImplicitValueExpansionTest {
     @ValueSource(ints = {4})
     void rejectsShuffleThatIsNotAPermutation(int e) {
         UltraMemConfig cfg = UltraMemConfig.of(3, 4, 4, 3).withShape(1, 2, 2, e);
-        ImplicitValueExpansion ive = new ImplicitValueExpansion(cfg, 1);
+        ImplicitValueExpansion ive = new ImplicitValueExpansion(cfg, 1, KernelProvider.get());
         int[] pi = ive.shuffle().clone();
         pi[3] = pi[4];
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> ive.setShuffle(pi));

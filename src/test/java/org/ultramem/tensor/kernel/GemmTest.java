@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class GemmTest {
 
     private static final Kernels SCALAR = KernelProvider.scalar();
-    private static final Kernels VECTOR = new VectorKernels();
+    private static final Kernels VECTOR = KernelProvider.vector();
 
     /** One GEMM problem with padded strides and offsets, run through both kernels. */
     private record Problem(boolean transA, boolean transB, int m, int n, int k, int pad,

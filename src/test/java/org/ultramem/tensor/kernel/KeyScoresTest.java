@@ -8,9 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Key scores over packed key blocks: the vector twin equals the scalar one bit for bit (both one
+ * FMA chain per output) over awkward row, dimension and key counts; the pom runs this at 256 and
+ * 512 bits (the block width follows the species).
+ */
 class KeyScoresTest {
 
     private static final int B = KeyScores.BLOCK;
+    private static final Kernels SCALAR = KernelProvider.scalar();
+    private static final Kernels VECTOR = KernelProvider.vector();
 
     @Test
     void vectorEqualsScalarBitForBitOnAwkwardShapes() {
@@ -27,10 +34,10 @@ class KeyScoresTest {
                         float[] q = KernelAsserts.random(rnd, 2 + rows * ldq);
                         float[] ref = new float[3 + rows * ldo];
                         float[] vec = ref.clone();
-                        KeyScores.scoresScalar(ref, 3, ldo, q, 2, ldq, rows, packed, 3, d, cols[0],
-                                cols[1]);
-                        KeyScores.scoresVector(vec, 3, ldo, q, 2, ldq, rows, packed, 3, d, cols[0],
-                                cols[1]);
+                        SCALAR.keyScores(ref, 3, ldo, q, 2, ldq, rows, packed, 3,
+                                n, d, cols[0], cols[1]);
+                        VECTOR.keyScores(vec, 3, ldo, q, 2, ldq, rows, packed, 3,
+                                n, d, cols[0], cols[1]);
                         String what = "rows " + rows + " d " + d + " n " + n + " keys " + cols[0]
                                 + ".." + cols[1];
                         assertArrayEquals(ref, vec, what);
@@ -56,7 +63,8 @@ class KeyScoresTest {
         float[] packed = new float[KeyScores.packedLength(2, 2)];
         KeyScores.pack(packed, 0, new float[] {3, 5, 4, 6}, 0, 2, 2);
         float[] out = new float[2];
-        KeyScores.scores(out, 0, 2, new float[] {1, 2}, 0, 2, 1, packed, 0, 2, 2, 0, 2);
+        KernelProvider.get().keyScores(out, 0, 2, new float[] {1, 2}, 0, 2, 1, packed, 0, 2, 2, 0,
+                2);
         assertEquals(13f, out[0]);
         assertEquals(16f, out[1]);
     }
@@ -65,11 +73,11 @@ class KeyScoresTest {
     void rejectsKeysOutsideTheRangeAndUnalignedStarts() {
         float[] packed = new float[KeyScores.packedLength(4, 2)];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> KeyScores.scores(new float[8], 0, 4, new float[4], 0, 2, 2, packed, 0, 4, 2,
-                        0, 5));
+                () -> KernelProvider.get().keyScores(new float[8], 0, 4, new float[4], 0, 2, 2,
+                        packed, 0, 4, 2, 0, 5));
         assertTrue(e.getMessage().contains("keys [0, 5) of 4"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> KeyScores.scores(new float[8], 0, 4, new float[4], 0, 2, 2, packed, 0, 4, 2,
-                        1, 4));
+                () -> KernelProvider.get().keyScores(new float[8], 0, 4, new float[4], 0, 2, 2,
+                        packed, 0, 4, 2, 1, 4));
     }
 }

@@ -1,5 +1,6 @@
 package org.ultramem.tensor.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -9,7 +10,16 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.ultramem.io.Bf16;
 
+/**
+ * The segment (decode) kernels: the vector twins, as {@link KernelProvider} hands them out, against
+ * the scalar ones over awkward shapes, fp32 and bf16, at nonzero byte offsets (the pom runs this at
+ * 256 and 512 bits). Tolerance 1e-5·(k + 1) absolute for the products (different summation order),
+ * 1e-5 against a double reference for attention, exact for row reads.
+ */
 class SegmentKernelsTest {
+
+    private static final Kernels SCALAR = KernelProvider.scalar();
+    private static final Kernels VECTOR = KernelProvider.vector();
 
     /** 8+ rows take the batched (transposed-x) path; 2..7 the 2×4 tiles; 33 pads a token group. */
     private static final int[] ROWS = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33};
@@ -50,13 +60,9 @@ class SegmentKernelsTest {
                             float[] par = new float[ref.length];
                             SegmentKernels.matmulTScalar(ref, 1, ldo, x, 1, ldx, rows, seg, off,
                                     bf16, n, k);
-                            if (SegmentKernels.vectorized()) {
-                                SegmentKernels.matmulTVector(vec, 1, ldo, x, 1, ldx, rows, seg, off,
-                                        bf16, n, k);
-                            } else {
-                                System.arraycopy(ref, 0, vec, 0, ref.length);
-                            }
-                            Parallel.withThreads(2, () -> SegmentKernels.matmulT(par, 1, ldo, x, 1,
+                            SegmentKernels.matmulTVector(vec, 1, ldo, x, 1, ldx, rows, seg, off,
+                                    bf16, n, k);
+                            Parallel.withThreads(2, () -> VECTOR.segmentMatmulT(par, 1, ldo, x, 1,
                                     ldx, rows, seg, off, bf16, n, k));
                             String what = (bf16 ? "bf16" : "f32") + " rows " + rows + " n " + n
                                     + " k " + k;
@@ -69,6 +75,36 @@ class SegmentKernelsTest {
                                 }
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Both twins claim results independent of the thread count (each output reduced by one thread
+     * in a fixed order): one and two threads give the same bits, on the per-token tiles (rows < 8)
+     * and on the batched transposed path (rows >= 8).
+     */
+    @Test
+    void bothTwinsGiveTheSameBitsOnOneAndTwoThreads() {
+        SplittableRandom rnd = new SplittableRandom(17);
+        try (Arena arena = Arena.ofShared()) {
+            for (boolean bf16 : new boolean[] {false, true}) {
+                for (int rows : new int[] {0, 1, 5, 8, 33}) {
+                    int n = 97;
+                    int k = 131;
+                    MemorySegment seg = weights(arena, KernelAsserts.random(rnd, n * k), bf16, 0);
+                    float[] x = KernelAsserts.random(rnd, rows * k);
+                    for (Kernels kern : new Kernels[] {SCALAR, VECTOR}) {
+                        float[] one = new float[rows * n];
+                        float[] two = new float[rows * n];
+                        Parallel.withThreads(1, () -> kern.segmentMatmulT(one, 0, n, x, 0, k, rows,
+                                seg, 0, bf16, n, k));
+                        Parallel.withThreads(2, () -> kern.segmentMatmulT(two, 0, n, x, 0, k, rows,
+                                seg, 0, bf16, n, k));
+                        assertArrayEquals(one, two, kern + (bf16 ? " bf16" : " f32") + " rows "
+                                + rows);
                     }
                 }
             }
@@ -108,8 +144,8 @@ class SegmentKernelsTest {
                 MemorySegment seg = weights(arena, w, true, 2);
                 float[] a = new float[n + 1];
                 float[] b = new float[n + 1];
-                SegmentKernels.readRow(a, 1, seg, 2 + 2L * n, true, n);
-                SegmentKernels.readRowScalar(b, 1, seg, 2 + 2L * n, true, n);
+                VECTOR.segmentReadRow(a, 1, seg, 2 + 2L * n, true, n);
+                SCALAR.segmentReadRow(b, 1, seg, 2 + 2L * n, true, n);
                 for (int i = 0; i < n; i++) {
                     assertEquals(Bf16.toFloat(Bf16.fromFloat(w[n + i])), a[1 + i], 0.0);
                     assertEquals(b[1 + i], a[1 + i], 0.0);
@@ -123,8 +159,8 @@ class SegmentKernelsTest {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment seg = arena.allocate(16);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> SegmentKernels.matmulT(new float[4], 0, 2, new float[8], 0, 4, 2, seg,
-                            0, false, 2, 4));
+                    () -> KernelProvider.get().segmentMatmulT(new float[4], 0, 2, new float[8], 0,
+                            4, 2, seg, 0, false, 2, 4));
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("needs 32 bytes"),
                     e.getMessage());
         }
@@ -146,9 +182,9 @@ class SegmentKernelsTest {
                         float[] fast = new float[hd + 1];
                         float[] ref = new float[hd + 1];
                         float[] scores = new float[span + 3];
-                        SegmentKernels.attend(fast, 1, q, 2, k, v, base, bf16, span, hd, scale,
+                        VECTOR.segmentAttend(fast, 1, q, 2, k, v, base, bf16, span, hd, scale,
                                 scores, 3);
-                        SegmentKernels.attendScalar(ref, 1, q, 2, k, v, base, bf16, span, hd,
+                        SCALAR.segmentAttend(ref, 1, q, 2, k, v, base, bf16, span, hd,
                                 scale, scores, 3);
                         double[] exact = attendDouble(q, 2, kf, vf, bf16, span, hd, scale);
                         String what = (bf16 ? "bf16" : "f32") + " hd " + hd + " span " + span;
@@ -204,7 +240,7 @@ class SegmentKernelsTest {
                 MemorySegment seg = arena.allocate(200);
                 SegmentKernels.writeRow(seg, 8, src, 1, bf16, 39);
                 float[] back = new float[39];
-                SegmentKernels.readRowScalar(back, 0, seg, 8, bf16, 39);
+                SCALAR.segmentReadRow(back, 0, seg, 8, bf16, 39);
                 for (int i = 0; i < 39; i++) {
                     float want = bf16 ? Bf16.toFloat(Bf16.fromFloat(src[1 + i])) : src[1 + i];
                     assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(back[i]),

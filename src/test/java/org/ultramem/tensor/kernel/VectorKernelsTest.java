@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class VectorKernelsTest {
 
     private static final Kernels SCALAR = KernelProvider.scalar();
-    private static final Kernels VECTOR = new VectorKernels();
+    private static final Kernels VECTOR = KernelProvider.vector();
     private static final int[] SIZES = {0, 1, 15, 16, 17, 31, 33, 63, 64, 65, 255, 256, 257, 4097};
 
     @Test
