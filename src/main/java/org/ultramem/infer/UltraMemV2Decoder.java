@@ -30,7 +30,8 @@ import org.ultramem.tensor.kernel.TopK;
  *   y = P·W_oᵀ
  * </pre>
  * Gate and pooling are the training layer's ({@link UltraMemV2Lookup#gate},
- * {@link UltraMemV2Lookup#pool}) over the gathered rows. The meter counts per step: the query,
+ * {@link UltraMemV2Lookup#pool}) over the gathered rows. From 8 tokens a step scores and
+ * retrieves per chunk of tokens on one core (as {@link UltraMemDecoder}). The meter counts per step: the query,
  * pre-value and output projections, the query norm and the Tucker cores (DENSE); the folded keys
  * in full plus the distinct candidates' two rank rows (KEYS, fp32); the distinct V rows (VALUES)
  * and Pre rows (PRE_VALUES). {@code model.ModelCost} states the same per token at batch 1.
@@ -39,6 +40,10 @@ final class UltraMemV2Decoder implements MemoryDecoder {
 
     /** Key columns per coarse-scoring task (as {@link UltraMemDecoder}). */
     private static final int KEY_BLOCK = 256;
+    /** From this many tokens, scoring and retrieval run per token chunk (as UltraMemDecoder). */
+    private static final int CHUNKED_ROWS = 8;
+    /** Tokens per chunk at most: 16 tokens' scores (2 × 16 × H·n floats) stay in L2. */
+    private static final int MAX_CHUNK = 16;
 
     private final Kernels kern = KernelProvider.get();
     private final UltraMemV2Config cfg;
@@ -71,8 +76,9 @@ final class UltraMemV2Decoder implements MemoryDecoder {
     private final float[] coreSum;
     private final float[][] coreData;
     private final int[] shuffle;
-    private final ValueGather valueGather;
-    private final ValueGather preGather;
+    /** V rows and, with pre-values, the same rows of Pre, each distinct row once per step. */
+    private final ValueGather gather;
+    private final boolean preValues;
     private final CandidateRetrieval candidates;
     private final int[] keyStamp;
     private final ThreadLocal<Scratch> scratch;
@@ -146,8 +152,8 @@ final class UltraMemV2Decoder implements MemoryDecoder {
         }
         shuffle = store.readIndex(prefix + "shuffle_index");
         requirePermutation(prefix, geo.virtualValueNum());
-        valueGather = new ValueGather(tables.values());
-        preGather = tables.preValues() != null ? new ValueGather(tables.preValues()) : null;
+        gather = new ValueGather(tables.values(), tables.preValues());
+        preValues = tables.preValues() != null;
         candidates = CandidateRetrieval.ultraMemV2(geo);
         keyStamp = new int[heads * 2 * n];
         groups = (heads + 1) / 2;
@@ -243,28 +249,50 @@ final class UltraMemV2Decoder implements MemoryDecoder {
         if (preProj != null) {
             preProj.apply(preIn, x, rows);
         }
-        coarseScores(rows);
-        Parallel.forRange(rows, 1, (from, to) -> {
-            Scratch sc = scratch.get();
-            for (int b = from; b < to; b++) {
-                retrieve(b, rows, sc);
-            }
-        });
-        int count = rows * slots;
-        int unique = valueGather.gather(slotRow, count);
-        meter.add(Component.VALUES, unique * valueGather.rowBytes());
-        if (preGather != null) {
-            meter.add(Component.PRE_VALUES, preGather.gather(slotRow, count)
-                    * preGather.rowBytes());
+        if (rows < CHUNKED_ROWS) {
+            // Few tokens: reading K_fold bounds the step, so both cores score key columns, then
+            // both retrieve tokens.
+            coarseScores(rows);
+            Parallel.forRange(rows, 1, (from, to) -> {
+                Scratch sc = scratch.get();
+                for (int b = from; b < to; b++) {
+                    retrieve(b, rows, sc);
+                }
+            });
+        } else {
+            // One pass per chunk of tokens on one core: its coarse scores, then each token's
+            // retrieval while the scores are in that core's L2 (one parallel region, not two).
+            // Any chunking gives the same bits.
+            int chunk = Math.min(MAX_CHUNK, (rows + Parallel.threads() - 1) / Parallel.threads());
+            int chunks = (rows + chunk - 1) / chunk;
+            Parallel.forRange(chunks, 1, (c0, c1) -> {
+                Scratch sc = scratch.get();
+                for (int c = c0; c < c1; c++) {
+                    int b0 = c * chunk;
+                    int b1 = Math.min(rows, b0 + chunk);
+                    for (int side = 0; side < 2; side++) {
+                        for (int g = 0; g < groups; g++) {
+                            scoreKeys(rows, side, g, b0, b1 - b0, 0, groupKeys(g));
+                        }
+                    }
+                    for (int b = b0; b < b1; b++) {
+                        retrieve(b, rows, sc);
+                    }
+                }
+            });
+        }
+        int unique = gather.gather(slotRow, rows * slots);
+        meter.add(Component.VALUES, unique * gather.rowBytes());
+        if (preValues) {
+            meter.add(Component.PRE_VALUES, unique * gather.companionRowBytes());
         }
         Parallel.forRange(rows, 16, (from, to) -> {
             int[] order = scratch.get().pool();
             for (int b = from; b < to; b++) {
                 UltraMemV2Lookup.gate(cfg, slotW, gate, preScore, tuckerW, preIn,
-                        preGather == null ? null : preGather.gathered(),
-                        preGather == null ? null : preGather.slotIndex(), b);
-                UltraMemV2Lookup.pool(cfg, pooled, valueGather.gathered(), slotW, slotGroup,
-                        valueGather.slotIndex(), b, order);
+                        preValues ? gather.companionGathered() : null, gather.slotIndex(), b);
+                UltraMemV2Lookup.pool(cfg, pooled, gather.gathered(), slotW, slotGroup,
+                        gather.slotIndex(), b, order);
             }
         });
         valuesProj.apply(y, pooled, rows);
@@ -275,8 +303,8 @@ final class UltraMemV2Decoder implements MemoryDecoder {
     }
 
     /**
-     * coarse [side][rows][H·n] = q̂·K_foldᵀ: per side and query slot one scoring of the slot's
-     * two heads' keys, key columns split over the cores.
+     * coarse [side][rows][H·n] = q̂·K_foldᵀ for every token: per side and query slot one scoring
+     * of the slot's two heads' keys, key columns split over the cores.
      */
     private void coarseScores(int rows) {
         int blocks = (2 * n + KEY_BLOCK - 1) / KEY_BLOCK;
@@ -287,12 +315,20 @@ final class UltraMemV2Decoder implements MemoryDecoder {
                 int j0 = item % blocks * KEY_BLOCK;
                 int j1 = Math.min(groupKeys(g), j0 + KEY_BLOCK);
                 if (j0 < j1) {
-                    KeyScores.scores(coarse, side * rows * heads * n + 2 * g * n, heads * n, qHat,
-                            (2 * g + side) * dk, qWidth, rows, kFoldPacked, packedOff(side, g),
-                            groupKeys(g), dk, j0, j1);
+                    scoreKeys(rows, side, g, 0, rows, j0, j1);
                 }
             }
         });
+    }
+
+    /**
+     * Coarse scores of tokens [b0, b0 + count) on one side against keys [j0, j1) of query slot
+     * g's heads (2g, 2g + 1), into coarse [side][rows][H·n].
+     */
+    private void scoreKeys(int rows, int side, int g, int b0, int count, int j0, int j1) {
+        KeyScores.scores(coarse, (side * rows + b0) * heads * n + 2 * g * n, heads * n, qHat,
+                b0 * qWidth + (2 * g + side) * dk, qWidth, count, kFoldPacked, packedOff(side, g),
+                groupKeys(g), dk, j0, j1);
     }
 
     /** Token b: top-m per head and side, the shared retrieval, then rows and blocks of its slots. */

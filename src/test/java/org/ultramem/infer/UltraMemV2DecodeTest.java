@@ -78,16 +78,16 @@ class UltraMemV2DecodeTest {
     }
 
     /**
-     * Rows of one batch are independent: each sequence decoded alone (batch 1) gives the logits
-     * it gets inside a batch of five, and changing one row's token leaves the other rows' logits
-     * the same bits.
+     * Rows of one batch are independent: each sequence decoded alone (batch 1, the few-token
+     * path) gives the logits it gets inside a batch of nine (the per-chunk path), and changing
+     * one row's token leaves the other rows' logits the same bits.
      */
     @Test
     void rowsOfABatchAreIndependent() {
         Transformer t = EngineMatchesFullForwardTest.trained(config(entry(DEFAULT_KNOBS, "")), 16,
                 31);
         int vocab = t.config().vocabSize();
-        int batch = 5;
+        int batch = 9;
         int[][] tokens = new int[batch][6];
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < 6; i++) {
