@@ -47,7 +47,6 @@ final class UltraMemV2Decoder implements MemoryDecoder {
 
     private final Kernels kern = KernelProvider.get();
     private final UltraMemV2Config cfg;
-    private final int dModel;
     private final int dk;
     private final int n;
     private final int heads;
@@ -111,7 +110,6 @@ final class UltraMemV2Decoder implements MemoryDecoder {
                       UltraMemV2Tables tables, int dModel, Precision precision, Arena arena) {
         UltraMemV2Geometry geo = spec.geometry();
         this.cfg = spec.config();
-        this.dModel = dModel;
         this.dk = cfg.keyDim();
         this.n = geo.keysPerSide();
         this.heads = cfg.heads();
@@ -171,12 +169,12 @@ final class UltraMemV2Decoder implements MemoryDecoder {
 
     /** π must hold each of 0..E'·N−1 once (a corrupt index would read outside the window). */
     private void requirePermutation(String prefix, int size) {
-        boolean[] seen = new boolean[size];
         if (shuffle.length != size) {
             throw new IllegalArgumentException("tensor `" + prefix + "shuffle_index` has "
                     + shuffle.length + " entries; E'·N = " + size + " expected; the checkpoint"
                     + " and config.json belong to different models");
         }
+        boolean[] seen = new boolean[size];
         for (int i = 0; i < size; i++) {
             int v = shuffle[i];
             if (v < 0 || v >= size || seen[v]) {

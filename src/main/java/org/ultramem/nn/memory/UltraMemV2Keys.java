@@ -17,6 +17,9 @@ import org.ultramem.tensor.kernel.Parallel;
  *   coarse  c[side][b][h, i] = ⟨q̂[b, ⌊h/2⌋, side], K_fold[side][h][i]⟩ = Σ_j S[b,h,side,i,j]·w_j
  *   exact   S[b,h,side,α,j]  = ⟨q̂[b, ⌊h/2⌋, side], K̂[h][side][I[α]][j]⟩   (the m candidates)
  * </pre>
+ * The exact scores are computed from {@link #kHat()} by {@link CandidateRetrieval#ultraMemV2},
+ * the retrieval training and the decode engine share; the engine gets its K̂ and K_fold from
+ * {@link #prepared}, this class's own preparation.
  * Backward: candidates give dK̂[key, j] += dS·q̂ and dq̂ += dS·K̂ (keys grouped, token order);
  * the balance loss gives dc for all n keys, carried through the fold: dq̂ += dc·K_fold,
  * dK_fold = dcᵀ·q̂, dK̂[.., j] += w_j·dK_fold; then the key RMS-norm backward and the transpose.

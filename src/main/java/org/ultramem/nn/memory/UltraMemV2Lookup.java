@@ -183,10 +183,6 @@ public final class UltraMemV2Lookup {
         return blocks == 1 ? 0 : group[s];
     }
 
-    private int block(int[] group, int s) {
-        return blocks == 1 ? 0 : group[s];
-    }
-
     /**
      * Stable counting sort of the first {@code count} slots by table row: the slots of row ρ are
      * {@code order[rowStart[ρ] .. rowStart[ρ+1])} in slot (= token) order. rowStart: [N_all + 1].
@@ -218,7 +214,7 @@ public final class UltraMemV2Lookup {
             int s = order[i];
             int r = row[s];
             int b = s / slots;
-            int gOff = b * pw + block(group, s) * valueDim;
+            int gOff = b * pw + block(blocks, group, s) * valueDim;
             float dGate = 0;
             for (int t = 0; t < cores; t++) {
                 int vOff = r * valueDim + t * chunk;
