@@ -25,12 +25,12 @@ import org.ultramem.report.LinePlot;
  * {@code ultramem bench decode}: decode-step latency and memory traffic against batch size for a
  * dense model, an MoE model, an UltraMem model and an UltraMemV2 model with equal FLOPs per token
  * and (MoE, UltraMem, UltraMemV2) equal total parameters ({@link RandomModels}; random weights).
- * The four models are built up front and their steps interleaved (see {@link #measure}). Per point: median step time over
- * ≥ 5 timed steps after warm-up, tokens/s, bytes read per step (the engine's traffic meter) and
- * the bandwidth bound bytes / (streaming bandwidth measured in the same run), and the CPU time
- * per step of all Java threads (on a shared machine wall time includes waiting for a core, CPU
- * time does not: CPU ms / 2 is about the step an idle 2-core machine gives when the step is
- * compute-bound). Writes
+ * The four models are built up front and their steps interleaved (see {@link #measure}). Per
+ * point: median step time over ≥ 5 timed steps after warm-up, tokens/s, bytes read per step
+ * (the engine's traffic meter) and the bandwidth bound bytes / (streaming bandwidth measured in
+ * the same run), and the CPU time per step of all Java threads (on a shared machine wall time
+ * includes waiting for a core, CPU time does not: CPU ms / 2 is about the step an idle 2-core
+ * machine gives when the step is compute-bound). Writes
  * {@code decode.csv}, {@code decode.md}, {@code decode_latency.png}, {@code decode_bytes.png}.
  */
 public final class DecodeBench {

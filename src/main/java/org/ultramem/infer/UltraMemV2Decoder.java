@@ -31,10 +31,11 @@ import org.ultramem.tensor.kernel.TopK;
  * </pre>
  * Gate and pooling are the training layer's ({@link UltraMemV2Lookup#gate},
  * {@link UltraMemV2Lookup#pool}) over the gathered rows. From 8 tokens a step scores and
- * retrieves per chunk of tokens on one core (as {@link UltraMemDecoder}). The meter counts per step: the query,
- * pre-value and output projections, the query norm and the Tucker cores (DENSE); the folded keys
- * in full plus the distinct candidates' two rank rows (KEYS, fp32); the distinct V rows (VALUES)
- * and Pre rows (PRE_VALUES). {@code model.ModelCost} states the same per token at batch 1.
+ * retrieves per chunk of tokens on one core (as {@link UltraMemDecoder}). The meter counts per
+ * step: the query, pre-value and output projections, the query norm and the Tucker cores
+ * (DENSE); the folded keys in full plus the distinct candidates' two rank rows (KEYS, fp32); the
+ * distinct V rows (VALUES) and Pre rows (PRE_VALUES). {@code model.ModelCost} states the same per
+ * token at batch 1.
  */
 final class UltraMemV2Decoder implements MemoryDecoder {
 
@@ -329,7 +330,7 @@ final class UltraMemV2Decoder implements MemoryDecoder {
                 groupKeys(g), dk, j0, j1);
     }
 
-    /** Token b: top-m per head and side, the shared retrieval, then rows and blocks of its slots. */
+    /** Token b: top-m per head and side, the shared retrieval, then its slots' rows and blocks. */
     private void retrieve(int b, int rows, Scratch sc) {
         for (int h = 0; h < heads; h++) {
             for (int side = 0; side < 2; side++) {

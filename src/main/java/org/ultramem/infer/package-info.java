@@ -8,7 +8,8 @@
  * + step scratch), the per-block decoders (dense attention/SwiGLU, MoE, and the memory layers
  * UltraMem, UltraMemV2 and PKM behind {@code MemoryDecoder}, value rows read once per step by
  * {@code ValueGather}; the V2 layers share one {@code UltraMemV2Tables} and select their cells
- * with the training code's {@code nn.memory.CandidateRetrieval}), {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
+ * with the training code's {@code nn.memory.CandidateRetrieval}),
+ * {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
  * {@link org.ultramem.infer.Generator} (one sequence: prefill, sample, decode). The architecture comes from the training
  * {@code ModelConfig} ({@link org.ultramem.infer.DecodeArchitecture#of}); checkpoint names are the
  * training model's (phase-2 schema), buffers included.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -74,15 +75,15 @@ class GenerateCommandTest {
         java.io.PrintStream oldErr = System.err;
         CliRuns.Run r;
         try { // generate streams text and statistics to System.out / System.err
-            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
-            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
             r = CliRuns.main("generate", "--model", m.toString(), "--prompt", "the cat",
                     "--max-tokens", "3", "--greedy", "--stats");
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
-        String stats = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String stats = err.toString(StandardCharsets.UTF_8);
         assertEquals(0, r.code(), r.err() + stats);
         assertTrue(out.size() > 0, "no text generated");
         assertTrue(stats.contains("value rows") && stats.contains("pre-value rows"), stats);

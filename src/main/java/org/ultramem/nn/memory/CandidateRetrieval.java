@@ -4,9 +4,9 @@ import org.ultramem.tensor.kernel.GatherWeightedSum;
 
 /**
  * The per-token retrieval of an UltraMem (V1 or V2) layer once the coarse top-m candidates are
- * chosen (spec §A, V2 spec §3.4-§3.7): per head and side, exact rank components of the m candidates,
- * exact[co·r + a·r + ρ] = q̂_side · K̂[h, side, cand_a, ρ]; then per head the m×m grid, its
- * top-k, per-core weights ({@link TuckerRetrieval#forward}) and the selected grid cells
+ * chosen (spec §A, V2 spec §3.4-§3.7): per head and side, exact rank components of the m
+ * candidates, exact[co·r + a·r + ρ] = q̂_side · K̂[h, side, cand_a, ρ]; then per head the m×m
+ * grid, its top-k, per-core weights ({@link TuckerRetrieval#forward}) and the selected grid cells
  * z = row·n + col. Written once and used by {@link UltraMemLayer#forward},
  * {@link UltraMemV2Layer#forward} and the decode engine ({@code infer.UltraMemDecoder},
  * {@code infer.UltraMemV2Decoder}), so training and decoding select the same cells with the same

@@ -375,8 +375,8 @@ public final class UltraMemV2Layer {
         Arrays.fill(dCoreTok, b * dcLen, (b + 1) * dcLen, 0f);
         for (int h = 0; h < heads; h++) {
             int selOff = b * slots + h * m;
-            candidates.grid().backward(dExact, dCoreTok, (b * heads + h) * cores * rank * rank, dTuckerW,
-                    tuckerW, selOff * cores, sel, selOff, exact, candOff(b, h, 0) * rank,
+            candidates.grid().backward(dExact, dCoreTok, (b * heads + h) * cores * rank * rank,
+                    dTuckerW, tuckerW, selOff * cores, sel, selOff, exact, candOff(b, h, 0) * rank,
                     candOff(b, h, 1) * rank, coreData, h * rank * rank);
         }
         Arrays.fill(dqHat, b * qWidth, (b + 1) * qWidth, 0f);
