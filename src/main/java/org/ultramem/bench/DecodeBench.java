@@ -23,14 +23,14 @@ import org.ultramem.report.LinePlot;
 
 /**
  * {@code ultramem bench decode}: decode-step latency and memory traffic against batch size for a
- * dense model, an MoE model and an UltraMem model with equal FLOPs per token and (MoE, UltraMem)
- * equal total parameters ({@link RandomModels}; random weights). The three models are built up
- * front and their steps interleaved (see {@link #measure}). Per point: median step time over
- * ≥ 5 timed steps after warm-up, tokens/s, bytes read per step (the engine's traffic meter) and
- * the bandwidth bound bytes / (streaming bandwidth measured in the same run), and the CPU time
- * per step of all Java threads (on a shared machine wall time includes waiting for a core, CPU
- * time does not: CPU ms / 2 is about the step an idle 2-core machine gives when the step is
- * compute-bound). Writes
+ * dense model, an MoE model, an UltraMem model and an UltraMemV2 model with equal FLOPs per token
+ * and (MoE, UltraMem, UltraMemV2) equal total parameters ({@link RandomModels}; random weights).
+ * The four models are built up front and their steps interleaved (see {@link #measure}). Per
+ * point: median step time over ≥ 5 timed steps after warm-up, tokens/s, bytes read per step
+ * (the engine's traffic meter) and the bandwidth bound bytes / (streaming bandwidth measured in
+ * the same run), and the CPU time per step of all Java threads (on a shared machine wall time
+ * includes waiting for a core, CPU time does not: CPU ms / 2 is about the step an idle 2-core
+ * machine gives when the step is compute-bound). Writes
  * {@code decode.csv}, {@code decode.md}, {@code decode_latency.png}, {@code decode_bytes.png}.
  */
 public final class DecodeBench {
@@ -40,12 +40,12 @@ public final class DecodeBench {
                         double bytesPerStep, double boundMs, double cpuMs, double bandwidthGbs) {
     }
 
-    /** Options of one run; {@code kvPrecision} is the KV-cache storage of all three models. */
+    /** Options of one run; {@code kvPrecision} is the KV-cache storage of all four models. */
     public record Options(int[] batches, int kv, int reps, Precision precision,
                           Precision kvPrecision, Path outDir, boolean json) {
     }
 
-    private static final String[] MODELS = {"dense", "moe", "ultramem"};
+    private static final String[] MODELS = {"dense", "moe", "ultramem", "ultramem_v2"};
 
     private DecodeBench() {
     }
@@ -124,6 +124,7 @@ public final class DecodeBench {
         return switch (name) {
             case "dense" -> RandomModels.dense(context);
             case "moe" -> RandomModels.moe(context);
+            case "ultramem_v2" -> RandomModels.ultraMemV2(context);
             default -> RandomModels.ultraMem(context);
         };
     }
@@ -135,11 +136,11 @@ public final class DecodeBench {
 
     /**
      * One point per model at {@code batch}. The models' steps are interleaved (rep i times
-     * dense, MoE and UltraMem back to back, in an order rotated every rep), so drift in the
-     * machine's speed (a shared VM varied ±30% between runs minutes apart) hits all three alike
+     * dense, MoE, UltraMem and UltraMemV2 back to back, in an order rotated every rep), so drift
+     * in the machine's speed (a shared VM varied ±30% between runs minutes apart) hits all alike
      * and the ratios compare steps taken at the same moments. Each rep also times one pass of
      * the bandwidth probe; a point's bound uses the median of those passes. Interleaving also
-     * means each model's weights have left the caches by its next step (3 models, ~2 GB), as
+     * means each model's weights have left the caches by its next step (4 models, ~3 GB), as
      * they would for a model much larger than the 32 MiB L3: the regime the bound describes.
      */
     private static List<Point> measure(List<InferenceModel> models, int batch, Options o,
@@ -227,7 +228,7 @@ public final class DecodeBench {
         StringBuilder md = new StringBuilder("# Decode latency and memory traffic vs batch\n\n");
         md.append(String.format(Locale.ROOT, "Random weights; weights %s; KV cache %s; KV length"
                 + " %d; streaming bandwidth %.1f GB/s at the start (each point's bound uses the"
-                + " bandwidth measured between its steps, column GB/s). The three models' steps"
+                + " bandwidth measured between its steps, column GB/s). The four models' steps"
                 + " are interleaved, so weights come from DRAM each step.%n%n",
                 lower(o.precision), lower(o.kvPrecision), o.kv, gbs));
         for (String n : notes) {
@@ -252,21 +253,29 @@ public final class DecodeBench {
         traffic.writePng(o.outDir.resolve("decode_bytes.png"));
     }
 
-    /** The table: one row per batch, step ms and MB/step per model, and the two ratios. */
+    /**
+     * The table: one row per batch; step ms per model, MoE and dense against each memory model
+     * (um = UltraMem, v2 = UltraMemV2), CPU ms and MB/step per model, each memory model's bound.
+     */
     static String markdown(List<Point> points, int[] batches) {
-        StringBuilder sb = new StringBuilder("| batch | dense ms | moe ms | ultramem ms | moe/um |"
-                + " um/dense | dense CPU ms | moe CPU ms | um CPU ms | dense MB | moe MB | um MB |"
-                + " um bound ms | um/bound | GB/s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-                + "---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder sb = new StringBuilder("| batch | dense ms | moe ms | ultramem ms | v2 ms |"
+                + " moe/um | um/dense | moe/v2 | v2/dense | dense CPU ms | moe CPU ms | um CPU ms |"
+                + " v2 CPU ms | dense MB | moe MB | um MB | v2 MB | um bound ms | um/bound |"
+                + " v2 bound ms | v2/bound | GB/s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                + "---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int b : batches) {
             Point d = find(points, "dense", b);
             Point m = find(points, "moe", b);
             Point u = find(points, "ultramem", b);
-            sb.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.2f | %.2f | %.2f |"
-                            + " %.2f | %.2f | %.1f | %.1f | %.1f | %.3f | %.2f | %.1f |%n", b,
-                    d.stepMs, m.stepMs, u.stepMs, m.stepMs / u.stepMs, u.stepMs / d.stepMs,
-                    d.cpuMs, m.cpuMs, u.cpuMs, d.bytesPerStep / 1e6, m.bytesPerStep / 1e6,
-                    u.bytesPerStep / 1e6, u.boundMs, u.stepMs / u.boundMs, u.bandwidthGbs));
+            Point v = find(points, "ultramem_v2", b);
+            sb.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f |"
+                            + " %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f |"
+                            + " %.1f | %.3f | %.2f | %.3f | %.2f | %.1f |%n", b,
+                    d.stepMs, m.stepMs, u.stepMs, v.stepMs, m.stepMs / u.stepMs,
+                    u.stepMs / d.stepMs, m.stepMs / v.stepMs, v.stepMs / d.stepMs, d.cpuMs,
+                    m.cpuMs, u.cpuMs, v.cpuMs, d.bytesPerStep / 1e6, m.bytesPerStep / 1e6,
+                    u.bytesPerStep / 1e6, v.bytesPerStep / 1e6, u.boundMs, u.stepMs / u.boundMs,
+                    v.boundMs, v.stepMs / v.boundMs, u.bandwidthGbs));
         }
         return sb.toString();
     }

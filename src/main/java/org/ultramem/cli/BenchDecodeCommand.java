@@ -10,11 +10,13 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ultramem bench decode}: decode latency and memory traffic against batch size for dense,
- * MoE and UltraMem models with random weights (register as a subcommand of {@code bench}).
+ * MoE, UltraMem and UltraMemV2 models with random weights (register as a subcommand of
+ * {@code bench}).
  */
 @Command(name = "decode", mixinStandardHelpOptions = true,
-        description = "Decode-step latency, tokens/s and bytes/step vs batch for dense, MoE and"
-                + " UltraMem models (random weights, equal FLOPs; MoE/UltraMem equal params).")
+        description = "Decode-step latency, tokens/s and bytes/step vs batch for dense, MoE,"
+                + " UltraMem and UltraMemV2 models (random weights, equal FLOPs; MoE/UltraMem/V2"
+                + " equal params).")
 public final class BenchDecodeCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object (points array) on stdout.")
@@ -40,7 +42,7 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "f32", description = "Weight storage: f32 or bf16 (default: ${DEFAULT-VALUE}).")
     String precision;
 
-    @Option(names = "--kv-precision", defaultValue = "bf16", description = "KV-cache storage of all three models: f32 or bf16 (fp32 accumulation either way; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kv-precision", defaultValue = "bf16", description = "KV-cache storage of all four models: f32 or bf16 (fp32 accumulation either way; default: ${DEFAULT-VALUE}).")
     String kvPrecision;
 
     @Override

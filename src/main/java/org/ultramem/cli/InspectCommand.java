@@ -140,6 +140,11 @@ public final class InspectCommand implements Callable<Integer> {
                 + " (%s); KV cache excluded: %s bytes/token at context %d.%n", o.context(),
                 o.bytesPerParam(), o.bytesPerParam() == 2 ? "bf16" : "fp32",
                 count(cost.kvCacheBytesPerToken()), o.context()));
+        if (cost.components().stream().anyMatch(c -> c.name().startsWith("memory.shared."))) {
+            sb.append("UltraMemV2 decode bytes are what the inference engine reads: keys (folded"
+                    + " keys in full plus the candidates' rank rows), query norm and cores in fp32;"
+                    + " value and pre-value rows at most H·k per layer.\n");
+        }
         return sb.toString();
     }
 

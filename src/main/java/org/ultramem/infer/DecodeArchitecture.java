@@ -24,26 +24,42 @@ public record DecodeArchitecture(ModelConfig model, MoeConfig moe, List<MemorySl
 
     /**
      * One memory layer: index l (checkpoint prefix {@code model.memory_layers.l.}), source block
-     * i, target block j, and exactly one of an UltraMem and a PKM config.
+     * i, target block j, and exactly one of an UltraMem, a PKM and an UltraMemV2 config (a V2
+     * layer carries its layer id ℓ and the model's V2 layer count L, which size the shared
+     * table {@code model.full_memory_layer.*} and place its window).
      */
     public record MemorySlot(int index, int source, int target, UltraMemConfig ultraMem,
-                             PkmConfig pkm) {
+                             PkmConfig pkm, MemorySpec.V2 ultraMemV2) {
 
         public MemorySlot {
-            if ((ultraMem == null) == (pkm == null)) {
+            int kinds = (ultraMem != null ? 1 : 0) + (pkm != null ? 1 : 0)
+                    + (ultraMemV2 != null ? 1 : 0);
+            if (kinds != 1) {
                 throw new IllegalArgumentException("memory layer " + index
-                        + " needs exactly one of an UltraMem and a PKM config");
+                        + " needs exactly one of an UltraMem, a PKM and an UltraMemV2 config");
             }
+        }
+
+        /** An UltraMem or a PKM layer. */
+        public MemorySlot(int index, int source, int target, UltraMemConfig ultraMem,
+                          PkmConfig pkm) {
+            this(index, source, target, ultraMem, pkm, null);
         }
 
         /** An UltraMem layer. */
         public MemorySlot(int index, int source, int target, UltraMemConfig ultraMem) {
-            this(index, source, target, ultraMem, null);
+            this(index, source, target, ultraMem, null, null);
         }
 
-        /** "ultramem" or "pkm". */
+        /** An UltraMemV2 retrieval layer. */
+        public MemorySlot(int index, int source, int target, MemorySpec.V2 ultraMemV2) {
+            this(index, source, target, null, null, ultraMemV2);
+        }
+
+        /** "ultramem", "pkm" or "ultramem_v2". */
         public String type() {
-            return ultraMem != null ? MemorySpec.ULTRAMEM : MemorySpec.PKM;
+            return ultraMem != null ? MemorySpec.ULTRAMEM
+                    : pkm != null ? MemorySpec.PKM : MemorySpec.ULTRAMEM_V2;
         }
     }
 
@@ -64,6 +80,35 @@ public record DecodeArchitecture(ModelConfig model, MoeConfig moe, List<MemorySl
                         + model.numLayers() + " (num_hidden_layers)");
             }
         }
+        checkV2(memory);
+    }
+
+    /**
+     * The V2 layers share one table: they must carry one config and one layer count L, and
+     * layer ids 0..L−1 each once (else two layers would address the same window).
+     */
+    private static void checkV2(List<MemorySlot> memory) {
+        List<MemorySpec.V2> v2 = memory.stream().map(MemorySlot::ultraMemV2)
+                .filter(java.util.Objects::nonNull).toList();
+        if (v2.isEmpty()) {
+            return;
+        }
+        boolean[] seen = new boolean[v2.getFirst().layers()];
+        for (MemorySpec.V2 v : v2) {
+            if (!v.config().equals(v2.getFirst().config()) || v.layers() != seen.length
+                    || seen[v.layerId()]) {
+                throw new IllegalArgumentException("UltraMemV2 layer " + v.layerId() + " of "
+                        + v.layers() + " does not fit the model's shared table (" + seen.length
+                        + " layers, one config, ids 0..L-1 once); build all V2 slots from one"
+                        + " config");
+            }
+            seen[v.layerId()] = true;
+        }
+        if (v2.size() != seen.length) {
+            throw new IllegalArgumentException("the model places " + v2.size() + " UltraMemV2"
+                    + " layers but their shared table is sized for L = " + seen.length
+                    + "; build all V2 slots with layers = " + v2.size());
+        }
     }
 
     /** A dense model (no MoE, no memory layers). */
@@ -75,13 +120,8 @@ public record DecodeArchitecture(ModelConfig model, MoeConfig moe, List<MemorySl
     public static DecodeArchitecture of(ModelConfig cfg) {
         List<MemorySlot> slots = new ArrayList<>();
         for (MemorySpec s : cfg.memoryLayers()) {
-            if (s.ultraMemV2() != null) {
-                throw new IllegalArgumentException("decoding UltraMemV2 models is not supported"
-                        + " yet (memory layer " + s.index() + " is mem_type \"ultramem_v2\");"
-                        + " evaluate its loss with `eval` instead");
-            }
             slots.add(new MemorySlot(s.index(), s.sourceBlock(), s.targetBlock(), s.ultraMem(),
-                    s.pkm()));
+                    s.pkm(), s.ultraMemV2()));
         }
         return new DecodeArchitecture(cfg, cfg.moe(), slots);
     }

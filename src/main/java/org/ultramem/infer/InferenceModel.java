@@ -23,7 +23,7 @@ import org.ultramem.tensor.kernel.Kernels;
  * <pre>
  *   x = E[ids]                                          [rows, D]
  *   for block l: x += Attn(RMS_attn(x)) with the KV cache; a = RMS_ff(x)
- *                memory layers sourced at l: pending = Mem(a)  (UltraMem or PKM)
+ *                memory layers sourced at l: pending = Mem(a)  (UltraMem, UltraMemV2 or PKM)
  *                x += FFN(a)  (SwiGLU or MoE);  memory layers targeting l: x += pending
  *   logits = RMS_final(x)·Eᵀ (tied)                     [rows wanted, V]
  * </pre>
@@ -41,6 +41,8 @@ public final class InferenceModel implements AutoCloseable {
     private final float[] finalNorm;
     private final DenseBlockDecoder[] blocks;
     private final MemoryDecoder[] memory;
+    /** UltraMemV2's shared tables, or null without V2 layers. */
+    private final UltraMemV2Tables v2Tables;
     private final TrafficMeter meter = new TrafficMeter();
     private final Precision precision;
 
@@ -73,13 +75,24 @@ public final class InferenceModel implements AutoCloseable {
             blocks[l] = new DenseBlockDecoder(store, cfg, l, moe, precision, arena, kern);
         }
         memory = new MemoryDecoder[arch.memory().size()];
+        UltraMemV2Tables tables = null;
         for (MemorySlot s : arch.memory()) {
             String prefix = "model.memory_layers." + s.index() + ".";
-            memory[s.index()] = s.pkm() != null
-                    ? new PkmDecoder(store, prefix, s.pkm(), d, precision, arena, kern)
-                    : new UltraMemDecoder(store, prefix, s.ultraMem(), d, precision, arena,
-                            kern);
+            if (s.ultraMemV2() != null) {
+                if (tables == null) {
+                    tables = UltraMemV2Tables.load(store, s.ultraMemV2().geometry(), precision,
+                            arena);
+                }
+                memory[s.index()] = new UltraMemV2Decoder(store, prefix, s.ultraMemV2(), tables,
+                        d, precision, arena, kern);
+            } else {
+                memory[s.index()] = s.pkm() != null
+                        ? new PkmDecoder(store, prefix, s.pkm(), d, precision, arena, kern)
+                        : new UltraMemDecoder(store, prefix, s.ultraMem(), d, precision, arena,
+                                kern);
+            }
         }
+        v2Tables = tables;
     }
 
     /**
@@ -114,7 +127,7 @@ public final class InferenceModel implements AutoCloseable {
     /**
      * The engine over a copy of a live training model's weights ({@link ModelWeights#copyOf}):
      * how the demo and the tests decode a model that was not saved, with the same math as a
-     * checkpoint loaded by {@link #load}. UltraMemV2 models are refused as in {@link #load}.
+     * checkpoint loaded by {@link #load}.
      */
     public static InferenceModel of(LanguageModel model, Precision precision) {
         return of(model, precision, KernelProvider.get());
@@ -327,7 +340,7 @@ public final class InferenceModel implements AutoCloseable {
                 experts += blocks[l].moeExpertBytes();
             }
         }
-        long values = 0;
+        long values = v2Tables == null ? 0 : v2Tables.bytes();
         for (MemoryDecoder m : memory) {
             dense += m.denseBytes();
             values += m.valueBytes();

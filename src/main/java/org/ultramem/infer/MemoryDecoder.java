@@ -1,8 +1,8 @@
 package org.ultramem.infer;
 
 /**
- * Decode path of one memory layer (UltraMem or PKM) inside {@link InferenceModel}: y = Mem(x)
- * for the step's rows, counting the bytes it reads on the meter. One call at a time.
+ * Decode path of one memory layer (UltraMem, UltraMemV2 or PKM) inside {@link InferenceModel}:
+ * y = Mem(x) for the step's rows, counting the bytes it reads on the meter. One call at a time.
  */
 interface MemoryDecoder {
 

@@ -20,6 +20,8 @@ public final class TrafficMeter {
         KEYS("memory keys"),
         /** Value rows: distinct rows × D_v × bytes per element. */
         VALUES("value rows"),
+        /** UltraMemV2 pre-value rows: distinct rows × D_p × bytes per element. */
+        PRE_VALUES("pre-value rows"),
         /** Expert weights: distinct experts hit × bytes per expert. */
         EXPERTS("expert weights"),
         /** Keys and values of the KV cache read by attention. */

@@ -6,8 +6,10 @@
  * copy of a live training model's weights, {@link org.ultramem.infer.ModelWeights}), {@link org.ultramem.infer.DecodeState}
  * (KV cache of B sequences, off-heap [B][heads][capacity][headDim] per layer in fp32 or bf16,
  * + step scratch), the per-block decoders (dense attention/SwiGLU, MoE, and the memory layers
- * UltraMem and PKM behind {@code MemoryDecoder}, value rows read once per step by
- * {@code ValueGather}), {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
+ * UltraMem, UltraMemV2 and PKM behind {@code MemoryDecoder}, value rows read once per step by
+ * {@code ValueGather}; the V2 layers share one {@code UltraMemV2Tables} and select their cells
+ * with the training code's {@code nn.memory.CandidateRetrieval}),
+ * {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
  * {@link org.ultramem.infer.Generator} (one sequence: prefill, sample, decode). The architecture comes from the training
  * {@code ModelConfig} ({@link org.ultramem.infer.DecodeArchitecture#of}); checkpoint names are the
  * training model's (phase-2 schema), buffers included.

@@ -41,6 +41,14 @@ import org.ultramem.nn.memory.UltraMemConfig;
  * The shared tables are counted once, as {@code memory.shared.values} (N_all·D_v) and
  * {@code memory.shared.pre_values} (N_all·D_p), with no active parameters of their own: each
  * layer's reads are in its {@code values} and {@code pre_values} parts.
+ *
+ * <p>V2 decode bytes per token are what the decode engine ({@code infer.UltraMemV2Decoder})
+ * reads at batch 1, checked against its traffic meter by {@code UltraMemV2DecodeCostTest}: the
+ * projections (query, pre_proj, out_proj) and the H·k value and pre-value rows at the bytes per
+ * parameter; and in fp32, whatever that is, the query norm (D_k; the key norm is folded into
+ * the keys at load), the cores (T·H·r²) and the keys as scored: the folded keys K_fold in full
+ * (2·H·n·D_k) plus the candidates' rank rows (2·H·m·r·D_k). The value rows are an upper bound:
+ * two heads selecting one row read it once.
  */
 final class MemoryLayerCost {
 
@@ -137,14 +145,18 @@ final class MemoryLayerCost {
         long preProj = ModelCost.mul(dp, d);
         long outParams = ModelCost.mul(d, c.poolWidth());
 
+        // Keys, their norms and the cores are read as fp32 whatever the weights' precision
+        // (the decode engine keeps them on the heap): see the class comment.
+        long fp32 = Float.BYTES;
         List<ModelCost.Component> parts = new ArrayList<>();
         String p = "memory." + index + ".";
         add(parts, p + "query", queryParams, queryParams, 2.0 * d * 4 * dk, bytesPerParam);
-        add(parts, p + "norms", 2 * dk, 2 * dk, 0, bytesPerParam);
-        add(parts, p + "keys", keyParams, keyParams, 2.0 * h * 2 * n * dk * r + 2.0 * h * 2 * n * r,
-                bytesPerParam);
-        add(parts, p + "cores", coreParams, coreParams, 2.0 * h * t * (m * r * r + m * m * r),
-                bytesPerParam);
+        addRead(parts, p + "norms", 2 * dk, 2 * dk, 0, dk * fp32);
+        addRead(parts, p + "keys", keyParams, keyParams,
+                2.0 * h * 2 * n * dk * r + 2.0 * h * 2 * n * r,
+                ModelCost.mul(2, h, n + m * r, dk, fp32));
+        addRead(parts, p + "cores", coreParams, coreParams, 2.0 * h * t * (m * r * r + m * m * r),
+                coreParams * fp32);
         add(parts, p + "values", 0, ModelCost.mul(slots, dv), 2.0 * slots * dv, bytesPerParam);
         add(parts, p + "pre_values", 0, ModelCost.mul(slots, dp), 2.0 * slots * dp,
                 bytesPerParam);
@@ -157,6 +169,14 @@ final class MemoryLayerCost {
                     bytesPerParam);
         }
         return parts;
+    }
+
+    /** A part whose decode bytes are not active × bytes per parameter (see the class comment). */
+    private static void addRead(List<ModelCost.Component> parts, String name, long params,
+            long active, double flops, long decodeBytes) {
+        if (params != 0 || flops != 0) {
+            parts.add(new ModelCost.Component(name, params, active, flops, decodeBytes));
+        }
     }
 
     private static void add(List<ModelCost.Component> parts, String name, long params, long active,

@@ -43,6 +43,9 @@ public record MemorySpec(int index, UltraMemConfig ultraMem, PkmConfig pkm, V2 u
      */
     public record V2(UltraMemV2Config config, int layerId, int layers, String placement) {
 
+        /** Checkpoint prefix of the shared value holder's tables (the reference's module name). */
+        public static final String HOLDER_PREFIX = "model.full_memory_layer.";
+
         public V2 {
             if (layerId < 0 || layerId >= layers) {
                 throw new IllegalArgumentException("UltraMemV2 layer id " + layerId

@@ -31,7 +31,7 @@ import org.ultramem.nn.memory.UltraMemV2Values;
 final class V2Memories {
 
     /** Prefix of the shared value holder's parameters (the reference's module name). */
-    static final String HOLDER = "model.full_memory_layer.";
+    static final String HOLDER = MemorySpec.V2.HOLDER_PREFIX;
 
     private final UltraMemV2Values holder;
     /** Indexed by memory index; null where memory layer m is not a V2 layer. */

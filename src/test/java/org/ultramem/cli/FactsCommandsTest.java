@@ -66,14 +66,18 @@ class FactsCommandsTest {
     }
 
     @Test
-    void evalFactsRefusesAnUltraMemV2ModelInOneLine() throws Exception {
+    void evalFactsRunsOnAnUltraMemV2Model() throws Exception {
         Path v2 = org.ultramem.testing.CheckpointMutants.write(dir.resolve("v2"),
                 org.ultramem.model.ModelConfig.fromJson(org.ultramem.model.TinyV2.json(0.02, "")
-                        .replace("\"vocab_size\": 32", "\"vocab_size\": 400"), "v2"), null);
-        Run r = ultramem("eval", "--model", v2.toString(), "--facts", facts.toString());
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().startsWith("ultramem eval: decoding UltraMemV2 models is not supported"
-                + " yet") && r.err().strip().lines().count() == 1, r.err());
+                        .replace("\"vocab_size\": 32", "\"vocab_size\": 400")
+                        .replace("\"max_position_embeddings\": 16",
+                                "\"max_position_embeddings\": 64"), "v2"), null);
+        Run r = ultramem("eval", "--model", v2.toString(), "--facts", facts.toString(), "--people",
+                "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(3, j.get("people").asInt(), r.out());
+        assertTrue(j.get("accuracy").isNumber(), r.out());
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -64,14 +65,28 @@ class GenerateCommandTest {
     }
 
     @Test
-    void refusesAnUltraMemV2CheckpointInOneLine() throws IOException {
+    void decodesAnUltraMemV2CheckpointAndMetersItsTables() throws IOException {
         Path m = CheckpointMutants.write(dir.resolve("v2"), org.ultramem.model.ModelConfig.fromJson(
                 org.ultramem.model.TinyV2.json(0.02, "").replace("\"vocab_size\": 32",
                         "\"vocab_size\": 300"), "v2"), tokA);
-        CliRuns.Run r = generate(m);
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().startsWith("ultramem generate: decoding UltraMemV2 models is not"
-                + " supported yet") && r.err().strip().lines().count() == 1, r.err());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream oldOut = System.out;
+        java.io.PrintStream oldErr = System.err;
+        CliRuns.Run r;
+        try { // generate streams text and statistics to System.out / System.err
+            System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+            r = CliRuns.main("generate", "--model", m.toString(), "--prompt", "the cat",
+                    "--max-tokens", "3", "--greedy", "--stats");
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        String stats = err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, r.code(), r.err() + stats);
+        assertTrue(out.size() > 0, "no text generated");
+        assertTrue(stats.contains("value rows") && stats.contains("pre-value rows"), stats);
     }
 
     @Test

@@ -62,6 +62,10 @@ class InspectCommandTest {
             shared += c.get("name").asText().startsWith("memory.shared.") ? 1 : 0;
         }
         assertEquals(2, shared, r.out());
+        Run text = run("--config", file.toString());
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().contains("UltraMemV2 decode bytes are what the inference engine"
+                + " reads"), text.out());
     }
 
     @Test

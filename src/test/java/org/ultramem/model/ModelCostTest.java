@@ -77,9 +77,10 @@ class ModelCostTest {
         for (int l = 0; l < 3; l++) {
             String p = "memory." + l + ".";
             assertRow(c, p + "query", 512, 512, 1024);       // 4·D_k·D; 2·D·4D_k
-            assertRow(c, p + "norms", 16, 16, 0);            // 2·D_k
-            assertRow(c, p + "keys", 512, 512, 1152);        // H·2·n·D_k·r; + 2·H·2·n·r
-            assertRow(c, p + "cores", 16, 16, 240);          // T·H·r²; 2·H·T·(m·r² + m²·r)
+            // Decode reads fp32: the query norm D_k; K_fold 2·H·n·D_k + candidates 2·H·m·r·D_k.
+            assertRow(c, p + "norms", 16, 16, 0, 32);        // 2·D_k
+            assertRow(c, p + "keys", 512, 512, 1152, 1792);  // H·2·n·D_k·r; + 2·H·2·n·r
+            assertRow(c, p + "cores", 16, 16, 240, 64);      // T·H·r²; 2·H·T·(m·r² + m²·r)
             assertRow(c, p + "values", 0, 48, 96);           // reads H·k rows of D_v
             assertRow(c, p + "pre_values", 0, 48, 96);       // H·k pre-score dots of D_p
             assertRow(c, p + "pre_proj", 128, 128, 256);     // D_p·D
@@ -222,10 +223,15 @@ class ModelCostTest {
     }
 
     private static void assertRow(ModelCost c, String name, long params, long active, double flops) {
+        assertRow(c, name, params, active, flops, active * c.options().bytesPerParam());
+    }
+
+    private static void assertRow(ModelCost c, String name, long params, long active, double flops,
+                                  long decodeBytes) {
         ModelCost.Component row = c.component(name);
         assertEquals(params, row.params(), name + " params");
         assertEquals(active, row.activeParams(), name + " active params");
         assertEquals(flops, row.flopsPerToken(), name + " FLOPs/token");
-        assertEquals(active * c.options().bytesPerParam(), row.decodeBytes(), name + " bytes");
+        assertEquals(decodeBytes, row.decodeBytes(), name + " bytes");
     }
 }

@@ -3,15 +3,17 @@ package org.ultramem.nn.memory;
 import org.ultramem.tensor.kernel.Kernels;
 
 /**
- * The per-token retrieval of an UltraMem layer once the coarse top-m candidates are chosen
- * (spec §A): per head and side, exact rank components of the m candidates,
- * exact[co·r + a·r + ρ] = q̂_side · K̂[h, side, cand_a, ρ]; then per head the m×m grid, its
- * top-k, per-core weights ({@link TuckerRetrieval#forward}) and the selected grid cells
- * z = row·n + col. Written once and used by both {@link UltraMemLayer#forward} and the decode
- * engine ({@code infer.UltraMemDecoder}), so training and decoding select the same cells with the
- * same bits.
+ * The per-token retrieval of an UltraMem (V1 or V2) layer once the coarse top-m candidates are
+ * chosen (spec §A, V2 spec §3.4-§3.7): per head and side, exact rank components of the m
+ * candidates, exact[co·r + a·r + ρ] = q̂_side · K̂[h, side, cand_a, ρ]; then per head the m×m
+ * grid, its top-k, per-core weights ({@link TuckerRetrieval#forward}) and the selected grid cells
+ * z = row·n + col. Written once and used by {@link UltraMemLayer#forward},
+ * {@link UltraMemV2Layer#forward} and the decode engine ({@code infer.UltraMemDecoder},
+ * {@code infer.UltraMemV2Decoder}), so training and decoding select the same cells with the same
+ * bits.
  *
- * <p>Layouts, per token b: q̂ [Q·2·D_k] at b·Q·2·D_k (head h, side s reads slot h mod Q);
+ * <p>Layouts, per token b: q̂ [Q·2·D_k] at b·Q·2·D_k (V1: head h, side s reads slot h mod Q;
+ * V2: Q = 2 and head h reads slot ⌊h/2⌋, V2 spec §3.2);
  * K̂ [H][2][n][r][D_k]; candidates [H][2][m] at {@link #candOff}; exact [H][2][m][r];
  * selections, scores and cells [H][k] at b·H·k; weights [H][k][T]. Immutable.
  */
@@ -25,21 +27,44 @@ public final class CandidateRetrieval {
     private final int kFinal;
     private final int cores;
     private final int querySlots;
+    /** Query slot each head reads: h mod Q (V1) or ⌊h/2⌋ (V2). */
+    private final int[] slotOfHead;
     private final TuckerRetrieval grid;
     private final Kernels kern;
 
     /** Retrieval for {@code cfg} on {@code kern} (exact scores and the grid's top-k). */
     public CandidateRetrieval(UltraMemConfig cfg, Kernels kern) {
-        this.heads = cfg.heads();
-        this.n = cfg.keysPerSide();
-        this.m = cfg.candidates();
-        this.rank = cfg.tuckerRank();
-        this.dk = cfg.keyDim();
-        this.kFinal = cfg.topK();
-        this.cores = cfg.tuckerCores();
-        this.querySlots = cfg.querySlots();
-        this.grid = new TuckerRetrieval(cfg, kern);
+        this(cfg.heads(), cfg.keysPerSide(), cfg.candidates(), cfg.tuckerRank(), cfg.keyDim(),
+                cfg.topK(), cfg.tuckerCores(), cfg.querySlots(), false, new TuckerRetrieval(cfg, kern), kern);
+    }
+
+    private CandidateRetrieval(int heads, int n, int m, int rank, int dk, int kFinal, int cores,
+                               int querySlots, boolean pairedHeads, TuckerRetrieval grid, Kernels kern) {
+        this.heads = heads;
+        this.n = n;
+        this.m = m;
+        this.rank = rank;
+        this.dk = dk;
+        this.kFinal = kFinal;
+        this.cores = cores;
+        this.querySlots = querySlots;
+        this.slotOfHead = new int[heads];
+        for (int h = 0; h < heads; h++) {
+            slotOfHead[h] = pairedHeads ? h / 2 : h % querySlots;
+        }
+        this.grid = grid;
         this.kern = kern;
+    }
+
+    /**
+     * The retrieval of an UltraMemV2 layer of {@code geo} on {@code kern} (V2 spec §3.2-§3.7): two
+     * query slots, head h reading slot ⌊h/2⌋; m = k = knn; n = κ_e·K0'; raw per-core Tucker weights.
+     */
+    public static CandidateRetrieval ultraMemV2(UltraMemV2Geometry geo, Kernels kern) {
+        UltraMemV2Config c = geo.config();
+        return new CandidateRetrieval(c.heads(), geo.keysPerSide(), c.knn(), c.tuckerRank(),
+                c.keyDim(), c.knn(), c.tuckerCores(), UltraMemV2Keys.QUERY_ROWS / 2, true,
+                new TuckerRetrieval(c.knn(), c.knn(), c.tuckerRank(), c.tuckerCores(), kern), kern);
     }
 
     /** The grid step (also the layer's backward uses it). */
@@ -71,7 +96,7 @@ public final class CandidateRetrieval {
             for (int side = 0; side < 2; side++) {
                 int co = candOff(b, h, side);
                 kern.gatherDot(exact, co * rank, qHat,
-                        b * qWidth + (h % querySlots * 2 + side) * dk, 0, kHat,
+                        b * qWidth + (slotOfHead[h] * 2 + side) * dk, 0, kHat,
                         (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
             }
             int s0 = b * slots + h * kFinal;

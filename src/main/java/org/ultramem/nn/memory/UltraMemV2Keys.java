@@ -17,11 +17,21 @@ import org.ultramem.tensor.kernel.Parallel;
  *   coarse  c[side][b][h, i] = ⟨q̂[b, ⌊h/2⌋, side], K_fold[side][h][i]⟩ = Σ_j S[b,h,side,i,j]·w_j
  *   exact   S[b,h,side,α,j]  = ⟨q̂[b, ⌊h/2⌋, side], K̂[h][side][I[α]][j]⟩   (the m candidates)
  * </pre>
+ * The exact scores are computed from {@link #kHat()} by {@link CandidateRetrieval#ultraMemV2},
+ * the retrieval training and the decode engine share; the engine gets its K̂ and K_fold from
+ * {@link #prepared}, this class's own preparation.
  * Backward: candidates give dK̂[key, j] += dS·q̂ and dq̂ += dS·K̂ (keys grouped, token order);
  * the balance loss gives dc for all n keys, carried through the fold: dq̂ += dc·K_fold,
  * dK_fold = dcᵀ·q̂, dK̂[.., j] += w_j·dK_fold; then the key RMS-norm backward and the transpose.
  */
-final class UltraMemV2Keys {
+public final class UltraMemV2Keys {
+
+    /**
+     * Keys prepared for decoding, the same bits {@link #prepare} gives training: K̂
+     * [H][2][n][r][D_k] (what {@link CandidateRetrieval} reads) and K_fold [2][H][n][D_k].
+     */
+    public record Prepared(float[] kHat, float[] kFold) {
+    }
 
     /** Two query slots × two sides per token: q̂ is [B, 4·D_k]. */
     static final int QUERY_ROWS = 4;
@@ -70,11 +80,36 @@ final class UltraMemV2Keys {
         kFold = new float[2 * heads * n * dk];
         foldU = new float[heads * rank];
         foldV = new float[heads * rank];
-        keyStart = new int[heads * 2 * n + 1];
-        keyEntries = new int[maxEntries];
-        dKHat = new float[keyFloats];
-        dKeyIn = new float[keyFloats];
-        dFold = new float[kFold.length];
+        boolean training = maxEntries > 0; // decode-only instances need no backward scratch
+        keyStart = training ? new int[heads * 2 * n + 1] : null;
+        keyEntries = training ? new int[maxEntries] : null;
+        dKHat = training ? new float[keyFloats] : null;
+        dKeyIn = training ? new float[keyFloats] : null;
+        dFold = training ? new float[kFold.length] : null;
+    }
+
+    /**
+     * K̂ and K_fold of a layer from its stored tensors ({@code keys} [H, 2, n, D_k, 2],
+     * {@code keys_norm.weight} [D_k], u and v [H·2]) by the training layer's own {@link #prepare}:
+     * how the decode engine builds its keys once at load.
+     */
+    public static Prepared prepared(UltraMemV2Geometry geo, Kernels kern, float[] keys,
+                                    float[] keysNorm, float[] u, float[] v) {
+        UltraMemV2Config c = geo.config();
+        Parameter k = new Parameter("keys", new int[] {c.heads(), 2, geo.keysPerSide(),
+                c.keyDim(), c.tuckerRank()}, Parameter.Group.DECAY);
+        Parameter g = new Parameter("keys_norm.weight", new int[] {c.keyDim()},
+                Parameter.Group.NO_DECAY);
+        System.arraycopy(keys, 0, k.data, 0, k.data.length);
+        System.arraycopy(keysNorm, 0, g.data, 0, g.data.length);
+        UltraMemV2Keys prepared = new UltraMemV2Keys(geo, kern, k, g, 0);
+        prepared.prepare(u, v);
+        return new Prepared(prepared.kHat, prepared.kFold);
+    }
+
+    /** K̂ [H][2][n][r][D_k] of the last {@link #prepare}. */
+    float[] kHat() {
+        return kHat;
     }
 
     /** Offset of head h's side-{@code side} query in a token's q̂ row of 4·D_k. */
@@ -129,14 +164,6 @@ final class UltraMemV2Keys {
                         (side * tokens + b0) * ldc + h * n, ldc, false);
             }
         }
-    }
-
-    /** Exact rank scores S [m][r] of the candidates cand[candOff ..] of (token b, head h, side). */
-    void exactScores(float[] exact, int candOff, float[] qHat, int[] cand, int b, int h,
-                     int side) {
-        kern.gatherDot(exact, candOff * rank, qHat,
-                b * QUERY_ROWS * dk + queryOffset(h, side), 0, kHat, (h * 2 + side) * n * rank * dk,
-                cand, candOff, m, rank, dk);
     }
 
     /** dq̂[b] += Σ over token b's candidates of dS·K̂ (dExact [B][H][2][m][r]). */

@@ -42,7 +42,7 @@ public final class UltraMemV2Layer {
     private final int layerId;
     private final Kernels kern;
     private final UltraMemV2Keys productKeys;
-    private final TuckerRetrieval retrieval;
+    private final CandidateRetrieval candidates;
     private final UltraMemV2Lookup lookup;
     private final UltraMemV2BalanceLoss balance;
     private final int dModel;
@@ -191,7 +191,7 @@ public final class UltraMemV2Layer {
         dCoarse = cfg.balanceCoef() > 0 ? new float[coarse.length] : null;
 
         productKeys = new UltraMemV2Keys(geo, kernels, keys, keysNorm, cand.length);
-        retrieval = new TuckerRetrieval(m, m, rank, cores, kernels);
+        candidates = CandidateRetrieval.ultraMemV2(geo, kernels);
         lookup = new UltraMemV2Lookup(holder, layerId, seed ^ 0x5DEECE66DL, kernels);
         balance = cfg.balanceCoef() > 0 ? new UltraMemV2BalanceLoss(geo, kernels,
                 (maxTokens + COARSE_CHUNK - 1) / COARSE_CHUNK) : null;
@@ -231,7 +231,7 @@ public final class UltraMemV2Layer {
         //      on the thread count.
         int chunks = (tokens + COARSE_CHUNK - 1) / COARSE_CHUNK;
         Parallel.forRange(chunks, 1, (c0, c1) -> {
-            float[] scratch = retrieval.newScratch();
+            float[] scratch = candidates.newScratch();
             float[] topScratch = new float[m];
             int[] poolScratch = new int[slots + cfg.valueExpand() + 1];
             for (int c = c0; c < c1; c++) {
@@ -357,21 +357,13 @@ public final class UltraMemV2Layer {
         }
     }
 
-    /** Exact candidate scores, Tucker grid, final top-k and grid cells z of token b (§3.6-3.7). */
+    /**
+     * Exact candidate scores, Tucker grid, final top-k and grid cells z of token b (§3.4-3.7),
+     * by the retrieval the decode engine shares ({@link CandidateRetrieval#ultraMemV2}).
+     */
     private void retrieve(int b, float[] scratch) {
-        for (int h = 0; h < heads; h++) {
-            int rowOff = candOff(b, h, 0);
-            int colOff = candOff(b, h, 1);
-            productKeys.exactScores(exact, rowOff, qHat, cand, b, h, 0);
-            productKeys.exactScores(exact, colOff, qHat, cand, b, h, 1);
-            int selOff = b * slots + h * m;
-            retrieval.forward(sel, selScore, selOff, tuckerW, selOff * cores, exact, rowOff * rank,
-                    colOff * rank, coreSum, h * rank * rank, coreData, h * rank * rank, scratch);
-            for (int j = 0; j < m; j++) {
-                int f = sel[selOff + j];
-                slotZ[selOff + j] = cand[rowOff + f / m] * n + cand[colOff + f % m];
-            }
-        }
+        candidates.retrieve(b, qHat, productKeys.kHat(), cand, exact, sel, selScore, tuckerW,
+                slotZ, coreSum, coreData, scratch);
     }
 
     /** Per-token backward: Tucker grid into dExact and dCore, then dq̂ for token b. */
@@ -382,8 +374,8 @@ public final class UltraMemV2Layer {
         Arrays.fill(dCoreTok, b * dcLen, (b + 1) * dcLen, 0f);
         for (int h = 0; h < heads; h++) {
             int selOff = b * slots + h * m;
-            retrieval.backward(dExact, dCoreTok, (b * heads + h) * cores * rank * rank, dTuckerW,
-                    tuckerW, selOff * cores, sel, selOff, exact, candOff(b, h, 0) * rank,
+            candidates.grid().backward(dExact, dCoreTok, (b * heads + h) * cores * rank * rank,
+                    dTuckerW, tuckerW, selOff * cores, sel, selOff, exact, candOff(b, h, 0) * rank,
                     candOff(b, h, 1) * rank, coreData, h * rank * rank);
         }
         Arrays.fill(dqHat, b * qWidth, (b + 1) * qWidth, 0f);

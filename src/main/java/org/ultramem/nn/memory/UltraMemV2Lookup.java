@@ -22,9 +22,10 @@ import org.ultramem.tensor.kernel.Kernels;
  * chunk t]⟩, dV[row, chunk t] += w[s, t]·dP; then dγ = Σ_t dw·ŵ, dπ = dγ·GELU'(π) (or dγ),
  * dŵ = dw·γ, dPre[row] += dπ·p[b]; per token dp[b] = Σ_s dπ_s·Pre[row_s].
  */
-final class UltraMemV2Lookup {
+public final class UltraMemV2Lookup {
 
     private final Kernels kern;
+    private final UltraMemV2Config cfg;
     private final Parameter values;
     private final Parameter preValues;
     private final int valueNum;
@@ -43,6 +44,7 @@ final class UltraMemV2Lookup {
         this.kern = kern;
         UltraMemV2Geometry geo = holder.geometry();
         UltraMemV2Config cfg = geo.config();
+        this.cfg = cfg;
         this.values = holder.values();
         this.preValues = holder.preValues();
         this.valueNum = geo.valueNum();
@@ -84,30 +86,53 @@ final class UltraMemV2Lookup {
 
     /** Virtual index π[z], block and table row of the cells z[s] for slots s in [from, to). */
     void resolve(int[] virtual, int[] group, int[] row, int[] z, int from, int to) {
+        resolve(shuffle, valueNum, offset, allValueNum, virtual, group, row, z, from, to);
+    }
+
+    /**
+     * For slots s in [from, to): v = π[z[s]], block v div N, table row ((v mod N) + off_ℓ) mod
+     * N_all (spec §3.8); shared by training and the decode engine. {@code virtual} may be null.
+     */
+    public static void resolve(int[] shuffle, int valueNum, int offset, int allValueNum,
+                               int[] virtual, int[] group, int[] row, int[] z, int from, int to) {
         for (int s = from; s < to; s++) {
             int v = shuffle[z[s]];
-            virtual[s] = v;
+            if (virtual != null) {
+                virtual[s] = v;
+            }
             group[s] = v / valueNum;
             row[s] = (int) (((long) (v % valueNum) + offset) % allValueNum);
         }
     }
 
-    /**
-     * Pre-scores and gated weights of token b: preScore[s] = ⟨p[b], Pre[row_s]⟩, gate[s] = γ_s,
-     * w[s, t] = ŵ[s, t]·γ_s. p: [B, D_p]; without pre-values γ = 1 and w = ŵ.
-     */
+    /** {@link #gate(Kernels, UltraMemV2Config, float[], float[], float[], float[], float[],
+     * float[], int[], int)} over the holder's Pre. */
     void gate(float[] w, float[] gate, float[] preScore, float[] tuckerW, float[] p, int[] row,
               int b) {
+        gate(kern, cfg, w, gate, preScore, tuckerW, p, preValues == null ? null : preValues.data,
+                row, b);
+    }
+
+    /**
+     * Pre-scores and gated weights of token b: preScore[s] = ⟨p[b], pre[row_s]⟩, gate[s] = γ_s,
+     * w[s, t] = ŵ[s, t]·γ_s. p: [B, D_p]; pre: rows of D_p indexed by row (the table, or the
+     * decode engine's gathered copy); without pre-values (pre null) γ = 1 and w = ŵ.
+     */
+    public static void gate(Kernels kern, UltraMemV2Config cfg, float[] w, float[] gate,
+                            float[] preScore, float[] tuckerW, float[] p, float[] pre, int[] row,
+                            int b) {
+        int slots = cfg.slots();
+        int cores = cfg.tuckerCores();
+        int preDim = cfg.preValueDim();
         int s0 = b * slots;
-        if (preValues == null) {
+        if (pre == null) {
             Arrays.fill(gate, s0, s0 + slots, 1f);
             System.arraycopy(tuckerW, s0 * cores, w, s0 * cores, slots * cores);
             return;
         }
-        kern.gatherDot(preScore, s0, p, b * preDim, 0, preValues.data, 0, row, s0,
-                slots, 1, preDim);
+        kern.gatherDot(preScore, s0, p, b * preDim, 0, pre, 0, row, s0, slots, 1, preDim);
         for (int s = s0; s < s0 + slots; s++) {
-            float g = glu ? (float) Gelu.forward(preScore[s]) : preScore[s];
+            float g = cfg.gluAct() ? (float) Gelu.forward(preScore[s]) : preScore[s];
             gate[s] = g;
             for (int t = 0; t < cores; t++) {
                 w[s * cores + t] = tuckerW[s * cores + t] * g;
@@ -115,35 +140,45 @@ final class UltraMemV2Lookup {
         }
     }
 
+    /** {@link #pool(Kernels, UltraMemV2Config, float[], float[], float[], int[], int[], int,
+     * int[])} over the holder's V. */
+    void pool(float[] pooled, float[] w, int[] group, int[] row, int b, int[] scratch) {
+        pool(kern, cfg, pooled, values.data, w, group, row, b, scratch);
+    }
+
     /**
      * Pools the slots of token b into P ({@code pooled[b·E·D_v ..]}, [E][D_v], overwritten):
-     * slots grouped by block (stable), each block one gathered weighted sum in slot order.
-     * scratch: at least slots + E + 1 ints.
+     * slots grouped by block (stable), each block one gathered weighted sum in slot order over
+     * {@code table} (rows of D_v indexed by row). scratch: at least slots + E + 1 ints.
      */
-    void pool(float[] pooled, float[] w, int[] group, int[] row, int b, int[] scratch) {
+    public static void pool(Kernels kern, UltraMemV2Config cfg, float[] pooled, float[] table,
+                            float[] w, int[] group, int[] row, int b, int[] scratch) {
+        int slots = cfg.slots();
+        int blocks = cfg.valueExpand();
+        int valueDim = cfg.valueDim();
         int s0 = b * slots;
         int start = slots;
         Arrays.fill(scratch, start, start + blocks + 1, 0);
         for (int s = s0; s < s0 + slots; s++) {
-            scratch[start + block(group, s) + 1]++;
+            scratch[start + block(blocks, group, s) + 1]++;
         }
         for (int g = 0; g < blocks; g++) {
             scratch[start + g + 1] += scratch[start + g];
         }
         for (int s = s0; s < s0 + slots; s++) {
-            scratch[scratch[start + block(group, s)]++] = s;
+            scratch[scratch[start + block(blocks, group, s)]++] = s;
         }
         // scratch[start + g] now holds the end of block g's list; block g starts where g-1 ends.
         int pOff = b * blocks * valueDim;
         for (int g = 0; g < blocks; g++) {
             int from = g == 0 ? 0 : scratch[start + g - 1];
             int to = scratch[start + g];
-            kern.gatherWeightedSum(pooled, pOff + g * valueDim, values.data, row, w, scratch,
-                    from, to - from, cores, chunk);
+            kern.gatherWeightedSum(pooled, pOff + g * valueDim, table, row, w, scratch,
+                    from, to - from, cfg.tuckerCores(), valueDim / cfg.tuckerCores());
         }
     }
 
-    private int block(int[] group, int s) {
+    private static int block(int blocks, int[] group, int s) {
         return blocks == 1 ? 0 : group[s];
     }
 
@@ -178,7 +213,7 @@ final class UltraMemV2Lookup {
             int s = order[i];
             int r = row[s];
             int b = s / slots;
-            int gOff = b * pw + block(group, s) * valueDim;
+            int gOff = b * pw + block(blocks, group, s) * valueDim;
             float dGate = 0;
             for (int t = 0; t < cores; t++) {
                 int vOff = r * valueDim + t * chunk;

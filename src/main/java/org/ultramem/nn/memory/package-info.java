@@ -20,11 +20,16 @@
  * {@link org.ultramem.nn.memory.UltraMemV2Config} ({@code mem_type: "ultramem_v2"}),
  * {@link org.ultramem.nn.memory.UltraMemV2Geometry} (shared-table and per-layer sizes),
  * {@link org.ultramem.nn.memory.UltraMemV2Values} (the value holder all V2 layers of a model
- * share), {@code UltraMemV2Keys} (rank-2 keys, coarse and exact scores, key backward),
- * {@code UltraMemV2Lookup} (shuffle, window rows, pre-value gate, pooling and the table backward),
+ * share), {@link org.ultramem.nn.memory.UltraMemV2Keys} (rank-2 keys, coarse scores, key backward),
+ * {@link org.ultramem.nn.memory.UltraMemV2Lookup} (shuffle, window rows, pre-value gate, pooling
+ * and the table backward),
  * {@code UltraMemV2BalanceLoss}, {@code UltraMemV2Init} and
  * {@link org.ultramem.nn.memory.UltraMemV2Golden}; V2 reuses {@code TuckerRetrieval} and
- * {@link org.ultramem.nn.memory.TuckerUpdate}. What does not: wiring into the transformer
+ * {@link org.ultramem.nn.memory.TuckerUpdate}. The per-token retrieval after the coarse top-m
+ * ({@link org.ultramem.nn.memory.CandidateRetrieval}, V1 and V2), the V2 key preparation
+ * ({@code UltraMemV2Keys.prepared}) and the V2 slot resolution, gate and pooling (static
+ * {@code UltraMemV2Lookup} methods) are public so the decode engine ({@code infer}) runs the
+ * training code itself, not a copy. What does not: wiring into the transformer
  * (model), optimizer groups and value learning rates (train), kernels (tensor.kernel).
  *
  * <p>Invariants: shapes and names follow {@code ultramem-spec.md} §A.1-A.2 and the golden files;
