@@ -36,7 +36,7 @@ public final class ExperimentCommand implements Runnable {
     /** Options every subcommand shares. */
     static class SuiteOptions {
         @Parameters(index = "0", paramLabel = "SUITE",
-                description = "Suite name in --suites (smoke, main, long, v2, ablation, scaling, recipe, remedies, knowledge) or a suite"
+                description = "Suite name in --suites (smoke, main, long, v2, sizing, ablation, scaling, recipe, remedies, knowledge) or a suite"
                         + " file.")
         String suite;
 
