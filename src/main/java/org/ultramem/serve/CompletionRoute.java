@@ -41,7 +41,7 @@ final class CompletionRoute {
         this.chat = chat;
     }
 
-    void handle(ServerRequest req, ServerResponse res) throws InterruptedException {
+    void handle(ServerRequest req, ServerResponse res) throws InterruptedException, IOException {
         long arrival = System.nanoTime();
         ModelHost.Ready ready = Routes.requireReady(host);
         BatchScheduler scheduler = ready.scheduler();
@@ -143,28 +143,33 @@ final class CompletionRoute {
     private void whole(ServerResponse res, BatchScheduler scheduler, GenerationJob job, String id,
                        String model, long created) throws InterruptedException {
         StringBuilder text = new StringBuilder();
-        while (true) {
-            GenerationJob.Event e = next(scheduler, job);
-            switch (e) {
-                case null -> { }
-                case GenerationJob.Text t -> text.append(t.delta());
-                case GenerationJob.Failed f -> throw engineFailed(f);
-                case GenerationJob.Done d -> {
-                    if (timedOut(job, d)) {
-                        throw timeout();
+        try {
+            while (true) {
+                GenerationJob.Event e = next(scheduler, job);
+                switch (e) {
+                    case null -> { }
+                    case GenerationJob.Text t -> text.append(t.delta());
+                    case GenerationJob.Failed f -> throw engineFailed(f);
+                    case GenerationJob.Done d -> {
+                        if (timedOut(job, d)) {
+                            throw timeout();
+                        }
+                        Routes.send(res, metrics, 200, "application/json", OpenAiJson.completion(
+                                chat, id, model, created, text.toString(), d.finishReason(),
+                                d.promptTokens(), d.completionTokens()));
+                        return;
                     }
-                    Routes.send(res, metrics, 200, "application/json", OpenAiJson.completion(chat,
-                            id, model, created, text.toString(), d.finishReason(),
-                            d.promptTokens(), d.completionTokens()));
-                    return;
                 }
             }
+        } finally {
+            scheduler.withdraw(job); // a no-op once the job has ended
         }
     }
 
     /** Streams the completion as server-sent events in OpenAI's chunk format. */
     private void stream(ServerResponse res, BatchScheduler scheduler, GenerationJob job,
-                        String id, String model, long created) throws InterruptedException {
+                        String id, String model, long created)
+            throws InterruptedException, IOException {
         res.status(200);
         res.header("Content-Type", "text/event-stream; charset=utf-8");
         res.header("Cache-Control", "no-cache");
@@ -202,9 +207,12 @@ final class CompletionRoute {
                     }
                 }
             }
-        } catch (UncheckedIOException | IOException e) {
-            // The client went away: free its slot (or queue place) now.
+        } catch (IOException | RuntimeException e) {
+            // Free the slot (or queue place) now, whatever ended the stream.
             scheduler.withdraw(job);
+            if (!Routes.clientGone(e)) {
+                throw e;
+            }
             metrics.request(CLIENT_GONE);
         }
     }

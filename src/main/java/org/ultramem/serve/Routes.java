@@ -91,7 +91,7 @@ final class Routes {
 
     /** Anything else is a bug: 500 with the exception's message, and the server keeps serving. */
     void bug(ServerRequest req, ServerResponse res, Throwable t) {
-        if (t instanceof UncheckedIOException) {
+        if (clientGone(t)) {
             metrics.request(CompletionRoute.CLIENT_GONE);
             return; // the connection is gone; nothing can be answered
         }
@@ -101,6 +101,16 @@ final class Routes {
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         apiError(req, res, new ApiError(500, "server_error", null, "internal_error",
                 "internal error (please report it): " + RequestParser.clip(m)));
+    }
+
+    /** True when {@code t} comes from an I/O error: a write to a client that went away. */
+    static boolean clientGone(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static void send(ServerResponse res, ServeMetrics metrics, int status, String type,
