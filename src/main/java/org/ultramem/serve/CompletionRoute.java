@@ -75,7 +75,7 @@ final class CompletionRoute {
         String id = (chat ? "chatcmpl-" : "cmpl-") + ids.incrementAndGet();
         long created = System.currentTimeMillis() / 1000;
         if (r.stream()) {
-            stream(res, scheduler, job, id, model.id(), created);
+            stream(res, scheduler, job, id, model.id(), created, r.includeUsage());
         } else {
             whole(res, scheduler, job, id, model.id(), created);
         }
@@ -168,7 +168,7 @@ final class CompletionRoute {
 
     /** Streams the completion as server-sent events in OpenAI's chunk format. */
     private void stream(ServerResponse res, BatchScheduler scheduler, GenerationJob job,
-                        String id, String model, long created)
+                        String id, String model, long created, boolean includeUsage)
             throws InterruptedException, IOException {
         res.status(200);
         res.header("Content-Type", "text/event-stream; charset=utf-8");
@@ -199,6 +199,10 @@ final class CompletionRoute {
                         } else {
                             event(out, OpenAiJson.chunk(chat, id, model, created, "", first,
                                     d.finishReason()));
+                            if (includeUsage) {
+                                event(out, OpenAiJson.usageChunk(chat, id, model, created,
+                                        d.promptTokens(), d.completionTokens()));
+                            }
                             metrics.request(d.finishReason().equals("cancelled") ? CLIENT_GONE
                                     : 200);
                         }

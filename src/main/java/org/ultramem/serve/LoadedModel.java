@@ -27,9 +27,14 @@ public record LoadedModel(String id, InferenceModel engine, BpeTokenizer tokeniz
                 InferenceModel.load(dir, precision), tok);
     }
 
-    /** The bytes of token {@code id}; none for ids the tokenizer lacks (a random model's). */
+    /**
+     * The bytes of token {@code id}; {@code <id>} for ids the tokenizer lacks (a model whose
+     * vocabulary is larger than its tokenizer's, like a random-weight benchmark model), so every
+     * generated token shows.
+     */
     byte[] tokenBytes(int id) {
-        return id < tokenizer.vocabSize() ? tokenizer.tokenBytes(id) : new byte[0];
+        return id < tokenizer.vocabSize() ? tokenizer.tokenBytes(id)
+                : ("<" + id + ">").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     @Override

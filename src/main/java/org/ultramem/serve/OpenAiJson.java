@@ -43,11 +43,25 @@ final class OpenAiJson {
             choice.putNull("logprobs");
         }
         choice.put("finish_reason", finishReason);
+        usage(root, promptTokens, completionTokens);
+        return bytes(root);
+    }
+
+    /** The stream's usage chunk ({@code stream_options.include_usage}): no choices, the counts. */
+    static String usageChunk(boolean chat, String id, String model, long created,
+                             int promptTokens, int completionTokens) {
+        ObjectNode root = header(chat ? "chat.completion.chunk" : "text_completion", id, model,
+                created);
+        root.putArray("choices");
+        usage(root, promptTokens, completionTokens);
+        return root.toString();
+    }
+
+    private static void usage(ObjectNode root, int promptTokens, int completionTokens) {
         ObjectNode usage = root.putObject("usage");
         usage.put("prompt_tokens", promptTokens);
         usage.put("completion_tokens", completionTokens);
         usage.put("total_tokens", promptTokens + completionTokens);
-        return bytes(root);
     }
 
     /**

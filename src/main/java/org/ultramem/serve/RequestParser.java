@@ -74,10 +74,17 @@ public final class RequestParser {
                     + " request); send several requests instead");
         }
         boolean stream = optionalBoolean(root, "stream");
+        JsonNode streamOptions = root.get("stream_options");
+        if (streamOptions != null && !streamOptions.isNull() && !streamOptions.isObject()) {
+            throw ApiError.invalid("stream_options", "invalid_type", "`stream_options` must be an"
+                    + " object, e.g. {\"include_usage\": true}");
+        }
+        boolean includeUsage = streamOptions != null && streamOptions.isObject()
+                && optionalBoolean(streamOptions, "include_usage");
         Sampler.Settings sampling = new Sampler.Settings(temperature, topK == null ? 0 : topK,
                 topP, temperature == 0);
         return new CompletionRequest(chat, model, prompt, ids, maxTokens, sampling, seed,
-                stops(root.get("stop")), stream);
+                stops(root.get("stop")), stream, includeUsage);
     }
 
     /** Decodes strictly: invalid UTF-8 is an error, not replacement characters. */

@@ -72,6 +72,11 @@ class ServingServerTest {
         for (JsonNode c : chunks.chunks()) {
             assertEquals("text_completion", c.path("object").asText());
         }
+        SseChunks withUsage = SseChunks.parse(post(server, "/v1/completions", "{" + req
+                + ", \"stream\": true, \"stream_options\": {\"include_usage\": true}}").body());
+        JsonNode last = withUsage.chunks().get(withUsage.chunks().size() - 1);
+        assertEquals(json(whole).path("usage"), last.path("usage"));
+        assertEquals(chunks.text(), withUsage.text());
     }
 
     @Test

@@ -42,9 +42,14 @@ record SseChunks(List<JsonNode> chunks) {
         return sb.toString();
     }
 
-    /** The last chunk's finish_reason. */
+    /** The finish_reason of the last chunk that has a choice. */
     String finishReason() {
-        return chunks.get(chunks.size() - 1).path("choices").path(0).path("finish_reason")
-                .asText();
+        for (int i = chunks.size() - 1; i >= 0; i--) {
+            JsonNode choice = chunks.get(i).path("choices").path(0);
+            if (!choice.isMissingNode()) {
+                return choice.path("finish_reason").asText();
+            }
+        }
+        throw new AssertionError("no chunk has a choice");
     }
 }
