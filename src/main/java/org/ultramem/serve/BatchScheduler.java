@@ -248,7 +248,6 @@ final class BatchScheduler implements AutoCloseable {
             slots[job.slot] = null;
             running--;
         }
-        job.finished = true;
         publish();
     }
 

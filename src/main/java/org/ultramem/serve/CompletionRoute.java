@@ -8,13 +8,16 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.ultramem.infer.Sampler;
 
 /**
  * {@code POST /v1/completions} and {@code POST /v1/chat/completions}. Work is ordered cheapest
  * first, so a loaded server sheds load before spending anything: model ready (else 503), queue
- * not full (else 429), body within the cap (else 413), valid request (else 400/404), prompt and
+ * not full and a body-reading permit free (else 429: at most max-batch + max-queue bodies are
+ * read at once, so slow uploads cannot hold more than that many capped bodies in memory), body
+ * within the cap (else 413), valid request (else 400/404), prompt and
  * max_tokens within the context (else 400), then the job is queued and the thread waits for its
  * events, writing them whole or as server-sent events. A stream writes a keep-alive comment when
  * idle, so a client that went away is noticed (and its job cancelled) even while it is queued;
@@ -31,10 +34,13 @@ final class CompletionRoute {
     private final ServeOptions options;
     private final ServeMetrics metrics;
     private final boolean chat;
+    private final Semaphore bodyPermits;
     private final AtomicLong ids = new AtomicLong();
     private final SplittableRandom seeds = new SplittableRandom();
 
-    CompletionRoute(ModelHost host, ServeOptions options, ServeMetrics metrics, boolean chat) {
+    CompletionRoute(ModelHost host, ServeOptions options, ServeMetrics metrics, boolean chat,
+                    Semaphore bodyPermits) {
+        this.bodyPermits = bodyPermits;
         this.host = host;
         this.options = options;
         this.metrics = metrics;
@@ -45,10 +51,32 @@ final class CompletionRoute {
         long arrival = System.nanoTime();
         ModelHost.Ready ready = Routes.requireReady(host);
         BatchScheduler scheduler = ready.scheduler();
-        if (scheduler.full()) {
+        if (scheduler.full() || !bodyPermits.tryAcquire()) {
             throw queueFull();
         }
-        CompletionRequest r = RequestParser.parse(body(req), chat);
+        CompletionRequest r;
+        GenerationJob job;
+        try {
+            r = RequestParser.parse(body(req), chat);
+            job = job(r, ready, arrival);
+        } finally {
+            bodyPermits.release();
+        }
+        if (!scheduler.submit(job)) {
+            throw queueFull();
+        }
+        String id = (chat ? "chatcmpl-" : "cmpl-") + ids.incrementAndGet();
+        long created = System.currentTimeMillis() / 1000;
+        if (r.stream()) {
+            stream(res, scheduler, job, id, ready.model().id(), created, r.includeUsage());
+        } else {
+            whole(res, scheduler, job, id, ready.model().id(), created);
+        }
+    }
+
+    /** The job for a parsed request: model name, prompt and max_tokens checked. */
+    private GenerationJob job(CompletionRequest r, ModelHost.Ready ready, long arrival) {
+        BatchScheduler scheduler = ready.scheduler();
         LoadedModel model = ready.model();
         if (r.model() != null && !r.model().equals(model.id())) {
             throw new ApiError(404, "invalid_request_error", "model", "model_not_found",
@@ -67,18 +95,8 @@ final class CompletionRoute {
                     + (context - prompt.length));
         }
         long seed = r.seed() != null ? r.seed() : nextSeed();
-        GenerationJob job = new GenerationJob(prompt, maxTokens, new Sampler(r.sampling(), seed),
-                r.stop(), arrival, options.requestTimeout().toNanos());
-        if (!scheduler.submit(job)) {
-            throw queueFull();
-        }
-        String id = (chat ? "chatcmpl-" : "cmpl-") + ids.incrementAndGet();
-        long created = System.currentTimeMillis() / 1000;
-        if (r.stream()) {
-            stream(res, scheduler, job, id, model.id(), created, r.includeUsage());
-        } else {
-            whole(res, scheduler, job, id, model.id(), created);
-        }
+        return new GenerationJob(prompt, maxTokens, new Sampler(r.sampling(), seed), r.stop(),
+                arrival, options.requestTimeout().toNanos());
     }
 
     private synchronized long nextSeed() {

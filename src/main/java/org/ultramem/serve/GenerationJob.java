@@ -45,7 +45,6 @@ final class GenerationJob {
     int slot = -1;
     int next;
     int generated;
-    boolean finished;
 
     /** A job that arrived at {@code arrivalNanos} ({@link System#nanoTime}) and may run for
      * {@code timeoutNanos} from then, queueing included. */

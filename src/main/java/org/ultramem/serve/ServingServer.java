@@ -3,6 +3,7 @@ package org.ultramem.serve;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Semaphore;
 
 /**
  * The HTTP server: Helidon SE's web server (a virtual thread per request) with the OpenAI routes,
@@ -14,14 +15,17 @@ public final class ServingServer implements AutoCloseable {
     private final WebServer server;
     private final ModelHost host;
     private final ServeMetrics metrics;
+    private final Semaphore bodyPermits;
 
     private ServingServer(ServeOptions options, Callable<LoadedModel> load,
                           BatchScheduler.StepHook hook) {
         metrics = new ServeMetrics();
         host = new ModelHost(load, options, metrics, hook);
         Routes routes = new Routes(host, metrics);
-        CompletionRoute completions = new CompletionRoute(host, options, metrics, false);
-        CompletionRoute chat = new CompletionRoute(host, options, metrics, true);
+        bodyPermits = new Semaphore(options.maxBatch() + options.maxQueue());
+        CompletionRoute completions = new CompletionRoute(host, options, metrics, false,
+                bodyPermits);
+        CompletionRoute chat = new CompletionRoute(host, options, metrics, true, bodyPermits);
         HttpRouting.Builder routing = HttpRouting.builder()
                 .post("/v1/completions", completions::handle)
                 .post("/v1/chat/completions", chat::handle)
@@ -69,6 +73,11 @@ public final class ServingServer implements AutoCloseable {
     /** Waits up to {@code millis} for the model; true when it is ready, false if it failed. */
     public boolean awaitModel(long millis) throws InterruptedException {
         return host.await(millis);
+    }
+
+    /** Request bodies that may start being read now (tests). */
+    int bodyPermitsAvailable() {
+        return bodyPermits.availablePermits();
     }
 
     /** Why the model failed to load, or null. */

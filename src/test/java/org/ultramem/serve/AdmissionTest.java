@@ -83,6 +83,36 @@ class AdmissionTest {
         }
     }
 
+    /** Slow uploads hold at most max-batch + max-queue capped bodies; the next gets 429. */
+    @Test
+    void slowUploadsBeyondTheBoundGet429() throws Exception {
+        try (ServingServer s = ServeFixtures.ready(ServeFixtures.options(1, 1), model,
+                new StepGate())) {
+            Socket[] slow = new Socket[2];
+            try {
+                for (int i = 0; i < slow.length; i++) {
+                    slow[i] = new Socket("127.0.0.1", s.port());
+                    slow[i].getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+                            + "Content-Length: 1000\r\n\r\n{\"prompt\": ").getBytes(
+                            StandardCharsets.US_ASCII));
+                    slow[i].getOutputStream().flush();
+                }
+                await("both uploads reading", () -> s.bodyPermitsAvailable() == 0);
+                HttpResponse<String> refused = post(s, "/v1/completions", "{\"prompt\": \"a\"}");
+                assertEquals(429, refused.statusCode(), refused.body());
+                assertEquals("1", refused.headers().firstValue("Retry-After").orElse(""));
+            } finally {
+                for (Socket k : slow) {
+                    if (k != null) {
+                        k.close();
+                    }
+                }
+            }
+            await("permits back", () -> s.bodyPermitsAvailable() == 2);
+            assertEquals(200, post(s, "/v1/completions", "{\"prompt\": \"a\"}").statusCode());
+        }
+    }
+
     @Test
     void disconnectedStreamFreesItsSlot() throws Exception {
         StepGate gate = new StepGate();
