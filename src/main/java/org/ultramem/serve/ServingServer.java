@@ -85,10 +85,13 @@ public final class ServingServer implements AutoCloseable {
         return host.failure();
     }
 
-    /** Stops listening, then the scheduler (running requests end) and the model. */
+    /**
+     * Stops the scheduler first (running and queued requests end, so their handlers return and
+     * new ones get 503), then the model, then stops listening.
+     */
     @Override
     public void close() {
-        server.stop();
         host.close();
+        server.stop();
     }
 }
