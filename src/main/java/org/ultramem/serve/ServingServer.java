@@ -48,6 +48,13 @@ public final class ServingServer implements AutoCloseable {
             host.close();
             throw e;
         }
+        if (!server.isRunning() || server.port() < 0) {
+            // Helidon logs the cause (e.g. address in use) and returns a stopped server.
+            host.close();
+            throw new IllegalArgumentException("cannot listen on " + options.host() + ":"
+                    + options.port() + " (see the log above: address in use or not"
+                    + " available?); pick another --port or --host");
+        }
     }
 
     /** Starts listening and loads the model with {@code load} on a thread of its own. */

@@ -115,6 +115,20 @@ class ServingServerTest {
     }
 
     @Test
+    void refusesAPortInUseInsteadOfRunningDeaf() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> ServingServer.start(new ServeOptions(
+                            "127.0.0.1", taken.getLocalPort(), 1, 1,
+                            java.time.Duration.ofSeconds(5), ServeOptions.DEFAULT_MAX_BODY,
+                            java.time.Duration.ofSeconds(1), org.ultramem.infer.Precision.F32),
+                            ServeFixtures.loader(dir.resolve("tiny"))));
+            assertTrue(e.getMessage().contains("--port"), e.getMessage());
+        }
+    }
+
+    @Test
     void listsTheModelAndReportsHealth() throws Exception {
         JsonNode models = json(get(server, "/v1/models"));
         assertEquals("list", models.path("object").asText());
