@@ -151,6 +151,20 @@ class AdmissionTest {
         }
     }
 
+    /** Closing the server ends a running stream properly instead of leaving it hanging. */
+    @Test
+    void closingTheServerEndsRunningStreams() throws Exception {
+        StepGate gate = new StepGate();
+        ServingServer s = ServeFixtures.ready(ServeFixtures.options(1, 4), model, gate);
+        gate.hold();
+        CompletableFuture<HttpResponse<String>> running = postAsync(s, LONG);
+        await("running", () -> s.metrics().running() == 1);
+        s.close();
+        HttpResponse<String> r = running.get();
+        assertEquals(200, r.statusCode());
+        assertEquals("cancelled", SseChunks.parse(r.body()).finishReason());
+    }
+
     @Test
     void requestPastItsTimeoutGets504() throws Exception {
         StepGate gate = new StepGate();
