@@ -14,6 +14,7 @@ final class Commands {
         cl.addSubcommand(new TrainCommand());
         cl.addSubcommand(new EvalCommand());
         cl.addSubcommand(new GenerateCommand());
+        cl.addSubcommand(new ServeCommand());
         cl.addSubcommand(new BenchCommand());
         cl.addSubcommand(new InspectCommand());
         cl.addSubcommand(new ExperimentCommand());

@@ -275,15 +275,41 @@ public final class InferenceModel implements AutoCloseable {
             throw new IllegalArgumentException("decode takes one token per sequence: "
                     + tokens.length + " given for a batch of " + s.batch);
         }
+        int[] all = new int[s.batch];
         for (int b = 0; b < s.batch; b++) {
-            s.requireRoom(b, 1);
-            s.ids[b] = checkToken(tokens[b]);
-            s.seq[b] = b;
-            s.pos[b] = s.length[b];
+            all[b] = b;
         }
-        forward(s, s.batch, s.batch, 0);
-        for (int b = 0; b < s.batch; b++) {
-            s.length[b]++;
+        return decode(s, all, tokens, s.batch);
+    }
+
+    /**
+     * One decode step over some of the state's sequences (continuous batching: sequences join
+     * and leave between steps): for r &lt; n, sequence {@code slots[r]} (distinct) takes
+     * {@code tokens[r]} at its next position; the other sequences are untouched. Returns logits
+     * [n, V], row r for {@code slots[r]} (owned by the state, overwritten by the next call).
+     */
+    public float[] decode(DecodeState s, int[] slots, int[] tokens, int n) {
+        if (n < 1 || n > s.batch || slots.length < n || tokens.length < n) {
+            throw new IllegalArgumentException("decode of " + n + " rows needs 1 <= n <= batch ("
+                    + s.batch + ") slots and tokens (" + slots.length + ", " + tokens.length
+                    + " given)");
+        }
+        boolean[] seen = new boolean[s.batch];
+        for (int r = 0; r < n; r++) {
+            int b = slots[r];
+            if (b < 0 || b >= s.batch || seen[b]) {
+                throw new IllegalArgumentException("decode slot " + b + " (row " + r + ") must"
+                        + " be a distinct sequence of the state, in [0, " + s.batch + ")");
+            }
+            seen[b] = true;
+            s.requireRoom(b, 1);
+            s.ids[r] = checkToken(tokens[r]);
+            s.seq[r] = b;
+            s.pos[r] = s.length[b];
+        }
+        forward(s, n, n, 0);
+        for (int r = 0; r < n; r++) {
+            s.length[slots[r]]++;
         }
         meter.endStep();
         return s.logits;

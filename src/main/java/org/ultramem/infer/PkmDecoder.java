@@ -7,6 +7,7 @@ import org.ultramem.nn.memory.PkmConfig;
 import org.ultramem.nn.memory.PkmTopK;
 import org.ultramem.nn.memory.RunningBatchNorm;
 import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.KeyScores;
 import org.ultramem.tensor.kernel.Parallel;
 
 /**
@@ -41,6 +42,8 @@ final class PkmDecoder implements MemoryDecoder {
     private final RunningBatchNorm queryBn;
     private final float[] queryBias;
     private final float[] keys;
+    /** The sub-keys packed for {@link KeyScores}, per (head, side) at {@link #packedOffset}. */
+    private final float[] keysPacked;
     private final Matrix values;
     private final ValueGather gather;
 
@@ -78,6 +81,13 @@ final class PkmDecoder implements MemoryDecoder {
         }
         store.requireShape(prefix + "keys", heads, 2, n, half);
         keys = store.readF32(prefix + "keys");
+        keysPacked = new float[2 * heads * KeyScores.packedLength(n, half)];
+        for (int h = 0; h < heads; h++) {
+            for (int side = 0; side < 2; side++) {
+                KeyScores.pack(keysPacked, packedOffset(h, side), keys, keyOffset(h, side), n,
+                        half);
+            }
+        }
         values = Matrix.load(store, prefix + "values", n * n, dModel, precision, arena);
         gather = new ValueGather(values, kern);
     }
@@ -115,10 +125,12 @@ final class PkmDecoder implements MemoryDecoder {
             queryBn.apply(q, q, rows);
         }
         for (int h = 0; h < heads; h++) {
-            kern.matmul(false, true, rows, n, half, q, h * dq, qWidth, keys, keyOffset(h, 0), half,
-                    side1, 0, n, false);
-            kern.matmul(false, true, rows, n, half, q, h * dq + half, qWidth, keys,
-                    keyOffset(h, 1), half, side2, 0, n, false);
+            // KeyScores, not the packed GEMM: each score is one FMA chain over its own query
+            // row, so a token's slots do not depend on the other tokens of the step.
+            kern.keyScores(side1, 0, n, q, h * dq, qWidth, rows, keysPacked,
+                    packedOffset(h, 0), n, half, 0, n);
+            kern.keyScores(side2, 0, n, q, h * dq + half, qWidth, rows, keysPacked,
+                    packedOffset(h, 1), n, half, 0, n);
             int head = h;
             Parallel.forRange(rows, 8, (start, end) -> select(head, start, end));
         }
@@ -151,6 +163,10 @@ final class PkmDecoder implements MemoryDecoder {
     /** Selected slots of the last {@link #apply}: [rows, H, k], best first per head (tests). */
     int[] selectedSlots() {
         return selSlot;
+    }
+
+    private int packedOffset(int h, int side) {
+        return (h * 2 + side) * KeyScores.packedLength(n, half);
     }
 
     private int keyOffset(int h, int side) {

@@ -5,7 +5,8 @@
  * {@link org.ultramem.infer.WeightStore}: a memory-mapped safetensors file, off-heap memory, or a
  * copy of a live training model's weights, {@link org.ultramem.infer.ModelWeights}), {@link org.ultramem.infer.DecodeState}
  * (KV cache of B sequences, off-heap [B][heads][capacity][headDim] per layer in fp32 or bf16,
- * + step scratch), the per-block decoders (dense attention/SwiGLU, MoE, and the memory layers
+ * + step scratch; a step may decode any subset of them, which the server's continuous batching
+ * uses), the per-block decoders (dense attention/SwiGLU, MoE, and the memory layers
  * UltraMem, UltraMemV2 and PKM behind {@code MemoryDecoder}, value rows read once per step by
  * {@code ValueGather}; the V2 layers share one {@code UltraMemV2Tables} and select their cells
  * with the training code's {@code nn.memory.CandidateRetrieval}),

@@ -115,6 +115,28 @@ class InferenceModelTest {
         }
     }
 
+    /** A step over some slots advances only those; a repeated or outside slot is refused. */
+    @Test
+    void decodesASubsetOfSlotsAndRefusesBadSlots() {
+        Transformer t = new Transformer(CFG, 1, 16, 2);
+        try (InferenceModel m = engine(t, Precision.F32)) {
+            DecodeState s = m.newState(3, 8);
+            for (int b = 0; b < 3; b++) {
+                m.prefill(s, b, new int[] {b + 1});
+            }
+            m.decode(s, new int[] {2, 0}, new int[] {5, 6}, 2);
+            assertEquals(2, s.length(0));
+            assertEquals(1, s.length(1));
+            assertEquals(2, s.length(2));
+            assertThrows(IllegalArgumentException.class,
+                    () -> m.decode(s, new int[] {1, 1}, new int[] {5, 6}, 2));
+            assertThrows(IllegalArgumentException.class,
+                    () -> m.decode(s, new int[] {3}, new int[] {5}, 1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> m.decode(s, new int[] {0}, new int[] {5}, 0));
+        }
+    }
+
     @Test
     void rejectsFullCacheAndBadTokens() {
         Transformer t = new Transformer(CFG, 1, 16, 2);

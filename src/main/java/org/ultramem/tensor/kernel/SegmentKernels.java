@@ -27,6 +27,18 @@ public final class SegmentKernels {
      * block from DRAM once and from L2 after, win).
      */
     private static final int TRANSPOSED_MIN_ROWS = 8;
+
+    /**
+     * How {@link #matmulT} picks its vector path. {@code BY_ROWS} (the default) takes the faster
+     * path for the row count; the two paths sum in different orders, so a row's result then
+     * depends on how many rows share the call (last bits only). {@code DOT} and
+     * {@code TRANSPOSED} take one path for every row count, so each row's result depends on that
+     * row alone: batch invariance, which a server batching unrelated requests needs (a seeded
+     * request must give the same text whatever else runs with it).
+     */
+    public enum RowPath { BY_ROWS, DOT, TRANSPOSED }
+
+    private static volatile RowPath rowPath = RowPath.BY_ROWS;
     /**
      * Multiply-adds a parallel task gets at least: a {@link Parallel#forRange} region costs a
      * few µs with the spinning pool ({@code ultramem bench kernels --case parallel-region}), about
@@ -36,6 +48,29 @@ public final class SegmentKernels {
     private static final long MIN_TASK_MACS = 1L << 14;
 
     private SegmentKernels() {
+    }
+
+    /**
+     * Sets the process-wide {@link RowPath} (a serving process runs one model; set it before
+     * decoding and restore it after) and returns the previous one.
+     */
+    public static RowPath setRowPath(RowPath path) {
+        RowPath previous = rowPath;
+        rowPath = java.util.Objects.requireNonNull(path, "row path");
+        return previous;
+    }
+
+    /** The fixed path that suits batches of up to {@code maxRows} rows best. */
+    public static RowPath fixedRowPath(int maxRows) {
+        return maxRows >= TRANSPOSED_MIN_ROWS ? RowPath.TRANSPOSED : RowPath.DOT;
+    }
+
+    private static boolean transposed(int rows) {
+        return switch (rowPath) {
+            case BY_ROWS -> rows >= TRANSPOSED_MIN_ROWS;
+            case DOT -> false;
+            case TRANSPOSED -> true;
+        };
     }
 
     /**
@@ -54,7 +89,7 @@ public final class SegmentKernels {
         int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
         int minBlocks = (int) Math.max(1, Math.min(blocks,
                 MIN_TASK_MACS / ((long) COLUMN_BLOCK * Math.max(1, k) * rows)));
-        if (vector && rows >= TRANSPOSED_MIN_ROWS) {
+        if (vector && transposed(rows)) {
             // Batched decode: x packed once per token group, then broadcast tiles (no lane
             // reductions).
             float[] xP = packed(x, xOff, ldx, rows, k);

@@ -1,0 +1,132 @@
+package org.ultramem.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * A bounded closed-loop load generator: {@code clients} virtual threads each send streaming
+ * completions back to back until the window closes (a request started before the end runs to its
+ * end), timing each from send to its first text chunk (time to first token) and to
+ * {@code data: [DONE]} (latency), and reading its output tokens from the usage chunk.
+ */
+final class LoadClient {
+
+    /** One request: status (200 when it completed), latencies in ms, output tokens. */
+    record Sample(int status, double ttftMs, double latencyMs, int outputTokens) {
+    }
+
+    /** One window: every request, and the wall time from the first send to the last end. */
+    record Window(List<Sample> samples, double wallSeconds) {
+
+        int outputTokens() {
+            return samples.stream().filter(s -> s.status == 200).mapToInt(Sample::outputTokens)
+                    .sum();
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(30)).build();
+    private final URI completions;
+    private final String body;
+
+    /** Sends {@code body} (a streaming request with usage) to {@code base}/v1/completions. */
+    LoadClient(URI base, String body) {
+        this.completions = base.resolve("/v1/completions");
+        this.body = body;
+    }
+
+    /** Runs {@code clients} loops for {@code seconds}. */
+    Window run(int clients, double seconds) throws InterruptedException {
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        List<Future<List<Sample>>> loops = new ArrayList<>();
+        List<Sample> all = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < clients; c++) {
+                loops.add(pool.submit(() -> loop(end)));
+            }
+            for (Future<List<Sample>> f : loops) {
+                try {
+                    all.addAll(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("load client failed: " + e.getCause(), e);
+                }
+            }
+        }
+        return new Window(all, (System.nanoTime() - start) / 1e9);
+    }
+
+    private List<Sample> loop(long end) {
+        List<Sample> out = new ArrayList<>();
+        while (System.nanoTime() < end) {
+            out.add(one());
+        }
+        return out;
+    }
+
+    /** One streaming request. */
+    private Sample one() {
+        long t0 = System.nanoTime();
+        HttpRequest req = HttpRequest.newBuilder(completions).timeout(Duration.ofMinutes(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        try {
+            HttpResponse<Stream<String>> res = http.send(req, HttpResponse.BodyHandlers.ofLines());
+            if (res.statusCode() != 200) {
+                res.body().close();
+                return new Sample(res.statusCode(), Double.NaN, ms(t0), 0);
+            }
+            double ttft = Double.NaN;
+            int tokens = 0;
+            boolean done = false;
+            try (Stream<String> lines = res.body()) {
+                for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
+                    String line = it.next();
+                    if (!line.startsWith("data: ")) {
+                        continue;
+                    }
+                    String data = line.substring(6);
+                    if (data.equals("[DONE]")) {
+                        done = true;
+                        break;
+                    }
+                    JsonNode chunk = JSON.readTree(data);
+                    if (Double.isNaN(ttft) && !chunk.path("choices").path(0).path("text")
+                            .asText("").isEmpty()) {
+                        ttft = ms(t0);
+                    }
+                    if (chunk.has("usage")) {
+                        tokens = chunk.path("usage").path("completion_tokens").asInt();
+                    }
+                    if (chunk.has("error")) {
+                        return new Sample(500, ttft, ms(t0), 0);
+                    }
+                }
+            }
+            return new Sample(done ? 200 : 599, ttft, ms(t0), tokens);
+        } catch (IOException e) {
+            return new Sample(599, Double.NaN, ms(t0), 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Sample(599, Double.NaN, ms(t0), 0);
+        }
+    }
+
+    private static double ms(long t0) {
+        return (System.nanoTime() - t0) / 1e6;
+    }
+}

@@ -1,0 +1,204 @@
+package org.ultramem.bench;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.ultramem.infer.InferenceModel;
+import org.ultramem.infer.Precision;
+import org.ultramem.io.AtomicFiles;
+import org.ultramem.io.ConfigJson;
+import org.ultramem.model.ModelConfig;
+import org.ultramem.model.Transformer;
+import org.ultramem.report.LinePlot;
+import org.ultramem.serve.LoadedModel;
+import org.ultramem.serve.ServeOptions;
+import org.ultramem.serve.ServingServer;
+import org.ultramem.text.BpeTokenizer;
+import org.ultramem.text.BpeTrainer;
+
+/**
+ * {@code ultramem bench serve}: the server under load on loopback. Per model and client count:
+ * a warm-up window, then {@code reps} (≥ 5) timed windows of closed-loop clients
+ * ({@link LoadClient}); output tokens/s is the median over the windows, latency and time to first
+ * token percentiles pool every request. The models are one checkpoint, or the dense, MoE and
+ * UltraMem members of the matched family ({@code configs/family-*.json}) with random weights and
+ * a byte-level tokenizer (ids past it show as {@code <id>}). The server's batch is the largest
+ * client count, so no request queues. Writes {@code serve.md}, {@code serve.json} and
+ * {@code serve_tokens_per_s.png} (tokens/s against clients).
+ */
+public final class ServeBench {
+
+    /** Options of one run: {@code model} null means the family. */
+    public record Options(Path model, Path configs, int[] clients, double seconds,
+                          double warmupSeconds, int reps, int maxTokens, Path outDir,
+                          boolean json) {
+    }
+
+    /** One measured point; latencies in ms. */
+    public record Point(String model, int clients, double tokensPerS, double p50Ms,
+                        double p95Ms, double p99Ms, double ttftP50Ms, double ttftP95Ms,
+                        int requests, int errors) {
+    }
+
+    static final String[] FAMILY = {"dense", "moe", "ultramem"};
+    private static final String PROMPT = "The quick brown fox jumps over the lazy dog while the"
+            + " cat sat on the mat";
+
+    private ServeBench() {
+    }
+
+    /** Runs every model and client count, writes the reports, prints a table (or JSON). */
+    public static List<Point> run(Options o, PrintStream out) throws Exception {
+        PrintStream log = o.json() ? System.err : out;
+        log.printf(Locale.ROOT, "serve bench: %s, clients %s, %.1f s per point in %d windows"
+                + " after %.1f s warm-up, max_tokens %d, load average %.2f%n",
+                o.model() == null ? "matched family, random weights" : o.model().toString(),
+                Arrays.toString(o.clients()), o.seconds(), o.reps(), o.warmupSeconds(),
+                o.maxTokens(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        List<Point> points = new ArrayList<>();
+        if (o.model() != null) {
+            points.addAll(measure(o, o.model().getFileName().toString(),
+                    () -> LoadedModel.load(o.model(), Precision.F32, log::println), log));
+        } else {
+            for (String name : FAMILY) {
+                Path config = o.configs().resolve("family-" + name + ".json");
+                points.addAll(measure(o, name, () -> randomModel(name, config), log));
+            }
+        }
+        write(points, o);
+        if (o.json()) {
+            out.println(json(points, o));
+        } else {
+            out.print(markdown(points));
+        }
+        return points;
+    }
+
+    /** The family member {@code name} from {@code config}, random weights, byte tokenizer. */
+    static LoadedModel randomModel(String name, Path config) {
+        ModelConfig cfg = ModelConfig.load(config);
+        InferenceModel engine = InferenceModel.of(new Transformer(cfg, 1, 4, 1234), Precision.F32);
+        BpeTrainer trainer = new BpeTrainer();
+        trainer.addDocument(PROMPT.repeat(20));
+        BpeTokenizer tok = trainer.train(300, line -> { });
+        return new LoadedModel(name, engine, tok);
+    }
+
+    private static List<Point> measure(Options o, String name, Callable<LoadedModel> load,
+                                       PrintStream log) throws Exception {
+        int maxClients = Arrays.stream(o.clients()).max().orElseThrow();
+        ServeOptions options = ServeOptions.of("127.0.0.1", 0, maxClients, 2 * maxClients);
+        List<Point> points = new ArrayList<>();
+        try (ServingServer server = ServingServer.start(options, load)) {
+            if (!server.awaitModel(Long.MAX_VALUE)) {
+                throw new IllegalArgumentException("cannot load " + name + ": "
+                        + server.loadFailure());
+            }
+            String body = "{\"prompt\": \"" + PROMPT + "\", \"max_tokens\": " + o.maxTokens()
+                    + ", \"temperature\": 1.0, \"stream\": true,"
+                    + " \"stream_options\": {\"include_usage\": true}}";
+            LoadClient client = new LoadClient(URI.create("http://127.0.0.1:" + server.port()),
+                    body);
+            for (int c : o.clients()) {
+                client.run(c, o.warmupSeconds());
+                List<LoadClient.Sample> samples = new ArrayList<>();
+                double[] rates = new double[o.reps()];
+                for (int r = 0; r < o.reps(); r++) {
+                    LoadClient.Window w = client.run(c, o.seconds() / o.reps());
+                    rates[r] = w.outputTokens() / w.wallSeconds();
+                    samples.addAll(w.samples());
+                }
+                Point p = point(name, c, KernelBench.median(rates), samples);
+                log.printf(Locale.ROOT, "  %-9s %3d clients: %8.1f tokens/s, latency p50 %.0f"
+                        + " ms p95 %.0f ms, first token p50 %.0f ms p95 %.0f ms, %d requests,"
+                        + " %d errors%n", name, c, p.tokensPerS(), p.p50Ms(), p.p95Ms(),
+                        p.ttftP50Ms(), p.ttftP95Ms(), p.requests(), p.errors());
+                points.add(p);
+            }
+        }
+        return points;
+    }
+
+    static Point point(String model, int clients, double tokensPerS,
+                       List<LoadClient.Sample> samples) {
+        double[] latency = samples.stream().filter(s -> s.status() == 200)
+                .mapToDouble(LoadClient.Sample::latencyMs).sorted().toArray();
+        double[] ttft = samples.stream().filter(s -> s.status() == 200)
+                .mapToDouble(LoadClient.Sample::ttftMs).filter(x -> !Double.isNaN(x)).sorted()
+                .toArray();
+        int errors = (int) samples.stream().filter(s -> s.status() != 200).count();
+        return new Point(model, clients, tokensPerS, percentile(latency, 50),
+                percentile(latency, 95), percentile(latency, 99), percentile(ttft, 50),
+                percentile(ttft, 95), samples.size(), errors);
+    }
+
+    /** Nearest-rank percentile of sorted values (NaN for none). */
+    static double percentile(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int rank = (int) Math.ceil(p / 100 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    static String markdown(List<Point> points) {
+        StringBuilder sb = new StringBuilder("| model | clients | tokens/s | p50 ms | p95 ms |"
+                + " p99 ms | TTFT p50 ms | TTFT p95 ms | requests | errors |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Point p : points) {
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f | %.0f | %.0f | %.0f |"
+                    + " %.0f | %d | %d |%n", p.model(), p.clients(), p.tokensPerS(), p.p50Ms(),
+                    p.p95Ms(), p.p99Ms(), p.ttftP50Ms(), p.ttftP95Ms(), p.requests(),
+                    p.errors()));
+        }
+        return sb.toString();
+    }
+
+    static String json(List<Point> points, Options o) {
+        ObjectNode root = ConfigJson.newObject();
+        root.put("random_weights", o.model() == null);
+        root.put("seconds_per_point", o.seconds());
+        root.put("windows", o.reps());
+        root.put("max_tokens", o.maxTokens());
+        ArrayNode arr = root.putArray("points");
+        for (Point p : points) {
+            ObjectNode n = arr.addObject();
+            n.put("model", p.model());
+            n.put("clients", p.clients());
+            n.put("tokens_per_s", p.tokensPerS());
+            n.put("latency_p50_ms", p.p50Ms());
+            n.put("latency_p95_ms", p.p95Ms());
+            n.put("latency_p99_ms", p.p99Ms());
+            n.put("ttft_p50_ms", p.ttftP50Ms());
+            n.put("ttft_p95_ms", p.ttftP95Ms());
+            n.put("requests", p.requests());
+            n.put("errors", p.errors());
+        }
+        return root.toString();
+    }
+
+    private static void write(List<Point> points, Options o) throws IOException {
+        AtomicFiles.write(o.outDir().resolve("serve.json"), json(points, o)
+                .getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(o.outDir().resolve("serve.md"), ("# Serving throughput vs clients\n\n"
+                + markdown(points)).getBytes(StandardCharsets.UTF_8));
+        LinePlot plot = new LinePlot("Output tokens/s vs concurrent clients", "clients",
+                "output tokens/s").logX(true).markers(true);
+        for (String m : points.stream().map(Point::model).distinct().toList()) {
+            plot.series(m, points.stream().filter(p -> p.model().equals(m))
+                    .mapToDouble(Point::clients).toArray(), points.stream()
+                    .filter(p -> p.model().equals(m)).mapToDouble(Point::tokensPerS).toArray());
+        }
+        plot.writePng(o.outDir().resolve("serve_tokens_per_s.png"));
+    }
+}

@@ -1,0 +1,81 @@
+package org.ultramem.cli;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import org.ultramem.bench.ServeBench;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ultramem bench serve}: the OpenAI-compatible server under closed-loop load on loopback
+ * (register as a subcommand of {@code bench}).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serving throughput (output tokens/s), latency p50/p95/p99 and time to first"
+                + " token against concurrent clients, for one checkpoint or the matched family"
+                + " (dense, MoE, UltraMem; random weights).")
+public final class BenchServeCommand implements Callable<Integer> {
+
+    /** Exactly one of --model and --family. */
+    static final class Target {
+        @Option(names = "--model", required = true, description = "Checkpoint directory.")
+        Path model;
+
+        @Option(names = "--family", required = true, description = "The dense, MoE and UltraMem"
+                + " members of configs/family-*.json, random weights.")
+        boolean family;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    @Option(names = "--configs", defaultValue = "configs", description = "Folder of the"
+            + " family-*.json configs (default: ${DEFAULT-VALUE}).")
+    Path configs;
+
+    @Option(names = "--clients", split = ",", defaultValue = "1,4,16,64",
+            description = "Concurrent clients per point (default: ${DEFAULT-VALUE}).")
+    int[] clients;
+
+    @Option(names = "--duration", defaultValue = "20", description = "Timed seconds per point,"
+            + " split into --reps windows (default: ${DEFAULT-VALUE}).")
+    double duration;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed seconds of load before"
+            + " each point (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--reps", defaultValue = "5", description = "Timed windows per point, median"
+            + " tokens/s (>= 5; default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens per request"
+            + " (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--out", defaultValue = "bench-out/serve", description = "Directory for"
+            + " serve.md, serve.json and serve_tokens_per_s.png (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--json", description = "Print one JSON object (points array) on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (clients.length == 0 || Arrays.stream(clients).anyMatch(c -> c < 1 || c > 1024)) {
+            throw new IllegalArgumentException("--clients " + Arrays.toString(clients)
+                    + " must list counts in [1, 1024], e.g. --clients 1,4,16,64");
+        }
+        if (!(duration > 0 && duration <= 3600) || !(warmup >= 0 && warmup <= 600) || reps < 5
+                || maxTokens < 1) {
+            throw new IllegalArgumentException("--duration (" + duration + ") must be in (0,"
+                    + " 3600] s, --warmup (" + warmup + ") in [0, 600] s, --reps (" + reps
+                    + ") >= 5 and --max-tokens (" + maxTokens + ") >= 1");
+        }
+        ServeBench.run(new ServeBench.Options(target.family ? null : target.model, configs,
+                clients, duration, warmup, reps, maxTokens, out, json), System.out);
+        return 0;
+    }
+}

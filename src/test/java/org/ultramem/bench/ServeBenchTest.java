@@ -1,0 +1,54 @@
+package org.ultramem.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ultramem.model.ModelConfig;
+import org.ultramem.testing.CheckpointMutants;
+import org.ultramem.testing.TinyTokenizers;
+
+/** {@code bench serve} end to end on a tiny checkpoint: every point measured, reports written. */
+class ServeBenchTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void measuresEveryClientCountAndWritesTheReports() throws Exception {
+        Path tok = TinyTokenizers.save(dir.resolve("tokenizer.json"), TinyTokenizers.A, 270);
+        Path model = CheckpointMutants.write(dir.resolve("tiny"), ModelConfig.of(300, 16, 1, 2,
+                32, 64), tok);
+        Path out = dir.resolve("out");
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        List<ServeBench.Point> points = ServeBench.run(new ServeBench.Options(model, null,
+                new int[] {1, 3}, 0.25, 0, 5, 4, out, true), new PrintStream(text, true,
+                StandardCharsets.UTF_8));
+        assertEquals(2, points.size());
+        for (ServeBench.Point p : points) {
+            assertTrue(p.requests() > 0 && p.errors() == 0, p.toString());
+            assertTrue(p.tokensPerS() > 0 && p.p50Ms() <= p.p95Ms() && p.p95Ms() <= p.p99Ms(),
+                    p.toString());
+        }
+        assertTrue(text.toString(StandardCharsets.UTF_8).contains("\"tokens_per_s\""));
+        for (String f : new String[] {"serve.md", "serve.json", "serve_tokens_per_s.png"}) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+    }
+
+    @Test
+    void percentileIsNearestRank() {
+        double[] v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        assertEquals(5, ServeBench.percentile(v, 50));
+        assertEquals(10, ServeBench.percentile(v, 95));
+        assertEquals(1, ServeBench.percentile(new double[] {1}, 99));
+        assertTrue(Double.isNaN(ServeBench.percentile(new double[0], 50)));
+    }
+}

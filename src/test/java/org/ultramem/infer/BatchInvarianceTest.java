@@ -1,0 +1,89 @@
+package org.ultramem.infer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.ultramem.model.ModelConfig;
+import org.ultramem.model.TinySparse;
+import org.ultramem.model.Transformer;
+import org.ultramem.tensor.kernel.SegmentKernels;
+import org.ultramem.tensor.kernel.SegmentKernels.RowPath;
+
+/**
+ * A sequence's logits do not depend on which other sequences share the decode step (the server's
+ * continuous batching needs this: a seeded request must give the same text whatever else runs).
+ * Compared bit for bit: each sequence decoded alone against the same sequence as one row of
+ * steps of 2 to 20 rows, with the GEMM path fixed ({@link RowPath}: by default the GEMMs switch
+ * kernels at 8 rows, which changes the last bits).
+ */
+class BatchInvarianceTest {
+
+    private static final int SEQUENCES = 20;
+
+    @ParameterizedTest
+    @EnumSource(value = RowPath.class, names = {"DOT", "TRANSPOSED"})
+    void denseRowsAreBitIdenticalWhateverTheBatch(RowPath path) {
+        check(ModelConfig.of(67, 48, 2, 4, 80, 64), Precision.F32, path);
+        check(ModelConfig.of(67, 48, 2, 4, 80, 64), Precision.BF16, path);
+    }
+
+    /** MoE experts see a varying number of rows; PKM scores sub-keys per row (KeyScores). */
+    @ParameterizedTest
+    @EnumSource(value = RowPath.class, names = {"DOT", "TRANSPOSED"})
+    void sparseRowsAreBitIdenticalWhateverTheBatch(RowPath path) {
+        check(TinySparse.config(), Precision.F32, path);
+        check(TinySparse.config(), Precision.BF16, path);
+    }
+
+    private static void check(ModelConfig cfg, Precision precision, RowPath path) {
+        RowPath previous = SegmentKernels.setRowPath(path);
+        try {
+            check(cfg, precision);
+        } finally {
+            SegmentKernels.setRowPath(previous);
+        }
+    }
+
+    private static void check(ModelConfig cfg, Precision precision) {
+        Transformer t = new Transformer(cfg, 1, 4, 3);
+        int vocab = cfg.vocabSize();
+        SplittableRandom rnd = new SplittableRandom(7);
+        int[][] prompts = new int[SEQUENCES][];
+        int[] next = new int[SEQUENCES];
+        for (int b = 0; b < SEQUENCES; b++) {
+            prompts[b] = rnd.ints(1 + b % 5, 0, vocab).toArray();
+            next[b] = rnd.nextInt(vocab);
+        }
+        try (InferenceModel m = InferenceModel.of(t, precision)) {
+            float[][] alone = new float[SEQUENCES][];
+            for (int b = 0; b < SEQUENCES; b++) {
+                DecodeState s = m.newState(1, 8);
+                m.prefill(s, 0, prompts[b]);
+                alone[b] = Arrays.copyOf(m.decode(s, new int[] {0}, new int[] {next[b]}, 1),
+                        vocab);
+            }
+            for (int rows : new int[] {2, 7, 8, 9, 17, SEQUENCES}) {
+                DecodeState s = m.newState(SEQUENCES, 8);
+                int[] slots = new int[rows];
+                int[] tokens = new int[rows];
+                for (int r = 0; r < rows; r++) {
+                    slots[r] = (SEQUENCES - 1 - r * 3 % SEQUENCES + SEQUENCES) % SEQUENCES;
+                }
+                slots = Arrays.stream(slots).distinct().toArray();
+                for (int r = 0; r < slots.length; r++) {
+                    m.prefill(s, slots[r], prompts[slots[r]]);
+                    tokens[r] = next[slots[r]];
+                }
+                float[] got = m.decode(s, slots, tokens, slots.length);
+                for (int r = 0; r < slots.length; r++) {
+                    assertArrayEquals(alone[slots[r]], Arrays.copyOfRange(got, r * vocab,
+                            (r + 1) * vocab), "sequence " + slots[r] + " in a step of "
+                            + slots.length + " rows");
+                }
+            }
+        }
+    }
+}
