@@ -22,11 +22,22 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.ultramem.infer.DecodeArchitecture;
+import org.ultramem.infer.DecodeState;
+import org.ultramem.infer.Generator;
+import org.ultramem.infer.InferenceModel;
 import org.ultramem.infer.LocalValueStore;
 import org.ultramem.infer.Matrix;
 import org.ultramem.infer.MemoryWeightStore;
+import org.ultramem.infer.ModelWeights;
+import org.ultramem.infer.Precision;
+import org.ultramem.infer.Sampler;
 import org.ultramem.infer.ValueStore;
+import org.ultramem.infer.ValueStores;
 import org.ultramem.infer.WeightedRead;
+import org.ultramem.model.ModelConfig;
+import org.ultramem.model.TinySparse;
+import org.ultramem.model.Transformer;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 
@@ -34,6 +45,7 @@ import org.ultramem.tensor.kernel.Kernels;
  * The distributed value store against the local one, on three members embedded in this JVM
  * (loopback only): dyadic tables (so every float sum is exact whatever the order) must give the
  * local sums bit for bit at batches 1, 16 and 64; rows mode gives the local rows of any data; a
+ * model decodes over the cluster as locally (greedy tokens; every logit in rows mode); a
  * member killed during a request loop costs no wrong and no failed request. The kill runs last,
  * on the shared members.
  */
@@ -189,6 +201,48 @@ class ClusterValueStoreTest {
         assertEquals(3, listening, "one loopback listener per member");
         // steady state: every block was read by processors invoked on their own member
         assertEquals(0, BlockRef.SERIALIZED.get());
+    }
+
+    /**
+     * A small UltraMem + PKM model decoded with its tables on the cluster: through a client in
+     * sums mode the greedy tokens equal the local model's; in rows mode every logit is equal.
+     */
+    @Test
+    @Order(4)
+    void greedyDecodeOverTheClusterMatchesTheLocalModel() {
+        ModelConfig cfg = TinySparse.config();
+        Transformer t = new Transformer(cfg, 1, 16, 11);
+        DecodeArchitecture arch = DecodeArchitecture.of(cfg);
+        try (MemoryWeightStore w = ModelWeights.copyOf(t)) {
+            for (String name : TableShards.tableNames(arch)) {
+                int[] shape = TableShards.write(w, name, dir);
+                TableShards.load(cluster.members.get(0), cluster.cfg, name,
+                        TableShards.shardFile(dir, name), shape[0], shape[1]);
+            }
+        }
+        int[] prompt = {1, 2, 3, 4, 5};
+        Sampler.Settings greedy = Sampler.Settings.greedyDecoding();
+        try (ClusterValueStores client = ClusterValueStores.connect(cluster.cfg);
+             InferenceModel local = new InferenceModel(arch, ModelWeights.copyOf(t),
+                     Precision.F32, KERN, ValueStores.LOCAL);
+             InferenceModel sums = new InferenceModel(arch, ModelWeights.copyOf(t),
+                     Precision.F32, KERN, client);
+             InferenceModel rows = new InferenceModel(arch, ModelWeights.copyOf(t),
+                     Precision.F32, KERN, new ClusterValueStores(cluster.members.get(1),
+                     cluster.withReadRows(true)))) {
+            int[] want = new Generator(local).generate(prompt, 10, new Sampler(greedy, 0), -1,
+                    null).tokens();
+            assertArrayEquals(want, new Generator(sums).generate(prompt, 10,
+                    new Sampler(greedy, 0), -1, null).tokens());
+            assertTrue(client.wireBytes() > 0, "the client read through the cluster");
+            DecodeState ls = local.newState(1, 16);
+            DecodeState rs = rows.newState(1, 16);
+            assertArrayEquals(local.prefill(ls, 0, prompt), rows.prefill(rs, 0, prompt));
+            for (int step = 0; step < 6; step++) {
+                int[] next = {want[step]};
+                assertArrayEquals(local.decode(ls, next), rows.decode(rs, next), "step " + step);
+            }
+        }
     }
 
     @Test
