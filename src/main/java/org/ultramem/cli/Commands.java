@@ -19,5 +19,6 @@ final class Commands {
         cl.addSubcommand(new ExperimentCommand());
         cl.addSubcommand(new VerifyGoldenCommand());
         cl.addSubcommand(new FuzzCommand());
+        cl.addSubcommand(new ClusterCommand());
     }
 }

@@ -12,9 +12,10 @@ import org.ultramem.tensor.kernel.Parallel;
  * companion store with the same rows (UltraMemV2's pre-values) is read for the same ids into
  * {@link #companionGathered()}. {@link #weightedSums} is the whole read for layers that only need
  * the weighted sums (UltraMem, PKM): gather and pool here, or let the store sum where the rows
- * live. Scratch grows on demand.
+ * live. Scratch grows on demand. Public for the cluster bench and tests, which time and check
+ * the decoders' own local path.
  */
-final class ValueGather {
+public final class ValueGather {
 
     private final ValueStore values;
     private final Kernels kern;
@@ -27,7 +28,7 @@ final class ValueGather {
     private float[] gathered = new float[0];
     private float[] companionGathered = new float[0];
 
-    ValueGather(ValueStore values, Kernels kern) {
+    public ValueGather(ValueStore values, Kernels kern) {
         this(values, null, kern);
     }
 
@@ -59,7 +60,7 @@ final class ValueGather {
      * out [tokens, outWidth] = the weighted sums {@code read} describes ({@link
      * WeightedRead#poolToken}, selection order); returns the number of distinct rows read.
      */
-    int weightedSums(float[] out, WeightedRead read) {
+    public int weightedSums(float[] out, WeightedRead read) {
         if (values.sumsAtStore()) {
             int unique = merge(read.rows(), read.total());
             values.weightedSums(out, read);

@@ -76,7 +76,13 @@ public final class ClusterNodes {
         c.getNetworkConfig().setAddresses(addresses.stream().toList());
         c.getConnectionStrategyConfig().getConnectionRetryConfig()
                 .setClusterConnectTimeoutMillis(10_000);
-        return HazelcastClient.newHazelcastClient(c);
+        try {
+            return HazelcastClient.newHazelcastClient(c);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("no member of cluster `" + cfg.clusterName()
+                    + "` answered at " + cfg.members() + " within 10 s; start them with"
+                    + " `ultramem cluster member --config CLUSTER.yaml`", e);
+        }
     }
 
     private static void properties(java.util.Properties p) {

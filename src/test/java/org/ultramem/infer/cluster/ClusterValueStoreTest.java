@@ -32,6 +32,7 @@ import org.ultramem.infer.MemoryWeightStore;
 import org.ultramem.infer.ModelWeights;
 import org.ultramem.infer.Precision;
 import org.ultramem.infer.Sampler;
+import org.ultramem.infer.ValueGather;
 import org.ultramem.infer.ValueStore;
 import org.ultramem.infer.ValueStores;
 import org.ultramem.infer.WeightedRead;
@@ -114,16 +115,10 @@ class ClusterValueStoreTest {
         return new WeightedRead(tokens, per, rows, w, 2, groups, 2 * WIDTH);
     }
 
-    /** The local path: rows read in selection order, summed in selection order. */
+    /** The decoders' local path: distinct rows gathered, summed in selection order. */
     private static float[] localSums(Matrix table, WeightedRead r) {
-        float[] rowsData = new float[r.total() * WIDTH];
-        new LocalValueStore(table).readRows(KERN, rowsData, r.rows(), r.total());
-        int[] index = new int[r.total()];
-        java.util.Arrays.setAll(index, i -> i);
         float[] out = new float[r.tokens() * r.outWidth()];
-        for (int b = 0; b < r.tokens(); b++) {
-            r.poolToken(KERN, out, b, rowsData, index, WIDTH);
-        }
+        new ValueGather(new LocalValueStore(table), KERN).weightedSums(out, r);
         return out;
     }
 
