@@ -15,19 +15,24 @@ public final class BenchClusterCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object (exact, points) on stdout.")
     boolean json;
 
-    @Option(names = "--rows", defaultValue = "262144", description = "Table rows N (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rows", defaultValue = "262144",
+            description = "Table rows N (default: ${DEFAULT-VALUE}).")
     int rows;
 
-    @Option(names = "--width", defaultValue = "128", description = "Row width D_v (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--width", defaultValue = "128",
+            description = "Row width D_v (default: ${DEFAULT-VALUE}).")
     int width;
 
-    @Option(names = "--per-token", defaultValue = "64", description = "Selections per token, H·k (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--per-token", defaultValue = "64",
+            description = "Selections per token, H·k (default: ${DEFAULT-VALUE}).")
     int perToken;
 
-    @Option(names = "--batches", split = ",", defaultValue = "1,16,64", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batches", split = ",", defaultValue = "1,16,64",
+            description = "Batch sizes (default: ${DEFAULT-VALUE}).")
     int[] batches;
 
-    @Option(names = "--reps", defaultValue = "20", description = "Timed reads per point, median (>= 1; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--reps", defaultValue = "20",
+            description = "Timed reads per point, median (>= 1; default: ${DEFAULT-VALUE}).")
     int reps;
 
     @Override

@@ -44,7 +44,8 @@ public final class ClusterCommand implements Runnable {
             description = "Start a member (binds only its configured host); runs until stopped.")
     static final class Member implements Callable<Integer> {
 
-        @Option(names = "--config", required = true, description = "The cluster file (CLUSTER.yaml).")
+        @Option(names = "--config", required = true,
+                description = "The cluster file (CLUSTER.yaml).")
         Path config;
 
         @Option(names = "--port", description = "This member's port, one of the file's `members`"
@@ -91,7 +92,8 @@ public final class ClusterCommand implements Runnable {
         @Option(names = "--model", required = true, description = "Checkpoint directory.")
         Path model;
 
-        @Option(names = "--config", required = true, description = "The cluster file (CLUSTER.yaml).")
+        @Option(names = "--config", required = true,
+                description = "The cluster file (CLUSTER.yaml).")
         Path config;
 
         @Option(names = "--shards", description = "Where to write the shards, readable by every"
@@ -133,7 +135,8 @@ public final class ClusterCommand implements Runnable {
             description = "List members, partitions owned, and blocks and bytes held per table.")
     static final class Status implements Callable<Integer> {
 
-        @Option(names = "--config", required = true, description = "The cluster file (CLUSTER.yaml).")
+        @Option(names = "--config", required = true,
+                description = "The cluster file (CLUSTER.yaml).")
         Path config;
 
         @Override

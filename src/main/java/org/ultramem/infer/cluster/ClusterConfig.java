@@ -16,9 +16,9 @@ import java.util.Set;
  * <pre>
  *   cluster_name: ultramem          # members and clients must agree (default ultramem)
  *   members: [127.0.0.1:5701, 127.0.0.1:5702, 127.0.0.1:5703]   # explicit list, no discovery
- *   block_kb: 512                    # rows per IMap entry: blockId = row / R, R·D_v·4 ≈ block_kb KB
+ *   block_kb: 512                    # IMap entry size: blockId = row / R, R·D_v·4 ≈ block_kb KB
  *   backup_count: 1                  # copies besides the owner's
- *   read: sums                       # sums: owners return B × D_v; rows: owners return rows (exact)
+ *   read: sums                       # sums: owners return B × E·D_v; rows: owners return rows
  *   timeout_ms: 2000                 # an owner slower than this is retried on the new owner
  * </pre>
  * The file is a flat YAML subset (scalars, {@code [a, b]} and {@code - item} lists, # comments)
@@ -64,10 +64,11 @@ public record ClusterConfig(String clusterName, List<String> members, int blockK
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read cluster file " + file + ": " + e.getMessage(),
-                    e);
+            throw new UncheckedIOException("cannot read cluster file " + file + ": "
+                    + e.getMessage(), e);
         }
-        Map<String, Object> raw = text.strip().startsWith("{") ? json(file, text) : yaml(file, text);
+        Map<String, Object> raw = text.strip().startsWith("{") ? json(file, text)
+                : yaml(file, text);
         return of(file.toString(), raw);
     }
 

@@ -59,9 +59,12 @@ class ClusterConfigTest {
 
     @Test
     void errorsNameTheKeyAndTheRule() {
-        assertTrue(error("members: [127.0.0.1:5701]\nblock_size: 3\n").contains("unknown key `block_size`"));
-        assertTrue(error("members: [127.0.0.1:5701]\nblock_kb: 1024\n").contains("`block_kb` (1024) must be an integer in 64..512"));
-        assertTrue(error("members: [localhost]\n").contains("`members` entry `localhost` must be host:port"));
+        assertTrue(error("members: [127.0.0.1:5701]\nblock_size: 3\n")
+                .contains("unknown key `block_size`"));
+        assertTrue(error("members: [127.0.0.1:5701]\nblock_kb: 1024\n")
+                .contains("`block_kb` (1024) must be an integer in 64..512"));
+        assertTrue(error("members: [localhost]\n")
+                .contains("`members` entry `localhost` must be host:port"));
         assertTrue(error("block_kb: 64\n").contains("key `members`"));
         assertTrue(error("members: [127.0.0.1:1]\nread: all\n").contains("key `read` (all)"));
         assertTrue(error("members [a]\n").contains("is not `key: value`"));

@@ -27,8 +27,8 @@ final class ClusterFixture implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             addresses.add("127.0.0.1:" + freePort());
         }
-        ClusterFixture f = new ClusterFixture(new ClusterConfig("ultramem-test-" + System.nanoTime(),
-                addresses, blockKb, 1, readRows, 2000));
+        ClusterFixture f = new ClusterFixture(new ClusterConfig("ultramem-test-"
+                + System.nanoTime(), addresses, blockKb, 1, readRows, 2000));
         for (int i = 0; i < n; i++) {
             f.members.add(ClusterNodes.startMember(f.cfg, f.cfg.port(i)));
         }

@@ -138,7 +138,7 @@ class ClusterValueStoreTest {
             WeightedRead r = read(batch, batch);
             long before = stores.wireBytes();
             assertArrayEquals(localSums(dyadic, r), clusterSums(store, r), "batch " + batch);
-            // the read path's bytes: at most owners × B × E·D_v × 4 back, plus the selections out
+            // the read path: at most owners × B × E·D_v × 4 bytes back, the selections out
             long back = 3L * batch * r.outWidth() * 4;
             long out = (long) r.total() * (2 + 2 + 1) * 4;
             assertTrue(stores.wireBytes() - before <= back + out, "bytes at batch " + batch);
