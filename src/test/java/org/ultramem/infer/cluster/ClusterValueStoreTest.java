@@ -46,7 +46,8 @@ import org.ultramem.tensor.kernel.Kernels;
  * The distributed value store against the local one, on three members embedded in this JVM
  * (loopback only): dyadic tables (so every float sum is exact whatever the order) must give the
  * local sums bit for bit at batches 1, 16 and 64; rows mode gives the local rows of any data; a
- * model decodes over the cluster as locally (greedy tokens; every logit in rows mode); a
+ * model decodes over the cluster as locally (greedy tokens; every logit in rows mode; UltraMem,
+ * PKM and UltraMemV2); a
  * member killed during a request loop costs no wrong and no failed request. The kill runs last,
  * on the shared members.
  */
@@ -199,15 +200,34 @@ class ClusterValueStoreTest {
     }
 
     /**
-     * A small UltraMem + PKM model decoded with its tables on the cluster: through a client in
-     * sums mode the greedy tokens equal the local model's; in rows mode every logit is equal.
+     * Small models decoded with their tables on the cluster: an UltraMem + PKM model through a
+     * client, whose greedy tokens in sums mode equal the local model's, and in rows mode every
+     * logit; an UltraMemV2 model (shared values and pre-values, read as rows) logit for logit.
      */
     @Test
     @Order(4)
     void greedyDecodeOverTheClusterMatchesTheLocalModel() {
-        ModelConfig cfg = TinySparse.config();
-        Transformer t = new Transformer(cfg, 1, 16, 11);
-        DecodeArchitecture arch = DecodeArchitecture.of(cfg);
+        int[] prompt = {1, 2, 3, 4, 5};
+        try (ClusterValueStores client = ClusterValueStores.connect(cluster.cfg)) {
+            Transformer sparse = new Transformer(TinySparse.config(), 1, 16, 11);
+            decodesLikeTheLocalModel(sparse, client, prompt);
+            assertTrue(client.wireBytes() > 0, "the client read through the cluster");
+            Transformer v2 = new Transformer(ModelConfig.fromJson("""
+                    {"vocab_size": 32, "hidden_size": 16, "num_hidden_layers": 3,
+                     "num_attention_heads": 2, "intermediate_size": 24,
+                     "max_position_embeddings": 16, "initializer_range": 0.2,
+                     "memory_layers": [{"mem_type": "ultramem_v2", "mem_knum": 4,
+                       "mem_kdim": 8, "mem_vdim": 8, "mem_knn": 3, "mem_pre_vdim": 8,
+                       "mem_head": 2, "mem_key_expand_time": 2, "mem_value_expand_time": 4,
+                       "mem_share_ratio": 0.5, "mem_use_glu_act": true}]}
+                    """, "v2"), 1, 16, 12);
+            decodesLikeTheLocalModel(v2, client, prompt);
+        }
+    }
+
+    private static void decodesLikeTheLocalModel(Transformer t, ClusterValueStores client,
+                                                 int[] prompt) {
+        DecodeArchitecture arch = DecodeArchitecture.of(t.config());
         try (MemoryWeightStore w = ModelWeights.copyOf(t)) {
             for (String name : TableShards.tableNames(arch)) {
                 int[] shape = TableShards.write(w, name, dir);
@@ -215,10 +235,8 @@ class ClusterValueStoreTest {
                         TableShards.shardFile(dir, name), shape[0], shape[1]);
             }
         }
-        int[] prompt = {1, 2, 3, 4, 5};
         Sampler.Settings greedy = Sampler.Settings.greedyDecoding();
-        try (ClusterValueStores client = ClusterValueStores.connect(cluster.cfg);
-             InferenceModel local = new InferenceModel(arch, ModelWeights.copyOf(t),
+        try (InferenceModel local = new InferenceModel(arch, ModelWeights.copyOf(t),
                      Precision.F32, KERN, ValueStores.LOCAL);
              InferenceModel sums = new InferenceModel(arch, ModelWeights.copyOf(t),
                      Precision.F32, KERN, client);
@@ -229,7 +247,6 @@ class ClusterValueStoreTest {
                     null).tokens();
             assertArrayEquals(want, new Generator(sums).generate(prompt, 10,
                     new Sampler(greedy, 0), -1, null).tokens());
-            assertTrue(client.wireBytes() > 0, "the client read through the cluster");
             DecodeState ls = local.newState(1, 16);
             DecodeState rs = rows.newState(1, 16);
             assertArrayEquals(local.prefill(ls, 0, prompt), rows.prefill(rs, 0, prompt));
