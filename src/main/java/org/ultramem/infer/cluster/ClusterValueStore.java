@@ -89,21 +89,25 @@ public final class ClusterValueStore implements ValueStore {
         Arrays.fill(out, 0, read.tokens() * read.outWidth(), 0f);
         router.run(read.total(), s -> rows[s] / r, items -> {
             int n = items.length;
-            int[] token = new int[n];
+            int[] tokenEnd = new int[read.tokens()];
             int[] row = new int[n];
             float[] weight = new float[n * c];
             int[] group = read.groups() == null ? null : new int[n];
             for (int j = 0; j < n; j++) {
                 int s = items[j];
-                token[j] = s / read.perToken();
+                tokenEnd[s / read.perToken()] = j + 1;
                 row[j] = rows[s];
                 System.arraycopy(read.weights(), s * c, weight, j * c, c);
                 if (group != null) {
                     group[j] = read.groups()[s];
                 }
             }
+            for (int b = 1; b < tokenEnd.length; b++) {
+                // a token with no selection here ends where the previous one did (items ascend)
+                tokenEnd[b] = Math.max(tokenEnd[b], tokenEnd[b - 1]);
+            }
             ShareSum task = new ShareSum(table.mapName(), r, table.width(), c, read.tokens(),
-                    read.outWidth(), token, row, weight, group);
+                    read.outWidth(), tokenEnd, row, weight, group);
             wireBytes.addAndGet(task.wireBytes());
             return task;
         }, (items, partial) -> {

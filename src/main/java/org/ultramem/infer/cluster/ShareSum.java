@@ -10,8 +10,9 @@ import org.ultramem.tensor.kernel.Kernels;
 /**
  * One owner's share of a weighted read ({@link org.ultramem.infer.WeightedRead}), run on that
  * owner: the partial sums of its selections, in selection order, over its own blocks; only
- * tokens × outWidth floats go back. Selection i adds, per chunk t, weight[i·c + t] · V[row_i,
- * chunk t] into out[token_i, group_i·D_v + t·D_v/c ..].
+ * tokens × outWidth floats go back. The selections come in token order (token b's are
+ * [tokenEnd[b−1], tokenEnd[b])); selection i adds, per chunk t, weight[i·c + t] · V[row_i, chunk t]
+ * into out[its token, group_i·D_v + t·D_v/c ..].
  */
 final class ShareSum implements Callable<float[]>, Serializable, HazelcastInstanceAware {
 
@@ -21,7 +22,8 @@ final class ShareSum implements Callable<float[]>, Serializable, HazelcastInstan
     private final int chunks;
     private final int tokens;
     private final int outWidth;
-    private final int[] token;
+    /** End (exclusive) of each token's selections: B ints instead of one per selection. */
+    private final int[] tokenEnd;
     private final int[] row;
     private final float[] weight;
     /** Output block per selection, or null. */
@@ -29,14 +31,14 @@ final class ShareSum implements Callable<float[]>, Serializable, HazelcastInstan
     private transient HazelcastInstance hz;
 
     ShareSum(String mapName, int blockRows, int width, int chunks, int tokens, int outWidth,
-             int[] token, int[] row, float[] weight, int[] group) {
+             int[] tokenEnd, int[] row, float[] weight, int[] group) {
         this.mapName = mapName;
         this.blockRows = blockRows;
         this.width = width;
         this.chunks = chunks;
         this.tokens = tokens;
         this.outWidth = outWidth;
-        this.token = token;
+        this.tokenEnd = tokenEnd;
         this.row = row;
         this.weight = weight;
         this.group = group;
@@ -49,8 +51,8 @@ final class ShareSum implements Callable<float[]>, Serializable, HazelcastInstan
 
     /** Bytes this task carries: the selections out, the partial sums back. */
     long wireBytes() {
-        return (long) row.length * (2 + chunks + (group == null ? 0 : 1)) * 4
-                + (long) tokens * outWidth * 4;
+        return (long) row.length * (1 + chunks + (group == null ? 0 : 1)) * 4
+                + (long) tokens * (1 + outWidth) * 4;
     }
 
     @Override
@@ -59,13 +61,15 @@ final class ShareSum implements Callable<float[]>, Serializable, HazelcastInstan
         Kernels kern = KernelProvider.get();
         float[] out = new float[tokens * outWidth];
         int chunk = width / chunks;
-        for (int i = 0; i < row.length; i++) {
-            float[] data = blocks.blockOf(row[i], blockRows);
-            int vOff = row[i] % blockRows * width;
-            int oOff = token[i] * outWidth + (group == null ? 0 : group[i] * width);
-            for (int t = 0; t < chunks; t++) {
-                kern.axpy(out, oOff + t * chunk, weight[i * chunks + t], data, vOff + t * chunk,
-                        chunk);
+        for (int b = 0, i = 0; b < tokens; b++) {
+            for (; i < tokenEnd[b]; i++) {
+                float[] data = blocks.blockOf(row[i], blockRows);
+                int vOff = row[i] % blockRows * width;
+                int oOff = b * outWidth + (group == null ? 0 : group[i] * width);
+                for (int t = 0; t < chunks; t++) {
+                    kern.axpy(out, oOff + t * chunk, weight[i * chunks + t], data,
+                            vOff + t * chunk, chunk);
+                }
             }
         }
         return out;
