@@ -44,7 +44,7 @@ public final class ClusterNodes {
             throw new IllegalArgumentException("port " + port + " is not in the cluster file's"
                     + " `members` " + cfg.members() + "; pass one of their ports");
         }
-        quietLogging();
+        quietLogging("WARNING");
         Config c = new Config();
         c.setClusterName(cfg.clusterName());
         properties(c.getProperties());
@@ -68,7 +68,8 @@ public final class ClusterNodes {
 
     /** A smart client of {@code cfg}'s members (reads route to each block's owner). */
     public static HazelcastInstance connect(ClusterConfig cfg) {
-        quietLogging();
+        // a client's warnings repeat what its caller reports (connect retries, a member left)
+        quietLogging("SEVERE");
         ClientConfig c = new ClientConfig();
         c.setClusterName(cfg.clusterName());
         properties(c.getProperties());
@@ -91,9 +92,12 @@ public final class ClusterNodes {
         p.setProperty("hazelcast.shutdownhook.enabled", "false");
     }
 
-    /** Hazelcast logs every membership and migration at INFO; keep warnings only. */
-    private static void quietLogging() {
-        String level = System.getProperty("ultramem.cluster.log", "WARNING");
+    /**
+     * Hazelcast logs every membership and migration at INFO: keep {@code level} and above
+     * ({@code -Dultramem.cluster.log=INFO} overrides).
+     */
+    private static void quietLogging(String level) {
+        level = System.getProperty("ultramem.cluster.log", level);
         HAZELCAST_LOG.setLevel(Level.parse(level));
     }
 }
