@@ -1,6 +1,7 @@
 package org.ultramem.infer.cluster;
 
 import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.core.HazelcastInstance;
@@ -127,16 +128,27 @@ public final class TableShards {
         store.setProperty(BlockLoader.ROWS, Integer.toString(rows));
         store.setProperty(BlockLoader.WIDTH, Integer.toString(width));
         store.setProperty(BlockLoader.BLOCK_ROWS, Integer.toString(t.blockRows()));
-        hz.getConfig().addMapConfig(new MapConfig(t.mapName())
-                .setBackupCount(cfg.backupCount()).setAsyncBackupCount(0)
-                .setInMemoryFormat(InMemoryFormat.OBJECT).setMapStoreConfig(store));
+        IMap<String, String> dir = hz.getMap(DIRECTORY);
+        boolean loadedBefore = dir.containsKey(name);
+        try {
+            hz.getConfig().addMapConfig(new MapConfig(t.mapName())
+                    .setBackupCount(cfg.backupCount()).setAsyncBackupCount(0)
+                    .setInMemoryFormat(InMemoryFormat.OBJECT).setMapStoreConfig(store));
+        } catch (InvalidConfigurationException e) {
+            throw new IllegalArgumentException("cluster `" + cfg.clusterName() + "` already holds"
+                    + " table `" + name + "` with other settings (shard path, shape, block_kb or"
+                    + " backup_count); restart its members to load it anew", e);
+        }
         IMap<Integer, float[]> map = hz.getMap(t.mapName());
+        if (loadedBefore) {
+            // same settings, perhaps a new checkpoint in the same shard: read every block again
+            map.loadAll(true);
+        }
         int size = map.size();
         if (size != t.blocks()) {
             throw new IllegalStateException("table `" + name + "` loaded " + size + " of "
                     + t.blocks() + " blocks from " + shard + "; check the members' logs");
         }
-        IMap<String, String> dir = hz.getMap(DIRECTORY);
         dir.put(name, rows + " " + width + " " + t.blockRows());
         return t;
     }

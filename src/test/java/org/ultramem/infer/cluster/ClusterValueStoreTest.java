@@ -2,6 +2,7 @@ package org.ultramem.infer.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
@@ -12,6 +13,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -258,6 +260,39 @@ class ClusterValueStoreTest {
                 assertArrayEquals(local.decode(ls, next), rows.decode(rs, next), "step " + step);
             }
         }
+    }
+
+    /** `cluster load` again: new shard contents are read anew, other settings are refused. */
+    @Test
+    @Order(5)
+    void loadingATableAgainReadsTheNewShardAndRefusesOtherSettings() {
+        String name = "test.reload.values";
+        float[] first = new float[1000 * WIDTH];
+        float[] second = new float[1000 * WIDTH];
+        Arrays.fill(first, 1f);
+        Arrays.fill(second, 2f);
+        HazelcastInstance hz = cluster.members.get(0);
+        for (float[] data : new float[][] {first, second}) {
+            try (MemoryWeightStore store = new MemoryWeightStore()) {
+                store.putF32(name, data, 1000, WIDTH);
+                TableShards.write(store, name, dir);
+            }
+            TableShards.load(hz, cluster.cfg, name, TableShards.shardFile(dir, name), 1000,
+                    WIDTH);
+        }
+        MemorySegment seg = Arena.ofAuto().allocate((long) second.length * Float.BYTES, 64);
+        Matrix m = new Matrix(name, seg, 1000, WIDTH, false);
+        float[] got = new float[3 * WIDTH];
+        new ClusterValueStores(hz, cluster.withReadRows(true)).open(m)
+                .readRows(KERN, got, new int[] {0, 500, 999}, 3);
+        float[] want = new float[3 * WIDTH];
+        Arrays.fill(want, 2f);
+        assertArrayEquals(want, got);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TableShards.load(hz, cluster.cfg, name, TableShards.shardFile(dir, name),
+                        500, 2 * WIDTH));
+        assertTrue(e.getMessage().contains("already holds table `" + name + "` with other"
+                + " settings"), e.getMessage());
     }
 
     @Test
