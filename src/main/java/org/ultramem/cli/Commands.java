@@ -20,5 +20,6 @@ final class Commands {
         cl.addSubcommand(new ExperimentCommand());
         cl.addSubcommand(new VerifyGoldenCommand());
         cl.addSubcommand(new FuzzCommand());
+        cl.addSubcommand(new ClusterCommand());
     }
 }

@@ -1,5 +1,8 @@
 package org.ultramem.cli;
 
+import org.ultramem.infer.ValueStores;
+import org.ultramem.infer.cluster.ClusterConfig;
+import org.ultramem.infer.cluster.ClusterValueStores;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -61,10 +64,19 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "With --facts: print the result as one JSON object.")
     boolean json;
 
+    @Option(names = "--cluster", paramLabel = "CLUSTER.yaml", description = "With --facts: read"
+            + " the value tables from this cluster's members (`ultramem cluster load`).")
+    Path cluster;
+
     @Override
     public Integer call() throws Exception {
         if (facts != null) {
             return evaluateFacts();
+        }
+        if (cluster != null) {
+            throw new IllegalArgumentException("--cluster needs --facts DATA_DIR: the loss"
+                    + " evaluation runs the training forward, which reads local tables; pass"
+                    + " --facts or drop --cluster");
         }
         if (people != null || json) {
             throw new IllegalArgumentException((people != null ? "--people" : "--json")
@@ -127,11 +139,16 @@ public final class EvalCommand implements Callable<Integer> {
                     + " does not apply to --facts (the facts folder is the data); drop it");
         }
         var err = spec.commandLine().getErr();
-        FactsReport r = FactsEvaluator.evaluate(new FactsEvaluator.Options(model, facts, people,
-                batch != null ? batch : FactsEvaluator.DEFAULT_BATCH), line -> {
-                    err.println(line);
-                    err.flush();
-                });
+        FactsReport r;
+        try (ClusterValueStores stores = cluster == null ? null
+                : ClusterValueStores.connect(ClusterConfig.load(cluster))) {
+            r = FactsEvaluator.evaluate(new FactsEvaluator.Options(model, facts, people,
+                    batch != null ? batch : FactsEvaluator.DEFAULT_BATCH),
+                    stores == null ? ValueStores.LOCAL : stores, line -> {
+                        err.println(line);
+                        err.flush();
+                    });
+        }
         var out = spec.commandLine().getOut();
         out.print(json ? ConfigJson.toPrettyJson(r.toJson()) + "\n" : r.text());
         out.flush();

@@ -10,6 +10,9 @@ import org.ultramem.infer.Generator;
 import org.ultramem.infer.InferenceModel;
 import org.ultramem.infer.Precision;
 import org.ultramem.infer.Sampler;
+import org.ultramem.infer.ValueStores;
+import org.ultramem.infer.cluster.ClusterConfig;
+import org.ultramem.infer.cluster.ClusterValueStores;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.text.BpeTokenizer;
 import org.ultramem.train.Checkpoints;
@@ -67,6 +70,10 @@ public final class GenerateCommand implements Callable<Integer> {
                     + " default: ${DEFAULT-VALUE}).")
     String kvPrecision;
 
+    @Option(names = "--cluster", paramLabel = "CLUSTER.yaml", description = "Read the value"
+            + " tables from this cluster's members (loaded by `ultramem cluster load`).")
+    Path cluster;
+
     @Override
     public Integer call() throws Exception {
         Sampler.Settings settings = new Sampler.Settings(temperature, topK, topP, greedy);
@@ -79,7 +86,10 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--warmup: " + warmup
                     + " steps; give 0 or more");
         }
-        try (InferenceModel m = InferenceModel.load(model, weights)) {
+        try (ClusterValueStores stores = cluster == null ? null
+                : ClusterValueStores.connect(ClusterConfig.load(cluster));
+             InferenceModel m = InferenceModel.load(model, weights,
+                     stores == null ? ValueStores.LOCAL : stores)) {
             if (warmup > 0) {
                 long t0 = System.nanoTime();
                 int n = new Generator(m, kv).warmUp(warmup, new Sampler(settings, seed));

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.ultramem.infer.Precision;
 import org.ultramem.serve.LoadedModel;
+import org.ultramem.infer.cluster.ClusterConfig;
 import org.ultramem.serve.ServeOptions;
 import org.ultramem.serve.ServingServer;
 import org.ultramem.train.Checkpoints;
@@ -52,6 +53,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "KV cache storage: f32 or bf16 (default: ${DEFAULT-VALUE}).")
     String kvPrecision;
 
+    @Option(names = "--cluster", paramLabel = "CLUSTER.yaml", description = "Read the value"
+            + " tables from this cluster's members (loaded by `ultramem cluster load`; docs/cluster.md).")
+    Path cluster;
+
     @Override
     public Integer call() throws Exception {
         Checkpoints.readConfig(model); // fails now, in one line, on a folder that is no checkpoint
@@ -65,12 +70,14 @@ public final class ServeCommand implements Callable<Integer> {
                     + " must be >= 1 second");
         }
         Precision weights = Precision.parse(precision);
+        // parsed now, so a bad cluster file fails in one line before the port is bound
+        ClusterConfig clusterConfig = cluster == null ? null : ClusterConfig.load(cluster);
         ServeOptions options = ServeOptions.of(host, port, maxBatch, maxQueue)
                 .withTimeout(Duration.ofSeconds(timeoutSeconds))
                 .withKvPrecision(Precision.parse(kvPrecision));
         CountDownLatch stopped = new CountDownLatch(1);
         try (ServingServer server = ServingServer.start(options, () -> LoadedModel.load(model,
-                weights, line -> System.err.println("ultramem serve: " + line)))) {
+                weights, clusterConfig, line -> System.err.println("ultramem serve: " + line)))) {
             Thread hook = new Thread(() -> {
                 server.close();
                 stopped.countDown();

@@ -11,6 +11,7 @@ import org.ultramem.data.facts.Attribute;
 import org.ultramem.data.facts.FactPrompt;
 import org.ultramem.data.facts.FactsData;
 import org.ultramem.infer.InferenceModel;
+import org.ultramem.infer.ValueStores;
 import org.ultramem.infer.Precision;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.model.ModelCost;
@@ -45,6 +46,12 @@ public final class FactsEvaluator {
 
     /** Runs the evaluation; {@code progress} gets a line per phase. */
     public static FactsReport evaluate(Options opt, Consumer<String> progress) throws IOException {
+        return evaluate(opt, ValueStores.LOCAL, progress);
+    }
+
+    /** As above, the model reading its value tables through {@code stores} (e.g. a cluster). */
+    public static FactsReport evaluate(Options opt, ValueStores stores, Consumer<String> progress)
+            throws IOException {
         long t0 = System.nanoTime();
         FactsData data = FactsData.load(opt.facts());
         int k = opt.people() == null ? data.people() : opt.people();
@@ -61,7 +68,7 @@ public final class FactsEvaluator {
         all.addAll(train);
         int maxNew = maxAnswerTokens(tok, all);
         List<String> answers;
-        try (InferenceModel m = InferenceModel.load(opt.model(), Precision.F32)) {
+        try (InferenceModel m = InferenceModel.load(opt.model(), Precision.F32, stores)) {
             progress.accept(String.format("facts: %,d people, %,d prompts, batch %d, up to %d"
                     + " answer tokens", k, all.size(), opt.batch(), maxNew));
             answers = new GreedyCompleter(m, tok, opt.batch())

@@ -58,6 +58,16 @@ public final class InferenceModel implements AutoCloseable {
      */
     public InferenceModel(DecodeArchitecture arch, WeightStore store, Precision precision,
                           Kernels kern) {
+        this(arch, store, precision, kern, ValueStores.LOCAL);
+    }
+
+    /**
+     * As above, with every value table read through {@code stores}: {@link ValueStores#LOCAL}
+     * reads the store's own tables, a cluster's stores read rows held by its members (the rest
+     * of the model still comes from {@code store}).
+     */
+    public InferenceModel(DecodeArchitecture arch, WeightStore store, Precision precision,
+                          Kernels kern, ValueStores stores) {
         this.kern = kern;
         this.arch = arch;
         this.cfg = arch.model();
@@ -84,12 +94,12 @@ public final class InferenceModel implements AutoCloseable {
                             arena);
                 }
                 memory[s.index()] = new UltraMemV2Decoder(store, prefix, s.ultraMemV2(), tables,
-                        d, precision, arena, kern);
+                        d, precision, arena, kern, stores);
             } else {
                 memory[s.index()] = s.pkm() != null
-                        ? new PkmDecoder(store, prefix, s.pkm(), d, precision, arena, kern)
+                        ? new PkmDecoder(store, prefix, s.pkm(), d, precision, arena, kern, stores)
                         : new UltraMemDecoder(store, prefix, s.ultraMem(), d, precision, arena,
-                                kern);
+                                kern, stores);
             }
         }
         v2Tables = tables;
@@ -103,6 +113,12 @@ public final class InferenceModel implements AutoCloseable {
      * CheckpointValidator} checks every tensor's name, dtype, shape and values against the config.
      */
     public static InferenceModel load(Path modelDir, Precision precision) throws IOException {
+        return load(modelDir, precision, ValueStores.LOCAL);
+    }
+
+    /** As {@link #load(Path, Precision)}, reading the value tables through {@code stores}. */
+    public static InferenceModel load(Path modelDir, Precision precision, ValueStores stores)
+            throws IOException {
         Path config = modelDir.resolve("config.json");
         Path weights = modelDir.resolve("model.safetensors");
         if (!Files.exists(config) || !Files.exists(weights)) {
@@ -117,7 +133,7 @@ public final class InferenceModel implements AutoCloseable {
             MemoryBudget.requireNative("converting the weights to " + precision.name()
                     .toLowerCase(java.util.Locale.ROOT), conversionBytes(file, precision),
                     "use --precision " + storedPrecision(file));
-            return new InferenceModel(arch, store, precision);
+            return new InferenceModel(arch, store, precision, KernelProvider.get(), stores);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;

@@ -1,7 +1,6 @@
 package org.ultramem.infer;
 
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.memory.PkmConfig;
 import org.ultramem.nn.memory.PkmTopK;
@@ -56,6 +55,12 @@ final class PkmDecoder implements MemoryDecoder {
 
     PkmDecoder(WeightStore store, String prefix, PkmConfig cfg, int dModel, Precision precision,
                Arena arena, Kernels kern) {
+        this(store, prefix, cfg, dModel, precision, arena, kern, ValueStores.LOCAL);
+    }
+
+    /** As above, reading the value table through {@code stores} (local or a cluster). */
+    PkmDecoder(WeightStore store, String prefix, PkmConfig cfg, int dModel, Precision precision,
+               Arena arena, Kernels kern, ValueStores stores) {
         this.kern = kern;
         this.dModel = dModel;
         this.heads = cfg.heads();
@@ -89,7 +94,7 @@ final class PkmDecoder implements MemoryDecoder {
             }
         }
         values = Matrix.load(store, prefix + "values", n * n, dModel, precision, arena);
-        gather = new ValueGather(values, kern);
+        gather = new ValueGather(stores.open(values), kern);
     }
 
     @Override
@@ -137,18 +142,9 @@ final class PkmDecoder implements MemoryDecoder {
         kern.softmaxRows(selWeight, 0, rows * heads, k);
         meter.add(Component.DENSE, queryProj.bytes());
         meter.add(Component.KEYS, (long) keys.length * Float.BYTES);
-        int unique = gather.gather(selSlot, rows * heads * k);
+        int unique = gather.weightedSums(y, new WeightedRead(rows, heads * k, selSlot, selWeight,
+                1, null, dModel));
         meter.add(Component.VALUES, unique * gather.rowBytes());
-        float[] gathered = gather.gathered();
-        int[] slotIndex = gather.slotIndex();
-        Parallel.forRange(rows, 8, (start, end) -> {
-            for (int t = start; t < end; t++) {
-                Arrays.fill(y, t * dModel, (t + 1) * dModel, 0f);
-                for (int s = t * heads * k; s < (t + 1) * heads * k; s++) {
-                    kern.axpy(y, t * dModel, selWeight[s], gathered, slotIndex[s] * dModel, dModel);
-                }
-            }
-        });
     }
 
     /** Head h of tokens [start, end): slots and raw scores as training selects them. */

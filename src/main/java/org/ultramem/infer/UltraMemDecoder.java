@@ -1,7 +1,6 @@
 package org.ultramem.infer;
 
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.nn.memory.OutputGate;
 import org.ultramem.nn.memory.RetrievalRemedies;
@@ -108,6 +107,12 @@ final class UltraMemDecoder implements MemoryDecoder {
 
     UltraMemDecoder(WeightStore store, String prefix, UltraMemConfig cfg, int dModel,
                     Precision precision, Arena arena, Kernels kern) {
+        this(store, prefix, cfg, dModel, precision, arena, kern, ValueStores.LOCAL);
+    }
+
+    /** As above, reading the value table through {@code stores} (local or a cluster). */
+    UltraMemDecoder(WeightStore store, String prefix, UltraMemConfig cfg, int dModel,
+                    Precision precision, Arena arena, Kernels kern, ValueStores stores) {
         this.kern = kern;
         this.cfg = cfg;
         this.dModel = dModel;
@@ -161,7 +166,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         float[] u = cfg.tdqkr() ? store.readF32(prefix + "tucker_u") : null;
         float[] v = cfg.tdqkr() ? store.readF32(prefix + "tucker_v") : null;
         values = Matrix.load(store, prefix + "values", valueNum, dv, precision, arena);
-        gather = new ValueGather(values, kern);
+        gather = new ValueGather(stores.open(values), kern);
         valuesProj = cfg.outputProjection()
                 ? Matrix.load(store, prefix + "values_proj.weight", dModel, poolWidth, precision,
                 arena)
@@ -315,13 +320,10 @@ final class UltraMemDecoder implements MemoryDecoder {
         meter.add(Component.KEYS, (long) kFold.length * Float.BYTES
                 + distinctCandidates(rows) * rank * dk * Float.BYTES);
         meter.add(Component.DENSE, queryProj.bytes());
-        int unique = gather.gather(slotRow, rows * slots);
+        // P[b] = Σ_s Σ_t w_t[s] · V[row_s, chunk t] into block p_s (slot order, as in training)
+        int unique = gather.weightedSums(pooled, new WeightedRead(rows, slots, slotRow, slotW,
+                cores, slotGroup, poolWidth));
         meter.add(Component.VALUES, unique * values.rowBytes());
-        Parallel.forRange(rows, 16, (start, end) -> {
-            for (int b = start; b < end; b++) {
-                pool(b);
-            }
-        });
         if (valuesProj != null) {
             valuesProj.apply(kern, y, pooled, rows);
             meter.add(Component.DENSE, valuesProj.bytes());
@@ -409,22 +411,6 @@ final class UltraMemDecoder implements MemoryDecoder {
             }
         }
         return count;
-    }
-
-    /** P[b] = Σ_s Σ_t w_t[s] · V[row_s, chunk t] into block p_s (slot order, as in training). */
-    private void pool(int b) {
-        int pOff = b * poolWidth;
-        Arrays.fill(pooled, pOff, pOff + poolWidth, 0f);
-        float[] gathered = gather.gathered();
-        int[] slotIndex = gather.slotIndex();
-        for (int s = b * slots; s < (b + 1) * slots; s++) {
-            int vOff = slotIndex[s] * dv;
-            int outOff = pOff + slotGroup[s] * dv;
-            for (int t = 0; t < cores; t++) {
-                kern.axpy(pooled, outOff + t * chunk, slotW[s * cores + t], gathered,
-                        vOff + t * chunk, chunk);
-            }
-        }
     }
 
     private int candOff(int b, int h, int side) {

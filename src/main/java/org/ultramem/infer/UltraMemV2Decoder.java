@@ -108,6 +108,13 @@ final class UltraMemV2Decoder implements MemoryDecoder {
     UltraMemV2Decoder(WeightStore store, String prefix, MemorySpec.V2 spec,
                       UltraMemV2Tables tables, int dModel, Precision precision, Arena arena,
                       Kernels kern) {
+        this(store, prefix, spec, tables, dModel, precision, arena, kern, ValueStores.LOCAL);
+    }
+
+    /** As above, reading the shared tables through {@code stores} (local or a cluster). */
+    UltraMemV2Decoder(WeightStore store, String prefix, MemorySpec.V2 spec,
+                      UltraMemV2Tables tables, int dModel, Precision precision, Arena arena,
+                      Kernels kern, ValueStores stores) {
         this.kern = kern;
         UltraMemV2Geometry geo = spec.geometry();
         this.cfg = spec.config();
@@ -151,7 +158,8 @@ final class UltraMemV2Decoder implements MemoryDecoder {
         }
         shuffle = store.readIndex(prefix + "shuffle_index");
         requirePermutation(prefix, geo.virtualValueNum());
-        gather = new ValueGather(tables.values(), tables.preValues(), kern);
+        gather = new ValueGather(stores.open(tables.values()),
+                tables.preValues() == null ? null : stores.open(tables.preValues()), kern);
         preValues = tables.preValues() != null;
         candidates = CandidateRetrieval.ultraMemV2(geo, kern);
         keyStamp = new int[heads * 2 * n];

@@ -5,32 +5,35 @@ import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
 
 /**
- * Reads the value rows a step selects, each distinct row once: the step's row ids are sorted,
- * duplicates merged, and the distinct rows read in ascending order (in parallel, so the reads
- * sweep the table) into {@link #gathered()}; {@link #slotIndex()} then points every selection at
- * its copy (selection s reads {@code gathered[slotIndex[s]·width ..]}). An optional companion
- * table with the same rows (UltraMemV2's pre-values) is read in the same pass into
- * {@link #companionGathered()}. Scratch grows on demand.
+ * Reads the value rows a step selects, each distinct row once, through a {@link ValueStore}:
+ * the step's row ids are sorted, duplicates merged, and the distinct rows read in ascending order
+ * (so the reads sweep the table) into {@link #gathered()}; {@link #slotIndex()} then points every
+ * selection at its copy (selection s reads {@code gathered[slotIndex[s]·width ..]}). An optional
+ * companion store with the same rows (UltraMemV2's pre-values) is read for the same ids into
+ * {@link #companionGathered()}. {@link #weightedSums} is the whole read for layers that only need
+ * the weighted sums (UltraMem, PKM): gather and pool here, or let the store sum where the rows
+ * live. Scratch grows on demand. Public for the cluster bench and tests, which time and check
+ * the decoders' own local path.
  */
-final class ValueGather {
+public final class ValueGather {
 
-    private final Matrix values;
+    private final ValueStore values;
     private final Kernels kern;
     private final int width;
     /** Read with the same row ids as {@link #values}, or null. */
-    private final Matrix companion;
+    private final ValueStore companion;
     private final int companionWidth;
     private int[] distinct = new int[0];
     private int[] slotIndex = new int[0];
     private float[] gathered = new float[0];
     private float[] companionGathered = new float[0];
 
-    ValueGather(Matrix values, Kernels kern) {
+    public ValueGather(ValueStore values, Kernels kern) {
         this(values, null, kern);
     }
 
     /** Gathers rows of {@code values} and, for the same row ids, of {@code companion} (or null). */
-    ValueGather(Matrix values, Matrix companion, Kernels kern) {
+    ValueGather(ValueStore values, ValueStore companion, Kernels kern) {
         if (companion != null && companion.rows() != values.rows()) {
             throw new IllegalArgumentException("companion table `" + companion.name() + "` has "
                     + companion.rows() + " rows, `" + values.name() + "` " + values.rows()
@@ -38,13 +41,42 @@ final class ValueGather {
         }
         this.values = values;
         this.kern = kern;
-        this.width = values.cols();
+        this.width = values.width();
         this.companion = companion;
-        this.companionWidth = companion == null ? 0 : companion.cols();
+        this.companionWidth = companion == null ? 0 : companion.width();
     }
 
     /** Gathers the rows {@code rowIds[0..total)}; returns the number of distinct rows read. */
     int gather(int[] rowIds, int total) {
+        int unique = merge(rowIds, total);
+        values.readRows(kern, gathered, distinct, unique);
+        if (companion != null) {
+            companion.readRows(kern, companionGathered, distinct, unique);
+        }
+        return unique;
+    }
+
+    /**
+     * out [tokens, outWidth] = the weighted sums {@code read} describes ({@link
+     * WeightedRead#poolToken}, selection order); returns the number of distinct rows read.
+     */
+    public int weightedSums(float[] out, WeightedRead read) {
+        if (values.sumsAtStore()) {
+            int unique = merge(read.rows(), read.total());
+            values.weightedSums(out, read);
+            return unique;
+        }
+        int unique = gather(read.rows(), read.total());
+        Parallel.forRange(read.tokens(), 8, (from, to) -> {
+            for (int b = from; b < to; b++) {
+                read.poolToken(kern, out, b, gathered, slotIndex, width);
+            }
+        });
+        return unique;
+    }
+
+    /** Sorts and merges rowIds[0..total) into {@link #distinct}; fills {@link #slotIndex}. */
+    private int merge(int[] rowIds, int total) {
         if (distinct.length < total) {
             distinct = new int[total];
             slotIndex = new int[total];
@@ -62,18 +94,6 @@ final class ValueGather {
         for (int s = 0; s < total; s++) {
             slotIndex[s] = Arrays.binarySearch(distinct, 0, unique, rowIds[s]);
         }
-        int u = unique;
-        // Chunks of 256+ rows: sized when a parallel region cost tens of µs (a blocking pool, not
-        // kept); with the spinning pool it is a few µs (`ultramem bench kernels --case
-        // parallel-region`), so smaller chunks may now pay (not measured).
-        Parallel.forRange(u, 256, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                values.readRow(kern, gathered, i * width, distinct[i]);
-                if (companion != null) {
-                    companion.readRow(kern, companionGathered, i * companionWidth, distinct[i]);
-                }
-            }
-        });
         return unique;
     }
 

@@ -8,7 +8,9 @@
  * + step scratch; a step may decode any subset of them, which the server's continuous batching
  * uses), the per-block decoders (dense attention/SwiGLU, MoE, and the memory layers
  * UltraMem, UltraMemV2 and PKM behind {@code MemoryDecoder}, value rows read once per step by
- * {@code ValueGather}; the V2 layers share one {@code UltraMemV2Tables} and select their cells
+ * {@code ValueGather} through a {@link org.ultramem.infer.ValueStore}, the seam between decode and
+ * where tables live: {@link org.ultramem.infer.LocalValueStore} here, a Hazelcast cluster in
+ * {@code infer.cluster}; the V2 layers share one {@code UltraMemV2Tables} and select their cells
  * with the training code's {@code nn.memory.CandidateRetrieval}),
  * {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
  * {@link org.ultramem.infer.Generator} (one sequence: prefill, sample, decode). The architecture comes from the training

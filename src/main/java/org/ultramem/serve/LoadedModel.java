@@ -5,14 +5,24 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.ultramem.infer.InferenceModel;
 import org.ultramem.infer.Precision;
+import org.ultramem.infer.ValueStores;
+import org.ultramem.infer.cluster.ClusterConfig;
+import org.ultramem.infer.cluster.ClusterValueStores;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.text.BpeTokenizer;
 import org.ultramem.train.Checkpoints;
 import org.ultramem.train.TokenizerIdentity;
 
-/** The served model: its id (what {@code GET /v1/models} lists), the engine and the tokenizer. */
-public record LoadedModel(String id, InferenceModel engine, BpeTokenizer tokenizer)
-        implements AutoCloseable {
+/**
+ * The served model: its id (what {@code GET /v1/models} lists), the engine, the tokenizer, and
+ * the cluster connection its value tables are read through (null: read locally).
+ */
+public record LoadedModel(String id, InferenceModel engine, BpeTokenizer tokenizer,
+                          ClusterValueStores cluster) implements AutoCloseable {
+
+    public LoadedModel(String id, InferenceModel engine, BpeTokenizer tokenizer) {
+        this(id, engine, tokenizer, null);
+    }
 
     /**
      * Loads a checkpoint directory (config.json, model.safetensors, tokenizer.json) with weights
@@ -20,11 +30,29 @@ public record LoadedModel(String id, InferenceModel engine, BpeTokenizer tokeniz
      */
     public static LoadedModel load(Path dir, Precision precision, Consumer<String> warn)
             throws IOException {
+        return load(dir, precision, null, warn);
+    }
+
+    /**
+     * As {@link #load(Path, Precision, Consumer)}, reading the value tables from the members of
+     * {@code cluster} (null: from the checkpoint, locally); see docs/cluster.md.
+     */
+    public static LoadedModel load(Path dir, Precision precision, ClusterConfig cluster,
+                                   Consumer<String> warn) throws IOException {
         ModelConfig cfg = Checkpoints.readConfig(dir);
         BpeTokenizer tok = TokenizerIdentity.loadCheckpointTokenizer(dir, cfg.vocabSize(), warn);
         Path name = dir.toAbsolutePath().normalize().getFileName();
-        return new LoadedModel(name == null ? "ultramem" : name.toString(),
-                InferenceModel.load(dir, precision), tok);
+        ClusterValueStores stores = cluster == null ? null : ClusterValueStores.connect(cluster);
+        try {
+            return new LoadedModel(name == null ? "ultramem" : name.toString(),
+                    InferenceModel.load(dir, precision, stores == null ? ValueStores.LOCAL : stores),
+                    tok, stores);
+        } catch (IOException | RuntimeException e) {
+            if (stores != null) {
+                stores.close();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -40,5 +68,8 @@ public record LoadedModel(String id, InferenceModel engine, BpeTokenizer tokeniz
     @Override
     public void close() {
         engine.close();
+        if (cluster != null) {
+            cluster.close(); // after the engine: its last step may still read through it
+        }
     }
 }

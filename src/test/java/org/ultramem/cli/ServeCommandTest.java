@@ -43,4 +43,16 @@ class ServeCommandTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--max-batch 0"), r.err());
     }
+
+    @Test
+    void refusesABadClusterFileBeforeListening() throws IOException {
+        Path m = CheckpointMutants.write(dir.resolve("m"));
+        Files.writeString(m.resolve("tokenizer.json"), "{}");
+        Path cluster = Files.writeString(dir.resolve("cluster.json"), "{\"membrs\": [\"127.0.0.1:5701\"]}");
+        CliRuns.Run r = CliRuns.main("serve", "--model", m.toString(), "--port", "0",
+                "--cluster", cluster.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("membrs") && r.err().strip().lines().count() == 1, r.err());
+        assertTrue(!r.err().contains("listening"), r.err());
+    }
 }

@@ -1,0 +1,103 @@
+package org.ultramem.infer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.ultramem.tensor.kernel.KernelProvider;
+import org.ultramem.tensor.kernel.Kernels;
+
+/** The value-store seam: the local weighted read and the hand-off to a store that sums itself. */
+class ValueGatherTest {
+
+    private static final Kernels KERN = KernelProvider.get();
+
+    private static Matrix table(int rows, int width, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        MemorySegment seg = Arena.ofAuto().allocate((long) rows * width * Float.BYTES, 64);
+        for (long i = 0; i < (long) rows * width; i++) {
+            seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
+        }
+        return new Matrix("t.values", seg, rows, width, false);
+    }
+
+    /** 3 tokens × 5 selections, 2 chunks, 2 output blocks; rows repeat. */
+    private static WeightedRead read() {
+        int[] rows = {4, 9, 4, 0, 31, 7, 7, 7, 2, 30, 1, 9, 4, 18, 5};
+        float[] w = new float[rows.length * 2];
+        int[] groups = new int[rows.length];
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int s = 0; s < rows.length; s++) {
+            w[2 * s] = (float) rnd.nextGaussian();
+            w[2 * s + 1] = (float) rnd.nextGaussian();
+            groups[s] = s % 2;
+        }
+        return new WeightedRead(3, 5, rows, w, 2, groups, 2 * 8);
+    }
+
+    @Test
+    void localWeightedSumsAreTheSelectionOrderSumsOfTheRows() {
+        Matrix m = table(32, 8, 1);
+        WeightedRead r = read();
+        float[] got = new float[3 * 16];
+        int distinct = new ValueGather(new LocalValueStore(m), KERN).weightedSums(got, r);
+        assertEquals(10, distinct);
+        float[] want = new float[3 * 16];
+        float[] row = new float[8];
+        for (int s = 0; s < r.total(); s++) {
+            m.readRow(KERN, row, 0, r.rows()[s]);
+            int off = s / 5 * 16 + r.groups()[s] * 8;
+            for (int t = 0; t < 2; t++) {
+                KERN.axpy(want, off + 4 * t, r.weights()[2 * s + t], row, 4 * t, 4);
+            }
+        }
+        assertArrayEquals(want, got);
+    }
+
+    @Test
+    void aStoreThatSumsWhereTheRowsLiveGetsTheWholeRead() {
+        Matrix m = table(32, 8, 2);
+        WeightedRead r = read();
+        float[] local = new float[3 * 16];
+        new ValueGather(new LocalValueStore(m), KERN).weightedSums(local, r);
+        LocalValueStore rows = new LocalValueStore(m);
+        ValueStore remote = new ValueStore() {
+            public String name() {
+                return rows.name();
+            }
+
+            public int rows() {
+                return rows.rows();
+            }
+
+            public int width() {
+                return rows.width();
+            }
+
+            public long rowBytes() {
+                return rows.rowBytes();
+            }
+
+            public void readRows(Kernels kern, float[] dst, int[] ids, int count) {
+                throw new AssertionError("a summing store is not asked for rows");
+            }
+
+            @Override
+            public boolean sumsAtStore() {
+                return true;
+            }
+
+            @Override
+            public void weightedSums(float[] out, WeightedRead read) {
+                new ValueGather(rows, KERN).weightedSums(out, read);
+            }
+        };
+        float[] got = new float[3 * 16];
+        assertEquals(10, new ValueGather(remote, KERN).weightedSums(got, r));
+        assertArrayEquals(local, got);
+    }
+}
