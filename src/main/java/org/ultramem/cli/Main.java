@@ -11,6 +11,7 @@ import org.ultramem.io.MemoryBudget;
 import org.ultramem.io.MemoryBudgetException;
 import java.nio.file.NotDirectoryException;
 import org.ultramem.io.Provenance;
+import org.ultramem.tensor.kernel.ThreadsSetting;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,10 +40,22 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = commandLine();
         try {
-            return cl.execute(args);
+            return execute(cl, args);
         } catch (OutOfMemoryError e) {
             return outOfMemory(cl, e);
         }
+    }
+
+    /** Runs {@code args} on {@code cl}, refusing a bad thread count first in one line (exit 2). */
+    static int execute(CommandLine cl, String... args) {
+        try {
+            ThreadsSetting.configured();
+        } catch (IllegalArgumentException e) {
+            cl.getErr().println("ultramem: " + e.getMessage());
+            cl.getErr().flush();
+            return 2;
+        }
+        return cl.execute(args);
     }
 
     /**

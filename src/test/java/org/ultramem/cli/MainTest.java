@@ -12,6 +12,7 @@ import java.nio.file.NotDirectoryException;
 import org.junit.jupiter.api.Test;
 import org.ultramem.io.ConfigException;
 import org.ultramem.io.MemoryBudgetException;
+import org.ultramem.tensor.kernel.ThreadsSetting;
 
 /** {@link Main}'s error handling: one line per user error, budget refusals, the OutOfMemoryError backstop. */
 class MainTest {
@@ -63,5 +64,27 @@ class MainTest {
         assertEquals(1, err.toString().lines().count(), err.toString());
         assertTrue(err.toString().startsWith("ultramem inspect: config file /nonexistent/config.json"
                 + " does not exist"), err.toString());
+    }
+
+    @Test
+    void aBadThreadCountIsOneLineAndExit2() {
+        String old = System.getProperty(ThreadsSetting.PROPERTY);
+        try {
+            for (String bad : new String[] {"x", "0", "-3"}) {
+                System.setProperty(ThreadsSetting.PROPERTY, bad);
+                CliRuns.Run r = CliRuns.main("inspect", "--config", "configs/demo.json");
+                assertEquals(2, r.code(), r.err());
+                assertTrue(r.err().strip().lines().count() == 1 && r.err().contains("ULTRAMEM_THREADS")
+                        && r.err().contains("`" + bad + "`"), r.err());
+            }
+            System.setProperty(ThreadsSetting.PROPERTY, " 1 ");
+            assertEquals(1, ThreadsSetting.configured());
+        } finally {
+            if (old == null) {
+                System.clearProperty(ThreadsSetting.PROPERTY);
+            } else {
+                System.setProperty(ThreadsSetting.PROPERTY, old);
+            }
+        }
     }
 }

@@ -25,7 +25,7 @@ public final class Parallel {
         void run(int start, int end);
     }
 
-    private static final int CONFIGURED = configuredThreads();
+    private static final int CONFIGURED = ThreadsSetting.configured();
     private static final ThreadLocal<Integer> OVERRIDE = new ThreadLocal<>();
     /** True on pool workers and on a caller while it runs its own block: nested calls go inline. */
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
@@ -109,22 +109,5 @@ public final class Parallel {
         if (t != null) {
             throw new IllegalStateException("parallel task failed", t);
         }
-    }
-
-    private static int configuredThreads() {
-        String p = System.getProperty("ultramem.threads");
-        if (p == null || p.isBlank()) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-        try {
-            int t = Integer.parseInt(p.trim());
-            if (t >= 1) {
-                return t;
-            }
-        } catch (NumberFormatException ignored) {
-            // falls through to the message below
-        }
-        throw new IllegalArgumentException("system property ultramem.threads (" + p
-                + ") must be an integer >= 1; pass e.g. -Dultramem.threads=2 or leave it unset");
     }
 }
