@@ -44,7 +44,8 @@ public final class Parameter {
     private final boolean[] rowTouched;
     private int[] touchedRows = new int[16];
     private int touchedCount;
-    private int[] ascending = new int[16];
+    /** Grown on first use, so building a model allocates nothing for it. */
+    private int[] ascending = new int[0];
     /** Whether {@code ascending} lists the current touched set. */
     private boolean ascendingCurrent = true;
 
