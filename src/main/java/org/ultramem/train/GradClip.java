@@ -13,9 +13,10 @@ import org.ultramem.tensor.kernel.Parallel;
  * scaled by {@code maxNorm / ‖g‖} when ‖g‖ &gt; maxNorm. Row-sparse parameters contribute (and are
  * scaled on) only their touched rows; their other rows hold zero gradient, so the norm is exact.
  * The sum runs in a fixed order whatever the thread count: parameter by parameter, a dense one as
- * one {@link Kernels#sumOfSquares}, a row-sparse one row by row in first-touch order. The rows'
- * own sums are computed in parallel, in address order, into a scratch array indexed by row, and
- * only then added up in first-touch order, so the norm is the sequential one bit for bit.
+ * one {@link Kernels#sumOfSquares}, a row-sparse one row by row in first-touch order. With at
+ * least 2 × {@link Parameter#ROWS_PER_TASK} touched rows, the rows' own sums are computed in
+ * parallel, in address order, into a scratch array indexed by row, and only then added up in
+ * first-touch order, so the norm is the sequential one bit for bit.
  *
  * <p>{@link Groups}: value tables whose rule asks for their own norm (UltraMem
  * {@code value_grad_clip}) are clipped alone and left out of the global norm (Memory+ clips value
@@ -39,7 +40,12 @@ public final class GradClip {
                 continue;
             }
             int count = p.touchedCount();
-            if (count == 0) {
+            int[] rows = p.touchedRows();
+            if (count < 2 * Parameter.ROWS_PER_TASK) {
+                // one thread's worth: no scratch
+                for (int k = 0; k < count; k++) {
+                    sum += kernels.sumOfSquares(p.grad, rows[k] * p.rowWidth, p.rowWidth);
+                }
                 continue;
             }
             double[] rowSum = new double[p.numel() / p.rowWidth];
@@ -50,7 +56,6 @@ public final class GradClip {
                     rowSum[r] = kernels.sumOfSquares(p.grad, r * p.rowWidth, p.rowWidth);
                 }
             });
-            int[] rows = p.touchedRows();
             for (int k = 0; k < count; k++) {
                 sum += rowSum[rows[k]];
             }

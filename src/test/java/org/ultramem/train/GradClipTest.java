@@ -111,6 +111,7 @@ class GradClipTest {
                         table.touchedRows()[i] * table.rowWidth, table.rowWidth);
             }
             double expected = Math.sqrt(sequential);
+            assertTrue(table.touchedCount() >= 2 * Parameter.ROWS_PER_TASK, "the parallel path");
             for (int threads : new int[] {1, 2, 3}) {
                 double norm = Parallel.withThreads(threads,
                         () -> GradClip.globalNorm(kernels, List.of(table)));
