@@ -313,11 +313,11 @@ public final class AdamW {
     /** Most skipped counts whose catch-up factors are tabulated per step. */
     private static final int TABULATED_SKIPS = 64;
 
-    /** Catch-up factors up to Adam count {@code upTo}, indexed by skipped counts (index 0 unused). */
+    /** Catch-up factors up to Adam count {@code upTo}, by skipped counts (index 0 unused). */
     private record CatchUp(long upTo, float[] decay, float[] beta1Pow, float[] beta2Pow) {
     }
 
-    /** Weight-decay factor of lazy parameter {@code i} from Adam count s to upTo (logDecay ready). */
+    /** Weight-decay factor of lazy parameter {@code i} from Adam count s to upTo. */
     private float weightDecayFactor(int i, long s, long upTo) {
         if (weightDecay[i] == 0f) {
             return 1f;

@@ -36,7 +36,8 @@ class ParameterTest {
     @Test
     void zeroGradClearsTouchedRowsAndMarksOnAnyThreadCount() {
         for (int threads : new int[] {1, 2}) {
-            Parameter p = new Parameter("values", new int[] {ROWS, 4}, Parameter.Group.VALUES, true);
+            Parameter p = new Parameter("values", new int[] {ROWS, 4}, Parameter.Group.VALUES,
+                    true);
             touchRandomRows(p, 5, 3 * Parameter.ROWS_PER_TASK);
             for (int k = 0; k < p.touchedCount(); k++) {
                 Arrays.fill(p.grad, p.touchedRows()[k] * 4, p.touchedRows()[k] * 4 + 4, 1.5f);
