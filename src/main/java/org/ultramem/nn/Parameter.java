@@ -1,6 +1,7 @@
 package org.ultramem.nn;
 
 import java.util.Arrays;
+import org.ultramem.tensor.kernel.Parallel;
 
 /**
  * A trainable tensor: its values, its gradient buffer and how the optimizer treats it.
@@ -9,6 +10,11 @@ import java.util.Arrays;
  * <p>Row-sparse parameters (value tables, embeddings when asked) record which rows received
  * gradient since the last {@link #zeroGrad()}: zeroing, gradient norms and lazy optimizers then
  * visit only those rows. The gradient buffer itself stays dense so scatter-adds need no map.
+ * {@link #touchedRows()} lists them in first-touch order (the order the gradient norm sums in);
+ * {@link #touchedRowsAscending()} lists the same rows by index, for the passes whose result does
+ * not depend on the order (zeroing, scaling, the row-wise optimizer): a step touches a large share
+ * of a small V2 table (about 55% of the family preset's rows), and visiting them in address order
+ * lets the hardware prefetcher stream them where first-touch order jumps at random.
  */
 public final class Parameter {
 
@@ -22,6 +28,12 @@ public final class Parameter {
         VALUES
     }
 
+    /**
+     * Fewest touched rows one thread takes in a row-wise pass; below twice this a pass stays on
+     * the calling thread (a fork costs microseconds, a 128-float row tens of nanoseconds).
+     */
+    public static final int ROWS_PER_TASK = 1024;
+
     public final String name;
     public final int[] shape;
     public final float[] data;
@@ -32,6 +44,10 @@ public final class Parameter {
     private final boolean[] rowTouched;
     private int[] touchedRows = new int[16];
     private int touchedCount;
+    /** Grown on first use, so building a model allocates nothing for it. */
+    private int[] ascending = new int[0];
+    /** Whether {@code ascending} lists the current touched set. */
+    private boolean ascendingCurrent = true;
 
     public Parameter(String name, int[] shape, Group group) {
         this(name, shape, group, false);
@@ -73,6 +89,7 @@ public final class Parameter {
             return;
         }
         rowTouched[row] = true;
+        ascendingCurrent = false;
         if (touchedCount == touchedRows.length) {
             touchedRows = Arrays.copyOf(touchedRows, touchedCount * 2);
         }
@@ -89,18 +106,49 @@ public final class Parameter {
         return touchedRows;
     }
 
-    /** Zeroes the gradient: only touched rows for row-sparse parameters, all of it otherwise. */
+    /**
+     * The touched rows in ascending order; valid entries are [0, touchedCount()), valid until the
+     * next {@link #touchRow} of a new row or {@link #zeroGrad}. Built from the touch marks on
+     * first use after a change (one pass over the marks), then reused.
+     */
+    public int[] touchedRowsAscending() {
+        if (rowTouched == null) {
+            throw new IllegalStateException("parameter " + name + " is not row-sparse");
+        }
+        if (!ascendingCurrent) {
+            if (ascending.length < touchedCount) {
+                ascending = new int[Math.max(touchedCount, 2 * ascending.length)];
+            }
+            int n = 0;
+            for (int r = 0; r < rowTouched.length; r++) {
+                if (rowTouched[r]) {
+                    ascending[n++] = r;
+                }
+            }
+            ascendingCurrent = true;
+        }
+        return ascending;
+    }
+
+    /**
+     * Zeroes the gradient: only touched rows for row-sparse parameters (split over the kernel
+     * threads, in address order), all of it otherwise.
+     */
     public void zeroGrad() {
         if (rowTouched == null) {
             Arrays.fill(grad, 0f);
             return;
         }
-        for (int i = 0; i < touchedCount; i++) {
-            int r = touchedRows[i];
-            Arrays.fill(grad, r * rowWidth, (r + 1) * rowWidth, 0f);
-            rowTouched[r] = false;
-        }
+        int[] rows = touchedRowsAscending();
+        Parallel.forRange(touchedCount, ROWS_PER_TASK, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                int r = rows[i];
+                Arrays.fill(grad, r * rowWidth, (r + 1) * rowWidth, 0f);
+                rowTouched[r] = false;
+            }
+        });
         touchedCount = 0;
+        ascendingCurrent = true;
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.ultramem.model.RetrievalRule;
 import org.ultramem.model.ValueTableRule;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.Parallel;
 
 /**
  * AdamW with decoupled weight decay (Loshchilov &amp; Hutter), one {@link Kernels#adamw} call per
@@ -259,35 +260,92 @@ public final class AdamW {
                 kernels.adamw(p.data, p.grad, m[i], v[i], 0, p.numel(), lr, b1, b2, eps, weightDecay[i], bc1, bc2);
                 continue;
             }
-            int[] rows = p.touchedRows();
-            for (int k = 0; k < p.touchedCount(); k++) {
-                int r = rows[k];
-                catchUpRow(i, r, t - 1);
-                kernels.adamw(p.data, p.grad, m[i], v[i], r * p.rowWidth, p.rowWidth,
-                        lr, b1, b2, eps, weightDecay[i], bc1, bc2);
-                rowStep[i][r] = t;
-            }
+            lazyStep(i, t, lr, b1, b2, eps, bc1, bc2);
         }
         step = t;
     }
 
-    /** Brings row {@code r} of lazy parameter {@code i} current up to Adam count {@code upTo}. */
-    private void catchUpRow(int i, int r, long upTo) {
+    /**
+     * AdamW step {@code t} on the touched rows of lazy parameter {@code i}, each first caught up to
+     * count t − 1. Rows are independent, so they are split over the kernel threads (in address
+     * order, which streams where first-touch order jumps); every row gets the same operations as
+     * one thread would give it.
+     */
+    private void lazyStep(int i, long t, float lr, float b1, float b2, float eps, float bc1,
+                          float bc2) {
+        Parameter p = params.get(i);
+        int[] rows = p.touchedRowsAscending();
+        CatchUp factors = catchUpFactors(i, t - 1);
+        Parallel.forRange(p.touchedCount(), Parameter.ROWS_PER_TASK, (s, e) -> {
+            for (int k = s; k < e; k++) {
+                int r = rows[k];
+                catchUpRow(i, r, factors);
+                kernels.adamw(p.data, p.grad, m[i], v[i], r * p.rowWidth, p.rowWidth,
+                        lr, b1, b2, eps, weightDecay[i], bc1, bc2);
+                rowStep[i][r] = t;
+            }
+        });
+    }
+
+    /**
+     * The catch-up factors of lazy parameter {@code i} up to Adam count {@code upTo}, by number of
+     * skipped counts: weight decay Π(1 − lr_j·λ) and the moment decays β1^n, β2^n, each the same
+     * expression a row computed for itself before (so the same float), tabulated for the first
+     * {@value #TABULATED_SKIPS} skips because most rows skip few steps and a row pays three
+     * transcendental calls otherwise.
+     */
+    private CatchUp catchUpFactors(int i, long upTo) {
+        if (weightDecay[i] != 0f) {
+            ensureLogDecay(i, upTo);
+        }
+        int n = (int) Math.min(TABULATED_SKIPS, upTo);
+        float[] decay = new float[n + 1];
+        float[] m1 = new float[n + 1];
+        float[] m2 = new float[n + 1];
+        for (int skipped = 1; skipped <= n; skipped++) {
+            decay[skipped] = weightDecayFactor(i, upTo - skipped, upTo);
+            m1[skipped] = (float) Math.pow(settings.beta1(), skipped);
+            m2[skipped] = (float) Math.pow(settings.beta2(), skipped);
+        }
+        return new CatchUp(upTo, decay, m1, m2);
+    }
+
+    /** Most skipped counts whose catch-up factors are tabulated per step. */
+    private static final int TABULATED_SKIPS = 64;
+
+    /** Catch-up factors up to Adam count {@code upTo}, by skipped counts (index 0 unused). */
+    private record CatchUp(long upTo, float[] decay, float[] beta1Pow, float[] beta2Pow) {
+    }
+
+    /** Weight-decay factor of lazy parameter {@code i} from Adam count s to upTo. */
+    private float weightDecayFactor(int i, long s, long upTo) {
+        if (weightDecay[i] == 0f) {
+            return 1f;
+        }
+        return (float) Math.exp(logDecay[i][(int) upTo] - logDecay[i][(int) s]);
+    }
+
+    /** Brings row {@code r} of lazy parameter {@code i} current up to Adam count {@code f.upTo}. */
+    private void catchUpRow(int i, int r, CatchUp f) {
         long s = rowStep[i][r];
-        long skipped = upTo - s;
+        long skipped = f.upTo() - s;
         if (skipped <= 0) {
             return;
         }
         Parameter p = params.get(i);
         int off = r * p.rowWidth;
+        boolean tabulated = skipped < f.decay().length;
         if (weightDecay[i] != 0f) {
-            ensureLogDecay(i, upTo);
-            float decay = (float) Math.exp(logDecay[i][(int) upTo] - logDecay[i][(int) s]);
+            float decay = tabulated ? f.decay()[(int) skipped] : weightDecayFactor(i, s, f.upTo());
             kernels.scale(p.data, off, decay, p.rowWidth);
         }
-        kernels.scale(m[i], off, (float) Math.pow(settings.beta1(), skipped), p.rowWidth);
-        kernels.scale(v[i], off, (float) Math.pow(settings.beta2(), skipped), p.rowWidth);
-        rowStep[i][r] = upTo;
+        float m1 = tabulated ? f.beta1Pow()[(int) skipped]
+                : (float) Math.pow(settings.beta1(), skipped);
+        float m2 = tabulated ? f.beta2Pow()[(int) skipped]
+                : (float) Math.pow(settings.beta2(), skipped);
+        kernels.scale(m[i], off, m1, p.rowWidth);
+        kernels.scale(v[i], off, m2, p.rowWidth);
+        rowStep[i][r] = f.upTo();
     }
 
     private void ensureLogDecay(int i, long count) {
@@ -330,9 +388,13 @@ public final class AdamW {
             if (rowStep[i] == null) {
                 continue;
             }
-            for (int r = 0; r < rowStep[i].length; r++) {
-                catchUpRow(i, r, step);
-            }
+            int pi = i;
+            CatchUp factors = catchUpFactors(i, step);
+            Parallel.forRange(rowStep[i].length, Parameter.ROWS_PER_TASK, (s, e) -> {
+                for (int r = s; r < e; r++) {
+                    catchUpRow(pi, r, factors);
+                }
+            });
         }
     }
 

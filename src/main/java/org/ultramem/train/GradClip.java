@@ -6,11 +6,17 @@ import java.util.Map;
 import org.ultramem.model.ValueTableRule;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.Parallel;
 
 /**
  * Global-norm gradient clipping: with ‖g‖ = sqrt(Σ over every parameter of Σ g²), every gradient is
  * scaled by {@code maxNorm / ‖g‖} when ‖g‖ &gt; maxNorm. Row-sparse parameters contribute (and are
  * scaled on) only their touched rows; their other rows hold zero gradient, so the norm is exact.
+ * The sum runs in a fixed order whatever the thread count: parameter by parameter, a dense one as
+ * one {@link Kernels#sumOfSquares}, a row-sparse one row by row in first-touch order. With at
+ * least 2 × {@link Parameter#ROWS_PER_TASK} touched rows, the rows' own sums are computed in
+ * parallel, in address order, into a scratch array indexed by row, and only then added up in
+ * first-touch order, so the norm is the sequential one bit for bit.
  *
  * <p>{@link Groups}: value tables whose rule asks for their own norm (UltraMem
  * {@code value_grad_clip}) are clipped alone and left out of the global norm (Memory+ clips value
@@ -33,9 +39,25 @@ public final class GradClip {
                 sum += kernels.sumOfSquares(p.grad, 0, p.numel());
                 continue;
             }
+            int count = p.touchedCount();
             int[] rows = p.touchedRows();
-            for (int k = 0; k < p.touchedCount(); k++) {
-                sum += kernels.sumOfSquares(p.grad, rows[k] * p.rowWidth, p.rowWidth);
+            if (count < 2 * Parameter.ROWS_PER_TASK) {
+                // one thread's worth: no scratch
+                for (int k = 0; k < count; k++) {
+                    sum += kernels.sumOfSquares(p.grad, rows[k] * p.rowWidth, p.rowWidth);
+                }
+                continue;
+            }
+            double[] rowSum = new double[p.numel() / p.rowWidth];
+            int[] ascending = p.touchedRowsAscending();
+            Parallel.forRange(count, Parameter.ROWS_PER_TASK, (s, e) -> {
+                for (int k = s; k < e; k++) {
+                    int r = ascending[k];
+                    rowSum[r] = kernels.sumOfSquares(p.grad, r * p.rowWidth, p.rowWidth);
+                }
+            });
+            for (int k = 0; k < count; k++) {
+                sum += rowSum[rows[k]];
             }
         }
         return Math.sqrt(sum);
@@ -54,17 +76,22 @@ public final class GradClip {
         return norm;
     }
 
-    /** Multiplies every gradient by {@code factor} (touched rows only for row-sparse parameters). */
+    /**
+     * Multiplies every gradient by {@code factor} (touched rows only for row-sparse parameters,
+     * split over the kernel threads in address order).
+     */
     public static void scaleAll(Kernels kernels, List<Parameter> params, float factor) {
         for (Parameter p : params) {
             if (!p.rowSparse()) {
                 kernels.scale(p.grad, 0, factor, p.numel());
                 continue;
             }
-            int[] rows = p.touchedRows();
-            for (int k = 0; k < p.touchedCount(); k++) {
-                kernels.scale(p.grad, rows[k] * p.rowWidth, factor, p.rowWidth);
-            }
+            int[] rows = p.touchedRowsAscending();
+            Parallel.forRange(p.touchedCount(), Parameter.ROWS_PER_TASK, (s, e) -> {
+                for (int k = s; k < e; k++) {
+                    kernels.scale(p.grad, rows[k] * p.rowWidth, factor, p.rowWidth);
+                }
+            });
         }
     }
 

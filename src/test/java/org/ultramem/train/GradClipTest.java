@@ -1,13 +1,16 @@
 package org.ultramem.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.Parallel;
 
 class GradClipTest {
 
@@ -88,5 +91,80 @@ class GradClipTest {
                 org.ultramem.model.ValueTableRule.multiplier(4, 1, false)));
         assertEquals(List.of(a, table), g.main());
         assertTrue(g.own().isEmpty());
+    }
+
+    /**
+     * The row-sparse norm (rows summed in parallel, added in first-touch order) is the sequential
+     * first-touch sum bit for bit on any thread count, and equals the norm of the same gradient
+     * held densely (untouched rows are zero): to double rounding with the scalar kernels, to the
+     * vector kernel's float partial sums (64 lanes deep) with the vector ones.
+     */
+    @Test
+    void sparseNormIsTheSequentialSumOnAnyThreadCountAndMatchesTheDenseNorm() {
+        for (Kernels kernels : List.of(KernelProvider.scalar(), KernelProvider.get())) {
+            Parameter table = randomSparseGradient(new SplittableRandom(3));
+            Parameter dense = new Parameter("dense", table.shape, Parameter.Group.VALUES);
+            System.arraycopy(table.grad, 0, dense.grad, 0, table.numel());
+            double sequential = 0;
+            for (int i = 0; i < table.touchedCount(); i++) {
+                sequential += kernels.sumOfSquares(table.grad,
+                        table.touchedRows()[i] * table.rowWidth, table.rowWidth);
+            }
+            double expected = Math.sqrt(sequential);
+            assertTrue(table.touchedCount() >= 2 * Parameter.ROWS_PER_TASK, "the parallel path");
+            for (int threads : new int[] {1, 2, 3}) {
+                double norm = Parallel.withThreads(threads,
+                        () -> GradClip.globalNorm(kernels, List.of(table)));
+                assertEquals(expected, norm, 0.0, kernels + ", threads " + threads);
+            }
+            double denseNorm = GradClip.globalNorm(kernels, List.of(dense));
+            double tolerance = kernels == KernelProvider.scalar() ? 1e-12 : 1e-6;
+            assertEquals(denseNorm, expected, tolerance * denseNorm, kernels.toString());
+        }
+    }
+
+    /** Scaling touched rows on several threads equals scaling them one by one, and no other row. */
+    @Test
+    void sparseScaleTouchesOnlyTouchedRowsOnAnyThreadCount() {
+        Parameter one = randomSparseGradient(new SplittableRandom(4));
+        Parameter two = randomSparseGradient(new SplittableRandom(4));
+        java.util.Arrays.fill(one.grad, 0, one.rowWidth, 9f);
+        java.util.Arrays.fill(two.grad, 0, two.rowWidth, 9f);
+        assertTrue(!isTouched(one, 0), "row 0 is left untouched by the fixture");
+        Parallel.withThreads(1, () -> {
+            GradClip.scaleAll(k, List.of(one), 0.25f);
+            return null;
+        });
+        Parallel.withThreads(2, () -> {
+            GradClip.scaleAll(k, List.of(two), 0.25f);
+            return null;
+        });
+        assertArrayEquals(one.grad, two.grad);
+        assertEquals(9f, one.grad[0], "an untouched row is not scaled");
+        int r = one.touchedRows()[0];
+        Parameter fresh = randomSparseGradient(new SplittableRandom(4));
+        assertEquals(fresh.grad[r * fresh.rowWidth] * 0.25f, one.grad[r * one.rowWidth]);
+    }
+
+    /** A table of 6000 rows × 5 with about 3000 random rows touched and given a gradient. */
+    private static Parameter randomSparseGradient(SplittableRandom rnd) {
+        Parameter p = new Parameter("values", new int[] {6000, 5}, Parameter.Group.VALUES, true);
+        for (int i = 0; i < 3500; i++) {
+            int r = 1 + rnd.nextInt(5999);
+            p.touchRow(r);
+            for (int c = 0; c < 5; c++) {
+                p.grad[r * 5 + c] += (float) rnd.nextGaussian();
+            }
+        }
+        return p;
+    }
+
+    private static boolean isTouched(Parameter p, int row) {
+        for (int i = 0; i < p.touchedCount(); i++) {
+            if (p.touchedRows()[i] == row) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -35,6 +35,8 @@ public final class UltraMemV2Layer {
 
     /** Tokens per coarse-score chunk: a chunk's scores stay in L2 until its top-m reads them. */
     private static final int COARSE_CHUNK = 64;
+    /** Fewest slots one task takes in the table backward (a slot costs about T small dots). */
+    private static final int BACKWARD_SLOTS_PER_TASK = 256;
 
     private final UltraMemV2Config cfg;
     private final UltraMemV2Geometry geo;
@@ -289,13 +291,18 @@ public final class UltraMemV2Layer {
                 valuesProj.grad, 0, poolWidth, true);
         kern.matmul(false, false, tokens, poolWidth, dModel, dy, 0, dModel, valuesProj.data, 0,
                 poolWidth, dPooled, 0, poolWidth, false);
-        // 2. Tables (§5.2-§5.3): slots sorted by row, split by row range (race-free, token order
-        //    within a row): dŵ, dπ, dV, dPre; then mark the touched rows.
+        // 2. Tables (§5.2-§5.3): slots sorted by row, split into equal runs of slots cut at row
+        //    starts (race-free, token order within a row): dŵ, dπ, dV, dPre; then mark the
+        //    touched rows. Splitting by slots, not by row index, keeps both threads busy: a
+        //    layer's window is a slice of the shared table (one half of it in the family preset)
+        //    and a split by row index gave such a layer's whole pass to one thread.
         int count = tokens * slots;
         lookup.sortSlotsByRow(slotOrder, rowStart, slotRow, count);
-        Parallel.forRange(geo.allValueNum(), 1, (r0, r1) -> lookup.backward(dTuckerW, dPreScore,
-                dPooled, slotW, tuckerW, gate, preScore, preIn, slotGroup, slotRow, slotOrder,
-                rowStart, r0, r1));
+        Parallel.forRange(count, BACKWARD_SLOTS_PER_TASK, (i0, i1) -> lookup.backward(dTuckerW,
+                dPreScore, dPooled, slotW, tuckerW, gate, preScore, preIn, slotGroup, slotRow,
+                slotOrder,
+                UltraMemV2Lookup.rowAligned(slotOrder, rowStart, slotRow, i0, count),
+                UltraMemV2Lookup.rowAligned(slotOrder, rowStart, slotRow, i1, count)));
         lookup.touchRows(slotRow, count);
         // 3. Pre-value input: dp = Σ_s dπ_s·Pre[row_s], dW_pre += dpᵀ·x, dx += dp·W_pre (§5.3).
         if (preDim > 0) {

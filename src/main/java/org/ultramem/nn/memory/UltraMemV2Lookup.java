@@ -201,15 +201,29 @@ public final class UltraMemV2Lookup {
     }
 
     /**
-     * Table backward for the slots of rows [rowFrom, rowTo), in row order then token order (one
-     * thread per row range: race-free and independent of the thread count). Writes dTuckerW
-     * (dŵ [B·H·k, T]) and dPreScore (dπ, [B·H·k]); adds into dV and dPre.
+     * The first position ≥ i of the row-sorted slot order (from {@link #sortSlotsByRow}) where a
+     * row's slots begin, or {@code count}: cutting the order only at such positions gives each
+     * row, with all its slots, to one task.
+     */
+    static int rowAligned(int[] order, int[] rowStart, int[] row, int i, int count) {
+        if (i >= count) {
+            return count;
+        }
+        int r = row[order[i]];
+        return rowStart[r] == i ? i : rowStart[r + 1];
+    }
+
+    /**
+     * Table backward for the slots at positions [from, to) of the row-sorted order (cut at row
+     * starts, {@link #rowAligned}), in row order then token order: one task per row, so
+     * race-free, and each row's work is the same whoever does it, so independent of the thread
+     * count. Writes dTuckerW (dŵ [B·H·k, T]) and dPreScore (dπ, [B·H·k]); adds into dV and dPre.
      */
     void backward(float[] dTuckerW, float[] dPreScore, float[] dPooled, float[] w, float[] tuckerW,
                   float[] gate, float[] preScore, float[] p, int[] group, int[] row, int[] order,
-                  int[] rowStart, int rowFrom, int rowTo) {
+                  int from, int to) {
         int pw = blocks * valueDim;
-        for (int i = rowStart[rowFrom]; i < rowStart[rowTo]; i++) {
+        for (int i = from; i < to; i++) {
             int s = order[i];
             int r = row[s];
             int b = s / slots;
