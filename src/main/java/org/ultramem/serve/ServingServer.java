@@ -36,6 +36,7 @@ public final class ServingServer implements AutoCloseable {
                 .any(routes::unknown)
                 .error(ApiError.class, routes::apiError)
                 .error(Throwable.class, routes::bug);
+        keepJavaSerializationFilterUnset();
         WebServer s = WebServer.builder()
                 .host(options.host())
                 .port(options.port())
@@ -54,6 +55,22 @@ public final class ServingServer implements AutoCloseable {
             throw new IllegalArgumentException("cannot listen on " + options.host() + ":"
                     + options.port() + " (see the log above: address in use or not"
                     + " available?); pick another --port or --host");
+        }
+    }
+
+    /** Helidon's system property for what to do when no JVM-wide serial filter is set. */
+    static final String HELIDON_FILTER_ACTION = "helidon.serialFilter.missing.action";
+
+    /**
+     * Helidon installs a JVM-wide Java deserialization allow-list when none is set, and it would
+     * then reject what Hazelcast deserializes in the same JVM (the map config's properties, the
+     * read tasks): `serve --cluster`, or members embedded beside a server, would fail. The server
+     * deserializes no Java objects itself (HTTP and JSON only), so it leaves the JVM's filter as the
+     * user set it; {@code -Dhelidon.serialFilter.missing.action=configure} restores Helidon's.
+     */
+    static void keepJavaSerializationFilterUnset() {
+        if (System.getProperty(HELIDON_FILTER_ACTION) == null) {
+            System.setProperty(HELIDON_FILTER_ACTION, "ignore");
         }
     }
 

@@ -35,6 +35,14 @@ class ServingServerTest {
     }
 
     @Test
+    void leavesTheJvmWideDeserializationFilterUnset() {
+        // Helidon would install an allow-list here that rejects Hazelcast's Java-serialized
+        // config and tasks in the same JVM (serve --cluster, embedded members)
+        assertEquals("ignore", System.getProperty(ServingServer.HELIDON_FILTER_ACTION));
+        assertEquals(null, java.io.ObjectInputFilter.Config.getSerialFilter());
+    }
+
+    @Test
     void completionHasOpenAiShapeAndUsage() throws Exception {
         HttpResponse<String> r = post(server, "/v1/completions",
                 "{\"model\": \"tiny\", \"prompt\": \"the cat\", \"max_tokens\": 7,"
