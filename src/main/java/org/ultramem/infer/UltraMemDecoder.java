@@ -95,7 +95,7 @@ final class UltraMemDecoder implements MemoryDecoder {
     private float[] slotW;
     private float[] pooled;
     private float[] gateAct;
-    private final int[] keyStamp;
+    private final DistinctKeys distinctKeys;
     private final CandidateRetrieval candidates;
     /** Per-thread scratch (retrieval grid, top-m scores): no per-step allocation. */
     private final ThreadLocal<Scratch> scratch;
@@ -103,7 +103,6 @@ final class UltraMemDecoder implements MemoryDecoder {
     /** One thread's scratch, sized for this layer's m, r and k. */
     private record Scratch(float[] retrieval, float[] top) {
     }
-    private int stamp;
 
     UltraMemDecoder(WeightStore store, String prefix, UltraMemConfig cfg, int dModel,
                     Precision precision, Arena arena, Kernels kern) {
@@ -180,7 +179,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         kHat = new float[keys.length];
         kFold = new float[2 * heads * n * dk];
         coreSum = new float[heads * rank * rank];
-        keyStamp = new int[heads * 2 * n];
+        distinctKeys = new DistinctKeys(heads, n, m);
         candidates = new CandidateRetrieval(cfg, kern);
         scratch = ThreadLocal.withInitial(() -> new Scratch(candidates.newScratch(),
                 new float[m]));
@@ -318,7 +317,7 @@ final class UltraMemDecoder implements MemoryDecoder {
             });
         }
         meter.add(Component.KEYS, (long) kFold.length * Float.BYTES
-                + distinctCandidates(rows) * rank * dk * Float.BYTES);
+                + distinctKeys.count(cand, rows) * rank * dk * Float.BYTES);
         meter.add(Component.DENSE, queryProj.bytes());
         // P[b] = Σ_s Σ_t w_t[s] · V[row_s, chunk t] into block p_s (slot order, as in training)
         int unique = gather.weightedSums(pooled, new WeightedRead(rows, slots, slotRow, slotW,
@@ -392,25 +391,6 @@ final class UltraMemDecoder implements MemoryDecoder {
                 coreData, sc);
         CandidateRetrieval.resolve(shuffle, valueNum, slotRow, slotGroup, cells, b * slots,
                 (b + 1) * slots);
-    }
-
-    /** Keys (h, side, i) in some candidate set this step, each counted once. */
-    private long distinctCandidates(int rows) {
-        stamp++;
-        long count = 0;
-        for (int b = 0; b < rows; b++) {
-            for (int hs = 0; hs < heads * 2; hs++) {
-                int co = (b * heads * 2 + hs) * m;
-                for (int a = 0; a < m; a++) {
-                    int key = hs * n + cand[co + a];
-                    if (keyStamp[key] != stamp) {
-                        keyStamp[key] = stamp;
-                        count++;
-                    }
-                }
-            }
-        }
-        return count;
     }
 
     private int candOff(int b, int h, int side) {

@@ -78,7 +78,7 @@ final class UltraMemV2Decoder implements MemoryDecoder {
     private final ValueGather gather;
     private final boolean preValues;
     private final CandidateRetrieval candidates;
-    private final int[] keyStamp;
+    private final DistinctKeys distinctKeys;
     private final ThreadLocal<Scratch> scratch;
 
     /** One thread's scratch: retrieval grid, top-m scores, pooling order. */
@@ -86,7 +86,6 @@ final class UltraMemV2Decoder implements MemoryDecoder {
     }
 
     private int capacity;
-    private int stamp;
     private float[] q;
     private float[] qHat;
     private float[] qRstd;
@@ -162,7 +161,7 @@ final class UltraMemV2Decoder implements MemoryDecoder {
                 tables.preValues() == null ? null : stores.open(tables.preValues()), kern);
         preValues = tables.preValues() != null;
         candidates = CandidateRetrieval.ultraMemV2(geo, kern);
-        keyStamp = new int[heads * 2 * n];
+        distinctKeys = new DistinctKeys(heads, n, m);
         groups = (heads + 1) / 2;
         packedLen = KeyScores.packedLength(2 * n, dk);
         kFoldPacked = new float[2 * groups * packedLen];
@@ -306,7 +305,7 @@ final class UltraMemV2Decoder implements MemoryDecoder {
         meter.add(Component.DENSE, queryProj.bytes() + valuesProj.bytes()
                 + (preProj == null ? 0 : preProj.bytes()) + fixedBytes());
         meter.add(Component.KEYS, (long) kFold.length * Float.BYTES
-                + distinctCandidates(rows) * rank * dk * Float.BYTES);
+                + distinctKeys.count(cand, rows) * rank * dk * Float.BYTES);
     }
 
     /**
@@ -350,24 +349,5 @@ final class UltraMemV2Decoder implements MemoryDecoder {
                 coreData, sc.retrieval());
         UltraMemV2Lookup.resolve(shuffle, valueNum, offset, allValueNum, null, slotGroup, slotRow,
                 cells, b * slots, (b + 1) * slots);
-    }
-
-    /** Keys (h, side, i) in some candidate set this step, each counted once. */
-    private long distinctCandidates(int rows) {
-        stamp++;
-        long count = 0;
-        for (int b = 0; b < rows; b++) {
-            for (int hs = 0; hs < heads * 2; hs++) {
-                int co = (b * heads * 2 + hs) * m;
-                for (int a = 0; a < m; a++) {
-                    int key = hs * n + cand[co + a];
-                    if (keyStamp[key] != stamp) {
-                        keyStamp[key] = stamp;
-                        count++;
-                    }
-                }
-            }
-        }
-        return count;
     }
 }
