@@ -25,7 +25,12 @@ import java.util.stream.Stream;
 final class LoadClient {
 
     /** One request: status (200 when it completed), latencies in ms, output tokens. */
-    record Sample(int status, double ttftMs, double latencyMs, int outputTokens) {
+    /** One request; {@code error} says what went wrong (null for a complete 200 stream). */
+    record Sample(int status, double ttftMs, double latencyMs, int outputTokens, String error) {
+
+        Sample(int status, double ttftMs, double latencyMs, int outputTokens) {
+            this(status, ttftMs, latencyMs, outputTokens, null);
+        }
     }
 
     /** One window: every request, and the wall time from the first send to the last end. */
@@ -88,7 +93,8 @@ final class LoadClient {
             HttpResponse<Stream<String>> res = http.send(req, HttpResponse.BodyHandlers.ofLines());
             if (res.statusCode() != 200) {
                 res.body().close();
-                return new Sample(res.statusCode(), Double.NaN, ms(t0), 0);
+                return new Sample(res.statusCode(), Double.NaN, ms(t0), 0,
+                        "HTTP " + res.statusCode());
             }
             double ttft = Double.NaN;
             int tokens = 0;
@@ -113,16 +119,18 @@ final class LoadClient {
                         tokens = chunk.path("usage").path("completion_tokens").asInt();
                     }
                     if (chunk.has("error")) {
-                        return new Sample(500, ttft, ms(t0), 0);
+                        return new Sample(500, ttft, ms(t0), 0, "error event: "
+                                + chunk.path("error").path("message").asText());
                     }
                 }
             }
-            return new Sample(done ? 200 : 599, ttft, ms(t0), tokens);
+            return done ? new Sample(200, ttft, ms(t0), tokens)
+                    : new Sample(599, ttft, ms(t0), tokens, "stream ended without [DONE]");
         } catch (IOException e) {
-            return new Sample(599, Double.NaN, ms(t0), 0);
+            return new Sample(599, Double.NaN, ms(t0), 0, "I/O: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Sample(599, Double.NaN, ms(t0), 0);
+            return new Sample(599, Double.NaN, ms(t0), 0, "interrupted");
         }
     }
 

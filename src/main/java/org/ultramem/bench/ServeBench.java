@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.ultramem.infer.InferenceModel;
 import org.ultramem.infer.Precision;
@@ -47,7 +49,7 @@ public final class ServeBench {
     /** One measured point; latencies in ms. */
     public record Point(String model, int clients, double tokensPerS, double p50Ms,
                         double p95Ms, double p99Ms, double ttftP50Ms, double ttftP95Ms,
-                        int requests, int errors) {
+                        int requests, int errors, Map<String, Integer> errorKinds) {
     }
 
     static final String[] FAMILY = {"dense", "moe", "ultramem"};
@@ -123,6 +125,9 @@ public final class ServeBench {
                         + " ms p95 %.0f ms, first token p50 %.0f ms p95 %.0f ms, %d requests,"
                         + " %d errors%n", name, c, p.tokensPerS(), p.p50Ms(), p.p95Ms(),
                         p.ttftP50Ms(), p.ttftP95Ms(), p.requests(), p.errors());
+                if (!p.errorKinds().isEmpty()) {
+                    log.printf(Locale.ROOT, "    errors by kind: %s%n", p.errorKinds());
+                }
                 points.add(p);
             }
         }
@@ -137,9 +142,15 @@ public final class ServeBench {
                 .mapToDouble(LoadClient.Sample::ttftMs).filter(x -> !Double.isNaN(x)).sorted()
                 .toArray();
         int errors = (int) samples.stream().filter(s -> s.status() != 200).count();
+        Map<String, Integer> kinds = new TreeMap<>();
+        for (LoadClient.Sample s : samples) {
+            if (s.status() != 200) {
+                kinds.merge(s.error() == null ? "HTTP " + s.status() : s.error(), 1, Integer::sum);
+            }
+        }
         return new Point(model, clients, tokensPerS, percentile(latency, 50),
                 percentile(latency, 95), percentile(latency, 99), percentile(ttft, 50),
-                percentile(ttft, 95), samples.size(), errors);
+                percentile(ttft, 95), samples.size(), errors, kinds);
     }
 
     /** Nearest-rank percentile of sorted values (NaN for none). */
@@ -183,6 +194,8 @@ public final class ServeBench {
             n.put("ttft_p95_ms", p.ttftP95Ms());
             n.put("requests", p.requests());
             n.put("errors", p.errors());
+            ObjectNode kinds = n.putObject("error_kinds");
+            p.errorKinds().forEach(kinds::put);
         }
         return root.toString();
     }

@@ -51,4 +51,18 @@ class ServeBenchTest {
         assertEquals(1, ServeBench.percentile(new double[] {1}, 99));
         assertTrue(Double.isNaN(ServeBench.percentile(new double[0], 50)));
     }
+
+    @Test
+    void failedRequestsAreCountedByKind() {
+        List<LoadClient.Sample> samples = List.of(
+                new LoadClient.Sample(200, 10, 100, 8),
+                new LoadClient.Sample(429, Double.NaN, 1, 0, "HTTP 429"),
+                new LoadClient.Sample(599, 12, 90, 3, "stream ended without [DONE]"),
+                new LoadClient.Sample(429, Double.NaN, 2, 0, "HTTP 429"));
+        ServeBench.Point p = ServeBench.point("ultramem", 4, 80, samples);
+        assertEquals(4, p.requests());
+        assertEquals(3, p.errors());
+        assertEquals(java.util.Map.of("HTTP 429", 2, "stream ended without [DONE]", 1), p.errorKinds());
+        assertEquals(100, p.p50Ms(), 0); // latencies of complete requests only
+    }
 }
