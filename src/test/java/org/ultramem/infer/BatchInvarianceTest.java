@@ -38,6 +38,26 @@ class BatchInvarianceTest {
         check(TinySparse.config(), Precision.BF16, path);
     }
 
+    /**
+     * A narrow backbone whose FFN width (24) is no multiple of the vector length, so a step's
+     * rows·I elements put a row's FFN activations at different lane positions with the batch
+     * size (SwiGLU once computed its tail apart), and the same backbone with UltraMemV2 memories.
+     */
+    @ParameterizedTest
+    @EnumSource(value = RowPath.class, names = {"DOT", "TRANSPOSED"})
+    void narrowAndUltraMemV2RowsAreBitIdenticalWhateverTheBatch(RowPath path) {
+        ModelConfig narrow = ModelConfig.fromJson("""
+                {"vocab_size": 32, "hidden_size": 16, "num_hidden_layers": 3,
+                 "num_attention_heads": 2, "intermediate_size": 24, "max_position_embeddings": 16,
+                 "initializer_range": 0.2}""", "BatchInvarianceTest");
+        check(narrow, Precision.F32, path);
+        ModelConfig v2 = UltraMemV2DecodeTest.config(UltraMemV2DecodeTest.entry("\"mem_pre_vdim\": 8,"
+                + " \"mem_head\": 2, \"mem_key_expand_time\": 2, \"mem_value_expand_time\": 4,"
+                + " \"mem_share_ratio\": 0.5, \"mem_use_glu_act\": true", ""));
+        check(v2, Precision.F32, path);
+        check(v2, Precision.BF16, path);
+    }
+
     private static void check(ModelConfig cfg, Precision precision, RowPath path) {
         RowPath previous = SegmentKernels.setRowPath(path);
         try {

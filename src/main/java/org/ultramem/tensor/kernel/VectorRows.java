@@ -3,6 +3,7 @@ package org.ultramem.tensor.kernel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -114,46 +115,36 @@ final class VectorRows {
         return total;
     }
 
+    /**
+     * out = silu(gate)·up. Every element goes through the same vector arithmetic (the tail under a
+     * mask), so an element's result does not depend on n or its position: a decode row's FFN
+     * output is the same whatever other rows share the call (batch invariance, BatchInvarianceTest).
+     */
     static void swigluForward(float[] out, float[] gate, float[] up, int n) {
-        int i = 0;
-        if (n >= 2 * L) {
-            FloatVector one = FloatVector.broadcast(S, 1f);
-            for (; i <= n - L; i += L) {
-                FloatVector g = FloatVector.fromArray(S, gate, i);
-                FloatVector sig = one.div(VectorExp.exp(g.neg()).add(1f));
-                g.mul(sig).mul(FloatVector.fromArray(S, up, i)).intoArray(out, i);
-            }
-        }
-        for (; i < n; i++) {
-            float g = gate[i];
-            float sig = (float) (1.0 / (1.0 + Math.exp(-g)));
-            out[i] = g * sig * up[i];
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector g = FloatVector.fromArray(S, gate, i, m);
+            FloatVector sig = one.div(VectorExp.exp(g.neg()).add(1f));
+            g.mul(sig).mul(FloatVector.fromArray(S, up, i, m)).intoArray(out, i, m);
         }
     }
 
+    /** The gradients of {@link #swigluForward}, with the same per-element arithmetic (masked tail). */
     static void swigluBackward(float[] dGate, float[] dUp, float[] dOut, float[] gate, float[] up,
             int n) {
-        int i = 0;
-        if (n >= 2 * L) {
-            FloatVector one = FloatVector.broadcast(S, 1f);
-            for (; i <= n - L; i += L) {
-                FloatVector g = FloatVector.fromArray(S, gate, i);
-                FloatVector d = FloatVector.fromArray(S, dOut, i);
-                FloatVector sig = one.div(VectorExp.exp(g.neg()).add(1f));
-                FloatVector silu = g.mul(sig);
-                // σ(g)(1 + g(1 − σ(g))) = σ + silu·(1 − σ)
-                FloatVector dSilu = sig.add(silu.mul(sig.neg().add(1f)));
-                d.mul(FloatVector.fromArray(S, up, i)).mul(dSilu)
-                        .add(FloatVector.fromArray(S, dGate, i)).intoArray(dGate, i);
-                d.mul(silu).add(FloatVector.fromArray(S, dUp, i)).intoArray(dUp, i);
-            }
-        }
-        for (; i < n; i++) {
-            float g = gate[i];
-            float sig = (float) (1.0 / (1.0 + Math.exp(-g)));
-            float d = dOut[i];
-            dGate[i] += d * up[i] * sig * (1f + g * (1f - sig));
-            dUp[i] += d * g * sig;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector g = FloatVector.fromArray(S, gate, i, m);
+            FloatVector d = FloatVector.fromArray(S, dOut, i, m);
+            FloatVector sig = one.div(VectorExp.exp(g.neg()).add(1f));
+            FloatVector silu = g.mul(sig);
+            // σ(g)(1 + g(1 − σ(g))) = σ + silu·(1 − σ)
+            FloatVector dSilu = sig.add(silu.mul(sig.neg().add(1f)));
+            d.mul(FloatVector.fromArray(S, up, i, m)).mul(dSilu)
+                    .add(FloatVector.fromArray(S, dGate, i, m)).intoArray(dGate, i, m);
+            d.mul(silu).add(FloatVector.fromArray(S, dUp, i, m)).intoArray(dUp, i, m);
         }
     }
 
