@@ -33,11 +33,11 @@ import org.ultramem.tensor.kernel.Parallel;
 final class UltraMemDecoder implements MemoryDecoder {
 
     /** Key columns per coarse-scoring task: ~32 KB of K_foldᵀ at D_k 32, several tasks per core. */
-    private static final int KEY_BLOCK = 256;
+    static final int KEY_BLOCK = 256;
     /** From this many tokens, scoring and retrieval run per token chunk (see {@link #apply}). */
-    private static final int CHUNKED_ROWS = 8;
+    static final int CHUNKED_ROWS = 8;
     /** Tokens per chunk at most: 16 tokens' scores (2 × 16 × H·n floats) stay in L2. */
-    private static final int MAX_CHUNK = 16;
+    static final int MAX_CHUNK = 16;
 
     private final Kernels kern;
     private final UltraMemConfig cfg;

@@ -37,12 +37,10 @@ import org.ultramem.tensor.kernel.Parallel;
  */
 final class UltraMemV2Decoder implements MemoryDecoder {
 
-    /** Key columns per coarse-scoring task (as {@link UltraMemDecoder}). */
-    private static final int KEY_BLOCK = 256;
-    /** From this many tokens, scoring and retrieval run per token chunk (as UltraMemDecoder). */
-    private static final int CHUNKED_ROWS = 8;
-    /** Tokens per chunk at most: 16 tokens' scores (2 × 16 × H·n floats) stay in L2. */
-    private static final int MAX_CHUNK = 16;
+    /** The V1 decoder's work split, which the same scoring and retrieval shapes share. */
+    private static final int KEY_BLOCK = UltraMemDecoder.KEY_BLOCK;
+    private static final int CHUNKED_ROWS = UltraMemDecoder.CHUNKED_ROWS;
+    private static final int MAX_CHUNK = UltraMemDecoder.MAX_CHUNK;
 
     private final Kernels kern;
     private final UltraMemV2Config cfg;
