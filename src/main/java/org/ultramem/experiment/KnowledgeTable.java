@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -11,15 +12,23 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import org.ultramem.data.facts.Attribute;
 import org.ultramem.eval.FactsReport;
+import org.ultramem.model.MemorySpec;
 import org.ultramem.report.LinePlot;
 
 /**
  * The report's knowledge section (suites with {@code facts_eval}): per run, mean ± sd over seeds of
  * the bits of knowledge stored ({@link FactsReport#HEADLINE}), per parameter, per activated
  * parameter and per FLOP/token, the accuracies behind them, and a plot of bits against memory
- * size. Figures come from each trial's {@link FactsTrialEval#FILE}.
+ * size (UltraMem and UltraMemV2 as separate series). Figures come from each trial's
+ * {@link FactsTrialEval#FILE}, whose cost figures are {@code ModelCost}'s ({@code inspect}), so a V2
+ * model's shared value table counts once.
  */
 final class KnowledgeTable {
+
+    /** Plot series of the UltraMem (V1) runs. */
+    static final String V1 = "UltraMem";
+    /** Plot series of the UltraMemV2 runs (one shared value table, counted once). */
+    static final String V2 = "UltraMemV2";
 
     private KnowledgeTable() {
     }
@@ -72,35 +81,60 @@ final class KnowledgeTable {
         }
     }
 
-    /** Bits against memory rows for the UltraMem runs; runs without UltraMem as flat lines. */
+    /**
+     * Bits against memory rows, one series per retrieval family ({@link #family}: UltraMem V1 runs
+     * such as the knum sweep on one line, UltraMemV2 on its own), the other runs as flat lines;
+     * drawn when the families hold at least two points.
+     */
     private static Path plot(List<RunFigures> runs, Path file) throws IOException {
-        List<double[]> pts = new ArrayList<>();
-        for (RunFigures r : runs) {
-            SeedStats b = stat(r, j -> j.path("bits").asDouble(Double.NaN));
-            if (isUltraMem(r) && b.n() > 0) {
-                pts.add(new double[] {r.memoryRows(), b.mean()});
-            }
-        }
-        if (pts.size() < 2) {
+        Map<String, double[][]> families = familyPoints(runs);
+        double[] xs = families.values().stream().flatMapToDouble(p -> Arrays.stream(p[0])).sorted().toArray();
+        if (xs.length < 2) {
             return null;
         }
-        pts.sort((a, b) -> Double.compare(a[0], b[0]));
-        double[] x = pts.stream().mapToDouble(p -> p[0]).toArray();
         LinePlot plot = new LinePlot("bits of knowledge stored vs memory size", "memory value rows (log scale)",
                 "bits stored").logX(true).markers(true).xPattern("#,###");
-        plot.series("UltraMem", x, pts.stream().mapToDouble(p -> p[1]).toArray());
+        families.forEach((name, p) -> plot.series(name, p[0], p[1]));
         for (RunFigures r : runs) {
             SeedStats b = stat(r, j -> j.path("bits").asDouble(Double.NaN));
-            if (!isUltraMem(r) && b.n() > 0) {
-                plot.series(r.run().name(), new double[] {x[0], x[x.length - 1]}, new double[] {b.mean(), b.mean()});
+            if (family(r) == null && b.n() > 0) {
+                plot.series(r.run().name(), new double[] {xs[0], xs[xs.length - 1]}, new double[] {b.mean(), b.mean()});
             }
         }
         plot.writePng(file);
         return file;
     }
 
-    private static boolean isUltraMem(RunFigures r) {
-        return r.trials().getFirst().model().memoryLayers().stream().anyMatch(m -> m.ultraMem() != null);
+    /**
+     * Per retrieval family with evaluated runs: {x = memory rows, y = mean bits}, by rising rows.
+     * Package-private for the report's tests.
+     */
+    static Map<String, double[][]> familyPoints(List<RunFigures> runs) {
+        Map<String, List<double[]>> pts = new LinkedHashMap<>();
+        for (RunFigures r : runs) {
+            SeedStats b = stat(r, j -> j.path("bits").asDouble(Double.NaN));
+            String family = family(r);
+            if (family != null && b.n() > 0) {
+                pts.computeIfAbsent(family, k -> new ArrayList<>()).add(new double[] {r.memoryRows(), b.mean()});
+            }
+        }
+        Map<String, double[][]> out = new LinkedHashMap<>();
+        pts.forEach((family, p) -> {
+            p.sort((a, b) -> Double.compare(a[0], b[0]));
+            out.put(family, new double[][] {p.stream().mapToDouble(q -> q[0]).toArray(),
+                    p.stream().mapToDouble(q -> q[1]).toArray()});
+        });
+        return out;
+    }
+
+    /**
+     * The plot series of {@code r}'s memory: {@value #V1} or {@value #V2}; null for a run without
+     * UltraMem (dense, MoE, PKM: drawn as a flat line at its bits).
+     */
+    static String family(RunFigures r) {
+        List<MemorySpec> mem = r.trials().getFirst().model().memoryLayers();
+        return mem.stream().anyMatch(m -> m.ultraMem() != null) ? V1
+                : mem.stream().anyMatch(m -> m.ultraMemV2() != null) ? V2 : null;
     }
 
     private static SeedStats stat(RunFigures r, ToDoubleFunction<JsonNode> field) {

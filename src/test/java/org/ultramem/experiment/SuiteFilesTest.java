@@ -47,17 +47,24 @@ class SuiteFilesTest {
     void knowledgeRunsAreMatchedInFlopsAndTheSparseOnesInParameters() {
         Suite suite = Suite.load(Suite.locate("knowledge", Path.of("configs/experiments")));
         java.util.Map<String, ModelCost> cost = new java.util.HashMap<>();
+        java.util.Map<String, Trial> trial = new java.util.HashMap<>();
         for (Trial t : new ExperimentRunner(suite, new ExperimentRunner.Options(Path.of("unused"), null, null, -1))
                 .plan()) {
             cost.put(t.run().name(), ModelCost.of(t.model()));
+            trial.put(t.run().name(), t);
         }
         double dense = cost.get("dense").flopsPerToken();
         double sparse = cost.get("moe").totalParams();
-        for (String r : List.of("moe", "pkm", "ultramem")) {
+        for (String r : List.of("moe", "pkm", "ultramem", "ultramem-v2")) {
             assertEquals(1.0, cost.get(r).flopsPerToken() / dense, 0.05, r + " FLOPs/token vs dense");
             assertEquals(1.0, cost.get(r).totalParams() / sparse, 0.05, r + " parameters vs moe");
             assertTrue(cost.get(r).totalParams() > 8 * cost.get("dense").totalParams(), r);
         }
+        // V2 as the v2 suite trains it: a memory in every block, key-balance loss 1e-3
+        var v2 = trial.get("ultramem-v2").model().memoryLayers();
+        assertEquals(trial.get("ultramem-v2").model().numLayers(), v2.size());
+        assertTrue(v2.stream().allMatch(m -> m.ultraMemV2() != null && m.ultraMemV2().config().balanceCoef() == 1e-3),
+                v2.toString());
         assertTrue(cost.get("ultramem-k82").totalParams() < cost.get("ultramem").totalParams());
         assertTrue(cost.get("ultramem-k328").totalParams() > 3 * cost.get("ultramem").totalParams());
     }
