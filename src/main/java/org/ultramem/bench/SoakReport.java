@@ -63,6 +63,12 @@ final class SoakReport {
         sb.append(String.format(Locale.ROOT, "%n%d requests, %d output tokens (%.1f tokens/s"
                 + " over the wall time).%n%n", r.tally().total(), r.tally().totalTokens(),
                 r.tally().totalTokens() / r.wallSeconds()));
+        sb.append(String.format(Locale.ROOT, "Output tokens/s per %.0f s:", r.tally()
+                .bucketSeconds()));
+        for (double x : r.tally().tokensPerSecond(o.seconds())) {
+            sb.append(String.format(Locale.ROOT, " %.1f", x));
+        }
+        sb.append("\n\n");
         table(sb, "outcome", r.tally().byOutcome());
         table(sb, "HTTP status", r.tally().byStatus());
         table(sb, "request kind", r.tally().byKind());

@@ -47,10 +47,12 @@ record SoakResult(String model, SoakBench.Options options, int maxTokens, double
         v.add(new Verdict("heap bounded", !heap.judged() ? "NOT JUDGED" : heap.bounded() ? "PASS"
                 : "FAIL", String.format(Locale.ROOT, "used after GC: peak %.1f MiB, last-minute"
                 + " peak %.1f MiB; last-quarter peak %.1f MiB vs second-quarter %.1f MiB (bounded"
-                + " when <= +%.0f%%); live after full GC %.1f MiB before, %.1f MiB after",
-                mib(heap.peakBytes()), mib(heap.lastMinutePeakBytes()),
-                mib(heap.lastQuarterPeakBytes()), mib(heap.secondQuarterPeakBytes()),
-                100 * HeapVerdict.TOLERANCE, mib(baselineLiveBytes), mib(retainedLiveBytes))));
+                + " when <= +max(%.0f%%, %d MiB), judged from %.0f s); live after full GC %.1f MiB"
+                + " before, %.1f MiB after", mib(heap.peakBytes()),
+                mib(heap.lastMinutePeakBytes()), mib(heap.lastQuarterPeakBytes()),
+                mib(heap.secondQuarterPeakBytes()), 100 * HeapVerdict.TOLERANCE,
+                HeapVerdict.SLACK_BYTES >> 20, HeapVerdict.MIN_SECONDS, mib(baselineLiveBytes),
+                mib(retainedLiveBytes))));
         boolean target = options.seconds() >= TARGET_SECONDS && options.load() >= TARGET_LOAD;
         v.add(new Verdict("run is the target's (>= 600 s at >= 2.0 x capacity)", target ? "PASS"
                 : "FAIL", String.format(Locale.ROOT, "%.0f s at %.2f x capacity",

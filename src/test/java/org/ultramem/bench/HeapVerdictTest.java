@@ -37,6 +37,22 @@ class HeapVerdictTest {
     }
 
     @Test
+    void aSmallHeapMayJitterByTheSlack() {
+        List<HeapMonitor.Sample> s = new ArrayList<>(samples(600, 20_000_000L, 0));
+        s.add(new HeapMonitor.Sample(599, 29_000_000L + (HeapVerdict.SLACK_BYTES - 1)));
+        assertTrue(HeapVerdict.of(s, 600).bounded());
+        s.add(new HeapMonitor.Sample(599.5, 29_000_000L + HeapVerdict.SLACK_BYTES + 1));
+        assertFalse(HeapVerdict.of(s, 600).bounded());
+    }
+
+    @Test
+    void aShortRunIsNotJudged() {
+        HeapVerdict v = HeapVerdict.of(samples(60, 100_000_000L, 1_000_000L), 60);
+        assertFalse(v.judged() || v.bounded(), v.toString());
+        assertEquals(100_000_000L + 9_000_000L + 59_000_000L, v.peakBytes());
+    }
+
+    @Test
     void aRunWithoutCollectionsInAQuarterIsNotJudged() {
         HeapVerdict v = HeapVerdict.of(List.of(new HeapMonitor.Sample(1, 5)), 600);
         assertFalse(v.judged());
