@@ -27,7 +27,8 @@ import org.ultramem.serve.ServingServer;
  * ({@link SoakClient}) send a mix of text and chat completions, streamed and whole, with a few
  * deliberately bad requests, for {@code seconds}; {@link ResponseValidator} classifies every
  * answer, {@link HeapMonitor} follows the heap, and {@code /health} is polled every
- * {@link #HEALTH_EVERY_S} s and once at the end. Writes {@code soak.md}, {@code soak.json} and two
+ * {@link #HEALTH_EVERY_S} s and once at the end (after the clients' connections are closed, so the
+ * live heap measured then is what the server keeps). Writes {@code soak.md}, {@code soak.json} and two
  * plots ({@link SoakReport}).
  */
 public final class SoakBench {
@@ -132,7 +133,7 @@ public final class SoakBench {
         HeapMonitor heap = new HeapMonitor(t0);
         Thread poller = Thread.ofVirtual().start(() -> pollHealth(base, healthChecks,
                 healthFailures));
-        try {
+        try (client) {
             client.run(o.clients(), o.seconds(), t0, tally);
             wall = (System.nanoTime() - t0) / 1e9;
         } finally {

@@ -30,7 +30,7 @@ import org.ultramem.bench.ResponseValidator.Verdict;
  * capped at {@link #MAX_BACKOFF_MS}, as a polite client would. Every response is read whole,
  * checked by {@link ResponseValidator} and added to a {@link SoakTally}.
  */
-final class SoakClient {
+final class SoakClient implements AutoCloseable {
 
     /** Longest wait after a 429/503 (the server asks 1 s for 429 and 5 s for 503). */
     static final long MAX_BACKOFF_MS = 1000;
@@ -123,6 +123,12 @@ final class SoakClient {
             }
             throw new IllegalStateException("HTTP client failed: " + c, c);
         }
+    }
+
+    /** Closes the connections, so what the server still holds after the load is its own. */
+    @Override
+    public void close() {
+        http.close();
     }
 
     /** The Retry-After delay in ms (1 s when absent or not a number), capped. */

@@ -45,14 +45,14 @@ record SoakResult(String model, SoakBench.Options options, int maxTokens, double
                 "%d shed with 429/503 and a valid error body; %d failed otherwise (5xx other"
                 + " than 503, timeouts, connection errors)", rejected, other)));
         v.add(new Verdict("heap bounded", !heap.judged() ? "NOT JUDGED" : heap.bounded() ? "PASS"
-                : "FAIL", String.format(Locale.ROOT, "used after GC: peak %.1f MiB, last-minute"
-                + " peak %.1f MiB; last-quarter peak %.1f MiB vs second-quarter %.1f MiB (bounded"
-                + " when <= +max(%.0f%%, %d MiB), judged from %.0f s); live after full GC %.1f MiB"
-                + " before, %.1f MiB after", mib(heap.peakBytes()),
-                mib(heap.lastMinutePeakBytes()), mib(heap.lastQuarterPeakBytes()),
-                mib(heap.secondQuarterPeakBytes()), 100 * HeapVerdict.TOLERANCE,
-                HeapVerdict.SLACK_BYTES >> 20, HeapVerdict.MIN_SECONDS, mib(baselineLiveBytes),
-                mib(retainedLiveBytes))));
+                : "FAIL", String.format(Locale.ROOT, "used after GC: peak %s, last-minute peak %s;"
+                + " last-quarter peak %s vs second-quarter %s (bounded when <= +max(%.0f%%, %d"
+                + " MiB), judged from %.0f s); live after full GC %s before, %s after",
+                mibText(heap.peakBytes()), mibText(heap.lastMinutePeakBytes()),
+                mibText(heap.lastQuarterPeakBytes()), mibText(heap.secondQuarterPeakBytes()),
+                100 * HeapVerdict.TOLERANCE, HeapVerdict.SLACK_BYTES >> 20,
+                HeapVerdict.MIN_SECONDS, mibText(baselineLiveBytes),
+                mibText(retainedLiveBytes))));
         boolean target = options.seconds() >= TARGET_SECONDS && options.load() >= TARGET_LOAD;
         v.add(new Verdict("run is the target's (>= 600 s at >= 2.0 x capacity)", target ? "PASS"
                 : "FAIL", String.format(Locale.ROOT, "%.0f s at %.2f x capacity",
@@ -63,6 +63,11 @@ record SoakResult(String model, SoakBench.Options options, int maxTokens, double
     /** True when every target condition passed. */
     boolean pass() {
         return verdicts().stream().allMatch(Verdict::pass);
+    }
+
+    /** "12.3 MiB", or "none (no GC)" for a window without a collection (-1). */
+    static String mibText(long bytes) {
+        return bytes < 0 ? "none (no GC)" : String.format(Locale.ROOT, "%.1f MiB", mib(bytes));
     }
 
     static double mib(long bytes) {
