@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: kernels, training throughput, the UltraMem layer, decoding.",
         subcommands = {BenchCommand.Kernels.class, BenchCommand.Train.class, BenchCommand.Layer.class,
-            BenchDecodeCommand.class, BenchServeCommand.class, BenchClusterCommand.class})
+            BenchDecodeCommand.class, BenchServeCommand.class, BenchSoakCommand.class,
+            BenchClusterCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
