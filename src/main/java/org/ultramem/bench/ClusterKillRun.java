@@ -63,6 +63,7 @@ public final class ClusterKillRun {
         AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
         AtomicLong worstRequest = new AtomicLong();
         AtomicReference<String> firstError = new AtomicReference<>();
+        int membersAfter;
         try {
             for (int t = 0; t < p.threads(); t++) {
                 engines.add(InferenceModel.load(model, Precision.F32, stores));
@@ -104,6 +105,7 @@ public final class ClusterKillRun {
             for (Thread t : threads) {
                 t.join();
             }
+            membersAfter = membersSettled(cluster);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during the kill run", e);
@@ -113,7 +115,19 @@ public final class ClusterKillRun {
             }
         }
         return outcome(p, List.copyOf(intervals), killedAt.get(), failed.get(), wrong.get(),
-                worstRequest.get(), cluster.liveMembers(), firstError.get());
+                worstRequest.get(), membersAfter, firstError.get());
+    }
+
+    /**
+     * The members the survivors see once they noticed the loss (a short loop can end before
+     * they do), waiting up to 10 s.
+     */
+    private static int membersSettled(LoopbackCluster cluster) throws InterruptedException {
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (cluster.liveMembers() >= cluster.size() && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        return cluster.liveMembers();
     }
 
     private static Outcome outcome(Plan p, List<Interval> all, long kill, int failed, int wrong,
