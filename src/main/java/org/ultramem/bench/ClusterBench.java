@@ -2,17 +2,11 @@ package org.ultramem.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.hazelcast.core.HazelcastInstance;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,10 +17,8 @@ import org.ultramem.infer.Matrix;
 import org.ultramem.infer.MemoryWeightStore;
 import org.ultramem.infer.ValueGather;
 import org.ultramem.infer.WeightedRead;
-import org.ultramem.infer.cluster.ClusterConfig;
-import org.ultramem.infer.cluster.ClusterNodes;
 import org.ultramem.infer.cluster.ClusterValueStores;
-import org.ultramem.infer.cluster.TableShards;
+import org.ultramem.infer.cluster.LoopbackCluster;
 import org.ultramem.io.ConfigJson;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
@@ -64,26 +56,13 @@ public final class ClusterBench {
         MemorySegment seg = Arena.ofAuto().allocate((long) data.length * Float.BYTES, 64);
         MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_FLOAT, 0, data.length);
         Matrix table = new Matrix(name, seg, o.rows(), o.width(), false);
-        Path dir = Files.createTempDirectory("ultramem-bench-cluster");
-        List<String> members = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            members.add("127.0.0.1:" + freePort());
-        }
-        ClusterConfig cfg = new ClusterConfig("ultramem-bench-" + System.nanoTime(), members,
-                512, 1, false, 2000);
-        List<HazelcastInstance> started = new ArrayList<>();
         List<Point> points = new ArrayList<>();
-        try {
-            for (int i = 0; i < 3; i++) {
-                started.add(ClusterNodes.startMember(cfg, cfg.port(i)));
-            }
+        try (LoopbackCluster cluster = LoopbackCluster.start(3, 512)) {
             try (MemoryWeightStore store = new MemoryWeightStore()) {
                 store.putF32(name, data, o.rows(), o.width());
-                TableShards.write(store, name, dir);
+                cluster.load(store, name);
             }
-            TableShards.load(started.get(0), cfg, name, TableShards.shardFile(dir, name),
-                    o.rows(), o.width());
-            try (ClusterValueStores client = ClusterValueStores.connect(cfg)) {
+            try (ClusterValueStores client = ClusterValueStores.connect(cluster.config(false))) {
                 ValueGather local = new ValueGather(new LocalValueStore(table), kern);
                 ValueGather remote = new ValueGather(client.open(table), kern);
                 for (int b : o.batches()) {
@@ -97,17 +76,6 @@ public final class ClusterBench {
                     points.add(new Point(b, localMs, clusterMs, bytes, Arrays.equals(want, got)));
                 }
             }
-        } finally {
-            // the members go together: no need to migrate, nor to log each one's departure
-            java.util.logging.Logger.getLogger("com.hazelcast")
-                    .setLevel(java.util.logging.Level.SEVERE);
-            started.forEach(m -> m.getLifecycleService().terminate());
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(dir);
         }
         out.print(o.json() ? json(points, o) + "\n" : text(points, o));
         out.flush();
@@ -136,14 +104,6 @@ public final class ClusterBench {
         }
         Arrays.sort(t);
         return t[reps / 2] / 1e6;
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static String text(List<Point> points, Options o) {

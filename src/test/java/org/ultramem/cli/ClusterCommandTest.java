@@ -51,4 +51,17 @@ class ClusterCommandTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("must be >= 1"), r.err());
     }
+
+    @Test
+    void benchClusterKillNeedsAModelAndStepsMustFitTheContext() throws IOException {
+        CliRuns.Run r = CliRuns.main("bench", "cluster", "--kill");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--kill needs --model DIR"), r.err());
+        Path model = org.ultramem.testing.CheckpointMutants.write(dir.resolve("m"));
+        r = CliRuns.main("bench", "cluster", "--model", model.toString(), "--prompt-tokens",
+                "10", "--steps", "10");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("exceed the model's context (max_position_embeddings 16)"),
+                r.err());
+    }
 }
