@@ -94,11 +94,11 @@ class ChunkedPrefillTest {
         try (ServingServer s = ServeFixtures.ready(ServeFixtures.options(3, 4), model, gate)) {
             gate.hold();
             List<CompletableFuture<HttpResponse<String>>> together = new ArrayList<>();
-            for (String b : bodies) {
-                together.add(send(s, b));
-            }
-            await("one admitted, two queued", () -> s.metrics().running() == 1
-                    && s.metrics().queued() == 2);
+            together.add(send(s, bodies.get(0)));
+            await("first admitted, the scheduler at the gate", () -> gate.arrivals() == 1);
+            together.add(send(s, bodies.get(1)));
+            together.add(send(s, bodies.get(2)));
+            await("two queued", () -> s.metrics().queued() == 2);
             gate.release();
             for (int i = 0; i < 3; i++) {
                 assertEquals(alone.get(i), text(together.get(i).get()), "request " + i);
