@@ -3,6 +3,7 @@ package org.ultramem.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,8 +25,10 @@ import java.util.stream.Stream;
  */
 final class LoadClient {
 
-    /** One request: status (200 when it completed), latencies in ms, output tokens. */
-    /** One request; {@code error} says what went wrong (null for a complete 200 stream). */
+    /**
+     * One request: status (200 when it completed; 599 when the connection failed), latencies in
+     * ms, output tokens; {@code error} says what went wrong (null for a complete 200 stream).
+     */
     record Sample(int status, double ttftMs, double latencyMs, int outputTokens, String error) {
 
         Sample(int status, double ttftMs, double latencyMs, int outputTokens) {
@@ -128,6 +131,10 @@ final class LoadClient {
                     : new Sample(599, ttft, ms(t0), tokens, "stream ended without [DONE]");
         } catch (IOException e) {
             return new Sample(599, Double.NaN, ms(t0), 0, "I/O: " + e);
+        } catch (UncheckedIOException e) {
+            // The body's line stream wraps a connection failure mid-stream (e.g. a reset): a
+            // failed request of its own kind, not the end of the whole load.
+            return new Sample(599, Double.NaN, ms(t0), 0, "I/O: " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Sample(599, Double.NaN, ms(t0), 0, "interrupted");

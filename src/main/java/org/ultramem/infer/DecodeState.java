@@ -12,7 +12,8 @@ import org.ultramem.tensor.kernel.Parallel;
  * [B][heads][capacity][headDim] in the KV precision (fp32, or bf16 rounded to nearest even and
  * widened exactly when read), so each (sequence, head) slice is contiguous for the attention
  * kernel. {@link #length(int)} is the next position of a sequence. Scratch is sized for up to
- * {@link #maxRows()} tokens per pass (max(B, prefill chunk)). A state belongs to one thread and
+ * {@link #maxRows()} tokens per pass (max(B, prefill chunk) unless the state was made for larger
+ * mixed passes, {@link InferenceModel#newState(int, int, Precision, int)}). A state belongs to one thread and
  * one {@link InferenceModel}; its off-heap memory is freed when the state becomes unreachable.
  */
 public final class DecodeState {
@@ -49,14 +50,21 @@ public final class DecodeState {
     final float[] up;
     final float[] act;
     final float[][] pending;
+    /** Pass rows whose next-token logits are wanted, one per sequence of the pass. */
+    final int[] logitRows;
     final float[] lastRows;
     final float[] logits;
 
     DecodeState(int batch, int capacity, int layers, int dModel, int heads, int intermediate,
-                int vocab, int memoryLayers, Precision kvPrecision) {
+                int vocab, int memoryLayers, Precision kvPrecision, int passRows) {
         if (batch < 1 || capacity < 1) {
             throw new IllegalArgumentException("decode state needs batch (" + batch
                     + ") and capacity (" + capacity + ") >= 1");
+        }
+        if (passRows < defaultRows(batch, capacity)) {
+            throw new IllegalArgumentException("decode state of batch " + batch + " needs at"
+                    + " least " + defaultRows(batch, capacity) + " rows per pass (" + passRows
+                    + " given)");
         }
         this.batch = batch;
         this.capacity = capacity;
@@ -74,7 +82,7 @@ public final class DecodeState {
             values[l] = arena.allocate(perLayer, 64);
         }
         length = new int[batch];
-        maxRows = Math.max(batch, Math.min(PREFILL_CHUNK, capacity));
+        maxRows = passRows;
         ids = new int[maxRows];
         seq = new int[maxRows];
         pos = new int[maxRows];
@@ -92,8 +100,15 @@ public final class DecodeState {
         up = new float[maxRows * intermediate];
         act = new float[maxRows * intermediate];
         pending = new float[memoryLayers][n];
+        logitRows = new int[batch];
         lastRows = new float[n];
         logits = new float[Math.multiplyExact(batch, vocab)];
+    }
+
+    /** Rows per pass of a state made without a pass size: one step of every sequence, or a
+     * prefill chunk, whichever is larger. */
+    static int defaultRows(int batch, int capacity) {
+        return Math.max(batch, Math.min(PREFILL_CHUNK, capacity));
     }
 
     public int batch() {

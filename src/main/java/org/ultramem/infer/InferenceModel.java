@@ -217,27 +217,37 @@ public final class InferenceModel implements AutoCloseable {
      * sums still accumulate in fp32).
      */
     public DecodeState newState(int batch, int capacity, Precision kvPrecision) {
+        return newState(batch, capacity, kvPrecision, DecodeState.defaultRows(batch, capacity));
+    }
+
+    /**
+     * As {@link #newState(int, int, Precision)}, with scratch for passes of up to
+     * {@code passRows} tokens (at least max(batch, prefill chunk)): room for {@link #extend}
+     * passes that carry prompt chunks beside every sequence's decode token.
+     */
+    public DecodeState newState(int batch, int capacity, Precision kvPrecision, int passRows) {
         if (capacity > cfg.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("capacity " + capacity + " exceeds the model's"
                     + " context (max_position_embeddings " + cfg.maxPositionEmbeddings() + ")");
         }
-        requireStateMemory(batch, capacity, kvPrecision);
+        requireStateMemory(batch, capacity, kvPrecision, passRows);
         return new DecodeState(batch, capacity, cfg.numLayers(), cfg.hiddenSize(),
                 cfg.numHeads(), cfg.intermediateSize(), cfg.vocabSize(), memory.length,
-                kvPrecision);
+                kvPrecision, passRows);
     }
 
     /**
      * Refuses, before allocating, a state whose KV cache (native: 2·L·B·capacity·D values) or
      * per-pass scratch (heap: rows·(11·D + 3·I + H·capacity) + B·V floats, with
-     * rows = max(B, chunk)) does not fit.
+     * rows the pass size) does not fit.
      */
-    private void requireStateMemory(int batch, int capacity, Precision kvPrecision) {
-        if (batch < 1 || capacity < 1) {
+    private void requireStateMemory(int batch, int capacity, Precision kvPrecision,
+                                    int passRows) {
+        if (batch < 1 || capacity < 1 || passRows < DecodeState.defaultRows(batch, capacity)) {
             return; // DecodeState names the bad argument
         }
         long d = cfg.hiddenSize();
-        long rows = Math.max(batch, Math.min(DecodeState.PREFILL_CHUNK, capacity));
+        long rows = passRows;
         try {
             long kv = product(2, cfg.numLayers(), batch, capacity, d,
                     kvPrecision.bytes());
@@ -257,28 +267,22 @@ public final class InferenceModel implements AutoCloseable {
 
     /**
      * Appends {@code prompt} to sequence {@code b} (in chunks of the state's pass size) and
-     * returns that sequence's next-token logits [V] (a view owned by the state: row b of
-     * {@link #decode}'s output buffer, overwritten by the next call).
+     * returns that sequence's next-token logits [V] (a copy).
      */
     public float[] prefill(DecodeState s, int b, int[] prompt) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("prefill needs at least one token");
         }
         s.requireRoom(b, prompt.length);
-        int vocab = cfg.vocabSize();
         for (int start = 0; start < prompt.length; start += s.maxRows) {
             int rows = Math.min(s.maxRows, prompt.length - start);
-            for (int r = 0; r < rows; r++) {
-                s.ids[r] = checkToken(prompt[start + r]);
-                s.seq[r] = b;
-                s.pos[r] = s.length[b] + r;
-            }
-            boolean last = start + rows == prompt.length;
-            forward(s, rows, last ? 1 : 0, rows - 1);
+            stage(s, 0, b, prompt, start, rows);
+            s.logitRows[0] = rows - 1;
+            forward(s, rows, start + rows == prompt.length ? 1 : 0);
             s.length[b] += rows;
         }
-        float[] out = new float[vocab];
-        System.arraycopy(s.logits, 0, out, 0, vocab);
+        float[] out = new float[cfg.vocabSize()];
+        System.arraycopy(s.logits, 0, out, 0, out.length);
         return out;
     }
 
@@ -310,6 +314,79 @@ public final class InferenceModel implements AutoCloseable {
                     + s.batch + ") slots and tokens (" + slots.length + ", " + tokens.length
                     + " given)");
         }
+        requireDistinct(s, slots, n);
+        for (int r = 0; r < n; r++) {
+            s.requireRoom(slots[r], 1);
+            s.ids[r] = checkToken(tokens[r]);
+            s.seq[r] = slots[r];
+            s.pos[r] = s.length[slots[r]];
+            s.logitRows[r] = r;
+        }
+        forward(s, n, n);
+        for (int r = 0; r < n; r++) {
+            s.length[slots[r]]++;
+        }
+        meter.endStep();
+        return s.logits;
+    }
+
+    /**
+     * One pass over several sequences, each appending a run of tokens (continuous batching with
+     * chunked prefill: a prompt chunk and every other sequence's decode token in one pass, so
+     * the weights are read once for all of them). For e &lt; n, sequence {@code slots[e]}
+     * (distinct) takes {@code tokens[e][from[e] .. from[e] + count[e])} at its next positions;
+     * the pass holds Σ count ≤ {@link DecodeState#maxRows()} tokens. Each token's math is that
+     * of a pass of its own (rows do not interact; with a fixed GEMM row path the logits are
+     * bit-identical to {@link #prefill}/{@link #decode}). Returns logits [n, V], row e the
+     * next-token logits after entry e's last token (owned by the state, overwritten by the next
+     * call).
+     */
+    public float[] extend(DecodeState s, int[] slots, int[][] tokens, int[] from, int[] count,
+                          int n) {
+        if (n < 1 || n > s.batch || slots.length < n || tokens.length < n || from.length < n
+                || count.length < n) {
+            throw new IllegalArgumentException("a pass of " + n + " sequences needs 1 <= n <="
+                    + " batch (" + s.batch + ") entries in slots, tokens, from and count");
+        }
+        requireDistinct(s, slots, n);
+        long total = 0;
+        for (int e = 0; e < n; e++) {
+            if (count[e] < 1 || from[e] < 0 || from[e] > tokens[e].length - count[e]) {
+                throw new IllegalArgumentException("entry " + e + ": tokens [" + from[e] + ", "
+                        + from[e] + " + " + count[e] + ") must be a non-empty range of its "
+                        + tokens[e].length + " tokens");
+            }
+            s.requireRoom(slots[e], count[e]);
+            total += count[e];
+        }
+        if (total > s.maxRows) {
+            throw new IllegalArgumentException("a pass of " + total + " tokens exceeds the"
+                    + " state's " + s.maxRows + " rows per pass; split it");
+        }
+        int rows = 0;
+        for (int e = 0; e < n; e++) {
+            stage(s, rows, slots[e], tokens[e], from[e], count[e]);
+            rows += count[e];
+            s.logitRows[e] = rows - 1;
+        }
+        forward(s, rows, n);
+        for (int e = 0; e < n; e++) {
+            s.length[slots[e]] += count[e];
+        }
+        meter.endStep();
+        return s.logits;
+    }
+
+    /** Rows [row, row + count) of the pass: sequence b's tokens from {@code from}, positions on. */
+    private void stage(DecodeState s, int row, int b, int[] tokens, int from, int count) {
+        for (int i = 0; i < count; i++) {
+            s.ids[row + i] = checkToken(tokens[from + i]);
+            s.seq[row + i] = b;
+            s.pos[row + i] = s.length[b] + i;
+        }
+    }
+
+    private static void requireDistinct(DecodeState s, int[] slots, int n) {
         boolean[] seen = new boolean[s.batch];
         for (int r = 0; r < n; r++) {
             int b = slots[r];
@@ -318,21 +395,14 @@ public final class InferenceModel implements AutoCloseable {
                         + " be a distinct sequence of the state, in [0, " + s.batch + ")");
             }
             seen[b] = true;
-            s.requireRoom(b, 1);
-            s.ids[r] = checkToken(tokens[r]);
-            s.seq[r] = b;
-            s.pos[r] = s.length[b];
         }
-        forward(s, n, n, 0);
-        for (int r = 0; r < n; r++) {
-            s.length[slots[r]]++;
-        }
-        meter.endStep();
-        return s.logits;
     }
 
-    /** One pass over {@code rows} tokens; logits for {@code logitRows} rows from {@code first}. */
-    private void forward(DecodeState s, int rows, int logitRows, int first) {
+    /**
+     * One pass over {@code rows} tokens; logits for the {@code logitCount} rows listed in
+     * {@code s.logitRows}, in that order.
+     */
+    private void forward(DecodeState s, int rows, int logitCount) {
         int d = cfg.hiddenSize();
         for (int r = 0; r < rows; r++) {
             embedding.readRow(kern, s.x, r * d, s.ids[r]);
@@ -353,13 +423,16 @@ public final class InferenceModel implements AutoCloseable {
                 }
             }
         }
-        if (logitRows > 0) {
-            System.arraycopy(s.x, first * d, s.lastRows, 0, logitRows * d);
-            kern.rmsNormForward(s.normed, s.rstd, s.lastRows, finalNorm, logitRows, d,
-                    (float) cfg.rmsNormEps());
-            embedding.apply(kern, s.logits, s.normed, logitRows);
-            meter.add(Component.EMBEDDING, embedding.bytes());
+        if (logitCount == 0) {
+            return;
         }
+        for (int e = 0; e < logitCount; e++) {
+            System.arraycopy(s.x, s.logitRows[e] * d, s.lastRows, e * d, d);
+        }
+        kern.rmsNormForward(s.normed, s.rstd, s.lastRows, finalNorm, logitCount, d,
+                (float) cfg.rmsNormEps());
+        embedding.apply(kern, s.logits, s.normed, logitCount);
+        meter.add(Component.EMBEDDING, embedding.bytes());
     }
 
     private int checkToken(int id) {

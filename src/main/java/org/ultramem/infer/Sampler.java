@@ -43,6 +43,8 @@ public final class Sampler {
 
     private final Settings settings;
     private final SplittableRandom random;
+    /** Softmax weights of the last row sampled (reused: a sampler serves one request). */
+    private double[] weights;
 
     public Sampler(Settings settings, long seed) {
         this.settings = settings;
@@ -58,16 +60,34 @@ public final class Sampler {
         if (settings.isGreedy()) {
             return argMax(logits, off, vocab);
         }
-        double[] p = probabilities(logits, off, vocab, settings);
+        if (settings.topK() > 0 && settings.topK() < vocab || settings.topP() < 1) {
+            return draw(probabilities(logits, off, vocab, settings), 1, vocab);
+        }
+        // Plain softmax: the weights go in a buffer the sampler keeps, and each is normalized
+        // only as the draw reaches it: the same doubles as probabilities(), so the same tokens,
+        // without a V-double array per token (the server samples a batch of rows per step).
+        if (weights == null || weights.length < vocab) {
+            weights = new double[vocab];
+        }
+        double sum = softmaxWeights(logits, off, vocab, settings, weights);
+        return draw(weights, sum, vocab);
+    }
+
+    /**
+     * Inverse-CDF draw from {@code w[0 .. vocab)} / {@code sum}: the first token whose cumulative
+     * probability exceeds a uniform u (tokens of probability 0 are never drawn).
+     */
+    private int draw(double[] w, double sum, int vocab) {
         double u = random.nextDouble();
         double cum = 0;
         int last = -1;
         for (int i = 0; i < vocab; i++) {
-            if (p[i] == 0) {
+            double p = w[i] / sum;
+            if (p == 0) {
                 continue;
             }
             last = i;
-            cum += p[i];
+            cum += p;
             if (u < cum) {
                 return i;
             }
@@ -100,22 +120,8 @@ public final class Sampler {
      * softmax(logits / T), then top-k, then top-p.
      */
     public static double[] probabilities(float[] logits, int off, int vocab, Settings s) {
-        double t = s.temperature() == 0 ? 1 : s.temperature();
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) {
-            float x = logits[off + i];
-            if (Float.isNaN(x)) {
-                throw nanError(i);
-            }
-            max = Math.max(max, x / t);
-        }
         double[] p = new double[vocab];
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) {
-            double z = logits[off + i] / t;
-            p[i] = max == Double.POSITIVE_INFINITY ? (z == max ? 1 : 0) : Math.exp(z - max);
-            sum += p[i];
-        }
+        double sum = softmaxWeights(logits, off, vocab, s, p);
         for (int i = 0; i < vocab; i++) {
             p[i] /= sum;
         }
@@ -165,6 +171,30 @@ public final class Sampler {
             }
         }
         return out;
+    }
+
+    /**
+     * p[i] = exp(logits[off + i] / T − max) for i &lt; vocab (+∞ logits share the mass, −∞ get
+     * 0); returns Σ p. NaN is rejected.
+     */
+    private static double softmaxWeights(float[] logits, int off, int vocab, Settings s,
+                                         double[] p) {
+        double t = s.temperature() == 0 ? 1 : s.temperature();
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            float x = logits[off + i];
+            if (Float.isNaN(x)) {
+                throw nanError(i);
+            }
+            max = Math.max(max, x / t);
+        }
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            double z = logits[off + i] / t;
+            p[i] = max == Double.POSITIVE_INFINITY ? (z == max ? 1 : 0) : Math.exp(z - max);
+            sum += p[i];
+        }
+        return sum;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.ultramem.serve;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.ultramem.infer.DecodeState;
@@ -9,23 +10,29 @@ import org.ultramem.tensor.kernel.Parallel;
 import org.ultramem.tensor.kernel.SegmentKernels;
 
 /**
- * Continuous batching: one thread owns the engine and its {@link DecodeState} of
- * {@code maxBatch} KV slots, and loops
+ * Continuous batching with chunked prefill: one thread owns the engine and its
+ * {@link DecodeState} of {@code maxBatch} KV slots, and loops
  * <pre>
- *   admit: while a slot is free, take a queued job, prefill its prompt in its slot (a pass of
- *          its own, chunked by the engine) and sample its first token
- *   step:  drop cancelled and timed-out jobs; one decode pass over every running job's last
- *          token (InferenceModel.decode over the running slots); sample each row with that
- *          job's own sampler (rows in parallel); finish jobs at end-of-text, a stop sequence, max_tokens or the
- *          context's end, freeing their slots for the next admission
+ *   admit: while a slot is free, give it to a queued job (its prompt waits to be prefilled)
+ *   step:  drop cancelled and timed-out jobs; one pass ({@link InferenceModel#extend}) over
+ *          every decoding job's last token plus, in the rows left ({@link #PREFILL_ROWS} at
+ *          least), the next prompt chunks of the jobs being prefilled, oldest first; sample a
+ *          token (each job with its own sampler, rows in parallel) for every decoding job and
+ *          every job whose prompt the pass completed; finish jobs at end-of-text, a stop
+ *          sequence, max_tokens or the context's end, freeing their slots for the next admission
  * </pre>
- * Jobs join and leave between steps, at token granularity. Prefill runs whole before the next
- * step (the engine's batched step takes one token per sequence), so a long prompt delays the
- * running jobs by its prefill time. The queue is bounded: {@link #submit} refuses when full.
+ * Jobs join and leave between steps, at token granularity. Prompts ride in the decode passes
+ * instead of passes of their own, so the weights are read once per step for both (at 64
+ * clients each finished request's prompt used to cost a whole extra pass), and a long prompt
+ * delays the running jobs by a chunk per step, not by its whole prefill. The queue is bounded:
+ * {@link #submit} refuses when full.
  * The GEMM path is fixed for the scheduler's life ({@link SegmentKernels#fixedRowPath}), so a
  * row's logits do not depend on the other rows and a seeded request's text not on the batch.
  */
 final class BatchScheduler implements AutoCloseable {
+
+    /** Prompt rows each pass has room for beside the decode rows (the engine's prefill chunk). */
+    static final int PREFILL_ROWS = DecodeState.PREFILL_CHUNK;
 
     /** Called on the scheduler thread before each decode step (tests hold steps with it). */
     interface StepHook {
@@ -40,8 +47,16 @@ final class BatchScheduler implements AutoCloseable {
     private final int endOfText;
     private final ArrayBlockingQueue<GenerationJob> queue;
     private final GenerationJob[] slots;
-    private final int[] rowSlots;
-    private final int[] rowTokens;
+    /** Jobs holding a slot whose prompt is not fully prefilled yet, in admission order. */
+    private final ArrayDeque<GenerationJob> prefilling = new ArrayDeque<>();
+    // One pass: entry e is job passJobs[e] appending passTokens[e][passFrom[e] ..+ passCount[e]).
+    private final GenerationJob[] passJobs;
+    private final int[] passSlots;
+    private final int[][] passTokens;
+    private final int[] passFrom;
+    private final int[] passCount;
+    /** Entries whose logits row is sampled this pass (decoding jobs, completed prompts). */
+    private final int[] sampleEntries;
     private final int[] sampled;
     private final RuntimeException[] sampleErrors;
     private final DecodeState state;
@@ -62,11 +77,16 @@ final class BatchScheduler implements AutoCloseable {
         this.endOfText = model.tokenizer().endOfTextId();
         this.queue = new ArrayBlockingQueue<>(maxQueue);
         this.slots = new GenerationJob[maxBatch];
-        this.rowSlots = new int[maxBatch];
-        this.rowTokens = new int[maxBatch];
+        this.passJobs = new GenerationJob[maxBatch];
+        this.passSlots = new int[maxBatch];
+        this.passTokens = new int[maxBatch][];
+        this.passFrom = new int[maxBatch];
+        this.passCount = new int[maxBatch];
+        this.sampleEntries = new int[maxBatch];
         this.sampled = new int[maxBatch];
         this.sampleErrors = new RuntimeException[maxBatch];
-        this.state = engine.newState(maxBatch, context, kvPrecision);
+        this.state = engine.newState(maxBatch, context, kvPrecision,
+                maxBatch + Math.min(PREFILL_ROWS, context));
         this.metrics = metrics;
         this.hook = hook;
         this.previousPath = SegmentKernels.setRowPath(SegmentKernels.fixedRowPath(maxBatch));
@@ -139,7 +159,7 @@ final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Prefills {@code job} in a free slot and takes its first token. */
+    /** Gives {@code job} a free slot; its prompt is prefilled by the next steps. */
     private void start(GenerationJob job) {
         if (job.cancelled() || job.expired(System.nanoTime())) {
             job.post(new GenerationJob.Done(job.cancelled() ? "cancelled" : "timeout",
@@ -153,19 +173,13 @@ final class BatchScheduler implements AutoCloseable {
         }
         job.slot = slot;
         slots[slot] = job;
+        state.reset(slot);
+        prefilling.addLast(job);
         running++;
         publish();
-        try {
-            state.reset(slot);
-            float[] logits = engine.prefill(state, slot, job.prompt);
-            metrics.promptTokens(job.prompt.length);
-            accept(job, job.sampler.sample(logits, 0, vocab));
-        } catch (RuntimeException e) {
-            fail(job, e);
-        }
     }
 
-    /** One batched decode step over every running job. */
+    /** One pass: every decoding job's token, then prompt chunks in the rows left. */
     private void step() {
         long now = System.nanoTime();
         int n = 0;
@@ -175,11 +189,18 @@ final class BatchScheduler implements AutoCloseable {
             }
             if (j.cancelled() || j.expired(now)) {
                 finish(j, j.cancelled() ? "cancelled" : "timeout");
-                continue;
+            } else if (j.prefilled == j.prompt.length) {
+                entry(n++, j, j.last, 0, 1);
             }
-            rowSlots[n] = j.slot;
-            rowTokens[n] = j.next;
-            n++;
+        }
+        int budget = state.maxRows() - n;
+        for (GenerationJob j : prefilling) {
+            if (budget == 0) {
+                break;
+            }
+            int take = Math.min(budget, j.prompt.length - j.prefilled);
+            entry(n++, j, j.prompt, j.prefilled, take);
+            budget -= take;
         }
         if (n == 0) {
             publish();
@@ -189,39 +210,62 @@ final class BatchScheduler implements AutoCloseable {
         try {
             engine.meter().reset();
             long t0 = System.nanoTime();
-            logits = engine.decode(state, rowSlots, rowTokens, n);
+            logits = engine.extend(state, passSlots, passTokens, passFrom, passCount, n);
             metrics.step(System.nanoTime() - t0, engine.meter().total());
         } catch (RuntimeException e) {
             for (int r = 0; r < n; r++) {
-                fail(slots[rowSlots[r]], e);
+                fail(passJobs[r], e);
             }
             return;
         }
-        sampleRows(logits, n);
+        int toSample = 0;
         for (int r = 0; r < n; r++) {
-            GenerationJob j = slots[rowSlots[r]];
-            if (sampleErrors[r] != null) {
-                fail(j, sampleErrors[r]);
-                sampleErrors[r] = null;
+            GenerationJob j = passJobs[r];
+            if (j.prefilled < j.prompt.length) {
+                j.prefilled += passCount[r];
+                if (j.prefilled < j.prompt.length) {
+                    continue; // more prompt chunks to come: this row's logits are not wanted
+                }
+                prefilling.remove(j);
+                metrics.promptTokens(j.prompt.length);
+            }
+            sampleEntries[toSample++] = r;
+        }
+        sampleRows(logits, toSample);
+        for (int i = 0; i < toSample; i++) {
+            GenerationJob j = passJobs[sampleEntries[i]];
+            if (sampleErrors[i] != null) {
+                fail(j, sampleErrors[i]);
+                sampleErrors[i] = null;
             } else {
-                accept(j, sampled[r]);
+                accept(j, sampled[i]);
             }
         }
         publish();
     }
 
+    private void entry(int e, GenerationJob job, int[] tokens, int from, int count) {
+        passJobs[e] = job;
+        passSlots[e] = job.slot;
+        passTokens[e] = tokens;
+        passFrom[e] = from;
+        passCount[e] = count;
+    }
+
     /**
-     * sampled[r] = row r's token, drawn by its job's own sampler, rows in parallel (at batch 64
-     * and V 8192 the softmaxes cost about as much as a decode step on one core); a row whose
-     * sampler fails leaves its error in sampleErrors[r].
+     * sampled[i] = the token of entry sampleEntries[i] (logits row sampleEntries[i]), drawn by
+     * its job's own sampler, rows in parallel (at batch 64 and V 8192 the softmaxes cost about
+     * as much as a decode step on one core); a row whose sampler fails leaves its error in
+     * sampleErrors[i].
      */
-    private void sampleRows(float[] logits, int n) {
-        Parallel.forRange(n, 8, (from, to) -> {
-            for (int r = from; r < to; r++) {
+    private void sampleRows(float[] logits, int count) {
+        Parallel.forRange(count, 8, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int e = sampleEntries[i];
                 try {
-                    sampled[r] = slots[rowSlots[r]].sampler.sample(logits, r * vocab, vocab);
-                } catch (RuntimeException e) {
-                    sampleErrors[r] = e;
+                    sampled[i] = passJobs[e].sampler.sample(logits, e * vocab, vocab);
+                } catch (RuntimeException ex) {
+                    sampleErrors[i] = ex;
                 }
             }
         });
@@ -247,7 +291,7 @@ final class BatchScheduler implements AutoCloseable {
         } else if (job.generated >= job.maxTokens || state.length(job.slot) >= context) {
             finish(job, "length");
         } else {
-            job.next = id;
+            job.last[0] = id;
         }
     }
 
@@ -270,6 +314,7 @@ final class BatchScheduler implements AutoCloseable {
         if (job.slot >= 0 && slots[job.slot] == job) {
             slots[job.slot] = null;
             running--;
+            prefilling.remove(job);
         }
         publish();
     }

@@ -43,7 +43,10 @@ final class GenerationJob {
 
     // Owned by the scheduler thread.
     int slot = -1;
-    int next;
+    /** Prompt tokens already in the job's KV slot (the prompt is prefilled in chunks). */
+    int prefilled;
+    /** The last sampled token, the job's input to the next decode pass. */
+    final int[] last = new int[1];
     int generated;
 
     /** A job that arrived at {@code arrivalNanos} ({@link System#nanoTime}) and may run for

@@ -58,6 +58,61 @@ class BatchInvarianceTest {
         check(v2, Precision.BF16, path);
     }
 
+    /**
+     * A pass that mixes decode tokens with prompt chunks ({@link InferenceModel#extend}, the
+     * server's chunked prefill) gives every sequence the logits it gets alone, bit for bit: a
+     * prompt split across passes at any point, beside other sequences' tokens, leaves the same
+     * KV cache and the same next-token logits as its own prefill.
+     */
+    @ParameterizedTest
+    @EnumSource(value = RowPath.class, names = {"DOT", "TRANSPOSED"})
+    void mixedPassesOfPromptChunksAndDecodeTokensMatchSeparatePasses(RowPath path) {
+        RowPath previous = SegmentKernels.setRowPath(path);
+        try {
+            checkMixed(TinySparse.config());
+            checkMixed(ModelConfig.of(67, 48, 2, 4, 80, 64));
+        } finally {
+            SegmentKernels.setRowPath(previous);
+        }
+    }
+
+    private static void checkMixed(ModelConfig cfg) {
+        Transformer t = new Transformer(cfg, 1, 4, 3);
+        int vocab = cfg.vocabSize();
+        SplittableRandom rnd = new SplittableRandom(11);
+        int[] a = rnd.ints(5, 0, vocab).toArray();
+        int[] b = rnd.ints(9, 0, vocab).toArray();
+        int[] c = rnd.ints(3, 0, vocab).toArray();
+        int next = rnd.nextInt(vocab);
+        try (InferenceModel m = InferenceModel.of(t, Precision.F32)) {
+            float[][] alone = new float[3][];
+            float[] aNext;
+            DecodeState s1 = m.newState(1, 16);
+            alone[0] = m.prefill(s1, 0, a);
+            aNext = Arrays.copyOf(m.decode(s1, new int[] {0}, new int[] {next}, 1), vocab);
+            s1.reset(0);
+            alone[1] = m.prefill(s1, 0, b);
+            s1.reset(0);
+            alone[2] = m.prefill(s1, 0, c);
+
+            DecodeState s = m.newState(3, 16, Precision.F32, 20);
+            // Pass 1: a whole and b's first 3 tokens; pass 2: a's next token, b's next 4, c whole;
+            // pass 3: b's last 2.
+            float[] p1 = m.extend(s, new int[] {0, 1}, new int[][] {a, b}, new int[] {0, 0},
+                    new int[] {5, 3}, 2);
+            assertArrayEquals(alone[0], Arrays.copyOfRange(p1, 0, vocab), "a after pass 1");
+            float[] p2 = m.extend(s, new int[] {0, 1, 2}, new int[][] {{next}, b, c},
+                    new int[] {0, 3, 0}, new int[] {1, 4, 3}, 3);
+            assertArrayEquals(aNext, Arrays.copyOfRange(p2, 0, vocab), "a's decode token");
+            assertArrayEquals(alone[2], Arrays.copyOfRange(p2, 2 * vocab, 3 * vocab), "c");
+            float[] p3 = m.extend(s, new int[] {1}, new int[][] {b}, new int[] {7},
+                    new int[] {2}, 1);
+            assertArrayEquals(alone[1], Arrays.copyOf(p3, vocab), "b split over three passes");
+            assertArrayEquals(new int[] {6, 9, 3}, new int[] {s.length(0), s.length(1),
+                    s.length(2)});
+        }
+    }
+
     private static void check(ModelConfig cfg, Precision precision, RowPath path) {
         RowPath previous = SegmentKernels.setRowPath(path);
         try {
