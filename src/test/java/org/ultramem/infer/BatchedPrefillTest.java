@@ -23,10 +23,10 @@ class BatchedPrefillTest {
 
     @Test
     void theDefaultPathNeedsEntriesOfAtLeastEightTokensAFixedPathNone() {
-        assertEquals(SegmentKernels.RowPath.BY_ROWS, SegmentKernels.rowPath());
-        assertEquals(SegmentKernels.transposedMinRows(), InferenceModel.exactEntryTokens());
-        var previous = SegmentKernels.setRowPath(SegmentKernels.RowPath.DOT);
+        var previous = SegmentKernels.setRowPath(SegmentKernels.RowPath.BY_ROWS);
         try {
+            assertEquals(SegmentKernels.transposedMinRows(), InferenceModel.exactEntryTokens());
+            SegmentKernels.setRowPath(SegmentKernels.RowPath.DOT);
             assertEquals(1, InferenceModel.exactEntryTokens());
         } finally {
             SegmentKernels.setRowPath(previous);
@@ -52,7 +52,17 @@ class BatchedPrefillTest {
                 + " \"mem_share_ratio\": 0.5, \"mem_use_glu_act\": true", "")));
     }
 
+    /** Under {@code RowPath.BY_ROWS} (the default, set here: other tests fix a path). */
     private static void check(ModelConfig cfg) {
+        var previous = SegmentKernels.setRowPath(SegmentKernels.RowPath.BY_ROWS);
+        try {
+            checkByRows(cfg);
+        } finally {
+            SegmentKernels.setRowPath(previous);
+        }
+    }
+
+    private static void checkByRows(ModelConfig cfg) {
         Transformer t = new Transformer(cfg, 1, 4, 3);
         int vocab = cfg.vocabSize();
         int batch = 16;
