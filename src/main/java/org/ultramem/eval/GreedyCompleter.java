@@ -6,17 +6,22 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ultramem.infer.DecodeState;
 import org.ultramem.infer.InferenceModel;
+import org.ultramem.infer.Precision;
 import org.ultramem.text.BpeTokenizer;
 
 /**
  * Greedy completions of many short prompts with the inference engine, {@code batch} sequences at a
- * time: each prompt is prefilled into its own slot of one {@link DecodeState}, then every decode
- * step advances all slots together (one GEMM per weight matrix per step). A prompt is preceded by
- * {@code <|endoftext|>}, as every training document is. A completion ends at the first '.' or line
- * break, at {@code <|endoftext|>} or after {@code maxNewTokens}; its text up to the first '.' or
- * line break, trimmed, is the answer. Greedy ties go to the lowest id.
+ * time: the prompts are prefilled together into their own slots of one {@link DecodeState}, many
+ * per pass ({@link PackedPrefill}, the logits of one prompt at a time bit for bit), then every
+ * decode step advances all slots together (one GEMM per weight matrix per step). A prompt is
+ * preceded by {@code <|endoftext|>}, as every training document is. A completion ends at the
+ * first '.' or line break, at {@code <|endoftext|>} or after {@code maxNewTokens}; its text up to
+ * the first '.' or line break, trimmed, is the answer. Greedy ties go to the lowest id.
  */
 final class GreedyCompleter {
+
+    /** Most prompt tokens one prefill pass takes (scratch ~5 KB a token for the tiny models). */
+    private static final int MAX_PASS_ROWS = 1024;
 
     private final InferenceModel model;
     private final BpeTokenizer tok;
@@ -52,17 +57,23 @@ final class GreedyCompleter {
         }
         List<String> out = new ArrayList<>(prompts.size());
         DecodeState state = null;
+        int capacity = longest + maxNewTokens;
+        int chunk = 0;
         for (int start = 0; start < encoded.size(); start += batch) {
             int rows = Math.min(batch, encoded.size() - start);
             if (state == null || state.batch() != rows) {
-                state = model.newState(rows, longest + maxNewTokens);
+                chunk = DecodeState.defaultRows(rows, capacity);
+                state = model.newState(rows, capacity, Precision.F32,
+                        Math.max(chunk, Math.min(rows * longest, MAX_PASS_ROWS)));
             }
-            out.addAll(completeBatch(state, encoded.subList(start, start + rows), maxNewTokens));
+            out.addAll(completeBatch(state, encoded.subList(start, start + rows), maxNewTokens,
+                    chunk));
         }
         return out;
     }
 
-    private List<String> completeBatch(DecodeState s, List<int[]> prompts, int maxNewTokens) {
+    private List<String> completeBatch(DecodeState s, List<int[]> prompts, int maxNewTokens,
+                                       int chunk) {
         int rows = prompts.size();
         int vocab = model.config().vocabSize();
         int eot = tok.endOfTextId();
@@ -71,8 +82,11 @@ final class GreedyCompleter {
         ByteArrayOutputStream[] text = new ByteArrayOutputStream[rows];
         for (int b = 0; b < rows; b++) {
             s.reset(b);
-            next[b] = argmax(model.prefill(s, b, prompts.get(b)), 0);
             text[b] = new ByteArrayOutputStream();
+        }
+        float[][] first = PackedPrefill.run(model, s, prompts, chunk);
+        for (int b = 0; b < rows; b++) {
+            next[b] = argmax(first[b], 0);
         }
         for (int step = 0; step < maxNewTokens; step++) {
             int open = 0;

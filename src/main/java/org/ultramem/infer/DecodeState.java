@@ -50,6 +50,12 @@ public final class DecodeState {
     final float[] up;
     final float[] act;
     final float[][] pending;
+    /**
+     * True while a pass must sum each sequence's rows as a pass of its own would under the
+     * row-count-dependent GEMM path ({@link InferenceModel#extend}): MoE experts then run one
+     * GEMM per sequence instead of one over the rows of every sequence.
+     */
+    boolean expertsPerSequence;
     /** Pass rows whose next-token logits are wanted, one per sequence of the pass. */
     final int[] logitRows;
     final float[] lastRows;
@@ -105,9 +111,12 @@ public final class DecodeState {
         logits = new float[Math.multiplyExact(batch, vocab)];
     }
 
-    /** Rows per pass of a state made without a pass size: one step of every sequence, or a
-     * prefill chunk, whichever is larger. */
-    static int defaultRows(int batch, int capacity) {
+    /**
+     * Rows per pass of a state made without a pass size: one step of every sequence, or a
+     * prefill chunk, whichever is larger (eval's packed prefill chunks long prompts by it, as
+     * such a state's prefill does).
+     */
+    public static int defaultRows(int batch, int capacity) {
         return Math.max(batch, Math.min(PREFILL_CHUNK, capacity));
     }
 

@@ -129,7 +129,7 @@ final class DenseBlockDecoder {
     /** x += FFN(normed) (dense SwiGLU or MoE). */
     void ffn(DecodeState s, int rows, TrafficMeter meter) {
         if (moe != null) {
-            moe.apply(s.branch, s.normed, rows, meter);
+            moe.apply(s.branch, s.normed, rows, s.expertsPerSequence ? s.seq : null, meter);
         } else {
             gate.apply(kern, s.gate, s.normed, rows);
             up.apply(kern, s.up, s.normed, rows);

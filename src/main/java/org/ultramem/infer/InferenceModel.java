@@ -15,6 +15,7 @@ import org.ultramem.model.LanguageModel;
 import org.ultramem.model.ModelConfig;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.SegmentKernels;
 
 /**
  * The inference engine: a model built from a {@link WeightStore} (a memory-mapped checkpoint or
@@ -278,7 +279,7 @@ public final class InferenceModel implements AutoCloseable {
             int rows = Math.min(s.maxRows, prompt.length - start);
             stage(s, 0, b, prompt, start, rows);
             s.logitRows[0] = rows - 1;
-            forward(s, rows, start + rows == prompt.length ? 1 : 0);
+            forward(s, rows, start + rows == prompt.length ? 1 : 0, false);
             s.length[b] += rows;
         }
         float[] out = new float[cfg.vocabSize()];
@@ -322,7 +323,7 @@ public final class InferenceModel implements AutoCloseable {
             s.pos[r] = s.length[slots[r]];
             s.logitRows[r] = r;
         }
-        forward(s, n, n);
+        forward(s, n, n, false);
         for (int r = 0; r < n; r++) {
             s.length[slots[r]]++;
         }
@@ -337,9 +338,14 @@ public final class InferenceModel implements AutoCloseable {
      * (distinct) takes {@code tokens[e][from[e] .. from[e] + count[e])} at its next positions;
      * the pass holds Σ count ≤ {@link DecodeState#maxRows()} tokens. Each token's math is that
      * of a pass of its own (rows do not interact; with a fixed GEMM row path the logits are
-     * bit-identical to {@link #prefill}/{@link #decode}). Returns logits [n, V], row e the
-     * next-token logits after entry e's last token (owned by the state, overwritten by the next
-     * call).
+     * bit-identical to {@link #prefill}/{@link #decode}). Under the default path
+     * ({@code RowPath.BY_ROWS}, kernels switch at {@link #exactEntryTokens()} rows) an entry of
+     * at least that many tokens still gets, bit for bit, the logits and KV of one {@link
+     * #prefill} pass of its tokens alone (MoE experts then run per sequence and the logits in
+     * calls of fewer rows, as a one-row prefill's); shorter entries may then differ in the last
+     * bits, so a caller that needs them exact (eval's packed prefill) runs them alone. Returns
+     * logits [n, V], row e the next-token logits after entry e's last token (owned by the state,
+     * overwritten by the next call).
      */
     public float[] extend(DecodeState s, int[] slots, int[][] tokens, int[] from, int[] count,
                           int n) {
@@ -369,12 +375,25 @@ public final class InferenceModel implements AutoCloseable {
             rows += count[e];
             s.logitRows[e] = rows - 1;
         }
-        forward(s, rows, n);
+        forward(s, rows, n, n > 1 && rowsDependOnCallSize());
         for (int e = 0; e < n; e++) {
             s.length[slots[e]] += count[e];
         }
         meter.endStep();
         return s.logits;
+    }
+
+    /**
+     * Fewest tokens an {@link #extend} entry needs for its rows to be those of a pass of its own
+     * under the GEMM row path in force: 1 with a fixed path (every row independent), the row
+     * count at which {@code RowPath.BY_ROWS} switches kernels otherwise.
+     */
+    public static int exactEntryTokens() {
+        return rowsDependOnCallSize() ? SegmentKernels.transposedMinRows() : 1;
+    }
+
+    private static boolean rowsDependOnCallSize() {
+        return SegmentKernels.rowPath() == SegmentKernels.RowPath.BY_ROWS;
     }
 
     /** Rows [row, row + count) of the pass: sequence b's tokens from {@code from}, positions on. */
@@ -400,9 +419,12 @@ public final class InferenceModel implements AutoCloseable {
 
     /**
      * One pass over {@code rows} tokens; logits for the {@code logitCount} rows listed in
-     * {@code s.logitRows}, in that order.
+     * {@code s.logitRows}, in that order. With {@code asAlone} (a pass of several sequences
+     * under the row-count-dependent GEMM path) MoE experts run per sequence and the logits in
+     * calls of fewer rows than the path switch, so each sequence's rows are summed as in a pass
+     * of its own.
      */
-    private void forward(DecodeState s, int rows, int logitCount) {
+    private void forward(DecodeState s, int rows, int logitCount, boolean asAlone) {
         int d = cfg.hiddenSize();
         for (int r = 0; r < rows; r++) {
             embedding.readRow(kern, s.x, r * d, s.ids[r]);
@@ -416,7 +438,12 @@ public final class InferenceModel implements AutoCloseable {
                     memory[m.index()].apply(s.pending[m.index()], s.normed, rows, meter);
                 }
             }
-            blocks[l].ffn(s, rows, meter);
+            s.expertsPerSequence = asAlone;
+            try {
+                blocks[l].ffn(s, rows, meter);
+            } finally {
+                s.expertsPerSequence = false;
+            }
             for (MemorySlot m : arch.memory()) {
                 if (m.target() == l) {
                     kern.add(s.x, s.x, s.pending[m.index()], rows * d);
@@ -431,8 +458,13 @@ public final class InferenceModel implements AutoCloseable {
         }
         kern.rmsNormForward(s.normed, s.rstd, s.lastRows, finalNorm, logitCount, d,
                 (float) cfg.rmsNormEps());
-        embedding.apply(kern, s.logits, s.normed, logitCount);
-        meter.add(Component.EMBEDDING, embedding.bytes());
+        int vocab = cfg.vocabSize();
+        int most = asAlone ? SegmentKernels.transposedMinRows() - 1 : logitCount;
+        for (int e = 0, g; e < logitCount; e += g) {
+            g = Math.min(most, logitCount - e);
+            embedding.apply(kern, s.logits, e * vocab, vocab, s.normed, e * d, d, g);
+            meter.add(Component.EMBEDDING, embedding.bytes());
+        }
     }
 
     private int checkToken(int id) {

@@ -100,8 +100,18 @@ final class MoeDecoder {
         expertOut = new float[slots * dModel];
     }
 
-    /** y [rows, D] = MoE(x [rows, D]). */
+    /** y [rows, D] = MoE(x [rows, D]), each expert one GEMM over all its rows. */
     void apply(float[] y, float[] x, int rows, TrafficMeter meter) {
+        apply(y, x, rows, null, meter);
+    }
+
+    /**
+     * As above; with {@code sequenceOf} (the sequence of each row, a pass of several sequences
+     * whose rows are contiguous, {@link InferenceModel#extend}) each expert runs one GEMM per
+     * sequence instead, so every row is summed as in a pass of its sequence alone (under
+     * {@code RowPath.BY_ROWS} the GEMM kernel depends on the rows of the call).
+     */
+    void apply(float[] y, float[] x, int rows, int[] sequenceOf, TrafficMeter meter) {
         ensure(rows);
         router.apply(kern, logits, x, rows);
         meter.add(Component.DENSE, router.bytes());
@@ -117,9 +127,12 @@ final class MoeDecoder {
             for (int i = from; i < to; i++) {
                 int e = hit[i];
                 int r0 = expertStart[e];
-                int c = expertStart[e + 1] - r0;
-                gate[e].apply(kern, gateOut, r0 * de, de, xGrouped, r0 * dModel, dModel, c);
-                up[e].apply(kern, upOut, r0 * de, de, xGrouped, r0 * dModel, dModel, c);
+                int end = expertStart[e + 1];
+                for (int a = r0, c; a < end; a += c) {
+                    c = runLength(sequenceOf, a, end);
+                    gate[e].apply(kern, gateOut, a * de, de, xGrouped, a * dModel, dModel, c);
+                    up[e].apply(kern, upOut, a * de, de, xGrouped, a * dModel, dModel, c);
+                }
             }
         });
         kern.swigluForward(hidden, gateOut, upOut, slots * de);
@@ -127,11 +140,27 @@ final class MoeDecoder {
             for (int i = from; i < to; i++) {
                 int e = hit[i];
                 int r0 = expertStart[e];
-                int c = expertStart[e + 1] - r0;
-                down[e].apply(kern, expertOut, r0 * dModel, dModel, hidden, r0 * de, de, c);
+                int end = expertStart[e + 1];
+                for (int a = r0, c; a < end; a += c) {
+                    c = runLength(sequenceOf, a, end);
+                    down[e].apply(kern, expertOut, a * dModel, dModel, hidden, a * de, de, c);
+                }
             }
         });
         meter.add(Component.EXPERTS, nHit * expertBytes());
         ExpertGrouping.combine(kern, y, combine, expertOut, rowOf, slots, topK, dModel);
+    }
+
+    /** Grouped rows from {@code from} (before {@code end}) whose token has the same sequence. */
+    private int runLength(int[] sequenceOf, int from, int end) {
+        if (sequenceOf == null) {
+            return end - from;
+        }
+        int seq = sequenceOf[slotOf[from] / topK];
+        int to = from + 1;
+        while (to < end && sequenceOf[slotOf[to] / topK] == seq) {
+            to++;
+        }
+        return to - from;
     }
 }

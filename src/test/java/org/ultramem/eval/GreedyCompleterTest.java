@@ -14,6 +14,8 @@ import org.ultramem.data.facts.FactPrompt;
 import org.ultramem.data.facts.FactsData;
 import org.ultramem.infer.InferenceModel;
 import org.ultramem.infer.Precision;
+import org.ultramem.model.ModelConfig;
+import org.ultramem.model.Transformer;
 import org.ultramem.testing.FactsFixture;
 import org.ultramem.text.BpeTokenizer;
 import org.ultramem.text.TokenizerJson;
@@ -60,6 +62,30 @@ class GreedyCompleterTest {
             List<String> many = new GreedyCompleter(m, tok, 8).complete(prompts, 12);
             assertEquals(one, many);
             assertEquals(prompts.size(), many.size());
+        }
+    }
+
+    /**
+     * The batched prefill changes no answer: the trained fixture and a random model, batches of
+     * 1, 3 and 64 (a short last batch), prompts of every length the facts give plus short ones
+     * (prefilled alone, below the 8-row GEMM switch), against the one-prompt-at-a-time reference.
+     */
+    @Test
+    void answersAreThoseOfPrefillingOnePromptAtATime() throws Exception {
+        List<String> prompts = new java.util.ArrayList<>(data.prompts().stream()
+                .map(FactPrompt::prompt).limit(70).toList());
+        prompts.addAll(3, List.of("Answer:", "Who?", "A B C D E F G H", "What is"));
+        Transformer random = new Transformer(ModelConfig.of(tok.vocabSize(), 32, 2, 2, 48,
+                FactsFixture.CONTEXT), 1, 4, 9);
+        try (InferenceModel trained = InferenceModel.load(model, Precision.F32);
+             InferenceModel untrained = InferenceModel.of(random, Precision.F32)) {
+            for (InferenceModel m : List.of(trained, untrained)) {
+                for (int batch : new int[] {1, 3, 64}) {
+                    assertEquals(OnePromptAtATimeCompleter.complete(m, tok, batch, prompts, 8),
+                            new GreedyCompleter(m, tok, batch).complete(prompts, 8),
+                            "batch " + batch);
+                }
+            }
         }
     }
 

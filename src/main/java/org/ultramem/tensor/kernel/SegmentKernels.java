@@ -60,6 +60,21 @@ public final class SegmentKernels {
         return previous;
     }
 
+    /** The process-wide {@link RowPath} in force. */
+    public static RowPath rowPath() {
+        return rowPath;
+    }
+
+    /**
+     * Fewest rows for which {@link RowPath#BY_ROWS} takes the transposed path. A caller that
+     * merges the rows of several calls into one (packed prompts) keeps every row's result bit
+     * for bit under that path only when each merged call had at least this many rows, and keeps
+     * calls of fewer rows (one-row logits) in calls of fewer rows.
+     */
+    public static int transposedMinRows() {
+        return TRANSPOSED_MIN_ROWS;
+    }
+
     /** The fixed path that suits batches of up to {@code maxRows} rows best. */
     public static RowPath fixedRowPath(int maxRows) {
         return maxRows >= TRANSPOSED_MIN_ROWS ? RowPath.TRANSPOSED : RowPath.DOT;
