@@ -55,10 +55,14 @@ final class V2Diagnostics {
             for (int h = 0; h < heads; h++) {
                 for (int j = 0; j < k; j++) {
                     int s = h * k + j;
-                    rows[Math.floorMod(layer.selectedRow(b, s) - offset, allRows)]++;
+                    // row and offset are in [0, allRows): one conditional add is the floorMod,
+                    // without the division (this loop runs serially after every forward).
+                    int windowRow = layer.selectedRow(b, s) - offset;
+                    rows[windowRow < 0 ? windowRow + allRows : windowRow]++;
                     int z = layer.selectedGridIndex(b, s);
-                    keys[(h * 2) * keysPerSide + z / keysPerSide]++;
-                    keys[(h * 2 + 1) * keysPerSide + z % keysPerSide]++;
+                    int rowKey = z / keysPerSide;
+                    keys[(h * 2) * keysPerSide + rowKey]++;
+                    keys[(h * 2 + 1) * keysPerSide + z - rowKey * keysPerSide]++;
                     double score = 0;
                     for (int t = 0; t < cores; t++) {
                         score += layer.selectedCoreScore(b, s, t);

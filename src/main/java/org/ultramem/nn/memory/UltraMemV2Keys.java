@@ -56,6 +56,7 @@ public final class UltraMemV2Keys {
     // Backward scratch.
     private final int[] keyStart;
     private final int[] keyEntries;
+    private final int[] keyFill;
     private final float[] dKHat;
     private final float[] dKeyIn;
     private final float[] dFold;
@@ -83,6 +84,7 @@ public final class UltraMemV2Keys {
         boolean training = maxEntries > 0; // decode-only instances need no backward scratch
         keyStart = training ? new int[heads * 2 * n + 1] : null;
         keyEntries = training ? new int[maxEntries] : null;
+        keyFill = training ? new int[heads * 2 * n] : null;
         dKHat = training ? new float[keyFloats] : null;
         dKeyIn = training ? new float[keyFloats] : null;
         dFold = training ? new float[kFold.length] : null;
@@ -218,16 +220,27 @@ public final class UltraMemV2Keys {
     void backward(int[] cand, float[] dExact, float[] qHat, int tokens, boolean withBalance) {
         int nKeys = heads * 2 * n;
         int entries = tokens * heads * 2 * m;
+        // Entries run [B][H][2][m]: each run of m shares its key block (h·2 + side)·n, so the two
+        // serial passes take one block step per run instead of a division per entry.
+        int runs = entries / m;
+        int blocks = heads * 2;
         Arrays.fill(keyStart, 0);
-        for (int e = 0; e < entries; e++) {
-            keyStart[e / m % (heads * 2) * n + cand[e] + 1]++;
+        for (int g = 0, e = 0; g < runs; g++) {
+            int keyBase = g % blocks * n + 1;
+            for (int end = e + m; e < end; e++) {
+                keyStart[keyBase + cand[e]]++;
+            }
         }
         for (int key = 0; key < nKeys; key++) {
             keyStart[key + 1] += keyStart[key];
         }
-        int[] fill = Arrays.copyOf(keyStart, nKeys);
-        for (int e = 0; e < entries; e++) {
-            keyEntries[fill[e / m % (heads * 2) * n + cand[e]]++] = e;
+        int[] fill = keyFill;
+        System.arraycopy(keyStart, 0, fill, 0, nKeys);
+        for (int g = 0, e = 0; g < runs; g++) {
+            int keyBase = g % blocks * n;
+            for (int end = e + m; e < end; e++) {
+                keyEntries[fill[keyBase + cand[e]]++] = e;
+            }
         }
         int qWidth = QUERY_ROWS * dk;
         int rowLen = rank * dk;

@@ -182,7 +182,7 @@ public final class UltraMemV2Layer {
         pooled = new float[maxTokens * poolWidth];
         dPooled = new float[pooled.length];
         slotOrder = new int[slotCount];
-        rowStart = new int[geo.allValueNum() + 1];
+        rowStart = new int[geo.valueNum() + 1];
         dTuckerW = new float[tuckerW.length];
         dPreScore = new float[slotCount];
         dPreIn = new float[preIn.length];
@@ -301,8 +301,8 @@ public final class UltraMemV2Layer {
         Parallel.forRange(count, BACKWARD_SLOTS_PER_TASK, (i0, i1) -> lookup.backward(dTuckerW,
                 dPreScore, dPooled, slotW, tuckerW, gate, preScore, preIn, slotGroup, slotRow,
                 slotOrder,
-                UltraMemV2Lookup.rowAligned(slotOrder, rowStart, slotRow, i0, count),
-                UltraMemV2Lookup.rowAligned(slotOrder, rowStart, slotRow, i1, count)));
+                lookup.rowAligned(slotOrder, rowStart, slotRow, i0, count),
+                lookup.rowAligned(slotOrder, rowStart, slotRow, i1, count)));
         lookup.touchRows(slotRow, count);
         // 3. Pre-value input: dp = Σ_s dπ_s·Pre[row_s], dW_pre += dpᵀ·x, dx += dp·W_pre (§5.3).
         if (preDim > 0) {

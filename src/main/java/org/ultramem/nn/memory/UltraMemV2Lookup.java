@@ -39,6 +39,8 @@ public final class UltraMemV2Lookup {
     private final int slots;
     private final boolean glu;
     private final int[] shuffle;
+    /** Scratch of {@link #sortSlotsByRow}: the next free position per window row. */
+    private int[] sortNext;
 
     UltraMemV2Lookup(UltraMemV2Values holder, int layerId, long seed, Kernels kern) {
         this.kern = kern;
@@ -183,21 +185,48 @@ public final class UltraMemV2Lookup {
     }
 
     /**
-     * Stable counting sort of the first {@code count} slots by table row: the slots of row ρ are
-     * {@code order[rowStart[ρ] .. rowStart[ρ+1])} in slot (= token) order. rowStart: [N_all + 1].
+     * Stable counting sort of the first {@code count} slots by table row: the slots of the row at
+     * window position ω = (row − off_ℓ) mod N_all are {@code order[rowStart[ω] .. rowStart[ω+1])}
+     * in slot (= token) order. rowStart: [N + 1]. Counting over the layer's window of N rows, not
+     * the whole shared table of N_all = layers·N rows, keeps this serial pass N rows long; the
+     * rows come in window order, which changes no result (each row's work is independent).
      */
     void sortSlotsByRow(int[] order, int[] rowStart, int[] row, int count) {
-        Arrays.fill(rowStart, 0);
+        Arrays.fill(rowStart, 0, valueNum + 1, 0);
         for (int s = 0; s < count; s++) {
-            rowStart[row[s] + 1]++;
+            rowStart[windowRow(row[s]) + 1]++;
         }
-        for (int r = 0; r < allValueNum; r++) {
+        for (int r = 0; r < valueNum; r++) {
             rowStart[r + 1] += rowStart[r];
         }
-        int[] next = rowStart.clone();
-        for (int s = 0; s < count; s++) {
-            order[next[row[s]]++] = s;
+        if (sortNext == null) {
+            sortNext = new int[valueNum];
         }
+        System.arraycopy(rowStart, 0, sortNext, 0, valueNum);
+        for (int s = 0; s < count; s++) {
+            order[sortNext[windowRow(row[s])]++] = s;
+        }
+    }
+
+    /** N, the rows of this layer's window. */
+    int windowRows() {
+        return valueNum;
+    }
+
+    /** N_all, the rows of the shared table. */
+    int tableRows() {
+        return allValueNum;
+    }
+
+    /** off_ℓ, the first row of this layer's window. */
+    int offset() {
+        return offset;
+    }
+
+    /** Window position (row − off_ℓ) mod N_all of a table row of this layer, in [0, N). */
+    int windowRow(int row) {
+        int w = row - offset;
+        return w < 0 ? w + allValueNum : w;
     }
 
     /**
@@ -205,11 +234,11 @@ public final class UltraMemV2Lookup {
      * row's slots begin, or {@code count}: cutting the order only at such positions gives each
      * row, with all its slots, to one task.
      */
-    static int rowAligned(int[] order, int[] rowStart, int[] row, int i, int count) {
+    int rowAligned(int[] order, int[] rowStart, int[] row, int i, int count) {
         if (i >= count) {
             return count;
         }
-        int r = row[order[i]];
+        int r = windowRow(row[order[i]]);
         return rowStart[r] == i ? i : rowStart[r + 1];
     }
 

@@ -5,47 +5,100 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.ultramem.tensor.kernel.KernelProvider;
 
 /** How the table backward cuts the row-sorted slots into tasks. */
 class UltraMemV2LookupTest {
 
     /**
      * Cuts at {@link UltraMemV2Lookup#rowAligned} tile the order and never split a row; on a
-     * layer whose rows all sit in the first half of the table (a window of the shared table),
-     * cutting the slots in half still gives each task about half of them, where a cut at the
-     * middle row index gave one task everything.
+     * layer whose rows all sit in the first half of its window, cutting the slots in half still
+     * gives each task about half of them, where a cut at the middle row index gave one task
+     * everything.
      */
     @Test
     void rowAlignedCutsKeepRowsWholeAndBalanceAWindowedLayer() {
-        int tableRows = 1000;
+        UltraMemV2Lookup lookup = lookup();
+        int window = lookup.windowRows();
         int count = 4000;
-        int[] row = new int[count];
-        SplittableRandom rnd = new SplittableRandom(5);
-        for (int s = 0; s < count; s++) {
-            row[s] = rnd.nextInt(tableRows / 2);
-        }
+        int[] row = randomRows(lookup, count, window / 2, 5);
         int[] order = new int[count];
-        int[] rowStart = new int[tableRows + 1];
-        sortByRow(order, rowStart, row, count);
+        int[] rowStart = new int[window + 1];
+        lookup.sortSlotsByRow(order, rowStart, row, count);
         for (int parts : new int[] {1, 2, 3, 7}) {
             int previous = 0;
             for (int p = 1; p <= parts; p++) {
-                int cut = UltraMemV2Lookup.rowAligned(order, rowStart, row, count * p / parts,
-                        count);
+                int cut = lookup.rowAligned(order, rowStart, row, count * p / parts, count);
                 assertTrue(cut >= previous, "cuts are ordered");
-                assertTrue(cut == count || rowStart[row[order[cut]]] == cut,
+                assertTrue(cut == count
+                                || rowStart[lookup.windowRow(row[order[cut]])] == cut,
                         "a cut falls on a row start");
                 assertTrue(cut - count * p / parts <= 40, "a cut moves at most one row on");
                 previous = cut;
             }
             assertEquals(count, previous, "the last cut is the end");
         }
-        int half = UltraMemV2Lookup.rowAligned(order, rowStart, row, count / 2, count);
+        int half = lookup.rowAligned(order, rowStart, row, count / 2, count);
         assertTrue(Math.abs(half - count / 2) <= 40, "both halves get about half the slots");
-        assertEquals(count, rowStart[tableRows / 2], "a cut by row index gives one task all");
+        assertEquals(count, rowStart[window / 2], "a cut by row index gives one task all");
     }
 
-    private static void sortByRow(int[] order, int[] rowStart, int[] row, int count) {
+    /**
+     * The sort counts over the layer's window (N + 1 starts, not N_all + 1) and still groups
+     * every table row's slots together in slot order, rows of a window that wraps past the end
+     * of the shared table included: the same groups the old sort over all N_all rows gave.
+     */
+    @Test
+    void sortOverTheWindowGroupsEveryRowInSlotOrderAcrossTheWrap() {
+        UltraMemV2Lookup lookup = lookup();
+        int window = lookup.windowRows();
+        int count = 3000;
+        int[] row = randomRows(lookup, count, window, 9);
+        int[] order = new int[count];
+        int[] rowStart = new int[window + 1];
+        lookup.sortSlotsByRow(order, rowStart, row, count);
+        int[] byTableRow = new int[count];
+        int[] tableStart = new int[lookup.tableRows() + 1];
+        sortByTableRow(byTableRow, tableStart, row, count);
+        boolean wrapped = false;
+        for (int r = 0; r < lookup.tableRows(); r++) {
+            int from = tableStart[r];
+            int to = tableStart[r + 1];
+            if (from == to) {
+                continue;
+            }
+            int w = lookup.windowRow(r);
+            wrapped |= r < lookup.windowRow(r);
+            assertEquals(to - from, rowStart[w + 1] - rowStart[w], "slots of row " + r);
+            for (int i = from; i < to; i++) {
+                assertEquals(byTableRow[i], order[rowStart[w] + i - from], "row " + r
+                        + " keeps its slots in slot order");
+            }
+        }
+        assertTrue(wrapped, "the test window wraps past the end of the table");
+        assertEquals(count, rowStart[window]);
+    }
+
+    /** Layer 1 of 2 (share ratio 0.75: N = 361 rows from off = 256 of N_all = 512): it wraps. */
+    private static UltraMemV2Lookup lookup() {
+        UltraMemV2Config cfg = UltraMemV2Config.of(16, 16, 32, 16, 4).withShape(2, 2, 2, 1)
+                .withRetrieval(0.75, 0, true);
+        UltraMemV2Values holder = new UltraMemV2Values(cfg.geometry(2), 1);
+        return new UltraMemV2Lookup(holder, 1, 3, KernelProvider.get());
+    }
+
+    /** Table rows of random window positions in [0, span). */
+    private static int[] randomRows(UltraMemV2Lookup lookup, int count, int span, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int[] row = new int[count];
+        for (int s = 0; s < count; s++) {
+            row[s] = (rnd.nextInt(span) + lookup.offset()) % lookup.tableRows();
+        }
+        return row;
+    }
+
+    /** The former sort, over every row of the shared table. */
+    private static void sortByTableRow(int[] order, int[] rowStart, int[] row, int count) {
         for (int s = 0; s < count; s++) {
             rowStart[row[s] + 1]++;
         }
