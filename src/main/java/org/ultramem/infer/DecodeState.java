@@ -50,12 +50,6 @@ public final class DecodeState {
     final float[] up;
     final float[] act;
     final float[][] pending;
-    /**
-     * True while a pass must sum each sequence's rows as a pass of its own would under the
-     * row-count-dependent GEMM path ({@link InferenceModel#extend}): MoE experts then run one
-     * GEMM per sequence instead of one over the rows of every sequence.
-     */
-    boolean expertsPerSequence;
     /** Pass rows whose next-token logits are wanted, one per sequence of the pass. */
     final int[] logitRows;
     final float[] lastRows;

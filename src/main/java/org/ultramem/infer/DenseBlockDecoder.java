@@ -126,10 +126,14 @@ final class DenseBlockDecoder {
         kern.rmsNormForward(s.normed, s.rstd, s.x, ffnNorm, rows, dModel, eps);
     }
 
-    /** x += FFN(normed) (dense SwiGLU or MoE). */
-    void ffn(DecodeState s, int rows, TrafficMeter meter) {
+    /**
+     * x += FFN(normed) (dense SwiGLU or MoE). With {@code expertsPerSequence} MoE experts run one
+     * GEMM per sequence of the pass (as a pass of its own would sum them under the
+     * row-count-dependent GEMM path; {@link InferenceModel#extend}).
+     */
+    void ffn(DecodeState s, int rows, boolean expertsPerSequence, TrafficMeter meter) {
         if (moe != null) {
-            moe.apply(s.branch, s.normed, rows, s.expertsPerSequence ? s.seq : null, meter);
+            moe.apply(s.branch, s.normed, rows, expertsPerSequence ? s.seq : null, meter);
         } else {
             gate.apply(kern, s.gate, s.normed, rows);
             up.apply(kern, s.up, s.normed, rows);

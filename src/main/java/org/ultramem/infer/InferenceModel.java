@@ -438,12 +438,7 @@ public final class InferenceModel implements AutoCloseable {
                     memory[m.index()].apply(s.pending[m.index()], s.normed, rows, meter);
                 }
             }
-            s.expertsPerSequence = asAlone;
-            try {
-                blocks[l].ffn(s, rows, meter);
-            } finally {
-                s.expertsPerSequence = false;
-            }
+            blocks[l].ffn(s, rows, asAlone, meter);
             for (MemorySlot m : arch.memory()) {
                 if (m.target() == l) {
                     kern.add(s.x, s.x, s.pending[m.index()], rows * d);
