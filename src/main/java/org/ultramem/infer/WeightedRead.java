@@ -51,4 +51,23 @@ public record WeightedRead(int tokens, int perToken, int[] rows, float[] weights
             }
         }
     }
+
+    /**
+     * {@link #poolToken} with each selection's row read straight from {@code table} into
+     * {@code row} [width] (a thread's scratch, L1-resident) just before it is added: the same
+     * widened values and the same sums, bit for bit, without a gathered copy of the step's rows.
+     */
+    public void poolTokenFrom(Kernels kern, float[] out, int b, Matrix table, float[] row) {
+        int width = table.cols();
+        int oOff = b * outWidth;
+        Arrays.fill(out, oOff, oOff + outWidth, 0f);
+        int chunk = width / chunks;
+        for (int s = b * perToken; s < (b + 1) * perToken; s++) {
+            table.readRow(kern, row, 0, rows[s]);
+            int outOff = oOff + (groups == null ? 0 : groups[s] * width);
+            for (int t = 0; t < chunks; t++) {
+                kern.axpy(out, outOff + t * chunk, weights[s * chunks + t], row, t * chunk, chunk);
+            }
+        }
+    }
 }

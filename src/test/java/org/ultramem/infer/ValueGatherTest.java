@@ -2,6 +2,8 @@ package org.ultramem.infer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -99,5 +101,61 @@ class ValueGatherTest {
         float[] got = new float[3 * 16];
         assertEquals(10, new ValueGather(remote, KERN).weightedSums(got, r));
         assertArrayEquals(local, got);
+    }
+
+    /** A store that gathers rows like the local one but is not a {@link LocalValueStore}. */
+    static ValueStore gathering(Matrix m) {
+        LocalValueStore rows = new LocalValueStore(m);
+        return new ValueStore() {
+            public String name() {
+                return rows.name();
+            }
+
+            public int rows() {
+                return rows.rows();
+            }
+
+            public int width() {
+                return rows.width();
+            }
+
+            public long rowBytes() {
+                return rows.rowBytes();
+            }
+
+            public void readRows(Kernels kern, float[] dst, int[] ids, int count) {
+                rows.readRows(kern, dst, ids, count);
+            }
+        };
+    }
+
+    @Test
+    void pooledStraightFromTheLocalTableEqualsTheGatheredSumsBitForBit() {
+        for (boolean bf16 : new boolean[] {false, true}) {
+            Matrix f32 = table(32, 8, 5);
+            MemoryWeightStore store = new MemoryWeightStore();
+            store.putF32(f32.name(), f32.data().toArray(ValueLayout.JAVA_FLOAT), 32, 8);
+            Matrix m = bf16 ? Matrix.load(store, f32.name(), 32, 8, Precision.BF16,
+                    Arena.ofAuto()) : f32;
+            WeightedRead r = read();
+            float[] gathered = new float[3 * 16];
+            new ValueGather(gathering(m), KERN).weightedSums(gathered, r);
+            ValueGather local = new ValueGather(new LocalValueStore(m), KERN);
+            assertSame(m, local.localTable());
+            float[] direct = new float[3 * 16];
+            java.util.Arrays.fill(direct, Float.NaN);  // every output is written
+            for (int b = 0; b < 3; b++) {
+                r.poolTokenFrom(KERN, direct, b, local.localTable(), new float[8]);
+            }
+            assertArrayEquals(gathered, direct, "bf16 " + bf16);
+        }
+    }
+
+    @Test
+    void onlyALocalStoreWithoutCompanionIsPooledStraightFromItsTable() {
+        Matrix m = table(32, 8, 6);
+        assertNull(new ValueGather(gathering(m), KERN).localTable());
+        assertNull(new ValueGather(new LocalValueStore(m), new LocalValueStore(m), KERN)
+                .localTable());
     }
 }
