@@ -95,6 +95,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     private int[] cells;
     private float[] selScore;
     private int[] slotRow;
+    /** s mod H·k per selection s: its row in a token's pooling scratch. */
+    private int[] slotLocal;
     private int[] slotGroup;
     private float[] slotW;
     private float[] pooled;
@@ -104,8 +106,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     /** Per-thread scratch (retrieval grid, top-m scores): no per-step allocation. */
     private final ThreadLocal<Scratch> scratch;
 
-    /** One thread's scratch, sized for this layer's m, r, k and D_v. */
-    private record Scratch(float[] retrieval, float[] top, float[] row) {
+    /** One thread's scratch for this layer's m, r, k (rows: a token's H·k value rows). */
+    private record Scratch(float[] retrieval, float[] top, float[] rows, int[] order) {
     }
 
     UltraMemDecoder(WeightStore store, String prefix, UltraMemConfig cfg, int dModel,
@@ -188,7 +190,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         distinctKeys = new DistinctKeys(heads, n, m);
         candidates = new CandidateRetrieval(cfg, kern);
         scratch = ThreadLocal.withInitial(() -> new Scratch(candidates.newScratch(),
-                new float[m], new float[dv]));
+                new float[m], new float[slots * dv], new int[slots]));
         prepareKeys(keys, keysNorm, u, v);
         keyGroups = querySlots == 1 ? 1 : heads;
         groupKeys = querySlots == 1 ? heads * n : n;
@@ -267,6 +269,10 @@ final class UltraMemDecoder implements MemoryDecoder {
         cells = new int[rows * slots];
         selScore = new float[rows * slots];
         slotRow = new int[rows * slots];
+        slotLocal = new int[rows * slots];
+        for (int s = 0; s < slotLocal.length; s++) {
+            slotLocal[s] = s % slots;
+        }
         slotGroup = new int[rows * slots];
         slotW = new float[rows * slots * cores];
         pooled = new float[rows * poolWidth];
@@ -399,7 +405,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         CandidateRetrieval.resolve(shuffle, valueNum, slotRow, slotGroup, cells, b * slots,
                 (b + 1) * slots);
         if (directValues != null) {
-            read.poolTokenFrom(kern, pooled, b, directValues, sc.row());
+            read.poolTokenFrom(kern, pooled, b, directValues, sc.rows(), slotLocal, sc.order());
         }
     }
 }
