@@ -20,8 +20,8 @@ import org.ultramem.tensor.kernel.Parallel;
  *   q = x·W_qᵀ; q̂ = RMS(q) per half          coarse = q̂·K_uᵀ, q̂·K_vᵀ  (a GEMM per side, head)
  *   per token and head: top-m rows / columns; exact rank components only for the m candidates;
  *   m×m grid G = A·C_sum·Bcᵀ; top-k; per-core weights w_t = A·C_t·Bcᵀ; z = row·n + col; v = π[z]
- *   gather the B·H·k value rows once per step (sorted, duplicates merged), then
- *   P[b, v div N, chunk t] += w_t · V[v mod N, chunk t];   y = P·W_oᵀ
+ *   P[b, v div N, chunk t] += w_t · V[v mod N, chunk t] (token b's task reads its rows straight
+ *   from a local table; other stores: the step's rows once, ValueGather);   y = P·W_oᵀ
  * </pre>
  * Remedies that change the forward ({@code nn.memory.RetrievalRemedies}): query BatchNorm with
  * its running statistics between W_q and the RMSNorm, q = γ_bn⊙(q − mean)·(var + ε)^-½ + β_bn
@@ -77,6 +77,10 @@ final class UltraMemDecoder implements MemoryDecoder {
     private final float[][] coreData;
     private final Matrix values;
     private final ValueGather gather;
+    /** The local value table, pooled straight from by the retrieval tasks; null: gather after. */
+    private final Matrix directValues;
+    /** Distinct-row counter of the direct path's meter (null with a gathering store). */
+    private final DistinctRows distinctRows;
     private final Matrix valuesProj;
     private final int[] shuffle;
 
@@ -91,6 +95,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     private int[] cells;
     private float[] selScore;
     private int[] slotRow;
+    /** s mod H·k per selection s: its row in a token's pooling scratch. */
+    private int[] slotLocal;
     private int[] slotGroup;
     private float[] slotW;
     private float[] pooled;
@@ -100,8 +106,8 @@ final class UltraMemDecoder implements MemoryDecoder {
     /** Per-thread scratch (retrieval grid, top-m scores): no per-step allocation. */
     private final ThreadLocal<Scratch> scratch;
 
-    /** One thread's scratch, sized for this layer's m, r and k. */
-    private record Scratch(float[] retrieval, float[] top) {
+    /** One thread's scratch for this layer's m, r, k (rows: a token's H·k value rows). */
+    private record Scratch(float[] retrieval, float[] top, float[] rows, int[] order) {
     }
 
     UltraMemDecoder(WeightStore store, String prefix, UltraMemConfig cfg, int dModel,
@@ -166,6 +172,8 @@ final class UltraMemDecoder implements MemoryDecoder {
         float[] v = cfg.tdqkr() ? store.readF32(prefix + "tucker_v") : null;
         values = Matrix.load(store, prefix + "values", valueNum, dv, precision, arena);
         gather = new ValueGather(stores.open(values), kern);
+        directValues = gather.localTable();
+        distinctRows = directValues == null ? null : new DistinctRows(valueNum);
         valuesProj = cfg.outputProjection()
                 ? Matrix.load(store, prefix + "values_proj.weight", dModel, poolWidth, precision,
                 arena)
@@ -182,7 +190,7 @@ final class UltraMemDecoder implements MemoryDecoder {
         distinctKeys = new DistinctKeys(heads, n, m);
         candidates = new CandidateRetrieval(cfg, kern);
         scratch = ThreadLocal.withInitial(() -> new Scratch(candidates.newScratch(),
-                new float[m]));
+                new float[m], new float[slots * dv], new int[slots]));
         prepareKeys(keys, keysNorm, u, v);
         keyGroups = querySlots == 1 ? 1 : heads;
         groupKeys = querySlots == 1 ? heads * n : n;
@@ -261,6 +269,10 @@ final class UltraMemDecoder implements MemoryDecoder {
         cells = new int[rows * slots];
         selScore = new float[rows * slots];
         slotRow = new int[rows * slots];
+        slotLocal = new int[rows * slots];
+        for (int s = 0; s < slotLocal.length; s++) {
+            slotLocal[s] = s % slots;
+        }
         slotGroup = new int[rows * slots];
         slotW = new float[rows * slots * cores];
         pooled = new float[rows * poolWidth];
@@ -280,6 +292,10 @@ final class UltraMemDecoder implements MemoryDecoder {
         } else {
             System.arraycopy(q, 0, qHat, 0, rows * qWidth);
         }
+        // A local table's rows are pooled by the task that retrieved them (no sort, gathered
+        // copy or extra parallel regions; same sums, same bits as ValueGather, used otherwise).
+        WeightedRead read = new WeightedRead(rows, slots, slotRow, slotW, cores, slotGroup,
+                poolWidth);
         if (rows < CHUNKED_ROWS) {
             // Few tokens: the step is bound by reading K_fold (0.5 MB per layer), so both cores
             // score key columns, then both retrieve tokens.
@@ -287,14 +303,13 @@ final class UltraMemDecoder implements MemoryDecoder {
             Parallel.forRange(rows, 1, (from, to) -> {
                 Scratch sc = scratch.get();
                 for (int b = from; b < to; b++) {
-                    topM(b, rows, sc.top());
-                    retrieve(b, sc.retrieval());
+                    retrieve(b, rows, sc, read);
                 }
             });
         } else {
             // One pass per chunk of tokens on one core: coarse scores of both sides, then each
-            // token's top-m, exact scores, grid and top-k while its scores are still in that
-            // core's L2 (faster at batch 64 than scoring by key columns on both cores and
+            // token's top-m, exact scores, grid, top-k and pooling while its scores are still in
+            // that core's L2 (faster at batch 64 than scoring by key columns on both cores and
             // retrieving afterwards, 2026-12; that order is not kept, `ultramem bench decode
             // --batches 64` times the step). Any chunking gives the same bits.
             int chunk = Math.min(MAX_CHUNK, (rows + Parallel.threads() - 1) / Parallel.threads());
@@ -310,8 +325,7 @@ final class UltraMemDecoder implements MemoryDecoder {
                         }
                     }
                     for (int b = b0; b < b1; b++) {
-                        topM(b, rows, sc.top());
-                        retrieve(b, sc.retrieval());
+                        retrieve(b, rows, sc, read);
                     }
                 }
             });
@@ -320,8 +334,8 @@ final class UltraMemDecoder implements MemoryDecoder {
                 + distinctKeys.count(cand, rows) * rank * dk * Float.BYTES);
         meter.add(Component.DENSE, queryProj.bytes());
         // P[b] = Σ_s Σ_t w_t[s] · V[row_s, chunk t] into block p_s (slot order, as in training)
-        int unique = gather.weightedSums(pooled, new WeightedRead(rows, slots, slotRow, slotW,
-                cores, slotGroup, poolWidth));
+        int unique = directValues != null ? distinctRows.count(slotRow, rows * slots)
+                : gather.weightedSums(pooled, read);
         meter.add(Component.VALUES, unique * values.rowBytes());
         if (valuesProj != null) {
             valuesProj.apply(kern, y, pooled, rows);
@@ -374,26 +388,24 @@ final class UltraMemDecoder implements MemoryDecoder {
                 groupKeys, dk, j0, j1);
     }
 
-    /** Top-m candidates per head and side of token b. */
-    private void topM(int b, int rows, float[] top) {
+    /**
+     * Token b: top-m candidates per head and side, its cells ({@link CandidateRetrieval}, as
+     * training), their value rows and, with a local table, its pooled sums.
+     */
+    private void retrieve(int b, int rows, Scratch sc, WeightedRead read) {
         int ldc = heads * n;
         for (int h = 0; h < heads; h++) {
             for (int side = 0; side < 2; side++) {
                 kern.topK(coarse, (side * rows + b) * ldc + h * n, n, m, cand,
-                        candOff(b, h, side), top, 0);
+                        candidates.candOff(b, h, side), sc.top(), 0);
             }
         }
-    }
-
-    /** Token b's cells ({@link CandidateRetrieval}, as training) and their value rows. */
-    private void retrieve(int b, float[] sc) {
         candidates.retrieve(b, qHat, kHat, cand, exact, sel, selScore, slotW, cells, coreSum,
-                coreData, sc);
+                coreData, sc.retrieval());
         CandidateRetrieval.resolve(shuffle, valueNum, slotRow, slotGroup, cells, b * slots,
                 (b + 1) * slots);
-    }
-
-    private int candOff(int b, int h, int side) {
-        return candidates.candOff(b, h, side);
+        if (directValues != null) {
+            read.poolTokenFrom(kern, pooled, b, directValues, sc.rows(), slotLocal, sc.order());
+        }
     }
 }

@@ -46,6 +46,16 @@ public final class ValueGather {
         this.companionWidth = companion == null ? 0 : companion.width();
     }
 
+    /**
+     * The table itself when its rows can be pooled straight from it by the decoder's own tasks
+     * ({@link WeightedRead#poolTokenFrom}, same bits as {@link #weightedSums}): a {@link
+     * LocalValueStore} without a companion. Null for other stores (a cluster's rows are read or
+     * summed where they live, through {@link #weightedSums}).
+     */
+    Matrix localTable() {
+        return companion == null && values instanceof LocalValueStore local ? local.table() : null;
+    }
+
     /** Gathers the rows {@code rowIds[0..total)}; returns the number of distinct rows read. */
     int gather(int[] rowIds, int total) {
         int unique = merge(rowIds, total);

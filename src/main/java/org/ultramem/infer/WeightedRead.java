@@ -51,4 +51,50 @@ public record WeightedRead(int tokens, int perToken, int[] rows, float[] weights
             }
         }
     }
+
+    /**
+     * {@link #poolToken} with token b's rows read straight from {@code table} into {@code rows}
+     * [perToken·width] (a thread's scratch, L1/L2-resident) first, then summed: the same widened
+     * values and the same sums, bit for bit, without a gathered copy of the step's rows. Reading
+     * all rows before summing keeps many independent row reads in flight (a read before each
+     * row's sum left one or two, and the pooling then cost more than the sorted gather). When a
+     * chunk is a multiple of 16 floats the sums run per output block with the accumulators in
+     * registers ({@link Kernels#gatherWeightedSum}: per element the fused multiply-adds of
+     * {@link Kernels#axpy} in the same order, for every lane count up to 16, so the same bits)
+     * instead of an axpy per selection, whose load-add-store chains through the output cost
+     * more than the multiply-adds. {@code local} maps every selection s to s mod perToken;
+     * {@code order} [perToken] is scratch.
+     */
+    public void poolTokenFrom(Kernels kern, float[] out, int b, Matrix table, float[] rows,
+                              int[] local, int[] order) {
+        int width = table.cols();
+        int first = b * perToken;
+        for (int s = first; s < first + perToken; s++) {
+            table.readRow(kern, rows, (s - first) * width, this.rows[s]);
+        }
+        int oOff = b * outWidth;
+        int chunk = width / chunks;
+        if (chunk % 16 == 0) {
+            for (int g = 0, blocks = outWidth / width; g < blocks; g++) {
+                int count = 0;
+                for (int s = first; s < first + perToken; s++) {
+                    if ((groups == null ? 0 : groups[s]) == g) {
+                        order[count++] = s;
+                    }
+                }
+                kern.gatherWeightedSum(out, oOff + g * width, rows, local, weights, order, 0,
+                        count, chunks, chunk);
+            }
+            return;
+        }
+        Arrays.fill(out, oOff, oOff + outWidth, 0f);
+        for (int s = first; s < first + perToken; s++) {
+            int vOff = (s - first) * width;
+            int outOff = oOff + (groups == null ? 0 : groups[s] * width);
+            for (int t = 0; t < chunks; t++) {
+                kern.axpy(out, outOff + t * chunk, weights[s * chunks + t], rows, vOff + t * chunk,
+                        chunk);
+            }
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package org.ultramem.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -145,10 +147,63 @@ final class TopK {
         }
 
         /**
+         * Lane compression is one instruction (vcompressps) with AVX-512, the only hardware with
+         * 16 float lanes here; narrower species keep the branchy scan (AVX2 has no compress).
+         */
+        static final boolean COMPRESS = SPECIES.length() >= 16;
+        static final VectorSpecies<Integer> INDEX = VectorSpecies.of(int.class,
+                SPECIES.vectorShape());
+
+        /**
          * Collects every element of scores[off .. off+n) that is ≥ bound, in index order, into
          * buf (stops counting past MAX_RANKED). Returns the number found (may exceed MAX_RANKED).
          */
         static int collect(float[] scores, int off, int n, float bound, Buffer buf) {
+            return COMPRESS ? collectCompressed(scores, off, n, bound, buf)
+                    : collectBranchy(scores, off, n, bound, buf);
+        }
+
+        /**
+         * {@link #collect} without a branch per vector: each vector's hits are compressed to the
+         * front and stored at the fill point (scores and indices), the fill point advancing by the
+         * hit count. The scan's data-dependent branch mispredicted on about every other vector
+         * (~25 hits in 992 scores), the larger part of a decode top-m in a profile (2026-12).
+         */
+        static int collectCompressed(float[] scores, int off, int n, float bound, Buffer buf) {
+            int lanes = SPECIES.length();
+            float[] bs = buf.scores;
+            int[] bi = buf.index;
+            int count = 0;
+            IntVector index = IntVector.zero(INDEX).addIndex(1);
+            IntVector step = IntVector.broadcast(INDEX, lanes);
+            int i = 0;
+            for (; i + lanes <= n; i += lanes) {
+                if (count > MAX_RANKED) {
+                    return MAX_RANKED + 1;
+                }
+                FloatVector v = FloatVector.fromArray(SPECIES, scores, off + i);
+                VectorMask<Float> hits = v.compare(VectorOperators.GE, bound);
+                // Stores reach count + lanes - 1 < MAX_RANKED + 64, the buffers' padding.
+                v.compress(hits).intoArray(bs, count);
+                index.compress(hits.cast(INDEX)).intoArray(bi, count);
+                count += hits.trueCount();
+                index = index.add(step);
+            }
+            for (; i < n; i++) {
+                float s = scores[off + i];
+                if (s >= bound) {
+                    if (count >= MAX_RANKED) {
+                        return MAX_RANKED + 1;
+                    }
+                    bs[count] = s;
+                    bi[count++] = i;
+                }
+            }
+            return count > MAX_RANKED ? MAX_RANKED + 1 : count;
+        }
+
+        /** {@link #collect} testing each vector's hits and copying them one by one. */
+        static int collectBranchy(float[] scores, int off, int n, float bound, Buffer buf) {
             int lanes = SPECIES.length();
             float[] bs = buf.scores;
             int[] bi = buf.index;

@@ -27,7 +27,7 @@ class TopKTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2, 15, 16, 17, 31, 33, 255, 256, 257, 4097})
+    @ValueSource(ints = {1, 2, 15, 16, 17, 31, 33, 255, 256, 257, 992, 4097})
     void scalarAndVectorMatchSortOnAwkwardSizesWithTies(int n) {
         SplittableRandom rnd = new SplittableRandom(n);
         for (int trial = 0; trial < 4; trial++) {
