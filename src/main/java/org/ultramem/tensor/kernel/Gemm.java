@@ -10,19 +10,20 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Loop nest per thread: for each column block (at most NC wide) B is packed, every KC-deep
  * slice of it, into NR-wide panels; for each MC-tall row block and then each KC slice A is packed
- * row-major (kept in L2) and the MR×NR micro-kernel streams MR rows of it against one B panel
- * (L1) with all accumulators in registers. The KC loop sits inside the MC loop so the MC×NC block
- * of C (192 KiB at 512 bits) stays in L2 across the slices that add into it; with the slices
- * outside, C (4 MiB at 1024²) came back from L3 once per slice and each tile stalled on it:
- * 1024³ on 1 thread went from ~0.72 to ~0.77 of the FMA peak at 512 bits and from ~0.86 to ~0.91
- * at 256 (loaded machine, 2026-12; re-measure with {@code ultramem bench kernels}, which prints
- * the GEMM figures as fractions of the FMA peak measured in the same run).
+ * row-major (kept in L2); then each MR-row A micro-panel (L1) meets every B panel of the slice in
+ * turn (streamed from L2) with all accumulators in registers (see {@link #multiplyColumnBlock}).
+ * The KC loop sits inside the MC loop so the MC×NC block of C (192 KiB) stays in L2 across the
+ * slices that add into it; with the slices outside, C (4 MiB at 1024²) came back from L3 once per
+ * slice and each tile stalled on it. Re-measure the kept code with {@code ultramem bench kernels}
+ * (add {@code JDK_JAVA_OPTIONS=-XX:UseAVX=2} for the 256-bit path), which prints the GEMM figures
+ * as fractions of the FMA peak measured in the same run.
  * Packing absorbs the transposes and the leading dimensions and pads edges with zeros; edge tiles
  * go through a scratch tile, so the micro-kernel has no edge cases.
  *
- * <p>Threads own disjoint row ranges of C when C is at least as tall as wide, else column ranges;
- * every element is reduced over k in the same KC slices and the same FMA order whatever the split,
- * so results are bit-identical for any thread count. A single-row A (decode) takes a GEMV path
+ * <p>Threads own disjoint row ranges of C when C is at least as tall as wide, sharing one packed
+ * B ({@link #rowsSharingB}), else column ranges; every element is reduced over k in the same KC
+ * slices and the same FMA order whatever the split (and whatever the tile height), so results
+ * are bit-identical for any thread count. A single-row A (decode) takes a GEMV path
  * that reads B once; with B stored [k][n] it matches the packed path bit for bit.
  *
  * <p>Measured on the project machine (Zen 3 EPYC, AVX2 256-bit, 2 vCPUs shared by ~7 users,
@@ -40,26 +41,33 @@ final class Gemm {
     /** Micro-tile width: NR = 2 vectors of columns (32 at 512 bits, 16 at 256 bits). */
     static final int NR = 2 * L;
     /**
-     * Micro-tile height. With 32 vector registers (AVX-512) a 6×2-vector tile keeps its 12
-     * accumulators, 2 B vectors and the broadcasts in registers. With 16 (AVX2) C2 keeps three
-     * broadcasts live and spills one accumulator through the stack every iteration (seen in the
-     * disassembly), and the 6×2 micro-kernel ran far slower than the 4×2 (Zen 3, 256-bit,
-     * 2026-11). So 4 rows below 512 bits. Re-checked 2026-11 from the JIT's hex dump
-     * (PrintAssembly without hsdis, through objdump): 6×2 still spills one accumulator (C2 hoists
-     * three broadcasts); 6×2 with pre-broadcast A rows has no spill but streams 8x the A bytes;
-     * 8×1, 12×1, 16×1, 5×2 and 4×3 were all slower than 4×2. The other tiles are not kept, so no
-     * command re-measures them; the kept kernel's figures are those of
-     * {@code ultramem bench kernels} (run it with {@code -XX:UseAVX=2} for the 4-row tile).
+     * Micro-tile height: 6 rows × 2 vectors, 12 accumulators, for both species. With 32 vector
+     * registers (AVX-512) the tile, its 2 B vectors and the broadcasts sit in registers. With 16
+     * (AVX2) C2 keeps three broadcasts live and spills one accumulator through the stack per
+     * iteration (seen in the JIT's hex dump, 2026-11), and on the Zen 3 machine of 2026-11 the
+     * 6×2 tile ran far slower than 4×2 (8×1, 12×1, 16×1, 5×2 and 4×3 slower too), so 256 bits
+     * had 4 rows. On the AVX-512 EPYC of 2026-12 run with {@code -XX:UseAVX=2} the other way
+     * round: the micro-kernel alone on cached panels (CPU time, 4 runs) reached ~0.8 of the FMA
+     * peak at 4 rows (8 chains just cover 2 FMA pipes × 4 cycles, no slack), ~0.9 at 5 and
+     * ~1.0 at 6, 8 rows ~0.7 (spills); whole GEMMs 1024³/2048³ went from ~0.70-0.75 to
+     * ~0.73-0.87 of the peak. At 512 bits 8×2 and 12×2 were no faster than 6×2 (the kernel alone
+     * ~0.95 of the peak at 6 rows, less at 8 and 12). These tile trials used a scratch harness,
+     * not kept, so no command re-measures them; the kept tile's figures are those of
+     * {@code ultramem bench kernels} (with and without {@code -XX:UseAVX=2}). {@link #kernel4}
+     * stays for {@code Gemm.matmul(..., mr)} callers and tests.
      */
-    static final int MR_PREFERRED = S.vectorBitSize() >= 512 ? 6 : 4;
+    static final int MR_PREFERRED = 6;
     static final int MR_MAX = 6;
     /**
-     * Depth of one packed slice: an A micro-panel (≤ 6 KiB) + B micro-panel (≤ 32 KiB) sit in L1d.
+     * Depth of one packed slice: an A micro-panel (6 KiB) sits in L1d (32 KiB) beside the B
+     * panel being read; KC = 128 (half the A micro-panel, twice the C passes) ran slower at
+     * 512 bits (2026-12, scratch harness, not kept).
      */
     static final int KC = 256;
     /**
-     * Rows of A packed at once (a multiple of 4 and 6): 96×256 floats = 96 KiB, inside L2 (512
-     * KiB).
+     * Rows of A packed at once (a multiple of 4 and 6): 96×256 floats = 96 KiB, inside L2 (1 MiB
+     * per core on the EPYC, 512 KiB on Zen 3) beside a B slice (KC × NC = 512 KiB) and the C
+     * block.
      */
     static final int MC = 96;
     /**
@@ -67,7 +75,8 @@ final class Gemm {
      * packed by row copies re-packing A per column block is cheap; 256 and 512 were within noise
      * of each other and 1024 slower on most shapes (loaded machine, 2026-11; NC is a constant, so
      * trying another value means editing it and running {@code ultramem bench kernels --case
-     * gemm-shapes}).
+     * gemm-shapes}). NC = 256 with MC = 192 ran slower than 512/96 at 1024³ and 2048³ on 1 and 2
+     * threads (512 bits, 2026-12).
      */
     static final int NC = 512;
     /**
@@ -126,19 +135,66 @@ final class Gemm {
         int rowPanels = (m + mr - 1) / mr;
         int colPanels = (n + NR - 1) / NR;
         boolean byRows = rowPanels >= 2 * threads && (m >= n || colPanels < 2 * threads);
-        if (!byRows) {
+        if (byRows && threads > 1) {
+            rowsSharingB(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    accumulate, mr);
+        } else if (!byRows) {
             long flopsPerPanel = 2L * m * k * NR;
             int minPanels = (int) Math.max(1, (1L << 22) / flopsPerPanel + 1);
             Parallel.forRange(colPanels, minPanels, (p0, p1) -> block(transA, transB, 0, m,
                     p0 * NR, Math.min(n, p1 * NR), k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
                     accumulate, mr));
         } else {
-            long flopsPerPanel = 2L * mr * n * k;
+            block(transA, transB, 0, m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    accumulate, mr);
+        }
+    }
+
+    /**
+     * Threads own disjoint row ranges of C and share one packed B per column block: the threads
+     * first pack its KC slices between them, then each runs the loop nest over its rows against
+     * it. Each thread packing all of B for itself doubled the packing work and the packed B's
+     * footprint in the shared L3.
+     */
+    private static void rowsSharingB(boolean transA, boolean transB, int m, int n, int k,
+                                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                     float[] c, int cOff, int ldc, boolean accumulate, int mr) {
+        int rowPanels = (m + mr - 1) / mr;
+        int ncBlock = columnBlock(k);
+        float[] bPack = packedB(k, Math.min(ncBlock, n));
+        int slices = (k + KC - 1) / KC;
+        for (int jc = 0; jc < n; jc += ncBlock) {
+            int col = jc;
+            int nc = Math.min(ncBlock, n - jc);
+            long sliceFloats = (long) KC * nc;
+            int minSlices = (int) Math.max(1, (1L << 16) / sliceFloats);
+            Parallel.forRange(slices, minSlices, (s0, s1) -> {
+                for (int s = s0; s < s1; s++) {
+                    int pc = s * KC;
+                    packB(bPack, pc * padded(nc), transB, b, bOff, ldb, pc, Math.min(KC, k - pc),
+                            col, nc);
+                }
+            });
+            long flopsPerPanel = 2L * mr * nc * k;
             int minPanels = (int) Math.max(1, (1L << 22) / flopsPerPanel + 1);
-            Parallel.forRange(rowPanels, minPanels, (r0, r1) -> block(transA, transB, r0 * mr,
-                    Math.min(m, r1 * mr), 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+            Parallel.forRange(rowPanels, minPanels, (r0, r1) -> multiplyColumnBlock(transA,
+                    r0 * mr, Math.min(m, r1 * mr), col, nc, k, a, aOff, lda, bPack, c, cOff, ldc,
                     accumulate, mr));
         }
+    }
+
+    /** The calling thread's packed-B buffer, grown to hold k × (cols rounded up to NR) floats. */
+    private static float[] packedB(int k, int cols) {
+        float[][] buffers = BUFFERS.get();
+        int need = k * padded(cols);
+        if (buffers[4].length < need) {
+            buffers[4] = new float[need];
+        }
+        return buffers[4];
+    }
+
+    private static int padded(int cols) {
+        return (cols + NR - 1) / NR * NR;
     }
 
     /**
@@ -152,46 +208,57 @@ final class Gemm {
     private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                               float[] c, int cOff, int ldc, boolean accumulate, int mrTile) {
+        int ncBlock = columnBlock(k);
+        float[] bPack = packedB(k, Math.min(ncBlock, j1 - j0));
+        for (int jc = j0; jc < j1; jc += ncBlock) {
+            int nc = Math.min(ncBlock, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                packB(bPack, pc * padded(nc), transB, b, bOff, ldb, pc, Math.min(KC, k - pc), jc,
+                        nc);
+            }
+            multiplyColumnBlock(transA, i0, i1, jc, nc, k, a, aOff, lda, bPack, c, cOff, ldc,
+                    accumulate, mrTile);
+        }
+    }
+
+    /**
+     * Rows [i0, i1) of C against one packed column block of B (columns [jc, jc + nc), all of k
+     * deep). For each MC row block and KC slice A is packed into L2, then each MR-row A
+     * micro-panel (≤ 12 KiB, L1) meets every NR-wide B micro-panel of the slice in turn, streamed
+     * from L2 (KC × NC floats = 512 KiB). The other order (one B micro-panel against all A
+     * micro-panels) kept 32 KiB of B (KC × NR at 512 bits) in a 32 KiB L1d beside the A stream.
+     */
+    private static void multiplyColumnBlock(boolean transA, int i0, int i1, int jc, int nc,
+                                            int k, float[] a, int aOff, int lda, float[] bPack,
+                                            float[] c, int cOff, int ldc, boolean accumulate,
+                                            int mrTile) {
         float[][] buffers = BUFFERS.get();
         float[] aPack = buffers[0];
         float[] tile = buffers[2];
-        int ncBlock = columnBlock(k);
-        int need = k * ((Math.min(ncBlock, j1 - j0) + NR - 1) / NR * NR);
-        if (buffers[4].length < need) {
-            buffers[4] = new float[need];
-        }
-        float[] bPack = buffers[4];
-        for (int jc = j0; jc < j1; jc += ncBlock) {
-            int nc = Math.min(ncBlock, j1 - jc);
-            int ncPadded = (nc + NR - 1) / NR * NR;
+        int ncPadded = padded(nc);
+        for (int ic = i0; ic < i1; ic += MC) {
+            int mc = Math.min(MC, i1 - ic);
             for (int pc = 0; pc < k; pc += KC) {
-                packB(bPack, pc * ncPadded, transB, b, bOff, ldb, pc, Math.min(KC, k - pc), jc, nc);
-            }
-            for (int ic = i0; ic < i1; ic += MC) {
-                int mc = Math.min(MC, i1 - ic);
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
-                    boolean overwrite = pc == 0 && !accumulate;
-                    if (transA) {
-                        packTransposedA(aPack, buffers[3], mrTile, a, aOff, lda, ic, mc, pc, kc);
-                    } else {
-                        packRowsA(aPack, mrTile, a, aOff + ic * lda + pc, lda, mc, kc);
-                    }
-                    int slice = pc * ncPadded;
+                int kc = Math.min(KC, k - pc);
+                boolean overwrite = pc == 0 && !accumulate;
+                if (transA) {
+                    packTransposedA(aPack, buffers[3], mrTile, a, aOff, lda, ic, mc, pc, kc);
+                } else {
+                    packRowsA(aPack, mrTile, a, aOff + ic * lda + pc, lda, mc, kc);
+                }
+                int slice = pc * ncPadded;
+                for (int ir = 0; ir < mc; ir += mrTile) {
+                    int mr = Math.min(mrTile, mc - ir);
+                    int aIdx = ir * kc;
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bp = slice + (jr / NR) * kc * NR;
-                        for (int ir = 0; ir < mc; ir += mrTile) {
-                            int mr = Math.min(mrTile, mc - ir);
-                            int aIdx = ir * kc;
-                            int cIdx = cOff + (ic + ir) * ldc + jc + jr;
-                            if (mr == mrTile && nr == NR) {
-                                kernel(mrTile, aPack, aIdx, kc, bPack, bp, kc, c, cIdx, ldc,
-                                        overwrite);
-                            } else {
-                                edgeKernel(mrTile, aPack, aIdx, kc, bPack, bp, kc, tile, c, cIdx,
-                                        ldc, mr, nr, overwrite);
-                            }
+                        int cIdx = cOff + (ic + ir) * ldc + jc + jr;
+                        if (mr == mrTile && nr == NR) {
+                            kernel(mrTile, aPack, aIdx, kc, bPack, bp, kc, c, cIdx, ldc, overwrite);
+                        } else {
+                            edgeKernel(mrTile, aPack, aIdx, kc, bPack, bp, kc, tile, c, cIdx, ldc,
+                                    mr, nr, overwrite);
                         }
                     }
                 }
@@ -323,9 +390,9 @@ final class Gemm {
     }
 
     /**
-     * The 6×NR micro-kernel (512-bit): 12 named accumulators, straight-line, one A panel against
-     * one B panel, always a full tile. Helper calls for the stores would push the method past
-     * C2's inlining node budget, leaving boxed vectors (many times slower, see
+     * The 6×NR micro-kernel (both species): 12 named accumulators, straight-line, one A panel
+     * against one B panel, always a full tile. Helper calls for the stores would push the method
+     * past C2's inlining node budget, leaving boxed vectors (many times slower, see
      * java-engineering.md); hence explicit stores.
      * When adding into C, C is loaded before the k loop so its cache misses overlap the FMAs
      * instead of stalling after them (the sum is still acc + C, as before).
@@ -415,8 +482,8 @@ final class Gemm {
     }
 
     /**
-     * The 4×NR micro-kernel (below 512 bits, 16 vector registers): 8 named accumulators, enough
-     * independent FMA chains for 2 FMA units × 4-cycle latency, with no spills.
+     * The 4×NR micro-kernel (the 256-bit default until 2026-12, see {@link #MR_PREFERRED}): 8
+     * named accumulators, just enough FMA chains for 2 FMA units × 4-cycle latency, no spills.
      */
     private static void kernel4(float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,
                                 float[] c, int cIdx, int ldc, boolean overwrite) {

@@ -214,9 +214,10 @@ class GemmTest {
         boolean transB = (transCombo & 2) != 0;
         // Each shape is above Gemm's ~4 MFLOP-per-block threshold so 2 threads really split it:
         // by columns (k crossing KC), by rows (one column panel), by rows because C is taller than
-        // wide (a partial last row panel), and the single-row path.
+        // wide (a partial last row panel), the single-row path, and by rows over two column
+        // blocks of a B packed once for both threads (its three KC slices packed by both).
         int[][] shapes = {{64, 512, 300}, {1200, 16, 300}, {601, 100, 300}, {1, 4096, 64},
-            {20, 600, 4500}};
+            {20, 600, 4500}, {400, 530, 520}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
