@@ -181,12 +181,11 @@ public final class Sampler {
      */
     private static double softmaxWeights(float[] logits, int off, int vocab, Settings s,
                                          double[] p) {
-        int nan = SoftmaxWeights.firstNaN(logits, off, vocab);
-        if (nan >= 0) {
-            throw nanError(nan);
-        }
         double t = s.temperature() == 0 ? 1 : s.temperature();
         double max = SoftmaxWeights.maxScaled(logits, off, vocab, t);
+        if (Double.isNaN(max)) {
+            throw nanError(SoftmaxWeights.firstNaN(logits, off, vocab));
+        }
         if (Double.isFinite(max)) {
             return SoftmaxWeights.weights(logits, off, vocab, t, max, p);
         }

@@ -47,8 +47,9 @@ class SoftmaxWeightsTest {
     }
 
     /**
-     * Weights, sum, max and the NaN search equal their plain-loop definitions bit for bit over
-     * awkward lengths and offsets (vector body, scalar tail, rows shorter than a vector).
+     * Weights, sum, max (NaN with a NaN in the row) and the NaN search equal their plain-loop
+     * definitions bit for bit over awkward lengths and offsets (vector body, scalar tail, rows
+     * shorter than a vector).
      */
     @Test
     void rowsEqualThePlainLoopDefinition() {
@@ -90,6 +91,7 @@ class SoftmaxWeightsTest {
                 int at = rnd.nextInt(n);
                 x[off + at] = Float.NaN;
                 assertEquals(at, SoftmaxWeights.firstNaN(x, off, n));
+                assertTrue(Double.isNaN(SoftmaxWeights.maxScaled(x, off, n, t)), "NaN max");
             }
         }
     }
