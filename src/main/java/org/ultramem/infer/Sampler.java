@@ -2,6 +2,7 @@ package org.ultramem.infer;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.ultramem.tensor.kernel.SoftmaxWeights;
 
 /**
  * Picks the next token from one row of logits: greedy (arg-max, lowest id on ties) or random
@@ -175,18 +176,18 @@ public final class Sampler {
 
     /**
      * p[i] = exp(logits[off + i] / T − max) for i &lt; vocab (+∞ logits share the mass, −∞ get
-     * 0); returns Σ p. NaN is rejected.
+     * 0); returns Σ p. NaN is rejected. The exps and the sum are {@link SoftmaxWeights}' (vector
+     * lanes, the same bits at every vector width), except for a row whose max is infinite.
      */
     private static double softmaxWeights(float[] logits, int off, int vocab, Settings s,
                                          double[] p) {
         double t = s.temperature() == 0 ? 1 : s.temperature();
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) {
-            float x = logits[off + i];
-            if (Float.isNaN(x)) {
-                throw nanError(i);
-            }
-            max = Math.max(max, x / t);
+        double max = SoftmaxWeights.maxScaled(logits, off, vocab, t);
+        if (Double.isNaN(max)) {
+            throw nanError(SoftmaxWeights.firstNaN(logits, off, vocab));
+        }
+        if (Double.isFinite(max)) {
+            return SoftmaxWeights.weights(logits, off, vocab, t, max, p);
         }
         double sum = 0;
         for (int i = 0; i < vocab; i++) {

@@ -61,6 +61,7 @@ final class BatchScheduler implements AutoCloseable {
     private final RuntimeException[] sampleErrors;
     private final DecodeState state;
     private final ServeMetrics metrics;
+    private final Object publishLock = new Object();
     private final StepHook hook;
     private final SegmentKernels.RowPath previousPath;
     private final Thread thread;
@@ -319,8 +320,16 @@ final class BatchScheduler implements AutoCloseable {
         publish();
     }
 
+    /**
+     * Sets the metrics' running and queued gauges. The HTTP threads (submit, withdraw) and the
+     * scheduler both publish; the lock makes the last one to publish the one that read the state
+     * last (without it an HTTP thread that read running = 0 before an admission could overwrite
+     * the scheduler's running = 1, and a held scheduler would never correct it).
+     */
     private void publish() {
-        metrics.batch(running, queue.size());
+        synchronized (publishLock) {
+            metrics.batch(running, queue.size());
+        }
     }
 
     /** Stops the thread (running and queued jobs end "cancelled") and restores the GEMM path. */

@@ -196,11 +196,17 @@ final class CompletionRoute {
             while (true) {
                 GenerationJob.Event e = next(scheduler, job);
                 switch (e) {
-                    case null -> write(out, ": keep-alive\n\n");
+                    case null -> {
+                        write(out, ": keep-alive\n\n");
+                        out.flush();
+                    }
                     case GenerationJob.Text t -> {
                         event(out, OpenAiJson.chunk(chat, id, model, created, t.delta(), first,
                                 null));
                         first = false;
+                        if (!job.hasEvent()) {
+                            out.flush(); // events already queued go out in the same write
+                        }
                     }
                     case GenerationJob.Failed f -> {
                         event(out, new String(OpenAiJson.error(engineFailed(f)),
@@ -277,8 +283,9 @@ final class CompletionRoute {
         write(out, "data: " + data + "\n\n");
     }
 
+    /** Writes without flushing: the stream flushes after a text event with none queued behind
+     * it, after a keep-alive, and when it closes after the last event. */
     private static void write(OutputStream out, String s) throws IOException {
         out.write(s.getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 }

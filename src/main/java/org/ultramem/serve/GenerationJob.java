@@ -78,6 +78,11 @@ final class GenerationJob {
         events.add(e);
     }
 
+    /** True when an event is waiting (the HTTP thread writes it before flushing). */
+    boolean hasEvent() {
+        return !events.isEmpty();
+    }
+
     /** The next event, or null after {@code timeoutNanos}. */
     Event poll(long timeoutNanos) throws InterruptedException {
         return events.poll(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);

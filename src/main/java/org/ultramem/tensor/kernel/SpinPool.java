@@ -13,13 +13,28 @@ import java.util.concurrent.locks.LockSupport;
  * thread costs tens of microseconds each time (an empty 2-thread region took that long with a
  * blocking queue and a latch, a pool not kept; 0.5-2 µs with spinning workers, 2026-11,
  * re-measured by {@code ultramem bench kernels --case parallel-region}). Idle workers cost
- * nothing once parked. On an oversubscribed machine (more busy threads than cores) the spinning
- * burns time slices another process could use; it is bounded by {@link #SPIN_NANOS} per region.
+ * nothing once parked.
+ *
+ * <p>Only the first {@link #PURE_SPIN_NANOS} of a wait are a pure spin; the rest of the window
+ * polls between {@link Thread#yield}s. On a machine with more runnable threads than cores (the
+ * server: the scheduler and the workers beside the HTTP threads and, in {@code bench serve}, the
+ * load clients) a pure spin held a core for the whole window while the threads with work waited
+ * for a time slice: the 2026-12 profile of {@code bench serve} at 64 clients on 2 cores had
+ * 25-45 % of the samples in these spin loops. {@code yield} gives the core to such a thread and
+ * returns at once when there is none, so an idle machine keeps the fast hand-off.
  */
 final class SpinPool {
 
-    /** How long an idle worker or a waiting caller spins before parking. */
+    /** How long an idle worker or a waiting caller polls before parking. */
     static final long SPIN_NANOS = 200_000;
+    /** How long of that it spins without yielding (the gaps between a step's regions). */
+    static final long PURE_SPIN_NANOS = 20_000;
+    /** Spins between clock reads in the pure spin (a clock read costs as much as a poll). */
+    private static final int SPINS_PER_CLOCK_READ = 32;
+    /** {@link #pause}'s answer: the wait is over, park. */
+    static final int PARK = -1;
+    /** {@link #pause}'s count once past the pure spin (every later poll yields). */
+    private static final int YIELDING = Integer.MAX_VALUE;
 
     private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
     /** The workers; replaced (never mutated) when the pool grows, so readers need no lock. */
@@ -93,9 +108,9 @@ final class SpinPool {
 
         /** Returns once every task of the region has finished (interrupts are not lost). */
         void await() {
-            long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (remaining.get() > 0 && System.nanoTime() < spinUntil) {
-                Thread.onSpinWait();
+            long start = System.nanoTime();
+            for (int polls = 0; remaining.get() > 0 && polls != PARK; ) {
+                polls = pause(start, polls);
             }
             if (remaining.get() == 0) {
                 return;
@@ -108,6 +123,30 @@ final class SpinPool {
         }
     }
 
+    /**
+     * One idle poll of a wait that began at {@code start} ({@link System#nanoTime}); {@code polls}
+     * is what the previous call returned (0 at first). A spin in the first
+     * {@link #PURE_SPIN_NANOS} (the clock read every {@link #SPINS_PER_CLOCK_READ} polls), then a
+     * {@link Thread#yield} per poll; returns the next {@code polls}, or {@link #PARK} once
+     * {@link #SPIN_NANOS} have passed.
+     */
+    static int pause(long start, int polls) {
+        if (polls != YIELDING && polls % SPINS_PER_CLOCK_READ != 0) {
+            Thread.onSpinWait();
+            return polls + 1;
+        }
+        long waited = System.nanoTime() - start;
+        if (waited < PURE_SPIN_NANOS) {
+            Thread.onSpinWait();
+            return polls + 1;
+        }
+        if (waited < SPIN_NANOS) {
+            Thread.yield();
+            return YIELDING;
+        }
+        return PARK;
+    }
+
     private final class Worker {
         Thread thread;
         volatile boolean parked;
@@ -115,15 +154,17 @@ final class SpinPool {
         void loop() {
             inside.set(Boolean.TRUE);
             long idleSince = System.nanoTime();
+            int polls = 0;
             while (true) {
                 Job job = queue.poll();
                 if (job != null) {
                     run(job);
                     idleSince = System.nanoTime();
+                    polls = 0;
                     continue;
                 }
-                if (System.nanoTime() - idleSince < SPIN_NANOS) {
-                    Thread.onSpinWait();
+                polls = pause(idleSince, polls);
+                if (polls != PARK) {
                     continue;
                 }
                 parked = true;
@@ -138,6 +179,7 @@ final class SpinPool {
                     run(job);
                 }
                 idleSince = System.nanoTime();
+                polls = 0;
             }
         }
 
