@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Map;
 import org.ultramem.nn.memory.UltraMemV2Geometry;
 import org.ultramem.nn.memory.UltraMemV2Layer;
+import org.ultramem.tensor.kernel.Parallel;
 
 /**
  * Retrieval statistics of one UltraMemV2 layer over the forwards since the last drain, read from
@@ -46,8 +47,27 @@ final class V2Diagnostics {
         this.keys = new long[layer.config().heads() * 2 * keysPerSide];
     }
 
-    /** Counts the last forward's selections; {@code out} [tokens, D] is its output. */
+    /**
+     * Counts the last forward's selections; {@code out} [tokens, D] is its output. The output
+     * moments and the selection counts are independent serial passes (each in its own fixed
+     * order), so they run on two threads at once; the sums are those of one thread.
+     */
     void record(float[] out, int tokens) {
+        Parallel.forRange(2, 1, (p0, p1) -> {
+            for (int part = p0; part < p1; part++) {
+                if (part == 0) {
+                    recordOutput(out, tokens);
+                } else {
+                    recordSelections(tokens);
+                }
+            }
+        });
+        double loss = layer.balanceLoss();
+        balanceSum += Double.isNaN(loss) ? 0 : loss;
+        forwards++;
+    }
+
+    private void recordSelections(int tokens) {
         int heads = layer.config().heads();
         int k = layer.config().knn();
         int cores = layer.config().tuckerCores();
@@ -74,15 +94,19 @@ final class V2Diagnostics {
         }
         slotsSeen += (long) tokens * heads * k;
         headsSeen += (long) tokens * heads;
+    }
+
+    private void recordOutput(float[] out, int tokens) {
         int n = tokens * layer.hiddenSize();
+        double sum = outSum;
+        double sumSq = outSumSq;
         for (int i = 0; i < n; i++) {
-            outSum += out[i];
-            outSumSq += (double) out[i] * out[i];
+            sum += out[i];
+            sumSq += (double) out[i] * out[i];
         }
+        outSum = sum;
+        outSumSq = sumSq;
         outCount += n;
-        double loss = layer.balanceLoss();
-        balanceSum += Double.isNaN(loss) ? 0 : loss;
-        forwards++;
     }
 
     /** Writes the statistics under {@code prefix} (nothing without a forward) and resets. */

@@ -60,6 +60,8 @@ public final class UltraMemV2Keys {
     private final float[] dKHat;
     private final float[] dKeyIn;
     private final float[] dFold;
+    /** Tokens of the last {@link #groupEntries}, consumed by {@link #backward} (-1: none). */
+    private int groupedTokens = -1;
 
     /** maxEntries = maxTokens·H·2·m candidate entries. */
     UltraMemV2Keys(UltraMemV2Geometry geo, Kernels kern, Parameter keys, Parameter keysNorm,
@@ -212,12 +214,11 @@ public final class UltraMemV2Keys {
     }
 
     /**
-     * Key backward into {@code keys.grad} and {@code keys_norm.weight.grad}: dK̂ from the candidate
-     * entries (cand [B][H][2][m], dExact [B][H][2][m][r], grouped by key, token order), plus the
-     * fold path of {@link #balanceBackward} when {@code withBalance}; then the RMS-norm backward
-     * over every key row and the transpose back to [H, 2, n, D_k, r].
+     * Groups the candidate entries (cand [B][H][2][m]) of the last forward by key, in token order
+     * (a stable counting sort), for {@link #backward}. It reads only the forward's candidates, so
+     * the layer runs it beside other serial work at the start of its backward.
      */
-    void backward(int[] cand, float[] dExact, float[] qHat, int tokens, boolean withBalance) {
+    void groupEntries(int[] cand, int tokens) {
         int nKeys = heads * 2 * n;
         int entries = tokens * heads * 2 * m;
         // Entries run [B][H][2][m]: each run of m shares its key block (h·2 + side)·n, so the two
@@ -242,6 +243,22 @@ public final class UltraMemV2Keys {
                 keyEntries[fill[keyBase + cand[e]]++] = e;
             }
         }
+        groupedTokens = tokens;
+    }
+
+    /**
+     * Key backward into {@code keys.grad} and {@code keys_norm.weight.grad}: dK̂ from the candidate
+     * entries grouped by {@link #groupEntries} (dExact [B][H][2][m][r], token order), plus the
+     * fold path of {@link #balanceBackward} when {@code withBalance}; then the RMS-norm backward
+     * over every key row and the transpose back to [H, 2, n, D_k, r].
+     */
+    void backward(float[] dExact, float[] qHat, int tokens, boolean withBalance) {
+        if (groupedTokens != tokens) {
+            throw new IllegalStateException("key backward over " + tokens + " tokens needs "
+                    + "groupEntries over the same tokens first (grouped: " + groupedTokens + ")");
+        }
+        groupedTokens = -1;
+        int nKeys = heads * 2 * n;
         int qWidth = QUERY_ROWS * dk;
         int rowLen = rank * dk;
         Parallel.forRange(nKeys, 16, (start, end) -> {

@@ -292,18 +292,29 @@ public final class UltraMemV2Layer {
         kern.matmul(false, false, tokens, poolWidth, dModel, dy, 0, dModel, valuesProj.data, 0,
                 poolWidth, dPooled, 0, poolWidth, false);
         // 2. Tables (§5.2-§5.3): slots sorted by row, split into equal runs of slots cut at row
-        //    starts (race-free, token order within a row): dŵ, dπ, dV, dPre; then mark the
-        //    touched rows. Splitting by slots, not by row index, keeps both threads busy: a
-        //    layer's window is a slice of the shared table (one half of it in the family preset)
-        //    and a split by row index gave such a layer's whole pass to one thread.
+        //    starts (race-free, token order within a row): dŵ, dπ, dV, dPre. Splitting by
+        //    slots, not by row index, keeps both threads busy: a layer's window is a slice of the
+        //    shared table (one half of it in the family preset) and a split by row index gave
+        //    such a layer's whole pass to one thread. The three serial passes that read only the
+        //    forward's selections run first, two at a time on different threads: the row sort,
+        //    and the touched-row marks with the key grouping of step 7. Each writes its own
+        //    buffers in its usual order, so nothing depends on the thread count.
         int count = tokens * slots;
-        lookup.sortSlotsByRow(slotOrder, rowStart, slotRow, count);
+        Parallel.forRange(2, 1, (p0, p1) -> {
+            for (int part = p0; part < p1; part++) {
+                if (part == 0) {
+                    lookup.sortSlotsByRow(slotOrder, rowStart, slotRow, count);
+                } else {
+                    lookup.touchRows(slotRow, count);
+                    productKeys.groupEntries(cand, tokens);
+                }
+            }
+        });
         Parallel.forRange(count, BACKWARD_SLOTS_PER_TASK, (i0, i1) -> lookup.backward(dTuckerW,
                 dPreScore, dPooled, slotW, tuckerW, gate, preScore, preIn, slotGroup, slotRow,
                 slotOrder,
                 lookup.rowAligned(slotOrder, rowStart, slotRow, i0, count),
                 lookup.rowAligned(slotOrder, rowStart, slotRow, i1, count)));
-        lookup.touchRows(slotRow, count);
         // 3. Pre-value input: dp = Σ_s dπ_s·Pre[row_s], dW_pre += dpᵀ·x, dx += dp·W_pre (§5.3).
         if (preDim > 0) {
             Parallel.forRange(tokens, 8, (b0, b1) -> {
@@ -323,13 +334,19 @@ public final class UltraMemV2Layer {
                 tokenBackward(b);
             }
         });
-        // 5. Cores: the per-token contributions in token order.
+        // 5. Cores: the per-token contributions in token order, as plain adds (a kernel call
+        //    per 4-float block cost more than the adds; y + 1·x is the same rounding either way).
         int coreBlock = rank * rank;
-        for (int b = 0; b < tokens; b++) {
+        for (int t = 0; t < cores; t++) {
+            float[] grad = tuckerCores[t].grad;
             for (int h = 0; h < heads; h++) {
-                for (int t = 0; t < cores; t++) {
-                    int src = ((b * heads + h) * cores + t) * coreBlock;
-                    kern.axpy(tuckerCores[t].grad, h * coreBlock, 1f, dCoreTok, src, coreBlock);
+                for (int e = 0; e < coreBlock; e++) {
+                    float acc = grad[h * coreBlock + e];
+                    for (int b = 0, src = (h * cores + t) * coreBlock + e; b < tokens;
+                         b++, src += heads * cores * coreBlock) {
+                        acc += dCoreTok[src];
+                    }
+                    grad[h * coreBlock + e] = acc;
                 }
             }
         }
@@ -340,7 +357,7 @@ public final class UltraMemV2Layer {
             productKeys.balanceBackward(dqHat, dCoarse, qHat, tokens);
         }
         // 7. Keys: candidates (+ fold path), RMS-norm backward, transpose (§5.4-§5.5).
-        productKeys.backward(cand, dExact, qHat, tokens, withBalance);
+        productKeys.backward(dExact, qHat, tokens, withBalance);
         // 8. Query RMS-norm backward, dW_q += dqᵀ·x, dx += dq·W_q (§5.5).
         Arrays.fill(dq, 0, tokens * qWidth, 0f);
         kern.rmsNormBackward(dq, queryNorm.grad, dqHat, q, queryNorm.data, qRstd,
