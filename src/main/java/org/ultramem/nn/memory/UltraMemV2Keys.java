@@ -170,8 +170,12 @@ public final class UltraMemV2Keys {
         }
     }
 
-    /** dq̂[b] += Σ over token b's candidates of dS·K̂ (dExact [B][H][2][m][r]). */
-    void queryBackwardFromCandidates(float[] dqHat, float[] dExact, int[] cand, int b) {
+    /**
+     * dq̂[b] += Σ over token b's candidates of dS·K̂ (dExact [B][H][2][m][r]): per head and side
+     * one axpy chain over the m·r candidate rank rows (zero dS skipped). offs: m·r ints.
+     */
+    void queryBackwardFromCandidates(float[] dqHat, float[] dExact, int[] cand, int b,
+                                     int[] offs) {
         int qRow = b * QUERY_ROWS * dk;
         for (int h = 0; h < heads; h++) {
             for (int side = 0; side < 2; side++) {
@@ -179,13 +183,11 @@ public final class UltraMemV2Keys {
                 for (int a = 0; a < m; a++) {
                     int keyRow = ((h * 2 + side) * n + cand[co + a]) * rank;
                     for (int j = 0; j < rank; j++) {
-                        float g = dExact[(co + a) * rank + j];
-                        if (g != 0) {
-                            kern.axpy(dqHat, qRow + queryOffset(h, side), g, kHat,
-                                    (keyRow + j) * dk, dk);
-                        }
+                        offs[a * rank + j] = (keyRow + j) * dk;
                     }
                 }
+                kern.axpyRows(dqHat, qRow + queryOffset(h, side), dExact, co * rank, kHat, offs,
+                        m * rank, dk, true);
             }
         }
     }
@@ -262,19 +264,27 @@ public final class UltraMemV2Keys {
         int qWidth = QUERY_ROWS * dk;
         int rowLen = rank * dk;
         Parallel.forRange(nKeys, 16, (start, end) -> {
+            // A key is a candidate of a (head, side) at most once per token.
+            int[] offs = new int[tokens];
+            float[] alphas = new float[tokens];
             for (int key = start; key < end; key++) {
                 int h = key / (2 * n);
                 int side = key / n % 2;
                 Arrays.fill(dKHat, key * rowLen, (key + 1) * rowLen, 0f);
-                for (int i = keyStart[key]; i < keyStart[key + 1]; i++) {
-                    int e = keyEntries[i];
-                    int qOff = e / (heads * 2 * m) * qWidth + queryOffset(h, side);
-                    for (int j = 0; j < rank; j++) {
-                        float g = dExact[e * rank + j];
-                        if (g != 0) {
-                            kern.axpy(dKHat, (key * rank + j) * dk, g, qHat, qOff, dk);
-                        }
+                // Per rank row one axpy chain over the key's entries in token order (zero dS
+                // skipped): the order of one axpy per entry and rank.
+                int first = keyStart[key];
+                int count = keyStart[key + 1] - first;
+                for (int i = 0; i < count; i++) {
+                    offs[i] = keyEntries[first + i] / (heads * 2 * m) * qWidth
+                            + queryOffset(h, side);
+                }
+                for (int j = 0; j < rank; j++) {
+                    for (int i = 0; i < count; i++) {
+                        alphas[i] = dExact[keyEntries[first + i] * rank + j];
                     }
+                    kern.axpyRows(dKHat, (key * rank + j) * dk, alphas, 0, qHat, offs, count, dk,
+                            true);
                 }
                 if (withBalance) {
                     int foldOff = ((side * heads + h) * n + key % n) * dk;

@@ -318,8 +318,9 @@ public final class UltraMemV2Layer {
         // 3. Pre-value input: dp = Σ_s dπ_s·Pre[row_s], dW_pre += dpᵀ·x, dx += dp·W_pre (§5.3).
         if (preDim > 0) {
             Parallel.forRange(tokens, 8, (b0, b1) -> {
+                int[] offs = new int[slots];
                 for (int b = b0; b < b1; b++) {
-                    lookup.preInputBackward(dPreIn, dPreScore, slotRow, b);
+                    lookup.preInputBackward(dPreIn, dPreScore, slotRow, b, offs);
                 }
             });
             kern.matmul(true, false, preDim, dModel, tokens, dPreIn, 0, preDim, x, 0, dModel,
@@ -330,8 +331,9 @@ public final class UltraMemV2Layer {
         // 4. Per token: Tucker grid backward into dS (candidates) and per-token core gradients,
         //    then dq̂ from the candidates (§5.4).
         Parallel.forRange(tokens, 8, (b0, b1) -> {
+            int[] offs = new int[m * rank];
             for (int b = b0; b < b1; b++) {
-                tokenBackward(b);
+                tokenBackward(b, offs);
             }
         });
         // 5. Cores: the per-token contributions in token order, as plain adds (a kernel call
@@ -391,7 +393,7 @@ public final class UltraMemV2Layer {
     }
 
     /** Per-token backward: Tucker grid into dExact and dCore, then dq̂ for token b. */
-    private void tokenBackward(int b) {
+    private void tokenBackward(int b, int[] offs) {
         int exOff = candOff(b, 0, 0) * rank;
         Arrays.fill(dExact, exOff, exOff + heads * 2 * m * rank, 0f);
         int dcLen = heads * cores * rank * rank;
@@ -403,7 +405,7 @@ public final class UltraMemV2Layer {
                     candOff(b, h, 1) * rank, coreData, h * rank * rank);
         }
         Arrays.fill(dqHat, b * qWidth, (b + 1) * qWidth, 0f);
-        productKeys.queryBackwardFromCandidates(dqHat, dExact, cand, b);
+        productKeys.queryBackwardFromCandidates(dqHat, dExact, cand, b, offs);
     }
 
     private int candOff(int b, int h, int side) {

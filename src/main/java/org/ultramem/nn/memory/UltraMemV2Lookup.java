@@ -291,13 +291,18 @@ public final class UltraMemV2Lookup {
         }
     }
 
-    /** dp[b] = Σ_s dπ_s·Pre[row_s] over token b's slots, in slot order (overwrites dp[b]). */
-    void preInputBackward(float[] dp, float[] dPreScore, int[] row, int b) {
+    /**
+     * dp[b] = Σ_s dπ_s·Pre[row_s] over token b's slots, in slot order (overwrites dp[b]), as one
+     * axpy chain. offs: scratch of at least H·k ints.
+     */
+    void preInputBackward(float[] dp, float[] dPreScore, int[] row, int b, int[] offs) {
         int off = b * preDim;
         Arrays.fill(dp, off, off + preDim, 0f);
-        for (int s = b * slots; s < (b + 1) * slots; s++) {
-            kern.axpy(dp, off, dPreScore[s], preValues.data, row[s] * preDim, preDim);
+        int s0 = b * slots;
+        for (int i = 0; i < slots; i++) {
+            offs[i] = row[s0 + i] * preDim;
         }
+        kern.axpyRows(dp, off, dPreScore, s0, preValues.data, offs, slots, preDim, false);
     }
 
     /** Marks the table rows of the first {@code count} slots as touched (row-sparse grads). */
