@@ -3,6 +3,7 @@ package org.ultramem.nn.memory;
 import java.util.Arrays;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.KeyScores;
 import org.ultramem.tensor.kernel.Parallel;
 
 /**
@@ -50,6 +51,9 @@ public final class UltraMemV2Keys {
     private final float[] kHat;
     private final float[] kRstd;
     private final float[] kFold;
+    /** K_fold per (side, query slot) packed for {@link KeyScores} at {@link #packedOff}. */
+    private final float[] kFoldPacked;
+    private final int packedLen;
     private final float[] foldU;
     private final float[] foldV;
 
@@ -81,6 +85,8 @@ public final class UltraMemV2Keys {
         kHat = new float[keyFloats];
         kRstd = new float[heads * 2 * n * rank];
         kFold = new float[2 * heads * n * dk];
+        packedLen = KeyScores.packedLength(2 * n, dk);
+        kFoldPacked = new float[2 * querySlots() * packedLen];
         foldU = new float[heads * rank];
         foldV = new float[heads * rank];
         boolean training = maxEntries > 0; // decode-only instances need no backward scratch
@@ -114,6 +120,11 @@ public final class UltraMemV2Keys {
     /** K̂ [H][2][n][r][D_k] of the last {@link #prepare}. */
     float[] kHat() {
         return kHat;
+    }
+
+    /** K_fold [2][H][n][D_k] of the last {@link #prepare}. */
+    float[] kFold() {
+        return kFold;
     }
 
     /** Offset of head h's side-{@code side} query in a token's q̂ row of 4·D_k. */
@@ -150,22 +161,65 @@ public final class UltraMemV2Keys {
                 }
             }
         });
+        packFolded();
+    }
+
+    /** Query slots in use: ⌈H/2⌉ (two heads share one). */
+    private int querySlots() {
+        return (heads + 1) / 2;
+    }
+
+    /** Offset of the packed keys of (side, query slot g) in {@link #kFoldPacked}. */
+    private int packedOff(int side, int g) {
+        return (side * querySlots() + g) * packedLen;
+    }
+
+    /** Packs K_fold per side and query slot (a slot's two heads adjacent) for coarse scoring. */
+    private void packFolded() {
+        for (int side = 0; side < 2; side++) {
+            for (int g = 0; g < querySlots(); g++) {
+                int h = 2 * g;
+                KeyScores.pack(kFoldPacked, packedOff(side, g), kFold,
+                        (side * heads + h) * n * dk, Math.min(2, heads - h) * n, dk);
+            }
+        }
+    }
+
+    /** Floats of the per-thread scratch {@link #coarseScores} needs for {@code rows} tokens. */
+    static int coarseScratch(int rows) {
+        return rows * KeyScores.BLOCK;
     }
 
     /**
      * Coarse scores of tokens [b0, b0 + rows) into {@code coarse} laid out [side][tokens][H·n]:
-     * one GEMM per side and query slot (the two heads of a slot are adjacent in K_fold).
+     * per side and query slot the keys packed once per {@link #prepare} ({@link KeyScores}; the
+     * GEMM re-packed them for every chunk of tokens). The whole key blocks go straight into
+     * coarse; the last partial block is scored whole (zero padded) into {@code tail} (at least
+     * {@link #coarseScratch}(rows) floats) and its real keys copied, instead of the kernel's
+     * scalar loop. Every score is one fused multiply-add chain over D_k from zero, the same bits
+     * as the GEMM gave (and as the decode engine, which scores with the same kernel, gets).
      */
-    void coarseScores(float[] coarse, float[] qHat, int b0, int rows, int tokens) {
+    void coarseScores(float[] coarse, float[] qHat, int b0, int rows, int tokens, float[] tail) {
         int qWidth = QUERY_ROWS * dk;
         int ldc = heads * n;
+        int block = KeyScores.BLOCK;
         for (int side = 0; side < 2; side++) {
             for (int h = 0; h < heads; h += 2) {
-                int slotHeads = Math.min(2, heads - h);
-                kern.matmul(false, true, rows, slotHeads * n, dk, qHat,
-                        b0 * qWidth + queryOffset(h, side), qWidth, kFold,
-                        (side * heads + h) * n * dk, dk, coarse,
-                        (side * tokens + b0) * ldc + h * n, ldc, false);
+                int keys = Math.min(2, heads - h) * n;
+                int whole = keys / block * block;
+                int qOff = b0 * qWidth + queryOffset(h, side);
+                int pOff = packedOff(side, h / 2);
+                int cOff = (side * tokens + b0) * ldc + h * n;
+                kern.keyScores(coarse, cOff, ldc, qHat, qOff, qWidth, rows, kFoldPacked, pOff, keys,
+                        dk, 0, whole);
+                if (whole < keys) {
+                    kern.keyScores(tail, 0, block, qHat, qOff, qWidth, rows, kFoldPacked,
+                            pOff + whole * dk, block, dk, 0, block);
+                    for (int t = 0; t < rows; t++) {
+                        System.arraycopy(tail, t * block, coarse, cOff + t * ldc + whole,
+                                keys - whole);
+                    }
+                }
             }
         }
     }

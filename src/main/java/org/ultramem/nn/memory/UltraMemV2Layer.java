@@ -236,10 +236,11 @@ public final class UltraMemV2Layer {
             float[] scratch = candidates.newScratch();
             float[] topScratch = new float[m];
             int[] poolScratch = new int[slots + cfg.valueExpand() + 1];
+            float[] coarseTail = new float[UltraMemV2Keys.coarseScratch(COARSE_CHUNK)];
             for (int c = c0; c < c1; c++) {
                 int b0 = c * COARSE_CHUNK;
                 int rows = Math.min(tokens, b0 + COARSE_CHUNK) - b0;
-                productKeys.coarseScores(coarse, qHat, b0, rows, tokens);
+                productKeys.coarseScores(coarse, qHat, b0, rows, tokens, coarseTail);
                 for (int b = b0; b < b0 + rows; b++) {
                     for (int h = 0; h < heads; h++) {
                         for (int side = 0; side < 2; side++) {
