@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.Map;
 import org.ultramem.nn.memory.UltraMemV2Geometry;
 import org.ultramem.nn.memory.UltraMemV2Layer;
-import org.ultramem.tensor.kernel.Parallel;
 
 /**
  * Retrieval statistics of one UltraMemV2 layer over the forwards since the last drain, read from
@@ -48,20 +47,13 @@ final class V2Diagnostics {
     }
 
     /**
-     * Counts the last forward's selections; {@code out} [tokens, D] is its output. The output
-     * moments and the selection counts are independent serial passes (each in its own fixed
-     * order), so they run on two threads at once; the sums are those of one thread.
+     * Counts the last forward's selections; {@code out} [tokens, D] is its output. (Running the
+     * output moments and the selection counts on two threads at once measured slower on the
+     * loaded machine, one more parallel region per forward; kept serial.)
      */
     void record(float[] out, int tokens) {
-        Parallel.forRange(2, 1, (p0, p1) -> {
-            for (int part = p0; part < p1; part++) {
-                if (part == 0) {
-                    recordOutput(out, tokens);
-                } else {
-                    recordSelections(tokens);
-                }
-            }
-        });
+        recordOutput(out, tokens);
+        recordSelections(tokens);
         double loss = layer.balanceLoss();
         balanceSum += Double.isNaN(loss) ? 0 : loss;
         forwards++;

@@ -296,21 +296,14 @@ public final class UltraMemV2Layer {
         //    starts (race-free, token order within a row): dŵ, dπ, dV, dPre. Splitting by
         //    slots, not by row index, keeps both threads busy: a layer's window is a slice of the
         //    shared table (one half of it in the family preset) and a split by row index gave
-        //    such a layer's whole pass to one thread. The three serial passes that read only the
-        //    forward's selections run first, two at a time on different threads: the row sort,
-        //    and the touched-row marks with the key grouping of step 7. Each writes its own
-        //    buffers in its usual order, so nothing depends on the thread count.
+        //    such a layer's whole pass to one thread. The serial passes that read only the
+        //    forward's selections run first: the row sort, the touched-row marks and the key
+        //    grouping of step 7. (Running them two at a time on different threads measured
+        //    slower on the loaded machine, one more parallel region per backward; kept serial.)
         int count = tokens * slots;
-        Parallel.forRange(2, 1, (p0, p1) -> {
-            for (int part = p0; part < p1; part++) {
-                if (part == 0) {
-                    lookup.sortSlotsByRow(slotOrder, rowStart, slotRow, count);
-                } else {
-                    lookup.touchRows(slotRow, count);
-                    productKeys.groupEntries(cand, tokens);
-                }
-            }
-        });
+        lookup.sortSlotsByRow(slotOrder, rowStart, slotRow, count);
+        lookup.touchRows(slotRow, count);
+        productKeys.groupEntries(cand, tokens);
         Parallel.forRange(count, BACKWARD_SLOTS_PER_TASK, (i0, i1) -> lookup.backward(dTuckerW,
                 dPreScore, dPooled, slotW, tuckerW, gate, preScore, preIn, slotGroup, slotRow,
                 slotOrder,
