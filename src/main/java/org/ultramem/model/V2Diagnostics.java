@@ -46,8 +46,20 @@ final class V2Diagnostics {
         this.keys = new long[layer.config().heads() * 2 * keysPerSide];
     }
 
-    /** Counts the last forward's selections; {@code out} [tokens, D] is its output. */
+    /**
+     * Counts the last forward's selections; {@code out} [tokens, D] is its output. (Running the
+     * output moments and the selection counts on two threads at once measured slower on the
+     * loaded machine, one more parallel region per forward; kept serial.)
+     */
     void record(float[] out, int tokens) {
+        recordOutput(out, tokens);
+        recordSelections(tokens);
+        double loss = layer.balanceLoss();
+        balanceSum += Double.isNaN(loss) ? 0 : loss;
+        forwards++;
+    }
+
+    private void recordSelections(int tokens) {
         int heads = layer.config().heads();
         int k = layer.config().knn();
         int cores = layer.config().tuckerCores();
@@ -74,15 +86,19 @@ final class V2Diagnostics {
         }
         slotsSeen += (long) tokens * heads * k;
         headsSeen += (long) tokens * heads;
+    }
+
+    private void recordOutput(float[] out, int tokens) {
         int n = tokens * layer.hiddenSize();
+        double sum = outSum;
+        double sumSq = outSumSq;
         for (int i = 0; i < n; i++) {
-            outSum += out[i];
-            outSumSq += (double) out[i] * out[i];
+            sum += out[i];
+            sumSq += (double) out[i] * out[i];
         }
+        outSum = sum;
+        outSumSq = sumSq;
         outCount += n;
-        double loss = layer.balanceLoss();
-        balanceSum += Double.isNaN(loss) ? 0 : loss;
-        forwards++;
     }
 
     /** Writes the statistics under {@code prefix} (nothing without a forward) and resets. */

@@ -3,6 +3,7 @@ package org.ultramem.nn.memory;
 import java.util.Arrays;
 import org.ultramem.nn.Parameter;
 import org.ultramem.tensor.kernel.Kernels;
+import org.ultramem.tensor.kernel.KeyScores;
 import org.ultramem.tensor.kernel.Parallel;
 
 /**
@@ -50,6 +51,9 @@ public final class UltraMemV2Keys {
     private final float[] kHat;
     private final float[] kRstd;
     private final float[] kFold;
+    /** K_fold per (side, query slot) packed for {@link KeyScores} at {@link #packedOff}. */
+    private final float[] kFoldPacked;
+    private final int packedLen;
     private final float[] foldU;
     private final float[] foldV;
 
@@ -60,6 +64,8 @@ public final class UltraMemV2Keys {
     private final float[] dKHat;
     private final float[] dKeyIn;
     private final float[] dFold;
+    /** Tokens of the last {@link #groupEntries}, consumed by {@link #backward} (-1: none). */
+    private int groupedTokens = -1;
 
     /** maxEntries = maxTokens·H·2·m candidate entries. */
     UltraMemV2Keys(UltraMemV2Geometry geo, Kernels kern, Parameter keys, Parameter keysNorm,
@@ -79,6 +85,8 @@ public final class UltraMemV2Keys {
         kHat = new float[keyFloats];
         kRstd = new float[heads * 2 * n * rank];
         kFold = new float[2 * heads * n * dk];
+        packedLen = KeyScores.packedLength(2 * n, dk);
+        kFoldPacked = new float[2 * querySlots() * packedLen];
         foldU = new float[heads * rank];
         foldV = new float[heads * rank];
         boolean training = maxEntries > 0; // decode-only instances need no backward scratch
@@ -112,6 +120,11 @@ public final class UltraMemV2Keys {
     /** K̂ [H][2][n][r][D_k] of the last {@link #prepare}. */
     float[] kHat() {
         return kHat;
+    }
+
+    /** K_fold [2][H][n][D_k] of the last {@link #prepare}. */
+    float[] kFold() {
+        return kFold;
     }
 
     /** Offset of head h's side-{@code side} query in a token's q̂ row of 4·D_k. */
@@ -148,28 +161,75 @@ public final class UltraMemV2Keys {
                 }
             }
         });
+        packFolded();
     }
 
-    /**
-     * Coarse scores of tokens [b0, b0 + rows) into {@code coarse} laid out [side][tokens][H·n]:
-     * one GEMM per side and query slot (the two heads of a slot are adjacent in K_fold).
-     */
-    void coarseScores(float[] coarse, float[] qHat, int b0, int rows, int tokens) {
-        int qWidth = QUERY_ROWS * dk;
-        int ldc = heads * n;
+    /** Query slots in use: ⌈H/2⌉ (two heads share one). */
+    private int querySlots() {
+        return (heads + 1) / 2;
+    }
+
+    /** Offset of the packed keys of (side, query slot g) in {@link #kFoldPacked}. */
+    private int packedOff(int side, int g) {
+        return (side * querySlots() + g) * packedLen;
+    }
+
+    /** Packs K_fold per side and query slot (a slot's two heads adjacent) for coarse scoring. */
+    private void packFolded() {
         for (int side = 0; side < 2; side++) {
-            for (int h = 0; h < heads; h += 2) {
-                int slotHeads = Math.min(2, heads - h);
-                kern.matmul(false, true, rows, slotHeads * n, dk, qHat,
-                        b0 * qWidth + queryOffset(h, side), qWidth, kFold,
-                        (side * heads + h) * n * dk, dk, coarse,
-                        (side * tokens + b0) * ldc + h * n, ldc, false);
+            for (int g = 0; g < querySlots(); g++) {
+                int h = 2 * g;
+                KeyScores.pack(kFoldPacked, packedOff(side, g), kFold,
+                        (side * heads + h) * n * dk, Math.min(2, heads - h) * n, dk);
             }
         }
     }
 
-    /** dq̂[b] += Σ over token b's candidates of dS·K̂ (dExact [B][H][2][m][r]). */
-    void queryBackwardFromCandidates(float[] dqHat, float[] dExact, int[] cand, int b) {
+    /** Floats of the per-thread scratch {@link #coarseScores} needs for {@code rows} tokens. */
+    static int coarseScratch(int rows) {
+        return rows * KeyScores.BLOCK;
+    }
+
+    /**
+     * Coarse scores of tokens [b0, b0 + rows) into {@code coarse} laid out [side][tokens][H·n]:
+     * per side and query slot the keys packed once per {@link #prepare} ({@link KeyScores}; the
+     * GEMM re-packed them for every chunk of tokens). The whole key blocks go straight into
+     * coarse; the last partial block is scored whole (zero padded) into {@code tail} (at least
+     * {@link #coarseScratch}(rows) floats) and its real keys copied, instead of the kernel's
+     * scalar loop. Every score is one fused multiply-add chain over D_k from zero, the same bits
+     * as the GEMM gave (and as the decode engine, which scores with the same kernel, gets).
+     */
+    void coarseScores(float[] coarse, float[] qHat, int b0, int rows, int tokens, float[] tail) {
+        int qWidth = QUERY_ROWS * dk;
+        int ldc = heads * n;
+        int block = KeyScores.BLOCK;
+        for (int side = 0; side < 2; side++) {
+            for (int h = 0; h < heads; h += 2) {
+                int keys = Math.min(2, heads - h) * n;
+                int whole = keys / block * block;
+                int qOff = b0 * qWidth + queryOffset(h, side);
+                int pOff = packedOff(side, h / 2);
+                int cOff = (side * tokens + b0) * ldc + h * n;
+                kern.keyScores(coarse, cOff, ldc, qHat, qOff, qWidth, rows, kFoldPacked, pOff, keys,
+                        dk, 0, whole);
+                if (whole < keys) {
+                    kern.keyScores(tail, 0, block, qHat, qOff, qWidth, rows, kFoldPacked,
+                            pOff + whole * dk, block, dk, 0, block);
+                    for (int t = 0; t < rows; t++) {
+                        System.arraycopy(tail, t * block, coarse, cOff + t * ldc + whole,
+                                keys - whole);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * dq̂[b] += Σ over token b's candidates of dS·K̂ (dExact [B][H][2][m][r]): per head and side
+     * one axpy chain over the m·r candidate rank rows (zero dS skipped). offs: m·r ints.
+     */
+    void queryBackwardFromCandidates(float[] dqHat, float[] dExact, int[] cand, int b,
+                                     int[] offs) {
         int qRow = b * QUERY_ROWS * dk;
         for (int h = 0; h < heads; h++) {
             for (int side = 0; side < 2; side++) {
@@ -177,13 +237,11 @@ public final class UltraMemV2Keys {
                 for (int a = 0; a < m; a++) {
                     int keyRow = ((h * 2 + side) * n + cand[co + a]) * rank;
                     for (int j = 0; j < rank; j++) {
-                        float g = dExact[(co + a) * rank + j];
-                        if (g != 0) {
-                            kern.axpy(dqHat, qRow + queryOffset(h, side), g, kHat,
-                                    (keyRow + j) * dk, dk);
-                        }
+                        offs[a * rank + j] = (keyRow + j) * dk;
                     }
                 }
+                kern.axpyRows(dqHat, qRow + queryOffset(h, side), dExact, co * rank, kHat, offs,
+                        m * rank, dk, true);
             }
         }
     }
@@ -212,12 +270,11 @@ public final class UltraMemV2Keys {
     }
 
     /**
-     * Key backward into {@code keys.grad} and {@code keys_norm.weight.grad}: dK̂ from the candidate
-     * entries (cand [B][H][2][m], dExact [B][H][2][m][r], grouped by key, token order), plus the
-     * fold path of {@link #balanceBackward} when {@code withBalance}; then the RMS-norm backward
-     * over every key row and the transpose back to [H, 2, n, D_k, r].
+     * Groups the candidate entries (cand [B][H][2][m]) of the last forward by key, in token order
+     * (a stable counting sort), for {@link #backward}. It reads only the forward's candidates, so
+     * the layer runs it beside other serial work at the start of its backward.
      */
-    void backward(int[] cand, float[] dExact, float[] qHat, int tokens, boolean withBalance) {
+    void groupEntries(int[] cand, int tokens) {
         int nKeys = heads * 2 * n;
         int entries = tokens * heads * 2 * m;
         // Entries run [B][H][2][m]: each run of m shares its key block (h·2 + side)·n, so the two
@@ -242,22 +299,46 @@ public final class UltraMemV2Keys {
                 keyEntries[fill[keyBase + cand[e]]++] = e;
             }
         }
+        groupedTokens = tokens;
+    }
+
+    /**
+     * Key backward into {@code keys.grad} and {@code keys_norm.weight.grad}: dK̂ from the candidate
+     * entries grouped by {@link #groupEntries} (dExact [B][H][2][m][r], token order), plus the
+     * fold path of {@link #balanceBackward} when {@code withBalance}; then the RMS-norm backward
+     * over every key row and the transpose back to [H, 2, n, D_k, r].
+     */
+    void backward(float[] dExact, float[] qHat, int tokens, boolean withBalance) {
+        if (groupedTokens != tokens) {
+            throw new IllegalStateException("key backward over " + tokens + " tokens needs "
+                    + "groupEntries over the same tokens first (grouped: " + groupedTokens + ")");
+        }
+        groupedTokens = -1;
+        int nKeys = heads * 2 * n;
         int qWidth = QUERY_ROWS * dk;
         int rowLen = rank * dk;
         Parallel.forRange(nKeys, 16, (start, end) -> {
+            // A key is a candidate of a (head, side) at most once per token.
+            int[] offs = new int[tokens];
+            float[] alphas = new float[tokens];
             for (int key = start; key < end; key++) {
                 int h = key / (2 * n);
                 int side = key / n % 2;
                 Arrays.fill(dKHat, key * rowLen, (key + 1) * rowLen, 0f);
-                for (int i = keyStart[key]; i < keyStart[key + 1]; i++) {
-                    int e = keyEntries[i];
-                    int qOff = e / (heads * 2 * m) * qWidth + queryOffset(h, side);
-                    for (int j = 0; j < rank; j++) {
-                        float g = dExact[e * rank + j];
-                        if (g != 0) {
-                            kern.axpy(dKHat, (key * rank + j) * dk, g, qHat, qOff, dk);
-                        }
+                // Per rank row one axpy chain over the key's entries in token order (zero dS
+                // skipped): the order of one axpy per entry and rank.
+                int first = keyStart[key];
+                int count = keyStart[key + 1] - first;
+                for (int i = 0; i < count; i++) {
+                    offs[i] = keyEntries[first + i] / (heads * 2 * m) * qWidth
+                            + queryOffset(h, side);
+                }
+                for (int j = 0; j < rank; j++) {
+                    for (int i = 0; i < count; i++) {
+                        alphas[i] = dExact[keyEntries[first + i] * rank + j];
                     }
+                    kern.axpyRows(dKHat, (key * rank + j) * dk, alphas, 0, qHat, offs, count, dk,
+                            true);
                 }
                 if (withBalance) {
                     int foldOff = ((side * heads + h) * n + key % n) * dk;

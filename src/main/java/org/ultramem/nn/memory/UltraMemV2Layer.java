@@ -236,10 +236,11 @@ public final class UltraMemV2Layer {
             float[] scratch = candidates.newScratch();
             float[] topScratch = new float[m];
             int[] poolScratch = new int[slots + cfg.valueExpand() + 1];
+            float[] coarseTail = new float[UltraMemV2Keys.coarseScratch(COARSE_CHUNK)];
             for (int c = c0; c < c1; c++) {
                 int b0 = c * COARSE_CHUNK;
                 int rows = Math.min(tokens, b0 + COARSE_CHUNK) - b0;
-                productKeys.coarseScores(coarse, qHat, b0, rows, tokens);
+                productKeys.coarseScores(coarse, qHat, b0, rows, tokens, coarseTail);
                 for (int b = b0; b < b0 + rows; b++) {
                     for (int h = 0; h < heads; h++) {
                         for (int side = 0; side < 2; side++) {
@@ -292,23 +293,28 @@ public final class UltraMemV2Layer {
         kern.matmul(false, false, tokens, poolWidth, dModel, dy, 0, dModel, valuesProj.data, 0,
                 poolWidth, dPooled, 0, poolWidth, false);
         // 2. Tables (§5.2-§5.3): slots sorted by row, split into equal runs of slots cut at row
-        //    starts (race-free, token order within a row): dŵ, dπ, dV, dPre; then mark the
-        //    touched rows. Splitting by slots, not by row index, keeps both threads busy: a
-        //    layer's window is a slice of the shared table (one half of it in the family preset)
-        //    and a split by row index gave such a layer's whole pass to one thread.
+        //    starts (race-free, token order within a row): dŵ, dπ, dV, dPre. Splitting by
+        //    slots, not by row index, keeps both threads busy: a layer's window is a slice of the
+        //    shared table (one half of it in the family preset) and a split by row index gave
+        //    such a layer's whole pass to one thread. The serial passes that read only the
+        //    forward's selections run first: the row sort, the touched-row marks and the key
+        //    grouping of step 7. (Running them two at a time on different threads measured
+        //    slower on the loaded machine, one more parallel region per backward; kept serial.)
         int count = tokens * slots;
         lookup.sortSlotsByRow(slotOrder, rowStart, slotRow, count);
+        lookup.touchRows(slotRow, count);
+        productKeys.groupEntries(cand, tokens);
         Parallel.forRange(count, BACKWARD_SLOTS_PER_TASK, (i0, i1) -> lookup.backward(dTuckerW,
                 dPreScore, dPooled, slotW, tuckerW, gate, preScore, preIn, slotGroup, slotRow,
                 slotOrder,
                 lookup.rowAligned(slotOrder, rowStart, slotRow, i0, count),
                 lookup.rowAligned(slotOrder, rowStart, slotRow, i1, count)));
-        lookup.touchRows(slotRow, count);
         // 3. Pre-value input: dp = Σ_s dπ_s·Pre[row_s], dW_pre += dpᵀ·x, dx += dp·W_pre (§5.3).
         if (preDim > 0) {
             Parallel.forRange(tokens, 8, (b0, b1) -> {
+                int[] offs = new int[slots];
                 for (int b = b0; b < b1; b++) {
-                    lookup.preInputBackward(dPreIn, dPreScore, slotRow, b);
+                    lookup.preInputBackward(dPreIn, dPreScore, slotRow, b, offs);
                 }
             });
             kern.matmul(true, false, preDim, dModel, tokens, dPreIn, 0, preDim, x, 0, dModel,
@@ -319,17 +325,24 @@ public final class UltraMemV2Layer {
         // 4. Per token: Tucker grid backward into dS (candidates) and per-token core gradients,
         //    then dq̂ from the candidates (§5.4).
         Parallel.forRange(tokens, 8, (b0, b1) -> {
+            int[] offs = new int[m * rank];
             for (int b = b0; b < b1; b++) {
-                tokenBackward(b);
+                tokenBackward(b, offs);
             }
         });
-        // 5. Cores: the per-token contributions in token order.
+        // 5. Cores: the per-token contributions in token order, as plain adds (a kernel call
+        //    per 4-float block cost more than the adds; y + 1·x is the same rounding either way).
         int coreBlock = rank * rank;
-        for (int b = 0; b < tokens; b++) {
+        for (int t = 0; t < cores; t++) {
+            float[] grad = tuckerCores[t].grad;
             for (int h = 0; h < heads; h++) {
-                for (int t = 0; t < cores; t++) {
-                    int src = ((b * heads + h) * cores + t) * coreBlock;
-                    kern.axpy(tuckerCores[t].grad, h * coreBlock, 1f, dCoreTok, src, coreBlock);
+                for (int e = 0; e < coreBlock; e++) {
+                    float acc = grad[h * coreBlock + e];
+                    for (int b = 0, src = (h * cores + t) * coreBlock + e; b < tokens;
+                         b++, src += heads * cores * coreBlock) {
+                        acc += dCoreTok[src];
+                    }
+                    grad[h * coreBlock + e] = acc;
                 }
             }
         }
@@ -340,7 +353,7 @@ public final class UltraMemV2Layer {
             productKeys.balanceBackward(dqHat, dCoarse, qHat, tokens);
         }
         // 7. Keys: candidates (+ fold path), RMS-norm backward, transpose (§5.4-§5.5).
-        productKeys.backward(cand, dExact, qHat, tokens, withBalance);
+        productKeys.backward(dExact, qHat, tokens, withBalance);
         // 8. Query RMS-norm backward, dW_q += dqᵀ·x, dx += dq·W_q (§5.5).
         Arrays.fill(dq, 0, tokens * qWidth, 0f);
         kern.rmsNormBackward(dq, queryNorm.grad, dqHat, q, queryNorm.data, qRstd,
@@ -374,7 +387,7 @@ public final class UltraMemV2Layer {
     }
 
     /** Per-token backward: Tucker grid into dExact and dCore, then dq̂ for token b. */
-    private void tokenBackward(int b) {
+    private void tokenBackward(int b, int[] offs) {
         int exOff = candOff(b, 0, 0) * rank;
         Arrays.fill(dExact, exOff, exOff + heads * 2 * m * rank, 0f);
         int dcLen = heads * cores * rank * rank;
@@ -386,7 +399,7 @@ public final class UltraMemV2Layer {
                     candOff(b, h, 1) * rank, coreData, h * rank * rank);
         }
         Arrays.fill(dqHat, b * qWidth, (b + 1) * qWidth, 0f);
-        productKeys.queryBackwardFromCandidates(dqHat, dExact, cand, b);
+        productKeys.queryBackwardFromCandidates(dqHat, dExact, cand, b, offs);
     }
 
     private int candOff(int b, int h, int side) {

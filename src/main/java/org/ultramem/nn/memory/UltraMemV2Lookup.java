@@ -97,13 +97,31 @@ public final class UltraMemV2Lookup {
      */
     public static void resolve(int[] shuffle, int valueNum, int offset, int allValueNum,
                                int[] virtual, int[] group, int[] row, int[] z, int from, int to) {
+        // The window fits the table (N ≤ N_all) and off_ℓ < N_all, so (v mod N) + off_ℓ is below
+        // 2·N_all: one conditional subtraction is the mod N_all. v < E'·N with E' ≤ a few
+        // blocks, so the block and remainder come from subtractions too; the integers are those
+        // of the divisions (this runs for every slot of every token).
+        boolean fast = valueNum <= allValueNum && offset >= 0 && offset < allValueNum
+                && allValueNum <= Integer.MAX_VALUE / 2;
         for (int s = from; s < to; s++) {
             int v = shuffle[z[s]];
             if (virtual != null) {
                 virtual[s] = v;
             }
-            group[s] = v / valueNum;
-            row[s] = (int) (((long) (v % valueNum) + offset) % allValueNum);
+            if (fast) {
+                int g = 0;
+                int rem = v;
+                while (rem >= valueNum) {
+                    rem -= valueNum;
+                    g++;
+                }
+                int r = rem + offset;
+                group[s] = g;
+                row[s] = r >= allValueNum ? r - allValueNum : r;
+            } else {
+                group[s] = v / valueNum;
+                row[s] = (int) (((long) (v % valueNum) + offset) % allValueNum);
+            }
         }
     }
 
@@ -273,13 +291,18 @@ public final class UltraMemV2Lookup {
         }
     }
 
-    /** dp[b] = Σ_s dπ_s·Pre[row_s] over token b's slots, in slot order (overwrites dp[b]). */
-    void preInputBackward(float[] dp, float[] dPreScore, int[] row, int b) {
+    /**
+     * dp[b] = Σ_s dπ_s·Pre[row_s] over token b's slots, in slot order (overwrites dp[b]), as one
+     * axpy chain. offs: scratch of at least H·k ints.
+     */
+    void preInputBackward(float[] dp, float[] dPreScore, int[] row, int b, int[] offs) {
         int off = b * preDim;
         Arrays.fill(dp, off, off + preDim, 0f);
-        for (int s = b * slots; s < (b + 1) * slots; s++) {
-            kern.axpy(dp, off, dPreScore[s], preValues.data, row[s] * preDim, preDim);
+        int s0 = b * slots;
+        for (int i = 0; i < slots; i++) {
+            offs[i] = row[s0 + i] * preDim;
         }
+        kern.axpyRows(dp, off, dPreScore, s0, preValues.data, offs, slots, preDim, false);
     }
 
     /** Marks the table rows of the first {@code count} slots as touched (row-sparse grads). */

@@ -43,6 +43,17 @@ final class GatherWeightedSum {
         }
     }
 
+    /**
+     * The general vector loop of {@link #weightedSumVector} whatever the shape (segments of at
+     * least two vectors): the twin its one-pass-per-row path must equal bit for bit.
+     */
+    static void weightedSumVectorPerSegment(float[] out, int outOff, float[] table, int[] rows,
+                                            float[] w, int[] slots, int slotsOff, int count,
+                                            int segs, int seg) {
+        VectorBody.weightedSumPerSegment(out, outOff, table, rows, w, slots, slotsOff, count,
+                segs, seg);
+    }
+
     /** The plain-loop reference of {@link #weightedSumVector}. */
     static void weightedSumScalar(float[] out, int outOff, float[] table, int[] rows,
                                   float[] w, int[] slots, int slotsOff, int count,
@@ -123,6 +134,19 @@ final class GatherWeightedSum {
         static void weightedSum(float[] out, int outOff, float[] table, int[] rows, float[] w,
                                 int[] slots, int slotsOff, int count, int segs, int seg) {
             int dim = segs * seg;
+            if (seg % (4 * L) == 0 && dim >= 8 * L) {
+                weightedSumWide(out, outOff, table, rows, w, slots, slotsOff, count, segs, seg);
+            } else {
+                weightedSumPerSegment(out, outOff, table, rows, w, slots, slotsOff, count, segs,
+                        seg);
+            }
+        }
+
+        /** One pass over the slots per segment and 4 vectors (the general vector loop). */
+        static void weightedSumPerSegment(float[] out, int outOff, float[] table, int[] rows,
+                                          float[] w, int[] slots, int slotsOff, int count,
+                                          int segs, int seg) {
+            int dim = segs * seg;
             for (int p = 0; p < segs; p++) {
                 int segOff = p * seg;
                 int d = 0;
@@ -165,6 +189,68 @@ final class GatherWeightedSum {
                     }
                     out[outOff + segOff + d] = acc;
                 }
+            }
+        }
+
+        /**
+         * {@link #weightedSum} when segments are whole multiples of 4 vectors: one pass over the
+         * slots per 8 vectors of the row (two segments' worth at the V2 family's 2 × 64 floats
+         * and 16 lanes), so each gathered row is read once with all its cache-line misses in
+         * flight together, instead of once per segment. Every output is still one fused
+         * multiply-add chain over the slots in list order, so the result is that of the
+         * per-segment loops bit for bit.
+         */
+        static void weightedSumWide(float[] out, int outOff, float[] table, int[] rows,
+                                    float[] w, int[] slots, int slotsOff, int count, int segs,
+                                    int seg) {
+            int dim = segs * seg;
+            int c = 0;
+            for (; c <= dim - 8 * L; c += 8 * L) {
+                int pa = c / seg;
+                int pb = (c + 4 * L) / seg;
+                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+                FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                for (int i = 0; i < count; i++) {
+                    int s = slots[slotsOff + i];
+                    int src = rows[s] * dim + c;
+                    FloatVector wa = FloatVector.broadcast(SPECIES, w[s * segs + pa]);
+                    FloatVector wb = FloatVector.broadcast(SPECIES, w[s * segs + pb]);
+                    a0 = FloatVector.fromArray(SPECIES, table, src).fma(wa, a0);
+                    a1 = FloatVector.fromArray(SPECIES, table, src + L).fma(wa, a1);
+                    a2 = FloatVector.fromArray(SPECIES, table, src + 2 * L).fma(wa, a2);
+                    a3 = FloatVector.fromArray(SPECIES, table, src + 3 * L).fma(wa, a3);
+                    b0 = FloatVector.fromArray(SPECIES, table, src + 4 * L).fma(wb, b0);
+                    b1 = FloatVector.fromArray(SPECIES, table, src + 5 * L).fma(wb, b1);
+                    b2 = FloatVector.fromArray(SPECIES, table, src + 6 * L).fma(wb, b2);
+                    b3 = FloatVector.fromArray(SPECIES, table, src + 7 * L).fma(wb, b3);
+                }
+                int dst = outOff + c;
+                a0.intoArray(out, dst);
+                a1.intoArray(out, dst + L);
+                a2.intoArray(out, dst + 2 * L);
+                a3.intoArray(out, dst + 3 * L);
+                b0.intoArray(out, dst + 4 * L);
+                b1.intoArray(out, dst + 5 * L);
+                b2.intoArray(out, dst + 6 * L);
+                b3.intoArray(out, dst + 7 * L);
+            }
+            for (; c < dim; c += 4 * L) {
+                int p = c / seg;
+                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+                for (int i = 0; i < count; i++) {
+                    int s = slots[slotsOff + i];
+                    int src = rows[s] * dim + c;
+                    FloatVector wa = FloatVector.broadcast(SPECIES, w[s * segs + p]);
+                    a0 = FloatVector.fromArray(SPECIES, table, src).fma(wa, a0);
+                    a1 = FloatVector.fromArray(SPECIES, table, src + L).fma(wa, a1);
+                    a2 = FloatVector.fromArray(SPECIES, table, src + 2 * L).fma(wa, a2);
+                    a3 = FloatVector.fromArray(SPECIES, table, src + 3 * L).fma(wa, a3);
+                }
+                int dst = outOff + c;
+                a0.intoArray(out, dst);
+                a1.intoArray(out, dst + L);
+                a2.intoArray(out, dst + 2 * L);
+                a3.intoArray(out, dst + 3 * L);
             }
         }
 

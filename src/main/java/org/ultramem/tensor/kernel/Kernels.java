@@ -141,6 +141,14 @@ public interface Kernels {
     void gatherDot(float[] out, int outOff, float[] x, int xOff, int xStride, float[] table,
                    int tableOff, int[] rows, int rowsOff, int count, int segs, int seg);
 
+    /**
+     * y[yOff+d] += alpha[alphaOff+i] · x[xOffs[i]+d] for i < count in list order, d < n, skipping
+     * entries whose alpha is 0 when {@code skipZero}: exactly what {@code count} calls of
+     * {@link #axpy} on the same twin do, bit for bit (see {@link AxpyRows}).
+     */
+    void axpyRows(float[] y, int yOff, float[] alpha, int alphaOff, float[] x, int[] xOffs,
+                  int count, int n, boolean skipZero);
+
     /** Returns Σ a[aOff+d]·x[xOff+d] and does y[yOff+d] += alpha·x[xOff+d], d < n, in one pass. */
     float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x, int xOff,
                   int n);

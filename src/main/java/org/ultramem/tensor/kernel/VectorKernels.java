@@ -386,6 +386,12 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void axpyRows(float[] y, int yOff, float[] alpha, int alphaOff, float[] x, int[] xOffs,
+                         int count, int n, boolean skipZero) {
+        AxpyRows.vector(y, yOff, alpha, alphaOff, x, xOffs, count, n, skipZero);
+    }
+
+    @Override
     public float dotAxpy(float[] y, int yOff, float alpha, float[] a, int aOff, float[] x,
                          int xOff, int n) {
         return GatherWeightedSum.dotAxpyVector(y, yOff, alpha, a, aOff, x, xOff, n);

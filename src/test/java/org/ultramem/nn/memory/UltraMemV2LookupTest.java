@@ -98,6 +98,40 @@ class UltraMemV2LookupTest {
     }
 
     /** The former sort, over every row of the shared table. */
+    /**
+     * resolve's subtraction path gives the integers of the division formula of spec §3.8
+     * (block v div N, row ((v mod N) + off) mod N_all) for every virtual index, on windows that
+     * wrap past the table end, one block or several, the first layer or the last.
+     */
+    @Test
+    void resolveMatchesTheDivisionFormulaOnEveryVirtualIndex() {
+        int[][] shapes = {{16, 18, 9, 1}, {16, 18, 0, 4}, {9, 27, 26, 3}, {25, 25, 0, 1},
+            {12, 40, 39, 2}};
+        for (int[] sh : shapes) {
+            int valueNum = sh[0];
+            int all = sh[1];
+            int off = sh[2];
+            int blocks = sh[3];
+            int virt = blocks * valueNum;
+            int[] pi = new int[virt];
+            int[] z = new int[virt];
+            for (int i = 0; i < virt; i++) {
+                pi[i] = (i * 7 + 3) % virt;
+                z[i] = i;
+            }
+            int[] v = new int[virt];
+            int[] g = new int[virt];
+            int[] r = new int[virt];
+            UltraMemV2Lookup.resolve(pi, valueNum, off, all, v, g, r, z, 0, virt);
+            for (int s = 0; s < virt; s++) {
+                assertEquals(pi[s], v[s]);
+                assertEquals(pi[s] / valueNum, g[s], "block of " + pi[s]);
+                assertEquals((int) (((long) (pi[s] % valueNum) + off) % all), r[s],
+                        "row of " + pi[s] + " in " + java.util.Arrays.toString(sh));
+            }
+        }
+    }
+
     private static void sortByTableRow(int[] order, int[] rowStart, int[] row, int count) {
         for (int s = 0; s < count; s++) {
             rowStart[row[s] + 1]++;

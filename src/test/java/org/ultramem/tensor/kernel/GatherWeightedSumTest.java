@@ -1,5 +1,6 @@
 package org.ultramem.tensor.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
@@ -32,7 +33,7 @@ class GatherWeightedSumTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 15, 16, 17, 31, 33, 64, 255, 256, 257})
+    @ValueSource(ints = {1, 7, 15, 16, 17, 31, 32, 33, 64, 96, 128, 255, 256, 257})
     void weightedSumVectorMatchesScalarOnAwkwardSizes(int seg) {
         SplittableRandom rnd = new SplittableRandom(seg);
         for (int segs : new int[] {1, 2, 3}) {
@@ -58,6 +59,42 @@ class GatherWeightedSumTest {
                 assertClose(expect, actual, "seg " + seg + " segs " + segs + " count " + count);
                 assertEquals(9f, actual[0]);
                 assertEquals(9f, actual[dim + 4]);
+            }
+        }
+    }
+
+    /**
+     * Segments of whole multiples of 4 vectors take one pass per row (8 vectors at a time, then
+     * 4); it must equal the per-segment vector loop bit for bit, including a row width that
+     * leaves a 4-vector tail (seg 32·3 at 8 lanes, 64·3 at 16), duplicated rows and an empty list.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {32, 64, 96, 128, 192, 256})
+    void weightedSumOnePassPerRowEqualsPerSegmentLoopBitForBit(int seg) {
+        SplittableRandom rnd = new SplittableRandom(31 + seg);
+        for (int segs : new int[] {1, 2, 3}) {
+            int dim = segs * seg;
+            int tableRows = 13;
+            float[] table = gaussian(rnd, tableRows * dim);
+            int slotCount = 40;
+            int[] rows = new int[slotCount];
+            for (int s = 0; s < slotCount; s++) {
+                rows[s] = rnd.nextInt(tableRows);
+            }
+            rows[7] = rows[3];
+            float[] w = gaussian(rnd, slotCount * segs);
+            int[] list = new int[slotCount + 1];
+            for (int i = 0; i < list.length; i++) {
+                list[i] = (i * 17 + 5) % slotCount;
+            }
+            for (int count : new int[] {0, 1, 5, 32, 40}) {
+                float[] expect = new float[dim + 4];
+                float[] actual = new float[dim + 4];
+                GatherWeightedSum.weightedSumVectorPerSegment(expect, 2, table, rows, w, list, 1,
+                        count, segs, seg);
+                VECTOR.gatherWeightedSum(actual, 2, table, rows, w, list, 1, count, segs, seg);
+                assertArrayEquals(expect, actual,
+                        "seg " + seg + " segs " + segs + " count " + count);
             }
         }
     }

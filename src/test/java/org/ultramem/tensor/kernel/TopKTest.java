@@ -27,7 +27,7 @@ class TopKTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2, 15, 16, 17, 31, 33, 255, 256, 257, 992, 4097})
+    @ValueSource(ints = {1, 2, 15, 16, 17, 31, 33, 255, 256, 257, 446, 992, 4097})
     void scalarAndVectorMatchSortOnAwkwardSizesWithTies(int n) {
         SplittableRandom rnd = new SplittableRandom(n);
         for (int trial = 0; trial < 4; trial++) {
@@ -37,7 +37,11 @@ class TopKTest {
                 // trial 0-1: continuous; 2-3: few distinct values, many ties
                 s[i] = trial < 2 ? (float) rnd.nextGaussian() : rnd.nextInt(4);
             }
-            for (int k : new int[] {1, Math.min(3, n), Math.min(16, n), n}) {
+            // k around the lane counts (8, 16): at most one lane's worth takes the bound of the
+            // lane maxima, up to two lanes' worth the second-largest bound.
+            for (int k : new int[] {1, Math.min(3, n), Math.min(7, n), Math.min(8, n),
+                    Math.min(9, n), Math.min(15, n), Math.min(16, n), Math.min(17, n),
+                    Math.min(32, n), n}) {
                 int[] expect = reference(s, off, n, k);
                 int[] a = new int[k + 2];
                 float[] ta = new float[k + 2];
