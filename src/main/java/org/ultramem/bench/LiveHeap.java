@@ -30,12 +30,16 @@ record LiveHeap(long histogramBytes, long fillerBytes) {
 
     /** Runs a full collection and a live class histogram now (a pause of a few tens of ms). */
     static LiveHeap measure() {
+        return parse(histogram());
+    }
+
+    /** The live class histogram ({@code GC.class_histogram}, after a full collection). */
+    static String histogram() {
         try {
-            String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+            return (String) ManagementFactory.getPlatformMBeanServer().invoke(
                     new ObjectName("com.sun.management:type=DiagnosticCommand"),
                     "gcClassHistogram", new Object[] {new String[0]},
                     new String[] {String[].class.getName()});
-            return parse(histogram);
         } catch (JMException e) {
             throw new IllegalStateException("the class histogram (DiagnosticCommand"
                     + " gcClassHistogram) failed: " + e + "; the soak needs the"

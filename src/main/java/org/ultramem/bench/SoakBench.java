@@ -3,6 +3,7 @@ package org.ultramem.bench;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import org.ultramem.infer.Precision;
+import org.ultramem.io.AtomicFiles;
 import org.ultramem.serve.ChatTemplate;
 import org.ultramem.serve.LoadedModel;
 import org.ultramem.serve.ServeOptions;
@@ -26,7 +28,8 @@ import org.ultramem.serve.ServingServer;
  * {@link #HEALTH_EVERY_S} s and once at the end ({@link SoakHealth}). The live heap net of GC
  * fillers ({@link LiveHeap}) is measured before the load and after it, once the clients' and the
  * health checker's connections are closed, so the second is what the server keeps. Writes
- * {@code soak.md}, {@code soak.json} and two plots ({@link SoakReport}).
+ * {@code soak.md}, {@code soak.json}, two plots ({@link SoakReport}) and the two class
+ * histograms ({@code heap_histogram_before.txt}, {@code heap_histogram_after.txt}).
  */
 public final class SoakBench {
 
@@ -120,7 +123,8 @@ public final class SoakBench {
 
     private static SoakResult soak(Options o, String name, int maxTokens, SoakClient client,
                                    URI base, PrintStream log) throws Exception {
-        LiveHeap baseline = LiveHeap.measure();
+        String before = LiveHeap.histogram();
+        LiveHeap baseline = LiveHeap.parse(before);
         double bucket = Math.max(1, Math.round(o.seconds() / 60));
         SoakTally tally = new SoakTally(o.seconds(), bucket);
         long t0 = System.nanoTime();
@@ -140,7 +144,14 @@ public final class SoakBench {
             poller.join();
             healthyAtEnd = health.healthy();
         }
-        LiveHeap retained = LiveHeap.measure();
+        String after = LiveHeap.histogram();
+        LiveHeap retained = LiveHeap.parse(after);
+        // The histograms themselves, so that what the load left behind can be diffed by class.
+        Files.createDirectories(o.outDir());
+        AtomicFiles.write(o.outDir().resolve("heap_histogram_before.txt"),
+                before.getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(o.outDir().resolve("heap_histogram_after.txt"),
+                after.getBytes(StandardCharsets.UTF_8));
         HeapVerdict hv = HeapVerdict.of(heap.afterGc(), heap.live(), o.seconds());
         log.printf(Locale.ROOT, "soak: %d requests in %.1f s, %d tokens%n", tally.total(), wall,
                 tally.totalTokens());
