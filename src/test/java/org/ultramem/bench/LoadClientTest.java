@@ -14,6 +14,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -67,12 +69,15 @@ class LoadClientTest {
     @Test
     void aKeptAliveConnectionClosedUnderTheNextRequestIsRetriedAndCounted() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> acceptEach(server, 1, Integer.MAX_VALUE));
+            AtomicBoolean dropped = new AtomicBoolean();
+            // One reused connection (whichever comes first) is closed under its request.
+            Thread.ofVirtual().start(() -> acceptEach(server,
+                    i -> i > 0 && dropped.compareAndSet(false, true)));
             LoadClient client = new LoadClient(URI.create("http://127.0.0.1:"
                     + server.getLocalPort()), "{\"prompt\": \"a\", \"stream\": true}");
             List<LoadClient.Sample> samples = new ArrayList<>();
-            // Windows until the first connection was reused (the JDK client opens a second one
-            // when the last response's connection is not back in its pool yet; its pool is FIFO).
+            // Windows until a pooled connection was reused (the JDK client opens a new one when
+            // the last response's connection is not back in its pool yet).
             for (int i = 0; i < 50 && (samples.size() < 3
                     || client.staleConnectionRetries() == 0); i++) {
                 samples.addAll(client.run(1, 0.1).samples());
@@ -88,7 +93,7 @@ class LoadClientTest {
     @Test
     void aServerThatNeverAnswersStillFailsEveryRequest() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> acceptEach(server, 0, 0));
+            Thread.ofVirtual().start(() -> acceptEach(server, i -> true));
             LoadClient client = new LoadClient(URI.create("http://127.0.0.1:"
                     + server.getLocalPort()), "{\"prompt\": \"a\", \"stream\": true}");
             LoadClient.Window w = client.run(1, 0.2);
@@ -102,25 +107,22 @@ class LoadClientTest {
     }
 
     /**
-     * Accepts connections. The first answers {@code firstAnswers} requests with a complete
-     * stream (kept alive), then reads the next request and closes without a byte; the others
-     * answer {@code otherAnswers} requests each, then do the same.
+     * Accepts connections and answers each request with a complete stream (kept alive), except
+     * the requests whose index on their connection {@code drop} accepts: those are read and the
+     * connection closed without a byte.
      */
-    private static void acceptEach(ServerSocket server, int firstAnswers, int otherAnswers) {
-        boolean first = true;
+    private static void acceptEach(ServerSocket server, IntPredicate drop) {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
-                int answered = first ? firstAnswers : otherAnswers;
-                first = false;
-                Thread.ofVirtual().start(() -> answerThenDrop(s, answered));
+                Thread.ofVirtual().start(() -> answerUnlessDropped(s, drop));
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private static void answerThenDrop(Socket s, int answered) {
+    private static void answerUnlessDropped(Socket s, IntPredicate drop) {
         byte[] stream = ("data: {\"choices\": [{\"text\": \"x\"}]}\n\n"
                 + "data: {\"choices\": [], \"usage\": {\"completion_tokens\": 1}}\n\n"
                 + "data: [DONE]\n\n").getBytes(StandardCharsets.US_ASCII);
@@ -128,7 +130,7 @@ class LoadClientTest {
             InputStream in = s.getInputStream();
             for (int i = 0; ; i++) {
                 readRequest(in);
-                if (i == answered) {
+                if (drop.test(i)) {
                     return; // the request went out on a connection closed under it
                 }
                 OutputStream out = s.getOutputStream();
