@@ -20,9 +20,11 @@ import javax.management.openmbean.CompositeData;
 /**
  * The JVM's heap during a soak: the heap used right after every collection (from the
  * collectors' notifications, summed over the heap pools: the live set plus whatever the
- * collection left) and the heap used once a second (garbage included). Used after GC is what
- * must stay bounded; the per-second samples only draw the saw-tooth. Times are seconds since
- * {@code t0} (nanoTime).
+ * collection left, old garbage and GC filler objects included; its top is the peak the heap
+ * needed), the heap used once a second (garbage included; draws the saw-tooth) and, every
+ * {@code liveEverySeconds}, the live heap net of GC fillers ({@link LiveHeap}: a full
+ * collection and a class histogram). The live samples are what must stay bounded. Times are
+ * seconds since {@code t0} (nanoTime).
  */
 final class HeapMonitor implements AutoCloseable {
 
@@ -36,13 +38,19 @@ final class HeapMonitor implements AutoCloseable {
             .collect(Collectors.toSet());
     private final List<Sample> afterGc = new ArrayList<>();
     private final List<Sample> used = new ArrayList<>();
+    private final List<Sample> live = new ArrayList<>();
+    private final double liveEverySeconds;
     private final NotificationListener listener = this::onGc;
     private final List<NotificationEmitter> emitters = new ArrayList<>();
     private final Thread sampler;
 
-    /** Starts listening to the collectors and sampling once a second. */
-    HeapMonitor(long t0) {
+    /**
+     * Starts listening to the collectors, sampling the heap used once a second and the live heap
+     * every {@code liveEverySeconds}.
+     */
+    HeapMonitor(long t0, double liveEverySeconds) {
         this.t0 = t0;
+        this.liveEverySeconds = liveEverySeconds;
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof NotificationEmitter e) {
                 e.addNotificationListener(listener, null, null);
@@ -69,9 +77,14 @@ final class HeapMonitor implements AutoCloseable {
     }
 
     private void sample() {
+        long nextLive = t0 + (long) (liveEverySeconds * 1e9);
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 add(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                if (System.nanoTime() - nextLive >= 0) {
+                    add(live, LiveHeap.measure().bytes());
+                    nextLive += (long) (liveEverySeconds * 1e9);
+                }
                 Thread.sleep(1000);
             }
         } catch (InterruptedException e) {
@@ -91,10 +104,9 @@ final class HeapMonitor implements AutoCloseable {
         return List.copyOf(used);
     }
 
-    /** Heap used after a full collection now (System.gc(); the live set, near enough). */
-    static long liveBytesAfterFullGc() {
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    /** The live heap net of GC fillers, every {@code liveEverySeconds}. */
+    synchronized List<Sample> live() {
+        return List.copyOf(live);
     }
 
     @Override

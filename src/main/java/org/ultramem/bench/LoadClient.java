@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -22,6 +23,14 @@ import java.util.stream.Stream;
  * completions back to back until the window closes (a request started before the end runs to its
  * end), timing each from send to its first text chunk (time to first token) and to
  * {@code data: [DONE]} (latency), and reading its output tokens from the usage chunk.
+ * <p>
+ * One failure is retried, once, and counted apart ({@link #staleConnectionRetries()}): a request
+ * answered by end-of-stream before any byte ({@link #STALE_CONNECTION}). The JDK client raises
+ * it when the kept-alive connection it took from its pool was closed by the server as the
+ * request went out; it does not retry it itself because a POST is not idempotent. Here it is
+ * safe: no byte came back, and the server (Helidon) closes a connection only between requests
+ * or after writing an error response, so the request was never started. Any other failure, and
+ * a retry that fails again, is a failed request as before.
  */
 final class LoadClient {
 
@@ -45,7 +54,11 @@ final class LoadClient {
         }
     }
 
+    /** The JDK client's message for end-of-stream before any byte of a response. */
+    static final String STALE_CONNECTION = "HTTP/1.1 header parser received no bytes";
+
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final AtomicInteger staleConnectionRetries = new AtomicInteger();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(30)).build();
     private final URI completions;
@@ -86,14 +99,33 @@ final class LoadClient {
         return out;
     }
 
-    /** One streaming request. */
+    /** Requests sent again after {@link #STALE_CONNECTION} (each also counted in its window). */
+    int staleConnectionRetries() {
+        return staleConnectionRetries.get();
+    }
+
+    /** Sends the request, once more after a {@link #STALE_CONNECTION} failure. */
+    private HttpResponse<Stream<String>> send(HttpRequest req)
+            throws IOException, InterruptedException {
+        try {
+            return http.send(req, HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            if (!STALE_CONNECTION.equals(e.getMessage())) {
+                throw e;
+            }
+            staleConnectionRetries.incrementAndGet();
+            return http.send(req, HttpResponse.BodyHandlers.ofLines());
+        }
+    }
+
+    /** One streaming request (its latency includes a retry's). */
     private Sample one() {
         long t0 = System.nanoTime();
         HttpRequest req = HttpRequest.newBuilder(completions).timeout(Duration.ofMinutes(10))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         try {
-            HttpResponse<Stream<String>> res = http.send(req, HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<Stream<String>> res = send(req);
             if (res.statusCode() != 200) {
                 res.body().close();
                 return new Sample(res.statusCode(), Double.NaN, ms(t0), 0,

@@ -3,18 +3,16 @@ package org.ultramem.bench;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.ultramem.infer.Precision;
+import org.ultramem.io.AtomicFiles;
 import org.ultramem.serve.ChatTemplate;
 import org.ultramem.serve.LoadedModel;
 import org.ultramem.serve.ServeOptions;
@@ -27,9 +25,11 @@ import org.ultramem.serve.ServingServer;
  * ({@link SoakClient}) send a mix of text and chat completions, streamed and whole, with a few
  * deliberately bad requests, for {@code seconds}; {@link ResponseValidator} classifies every
  * answer, {@link HeapMonitor} follows the heap, and {@code /health} is polled every
- * {@link #HEALTH_EVERY_S} s and once at the end (after the clients' connections are closed, so the
- * live heap measured then is what the server keeps). Writes {@code soak.md}, {@code soak.json} and two
- * plots ({@link SoakReport}).
+ * {@link #HEALTH_EVERY_S} s and once at the end ({@link SoakHealth}). The live heap net of GC
+ * fillers ({@link LiveHeap}) is measured before the load and after it, once the clients' and the
+ * health checker's connections are closed, so the second is what the server keeps. Writes
+ * {@code soak.md}, {@code soak.json}, two plots ({@link SoakReport}) and the two class
+ * histograms ({@code heap_histogram_before.txt}, {@code heap_histogram_after.txt}).
  */
 public final class SoakBench {
 
@@ -123,55 +123,40 @@ public final class SoakBench {
 
     private static SoakResult soak(Options o, String name, int maxTokens, SoakClient client,
                                    URI base, PrintStream log) throws Exception {
-        long baseline = HeapMonitor.liveBytesAfterFullGc();
+        String before = LiveHeap.histogram();
+        LiveHeap baseline = LiveHeap.parse(before);
         double bucket = Math.max(1, Math.round(o.seconds() / 60));
         SoakTally tally = new SoakTally(o.seconds(), bucket);
-        AtomicInteger healthChecks = new AtomicInteger();
-        AtomicInteger healthFailures = new AtomicInteger();
         long t0 = System.nanoTime();
         double wall;
-        HeapMonitor heap = new HeapMonitor(t0);
-        Thread poller = Thread.ofVirtual().start(() -> pollHealth(base, healthChecks,
-                healthFailures));
-        try (client) {
-            client.run(o.clients(), o.seconds(), t0, tally);
-            wall = (System.nanoTime() - t0) / 1e9;
-        } finally {
-            poller.interrupt();
-            heap.close();
+        HeapMonitor heap = new HeapMonitor(t0, HeapVerdict.liveEverySeconds(o.seconds()));
+        boolean healthyAtEnd;
+        SoakHealth health = new SoakHealth(base);
+        try (health) {
+            Thread poller = Thread.ofVirtual().start(() -> health.poll(HEALTH_EVERY_S));
+            try (client) {
+                client.run(o.clients(), o.seconds(), t0, tally);
+                wall = (System.nanoTime() - t0) / 1e9;
+            } finally {
+                poller.interrupt();
+                heap.close();
+            }
+            poller.join();
+            healthyAtEnd = health.healthy();
         }
-        poller.join();
-        boolean healthyAtEnd = healthy(base);
-        long retained = HeapMonitor.liveBytesAfterFullGc();
-        HeapVerdict hv = HeapVerdict.of(heap.afterGc(), o.seconds());
+        String after = LiveHeap.histogram();
+        LiveHeap retained = LiveHeap.parse(after);
+        // The histograms themselves, so that what the load left behind can be diffed by class.
+        Files.createDirectories(o.outDir());
+        AtomicFiles.write(o.outDir().resolve("heap_histogram_before.txt"),
+                before.getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(o.outDir().resolve("heap_histogram_after.txt"),
+                after.getBytes(StandardCharsets.UTF_8));
+        HeapVerdict hv = HeapVerdict.of(heap.afterGc(), heap.live(), o.seconds());
         log.printf(Locale.ROOT, "soak: %d requests in %.1f s, %d tokens%n", tally.total(), wall,
                 tally.totalTokens());
-        return new SoakResult(name, o, maxTokens, wall, tally, heap.afterGc(), heap.used(), hv,
-                baseline, retained, healthChecks.get(), healthFailures.get(), healthyAtEnd);
-    }
-
-    private static void pollHealth(URI base, AtomicInteger checks, AtomicInteger failures) {
-        try {
-            while (true) {
-                Thread.sleep(HEALTH_EVERY_S * 1000L);
-                checks.incrementAndGet();
-                if (!healthy(base)) {
-                    failures.incrementAndGet();
-                }
-            }
-        } catch (InterruptedException e) {
-            // the load ended
-        }
-    }
-
-    /** True when {@code GET /health} answers 200 with status "ok" within 30 s. */
-    static boolean healthy(URI base) throws InterruptedException {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/health"))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 && r.body().contains("\"status\":\"ok\"");
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return new SoakResult(name, o, maxTokens, wall, tally, heap.afterGc(), heap.used(),
+                heap.live(), hv, baseline, retained, health.checks(), health.failures(),
+                healthyAtEnd);
     }
 }

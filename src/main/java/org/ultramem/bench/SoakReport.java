@@ -15,7 +15,8 @@ import org.ultramem.report.LinePlot;
 /**
  * The soak's reports: {@code soak.md} (verdict per target condition, then the counts),
  * {@code soak.json} (the same and the time series), {@code soak_tokens_per_s.png} and
- * {@code soak_heap.png}.
+ * {@code soak_heap.png}. The heap is judged on the live heap net of GC filler objects (the rule
+ * is {@link HeapVerdict}'s); the heap used after each GC gives the stated peak.
  */
 final class SoakReport {
 
@@ -36,6 +37,7 @@ final class SoakReport {
         LinePlot heap = new LinePlot("Soak: heap over time", "seconds", "MiB");
         series(heap, "used (sampled each second)", r.used());
         series(heap, "used after GC", r.afterGc());
+        series(heap, "live net of GC fillers", r.live());
         heap.writePng(dir.resolve("soak_heap.png"));
     }
 
@@ -124,14 +126,21 @@ final class SoakReport {
         ObjectNode heap = root.putObject("heap");
         heap.put("peak_after_gc_bytes", r.heap().peakBytes());
         heap.put("last_minute_peak_after_gc_bytes", r.heap().lastMinutePeakBytes());
-        heap.put("second_quarter_peak_after_gc_bytes", r.heap().secondQuarterPeakBytes());
-        heap.put("last_quarter_peak_after_gc_bytes", r.heap().lastQuarterPeakBytes());
+        heap.put("live_rule", "full GC + class histogram, filler objects"
+                + " (jdk.internal.vm.Filler*) subtracted");
+        heap.put("peak_live_bytes", r.heap().peakLiveBytes());
+        heap.put("second_quarter_peak_live_bytes", r.heap().secondQuarterLiveBytes());
+        heap.put("last_quarter_peak_live_bytes", r.heap().lastQuarterLiveBytes());
         heap.put("judged", r.heap().judged());
         heap.put("bounded", r.heap().bounded());
-        heap.put("live_before_bytes", r.baselineLiveBytes());
-        heap.put("live_after_bytes", r.retainedLiveBytes());
+        heap.put("live_before_bytes", r.baselineLive().bytes());
+        heap.put("live_after_bytes", r.retainedLive().bytes());
+        heap.put("fillers_before_bytes", r.baselineLive().fillerBytes());
+        heap.put("fillers_after_bytes", r.retainedLive().fillerBytes());
         ArrayNode gc = heap.putArray("after_gc");
         r.afterGc().forEach(s -> gc.addArray().add(s.seconds()).add(s.bytes()));
+        ArrayNode live = heap.putArray("live");
+        r.live().forEach(s -> live.addArray().add(s.seconds()).add(s.bytes()));
         ObjectNode health = root.putObject("health");
         health.put("checks", r.healthChecks());
         health.put("failures", r.healthFailures());

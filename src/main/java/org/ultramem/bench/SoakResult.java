@@ -7,14 +7,15 @@ import org.ultramem.bench.ResponseValidator.Outcome;
 
 /**
  * A finished soak: its options, what the clients saw ({@link SoakTally}), the heap samples and
- * verdict, the live heap (after a full GC) before and after the load, and the health checks.
+ * verdict, the live heap net of GC fillers ({@link LiveHeap}) before and after the load, and the
+ * health checks.
  * {@link #verdicts()} gives one line per target condition of issue 13.
  */
 record SoakResult(String model, SoakBench.Options options, int maxTokens, double wallSeconds,
                   SoakTally tally, List<HeapMonitor.Sample> afterGc,
-                  List<HeapMonitor.Sample> used, HeapVerdict heap, long baselineLiveBytes,
-                  long retainedLiveBytes, int healthChecks, int healthFailures,
-                  boolean healthyAtEnd) {
+                  List<HeapMonitor.Sample> used, List<HeapMonitor.Sample> live,
+                  HeapVerdict heap, LiveHeap baselineLive, LiveHeap retainedLive,
+                  int healthChecks, int healthFailures, boolean healthyAtEnd) {
 
     /** The target this soak measures: at least this long, at at least this load. */
     static final double TARGET_SECONDS = 600;
@@ -45,14 +46,17 @@ record SoakResult(String model, SoakBench.Options options, int maxTokens, double
                 "%d shed with 429/503 and a valid error body; %d failed otherwise (5xx other"
                 + " than 503, timeouts, connection errors)", rejected, other)));
         v.add(new Verdict("heap bounded", !heap.judged() ? "NOT JUDGED" : heap.bounded() ? "PASS"
-                : "FAIL", String.format(Locale.ROOT, "used after GC: peak %s, last-minute peak %s;"
-                + " last-quarter peak %s vs second-quarter %s (bounded when <= +max(%.0f%%, %d"
-                + " MiB), judged from %.0f s); live after full GC %s before, %s after",
-                mibText(heap.peakBytes()), mibText(heap.lastMinutePeakBytes()),
-                mibText(heap.lastQuarterPeakBytes()), mibText(heap.secondQuarterPeakBytes()),
+                : "FAIL", String.format(Locale.ROOT, "live heap net of GC fillers (full GC, class"
+                + " histogram, every %.0f s): last-quarter peak %s vs second-quarter %s (bounded"
+                + " when <= +max(%.0f%%, %d MiB), judged from %.0f s), peak %s; %s before the"
+                + " load, %s after it (fillers then %s); peak heap used after GC %s, last minute"
+                + " %s", HeapVerdict.liveEverySeconds(options.seconds()),
+                mibText(heap.lastQuarterLiveBytes()), mibText(heap.secondQuarterLiveBytes()),
                 100 * HeapVerdict.TOLERANCE, HeapVerdict.SLACK_BYTES >> 20,
-                HeapVerdict.MIN_SECONDS, mibText(baselineLiveBytes),
-                mibText(retainedLiveBytes))));
+                HeapVerdict.MIN_SECONDS, mibText(heap.peakLiveBytes()),
+                mibText(baselineLive.bytes()), mibText(retainedLive.bytes()),
+                mibText(retainedLive.fillerBytes()), mibText(heap.peakBytes()),
+                mibText(heap.lastMinutePeakBytes()))));
         boolean target = options.seconds() >= TARGET_SECONDS && options.load() >= TARGET_LOAD;
         v.add(new Verdict("run is the target's (>= 600 s at >= 2.0 x capacity)", target ? "PASS"
                 : "FAIL", String.format(Locale.ROOT, "%.0f s at %.2f x capacity",
@@ -65,9 +69,9 @@ record SoakResult(String model, SoakBench.Options options, int maxTokens, double
         return verdicts().stream().allMatch(Verdict::pass);
     }
 
-    /** "12.3 MiB", or "none (no GC)" for a window without a collection (-1). */
+    /** "12.3 MiB", or "none" for a window without a sample (-1). */
     static String mibText(long bytes) {
-        return bytes < 0 ? "none (no GC)" : String.format(Locale.ROOT, "%.1f MiB", mib(bytes));
+        return bytes < 0 ? "none" : String.format(Locale.ROOT, "%.1f MiB", mib(bytes));
     }
 
     static double mib(long bytes) {

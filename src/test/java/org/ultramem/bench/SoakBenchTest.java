@@ -59,8 +59,9 @@ class SoakBenchTest {
         assertEquals(2, json.path("capacity").asInt());
         assertEquals(t.total(), json.path("requests").asLong());
         assertTrue(json.path("heap").path("peak_after_gc_bytes").isNumber());
+        assertTrue(json.path("heap").path("live_before_bytes").asLong() > 0);
         for (String f : new String[] {"soak.md", "soak.json", "soak_tokens_per_s.png",
-                "soak_heap.png"}) {
+                "soak_heap.png", "heap_histogram_before.txt", "heap_histogram_after.txt"}) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
         assertTrue(Files.readString(out.resolve("soak.md")).contains("| zero malformed"
