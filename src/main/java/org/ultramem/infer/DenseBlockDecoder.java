@@ -86,9 +86,7 @@ final class DenseBlockDecoder {
     /** x += Attn(RMS_attn(x)) for the pass's rows; appends each row's k, v to its sequence. */
     void attention(DecodeState s, int layer, int rows, TrafficMeter meter) {
         kern.rmsNormForward(s.normed, s.rstd, s.x, attnNorm, rows, dModel, eps);
-        wq.apply(kern, s.q, s.normed, rows);
-        wk.apply(kern, s.k, s.normed, rows);
-        wv.apply(kern, s.v, s.normed, rows);
+        applyAll(kern, s.normed, rows, new Matrix[] {wq, wk, wv}, new float[][] {s.q, s.k, s.v});
         meter.add(Component.DENSE, wq.bytes() + wk.bytes() + wv.bytes() + wo.bytes());
         kern.rope(s.q, rows, heads, headDim, s.pos, theta, false);
         kern.rope(s.k, rows, heads, headDim, s.pos, theta, false);
@@ -135,12 +133,61 @@ final class DenseBlockDecoder {
         if (moe != null) {
             moe.apply(s.branch, s.normed, rows, expertsPerSequence ? s.seq : null, meter);
         } else {
-            gate.apply(kern, s.gate, s.normed, rows);
-            up.apply(kern, s.up, s.normed, rows);
+            applyAll(kern, s.normed, rows, new Matrix[] {gate, up}, new float[][] {s.gate, s.up});
             kern.swigluForward(s.act, s.gate, s.up, rows * gate.rows());
             down.apply(kern, s.branch, s.act, rows);
             meter.add(Component.DENSE, gate.bytes() + up.bytes() + down.bytes());
         }
         kern.add(s.x, s.x, s.branch, rows * dModel);
+    }
+
+    /** Output columns per unit of {@link #applyAll}: the column block of the GEMV kernel. */
+    private static final int SLICE = 32;
+    /** Multiply-adds a task of {@link #applyAll} gets at least (as the GEMV kernel's rule). */
+    private static final long MIN_TASK_MACS = 1L << 14;
+
+    /**
+     * outs[m] = x · ms[m]ᵀ for matrices that share the input x [rows, cols] (q/k/v, gate/up), in
+     * one parallel region instead of one each: a batch-1 step is a chain of short regions, each
+     * ending in a wait for the slower thread. Each task computes whole 32-column slices of one
+     * matrix with the same kernel call the single-matrix path makes per column block, so every
+     * output bit is unchanged. Rows that take the batched (transposed) path run per matrix: its x
+     * packing would repeat per slice.
+     */
+    static void applyAll(Kernels kern, float[] x, int rows, Matrix[] ms, float[][] outs) {
+        if (rows >= SegmentKernels.transposedMinRows() || rows == 0
+                || SegmentKernels.rowPath() == SegmentKernels.RowPath.TRANSPOSED) {
+            for (int m = 0; m < ms.length; m++) {
+                ms[m].apply(kern, outs[m], x, rows);
+            }
+            return;
+        }
+        int[] firstUnit = new int[ms.length + 1];
+        int cols = ms[0].cols();
+        for (int m = 0; m < ms.length; m++) {
+            if (ms[m].cols() != cols) {
+                throw new IllegalArgumentException("matrix `" + ms[m].name() + "` has "
+                        + ms[m].cols() + " columns but `" + ms[0].name() + "` has " + cols
+                        + "; matrices applied together must share their input");
+            }
+            firstUnit[m + 1] = firstUnit[m] + (ms[m].rows() + SLICE - 1) / SLICE;
+        }
+        int units = firstUnit[ms.length];
+        int minUnits = (int) Math.max(1, Math.min(units,
+                MIN_TASK_MACS / ((long) SLICE * Math.max(1, cols) * rows)));
+        Parallel.forRange(units, minUnits, (u0, u1) -> {
+            for (int m = 0; m < ms.length; m++) {
+                int from = Math.max(u0, firstUnit[m]);
+                int to = Math.min(u1, firstUnit[m + 1]);
+                if (from >= to) {
+                    continue;
+                }
+                Matrix w = ms[m];
+                int n0 = (from - firstUnit[m]) * SLICE;
+                int n1 = Math.min(w.rows(), (to - firstUnit[m]) * SLICE);
+                kern.segmentMatmulT(outs[m], n0, w.rows(), x, 0, cols, rows, w.data(),
+                        n0 * w.rowBytes(), w.bf16(), n1 - n0, cols);
+            }
+        });
     }
 }

@@ -26,9 +26,24 @@ public final class Parallel {
     }
 
     private static final int CONFIGURED = ThreadsSetting.configured();
-    private static final ThreadLocal<Integer> OVERRIDE = new ThreadLocal<>();
-    /** True on pool workers and on a caller while it runs its own block: nested calls go inline. */
-    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /**
+     * Everything per thread that {@link #forRange} reads, behind one {@code ThreadLocal} lookup
+     * per region (the nesting flag and the override were two lookups plus two stores per region,
+     * and a decode step runs ~20 regions whose lookups miss caches the weight stream evicted).
+     */
+    private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
+    /** The view through which {@link SpinPool} marks its workers as inside a task. */
+    private static final ThreadLocal<Boolean> INSIDE = new ThreadLocal<>() {
+        @Override
+        public Boolean get() {
+            return STATE.get().inside;
+        }
+
+        @Override
+        public void set(Boolean value) {
+            STATE.get().inside = value;
+        }
+    };
     private static final SpinPool POOL = new SpinPool(Math.max(1, CONFIGURED - 1), INSIDE);
 
     private Parallel() {
@@ -36,8 +51,7 @@ public final class Parallel {
 
     /** The number of threads {@link #forRange} may use on the calling thread (at least 1). */
     public static int threads() {
-        Integer o = OVERRIDE.get();
-        return o != null ? o : CONFIGURED;
+        return STATE.get().threads();
     }
 
     /**
@@ -48,16 +62,13 @@ public final class Parallel {
         if (threads < 1) {
             throw new IllegalArgumentException("thread count (" + threads + ") must be >= 1");
         }
-        Integer previous = OVERRIDE.get();
-        OVERRIDE.set(threads);
+        State state = STATE.get();
+        int previous = state.override;
+        state.override = threads;
         try {
             return body.get();
         } finally {
-            if (previous == null) {
-                OVERRIDE.remove();
-            } else {
-                OVERRIDE.set(previous);
-            }
+            state.override = previous;
         }
     }
 
@@ -79,7 +90,8 @@ public final class Parallel {
             return;
         }
         int chunk = Math.max(1, minChunk);
-        int blocks = INSIDE.get() ? 1 : Math.min(threads(), Math.max(1, n / chunk));
+        State state = STATE.get();
+        int blocks = state.inside ? 1 : Math.min(state.threads(), Math.max(1, n / chunk));
         if (blocks <= 1) {
             task.run(0, n);
             return;
@@ -90,13 +102,13 @@ public final class Parallel {
             int end = (int) ((long) n * (b + 1) / blocks);
             POOL.execute(region, () -> task.run(start, end));
         }
-        INSIDE.set(Boolean.TRUE);
+        state.inside = true;
         try {
             task.run(0, (int) ((long) n / blocks));
         } catch (Throwable t) {
             region.fail(t);
         } finally {
-            INSIDE.set(Boolean.FALSE);
+            state.inside = false;
         }
         region.await();
         Throwable t = region.failure();
@@ -108,6 +120,16 @@ public final class Parallel {
         }
         if (t != null) {
             throw new IllegalStateException("parallel task failed", t);
+        }
+    }
+
+    /** One thread's nesting flag and thread-count override (0: none). */
+    private static final class State {
+        boolean inside;
+        int override;
+
+        int threads() {
+            return override > 0 ? override : CONFIGURED;
         }
     }
 }
