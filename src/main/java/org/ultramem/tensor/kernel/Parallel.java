@@ -32,19 +32,8 @@ public final class Parallel {
      * and a decode step runs ~20 regions whose lookups miss caches the weight stream evicted).
      */
     private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
-    /** The view through which {@link SpinPool} marks its workers as inside a task. */
-    private static final ThreadLocal<Boolean> INSIDE = new ThreadLocal<>() {
-        @Override
-        public Boolean get() {
-            return STATE.get().inside;
-        }
-
-        @Override
-        public void set(Boolean value) {
-            STATE.get().inside = value;
-        }
-    };
-    private static final SpinPool POOL = new SpinPool(Math.max(1, CONFIGURED - 1), INSIDE);
+    private static final SpinPool POOL = new SpinPool(Math.max(1, CONFIGURED - 1),
+            () -> STATE.get().inside = true);
 
     private Parallel() {
     }

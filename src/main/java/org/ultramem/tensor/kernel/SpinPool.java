@@ -39,10 +39,11 @@ final class SpinPool {
     private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
     /** The workers; replaced (never mutated) when the pool grows, so readers need no lock. */
     private volatile Worker[] workers = new Worker[0];
-    private final ThreadLocal<Boolean> inside;
+    /** Run first on every worker thread (Parallel marks the thread as inside a task). */
+    private final Runnable onWorkerStart;
 
-    SpinPool(int workers, ThreadLocal<Boolean> inside) {
-        this.inside = inside;
+    SpinPool(int workers, Runnable onWorkerStart) {
+        this.onWorkerStart = onWorkerStart;
         ensureWorkers(workers);
     }
 
@@ -152,7 +153,7 @@ final class SpinPool {
         volatile boolean parked;
 
         void loop() {
-            inside.set(Boolean.TRUE);
+            onWorkerStart.run();
             long idleSince = System.nanoTime();
             int polls = 0;
             while (true) {
