@@ -19,6 +19,14 @@ import org.ultramem.tensor.kernel.Kernels;
  */
 public final class CandidateRetrieval {
 
+    /**
+     * A layer's keys as retrieval reads them, prepared once at load for decoding with the same
+     * bits training's preparation gives: K̂ [H][2][n][r][D_k] (exact scores) and K_fold
+     * [2][H][n][D_k] (coarse scores).
+     */
+    public record Keys(float[] kHat, float[] kFold) {
+    }
+
     private final int heads;
     private final int n;
     private final int m;
@@ -65,6 +73,51 @@ public final class CandidateRetrieval {
         return new CandidateRetrieval(c.heads(), geo.keysPerSide(), c.knn(), c.tuckerRank(),
                 c.keyDim(), c.knn(), c.tuckerCores(), UltraMemV2Keys.QUERY_ROWS / 2, true,
                 new TuckerRetrieval(c.knn(), c.knn(), c.tuckerRank(), c.tuckerCores(), kern), kern);
+    }
+
+    /** H, heads. */
+    public int heads() {
+        return heads;
+    }
+
+    /** n, keys per side. */
+    public int keysPerSide() {
+        return n;
+    }
+
+    /** m, candidates per side. */
+    public int candidates() {
+        return m;
+    }
+
+    /** r, Tucker rank. */
+    public int rank() {
+        return rank;
+    }
+
+    /** D_k, floats per query half and key row. */
+    public int keyDim() {
+        return dk;
+    }
+
+    /** T, Tucker cores: weights per selected cell. */
+    public int cores() {
+        return cores;
+    }
+
+    /** k, cells kept per head. */
+    public int topK() {
+        return kFinal;
+    }
+
+    /** Floats of one token's q̂: Q·2·D_k. */
+    public int queryWidth() {
+        return querySlots * 2 * dk;
+    }
+
+    /** The query slot head h reads. */
+    public int slotOfHead(int h) {
+        return slotOfHead[h];
     }
 
     /** The grid step (also the layer's backward uses it). */
