@@ -134,11 +134,8 @@ final class UltraMemDecoder implements MemoryDecoder {
                 arena)
                 : null;
         shuffle = store.readIndex(prefix + "shuffle_index");
-        if (shuffle.length != cfg.valueExpand() * valueNum) {
-            throw new IllegalArgumentException("tensor `" + prefix + "shuffle_index` has "
-                    + shuffle.length + " entries; E·N = " + cfg.valueExpand() * valueNum
-                    + " expected");
-        }
+        CandidateRetrieval.requirePermutation(prefix + "shuffle_index", shuffle,
+                cfg.valueExpand() * valueNum);
         poolScratch = ThreadLocal.withInitial(() -> new PoolScratch(
                 new float[slots * cfg.valueDim()], new int[slots]));
     }

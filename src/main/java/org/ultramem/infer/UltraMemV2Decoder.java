@@ -123,30 +123,12 @@ final class UltraMemV2Decoder implements MemoryDecoder {
         search = new CandidateSearch(CandidateRetrieval.ultraMemV2(geo, kern), keys, coreData, 2,
                 kern);
         shuffle = store.readIndex(prefix + "shuffle_index");
-        requirePermutation(prefix, geo.virtualValueNum());
+        CandidateRetrieval.requirePermutation(prefix + "shuffle_index", shuffle,
+                geo.virtualValueNum());
         gather = new ValueGather(stores.open(tables.values()),
                 tables.preValues() == null ? null : stores.open(tables.preValues()), kern);
         preValues = tables.preValues() != null;
         poolScratch = ThreadLocal.withInitial(() -> new int[slots + cfg.valueExpand() + 1]);
-    }
-
-    /** π must hold each of 0..E'·N−1 once (a corrupt index would read outside the window). */
-    private void requirePermutation(String prefix, int size) {
-        if (shuffle.length != size) {
-            throw new IllegalArgumentException("tensor `" + prefix + "shuffle_index` has "
-                    + shuffle.length + " entries; E'·N = " + size + " expected; the checkpoint"
-                    + " and config.json belong to different models");
-        }
-        boolean[] seen = new boolean[size];
-        for (int i = 0; i < size; i++) {
-            int v = shuffle[i];
-            if (v < 0 || v >= size || seen[v]) {
-                throw new IllegalArgumentException("tensor `" + prefix + "shuffle_index`[" + i
-                        + "] = " + v + " breaks the permutation rule (each of 0.." + (size - 1)
-                        + " once); the checkpoint is corrupt: re-save it");
-            }
-            seen[v] = true;
-        }
     }
 
     /** Bytes read in full every step: projections, query norm, cores, folded keys. */

@@ -165,6 +165,29 @@ public final class CandidateRetrieval {
     }
 
     /**
+     * Fails unless {@code pi} (the tensor {@code name}, a value shuffle π) holds each of
+     * 0..size−1 exactly once: resolving a cell through anything else reads the wrong rows, or
+     * rows outside the layer's window. Checked wherever a π comes in (layers, the decode engine).
+     */
+    public static void requirePermutation(String name, int[] pi, int size) {
+        if (pi.length != size) {
+            throw new IllegalArgumentException("`" + name + "` has " + pi.length + " entries; the"
+                    + " config needs E·N = " + size + "; the checkpoint and config.json belong"
+                    + " to different models");
+        }
+        boolean[] seen = new boolean[size];
+        for (int i = 0; i < size; i++) {
+            int v = pi[i];
+            if (v < 0 || v >= size || seen[v]) {
+                throw new IllegalArgumentException("`" + name + "`[" + i + "] = " + v
+                        + " breaks the permutation rule (each of 0.." + (size - 1) + " exactly"
+                        + " once); the buffer is corrupt: re-save the checkpoint");
+            }
+            seen[v] = true;
+        }
+    }
+
+    /**
      * Value row and block of each cell in [from, to): v = π[z], row = v mod N, block = v div N
      * (implicit value expansion, {@code shuffle} = π over E·N virtual rows).
      */
