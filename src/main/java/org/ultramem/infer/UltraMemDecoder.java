@@ -217,17 +217,11 @@ final class UltraMemDecoder implements MemoryDecoder {
     /** The output gate, as {@code OutputGate.forward}: y ← γ ⊙ y or y ← y ⊙ SiLU(x·W_gᵀ). */
     private void gate(float[] y, float[] x, int rows, TrafficMeter meter) {
         if (outputScale != null) {
-            for (int b = 0; b < rows; b++) {
-                for (int d = 0; d < dModel; d++) {
-                    y[b * dModel + d] = outputScale[d] * y[b * dModel + d];
-                }
-            }
+            OutputGate.scale(y, outputScale, rows, dModel);
         } else if (outputGate != null) {
             outputGate.apply(kern, gateAct, x, rows);
             meter.add(Component.DENSE, outputGate.bytes());
-            for (int i = 0; i < rows * dModel; i++) {
-                y[i] = y[i] * OutputGate.silu(gateAct[i]);
-            }
+            OutputGate.siluGate(y, gateAct, rows * dModel);
         }
     }
 }
