@@ -40,12 +40,6 @@ public record DecodeArchitecture(ModelConfig model, MoeConfig moe, List<MemorySl
             }
         }
 
-        /** An UltraMem or a PKM layer. */
-        public MemorySlot(int index, int source, int target, UltraMemConfig ultraMem,
-                          PkmConfig pkm) {
-            this(index, source, target, ultraMem, pkm, null);
-        }
-
         /** An UltraMem layer. */
         public MemorySlot(int index, int source, int target, UltraMemConfig ultraMem) {
             this(index, source, target, ultraMem, null, null);

@@ -20,7 +20,7 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  *   a = RMS_ff(x)   (also the input of memory layers sourced here)
  *   x += SwiGLU(a)  or  MoE(a)
  * </pre>
- * Same math and the same kernels as the training {@code Attention.decode}/{@code SwiGlu.apply}.
+ * Same math as the training {@code Attention.forward}/{@code SwiGlu.forward}.
  */
 final class DenseBlockDecoder {
 

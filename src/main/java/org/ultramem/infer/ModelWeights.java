@@ -1,5 +1,6 @@
 package org.ultramem.infer;
 
+import java.util.Arrays;
 import java.util.Map;
 import org.ultramem.io.MemoryBudget;
 import org.ultramem.model.LanguageModel;
@@ -52,10 +53,6 @@ public final class ModelWeights {
     }
 
     private static long[] longs(int[] shape) {
-        long[] out = new long[shape.length];
-        for (int i = 0; i < shape.length; i++) {
-            out[i] = shape[i];
-        }
-        return out;
+        return Arrays.stream(shape).asLongStream().toArray();
     }
 }

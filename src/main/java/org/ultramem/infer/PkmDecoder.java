@@ -73,17 +73,8 @@ final class PkmDecoder implements MemoryDecoder {
                 arena);
         store.requireShape(prefix + "query_proj.bias", qWidth);
         queryBias = store.readF32(prefix + "query_proj.bias");
-        if (cfg.queryBatchNorm()) {
-            for (String t : new String[] {"weight", "bias", "running_mean", "running_var"}) {
-                store.requireShape(prefix + "query_bn." + t, qWidth);
-            }
-            queryBn = RunningBatchNorm.of(store.readF32(prefix + "query_bn.weight"),
-                    store.readF32(prefix + "query_bn.bias"),
-                    store.readF32(prefix + "query_bn.running_mean"),
-                    store.readF32(prefix + "query_bn.running_var"));
-        } else {
-            queryBn = null;
-        }
+        queryBn = cfg.queryBatchNorm() ? store.readRunningBatchNorm(prefix + "query_bn.", qWidth)
+                : null;
         store.requireShape(prefix + "keys", heads, 2, n, half);
         keys = store.readF32(prefix + "keys");
         keysPacked = new float[2 * heads * KeyScores.packedLength(n, half)];

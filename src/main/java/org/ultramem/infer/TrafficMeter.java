@@ -1,8 +1,6 @@
 package org.ultramem.infer;
 
-import java.util.EnumMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Bytes a decode step reads from memory, per component, counted by the decoders as they run (so
@@ -70,15 +68,6 @@ public final class TrafficMeter {
 
     public long steps() {
         return steps;
-    }
-
-    /** Every component's bytes, in declaration order. */
-    public Map<Component, Long> snapshot() {
-        Map<Component, Long> m = new EnumMap<>(Component.class);
-        for (Component c : Component.values()) {
-            m.put(c, bytes[c.ordinal()]);
-        }
-        return m;
     }
 
     /** Per-step averages as aligned text lines (one per component plus a total). */

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import org.ultramem.io.DType;
 import org.ultramem.io.SafeTensorsFile;
+import org.ultramem.nn.memory.RunningBatchNorm;
 
 /**
  * Named tensors as raw little-endian {@link MemorySegment}s: what {@link InferenceModel} builds
@@ -54,6 +55,19 @@ public interface WeightStore extends AutoCloseable {
         }
         throw new IllegalArgumentException("tensor `" + name + "` is " + t
                 + "; expected F32 or BF16");
+    }
+
+    /**
+     * A query BatchNorm's {@code weight}, {@code bias}, {@code running_mean} and {@code
+     * running_var} under {@code prefix} (e.g. {@code model.memory_layers.0.query_bn.}), each
+     * [width], in evaluation form.
+     */
+    default RunningBatchNorm readRunningBatchNorm(String prefix, int width) {
+        for (String t : new String[] {"weight", "bias", "running_mean", "running_var"}) {
+            requireShape(prefix + t, width);
+        }
+        return RunningBatchNorm.of(readF32(prefix + "weight"), readF32(prefix + "bias"),
+                readF32(prefix + "running_mean"), readF32(prefix + "running_var"));
     }
 
     /** An index tensor (I32 or I64 with values that fit an int) as ints. */

@@ -87,14 +87,6 @@ public record WeightedRead(int tokens, int perToken, int[] rows, float[] weights
             }
             return;
         }
-        Arrays.fill(out, oOff, oOff + outWidth, 0f);
-        for (int s = first; s < first + perToken; s++) {
-            int vOff = (s - first) * width;
-            int outOff = oOff + (groups == null ? 0 : groups[s] * width);
-            for (int t = 0; t < chunks; t++) {
-                kern.axpy(out, outOff + t * chunk, weights[s * chunks + t], rows, vOff + t * chunk,
-                        chunk);
-            }
-        }
+        poolToken(kern, out, b, rows, local, width);
     }
 }

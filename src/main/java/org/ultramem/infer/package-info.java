@@ -10,8 +10,9 @@
  * UltraMem, UltraMemV2 and PKM behind {@code MemoryDecoder}, value rows read once per step by
  * {@code ValueGather} through a {@link org.ultramem.infer.ValueStore}, the seam between decode and
  * where tables live: {@link org.ultramem.infer.LocalValueStore} here, a Hazelcast cluster in
- * {@code infer.cluster}; the V2 layers share one {@code UltraMemV2Tables} and select their cells
- * with the training code's {@code nn.memory.CandidateRetrieval}),
+ * {@code infer.cluster}; the V2 layers share one {@code UltraMemV2Tables}; UltraMem and
+ * UltraMemV2 run one key search, {@code CandidateSearch}, which selects cells with the training
+ * code's {@code nn.memory.CandidateRetrieval} over keys the training code prepares),
  * {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
  * {@link org.ultramem.infer.Generator} (one sequence: prefill, sample, decode). The architecture comes from the training
  * {@code ModelConfig} ({@link org.ultramem.infer.DecodeArchitecture#of}); checkpoint names are the

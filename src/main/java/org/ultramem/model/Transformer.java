@@ -331,19 +331,6 @@ public final class Transformer implements LanguageModel {
         return memory.pkm(m);
     }
 
-    /** The MoE layer of block {@code block} (null for a dense block). */
-    public MoeLayer moeLayer(int block) {
-        return moe[block];
-    }
-
-    public int maxBatch() {
-        return maxBatch;
-    }
-
-    public int maxSeq() {
-        return maxSeq;
-    }
-
     /**
      * tokens, targets [batch·seq]; targets −1 are not scored. Adds the gradient of
      * lossScale × (mean NLL over scored tokens) into every parameter's grad.

@@ -101,6 +101,26 @@ class SparseDecoderTest {
         }
     }
 
+    /** A π with a repeated entry (right length) is refused at load, naming the tensor. */
+    @org.junit.jupiter.api.Test
+    void ultraMemDecoderRefusesAShuffleThatIsNotAPermutation() {
+        UltraMemConfig cfg = UltraMemConfig.of(8, 16, 24, 4);
+        UltraMemLayer layer = new UltraMemLayer(cfg, D, 4, 21);
+        MemoryWeightStore store = new MemoryWeightStore();
+        InferenceFixtures.put(store, "m.", layer.parameters());
+        store.putF32("m.tucker_u", layer.tuckerU(), cfg.heads(), cfg.tuckerRank());
+        store.putF32("m.tucker_v", layer.tuckerV(), cfg.heads(), cfg.tuckerRank());
+        int[] pi = layer.shuffleIndex().clone();
+        pi[1] = pi[0];
+        store.putI32("m.shuffle_index", pi, pi.length);
+        try (Arena arena = Arena.ofShared(); store) {
+            String m = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> new UltraMemDecoder(store, "m.", cfg,
+                            D, Precision.F32, arena, KernelProvider.get())).getMessage();
+            assertTrue(m.contains("m.shuffle_index`[1]") && m.contains("permutation"), m);
+        }
+    }
+
     /**
      * The remedies that change the forward: query BatchNorm (running statistics moved off init;
      * the layer in evaluation mode, as decoding is) and both output gates, also combined with

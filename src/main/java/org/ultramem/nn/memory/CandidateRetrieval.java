@@ -19,6 +19,14 @@ import org.ultramem.tensor.kernel.Kernels;
  */
 public final class CandidateRetrieval {
 
+    /**
+     * A layer's keys as retrieval reads them, prepared once at load for decoding with the same
+     * bits training's preparation gives: K̂ [H][2][n][r][D_k] (exact scores) and K_fold
+     * [2][H][n][D_k] (coarse scores).
+     */
+    public record Keys(float[] kHat, float[] kFold) {
+    }
+
     private final int heads;
     private final int n;
     private final int m;
@@ -67,6 +75,51 @@ public final class CandidateRetrieval {
                 new TuckerRetrieval(c.knn(), c.knn(), c.tuckerRank(), c.tuckerCores(), kern), kern);
     }
 
+    /** H, heads. */
+    public int heads() {
+        return heads;
+    }
+
+    /** n, keys per side. */
+    public int keysPerSide() {
+        return n;
+    }
+
+    /** m, candidates per side. */
+    public int candidates() {
+        return m;
+    }
+
+    /** r, Tucker rank. */
+    public int rank() {
+        return rank;
+    }
+
+    /** D_k, floats per query half and key row. */
+    public int keyDim() {
+        return dk;
+    }
+
+    /** T, Tucker cores: weights per selected cell. */
+    public int cores() {
+        return cores;
+    }
+
+    /** k, cells kept per head. */
+    public int topK() {
+        return kFinal;
+    }
+
+    /** Floats of one token's q̂: Q·2·D_k. */
+    public int queryWidth() {
+        return querySlots * 2 * dk;
+    }
+
+    /** The query slot head h reads. */
+    public int slotOfHead(int h) {
+        return slotOfHead[h];
+    }
+
     /** The grid step (also the layer's backward uses it). */
     public TuckerRetrieval grid() {
         return grid;
@@ -108,6 +161,29 @@ public final class CandidateRetrieval {
                 int f = sel[s0 + j];
                 cells[s0 + j] = cand[rowOff + f / m] * n + cand[colOff + f % m];
             }
+        }
+    }
+
+    /**
+     * Fails unless {@code pi} (the tensor {@code name}, a value shuffle π) holds each of
+     * 0..size−1 exactly once: resolving a cell through anything else reads the wrong rows, or
+     * rows outside the layer's window. Checked wherever a π comes in (layers, the decode engine).
+     */
+    public static void requirePermutation(String name, int[] pi, int size) {
+        if (pi.length != size) {
+            throw new IllegalArgumentException("`" + name + "` has " + pi.length + " entries; the"
+                    + " config needs E·N = " + size + "; the checkpoint and config.json belong"
+                    + " to different models");
+        }
+        boolean[] seen = new boolean[size];
+        for (int i = 0; i < size; i++) {
+            int v = pi[i];
+            if (v < 0 || v >= size || seen[v]) {
+                throw new IllegalArgumentException("`" + name + "`[" + i + "] = " + v
+                        + " breaks the permutation rule (each of 0.." + (size - 1) + " exactly"
+                        + " once); the buffer is corrupt: re-save the checkpoint");
+            }
+            seen[v] = true;
         }
     }
 

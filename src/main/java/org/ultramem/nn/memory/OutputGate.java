@@ -46,8 +46,8 @@ public final class OutputGate {
         this.act = silu ? new float[maxTokens * dModel] : null;
     }
 
-    /** SiLU(a) = a·σ(a), in the float arithmetic both the layer and the decode engine use. */
-    public static float silu(float a) {
+    /** SiLU(a) = a·σ(a). */
+    static float silu(float a) {
         return a * sigmoid(a);
     }
 
@@ -62,17 +62,27 @@ public final class OutputGate {
         System.arraycopy(y, 0, ungated, 0, len);
         float[] w = weight.data;
         if (!silu) {
-            for (int b = 0; b < tokens; b++) {
-                for (int d = 0; d < dModel; d++) {
-                    y[b * dModel + d] = w[d] * y[b * dModel + d];
-                }
-            }
+            scale(y, w, tokens, dModel);
             return;
         }
         kern.matmul(false, true, tokens, dModel, dModel, x, 0, dModel, w, 0, dModel, act, 0,
                 dModel, false);
+        siluGate(y, act, len);
+    }
+
+    /** "scale": y[b] ← γ ⊙ y[b] for tokens b, y [B, D]; also the decode engine's gate. */
+    public static void scale(float[] y, float[] gamma, int tokens, int dModel) {
+        for (int b = 0; b < tokens; b++) {
+            for (int d = 0; d < dModel; d++) {
+                y[b * dModel + d] = gamma[d] * y[b * dModel + d];
+            }
+        }
+    }
+
+    /** "silu": y ← y ⊙ SiLU(a) over the first len values; also the decode engine's gate. */
+    public static void siluGate(float[] y, float[] a, int len) {
         for (int i = 0; i < len; i++) {
-            y[i] = y[i] * silu(act[i]);
+            y[i] = y[i] * silu(a[i]);
         }
     }
 

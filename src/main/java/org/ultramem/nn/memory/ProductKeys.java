@@ -16,7 +16,7 @@ import org.ultramem.tensor.kernel.Parallel;
  * dExact[entry, p] · q̂[token, side]; then the key RMS-norm backward on those rows only,
  * transposed back and added into {@code keys.grad}.
  */
-final class ProductKeys {
+public final class ProductKeys {
 
     private final UltraMemConfig cfg;
     private final Kernels kern;
@@ -61,13 +61,35 @@ final class ProductKeys {
         kHat = new float[keyFloats];
         kRstd = new float[heads * 2 * n * rank];
         kFold = new float[2 * heads * n * dk];
-        keyStart = new int[heads * 2 * n + 1];
-        keyEntries = new int[maxEntries];
-        touchedKeys = new int[heads * 2 * n];
-        dKeyRows = new float[keyFloats];
-        keyRows = new float[keyFloats];
-        keyRowRstd = new float[kRstd.length];
-        dKeyIn = new float[keyFloats];
+        boolean training = maxEntries > 0; // decode-only instances need no backward scratch
+        keyStart = training ? new int[heads * 2 * n + 1] : null;
+        keyEntries = training ? new int[maxEntries] : null;
+        touchedKeys = training ? new int[heads * 2 * n] : null;
+        dKeyRows = training ? new float[keyFloats] : null;
+        keyRows = training ? new float[keyFloats] : null;
+        keyRowRstd = training ? new float[kRstd.length] : null;
+        dKeyIn = training ? new float[keyFloats] : null;
+    }
+
+    /**
+     * K̂ and K_fold of a layer from its stored tensors ({@code keys} [H, 2, n, D_k, r];
+     * {@code keys_norm.weight} [D_k], null without qk_norm; u, v [H·r], null without tdqkr) by
+     * the training layer's own {@link #prepare}: how the decode engine builds its keys at load.
+     */
+    public static CandidateRetrieval.Keys prepared(UltraMemConfig cfg, Kernels kern, float[] keys,
+                                                   float[] keysNorm, float[] u, float[] v) {
+        Parameter k = new Parameter("keys", new int[] {cfg.heads(), 2, cfg.keysPerSide(),
+                cfg.keyDim(), cfg.tuckerRank()}, Parameter.Group.DECAY);
+        System.arraycopy(keys, 0, k.data, 0, k.data.length);
+        Parameter g = null;
+        if (keysNorm != null) {
+            g = new Parameter("keys_norm.weight", new int[] {cfg.keyDim()},
+                    Parameter.Group.NO_DECAY);
+            System.arraycopy(keysNorm, 0, g.data, 0, g.data.length);
+        }
+        ProductKeys prepared = new ProductKeys(cfg, kern, k, g, 0);
+        prepared.prepare(u, v);
+        return new CandidateRetrieval.Keys(prepared.kHat, prepared.kFold);
     }
 
     /** Normalized rank rows K̂ [H][2][n][r][D_k] of the last {@link #prepare}. */

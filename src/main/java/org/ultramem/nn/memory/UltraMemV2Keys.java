@@ -27,13 +27,6 @@ import org.ultramem.tensor.kernel.Parallel;
  */
 public final class UltraMemV2Keys {
 
-    /**
-     * Keys prepared for decoding, the same bits {@link #prepare} gives training: K̂
-     * [H][2][n][r][D_k] (what {@link CandidateRetrieval} reads) and K_fold [2][H][n][D_k].
-     */
-    public record Prepared(float[] kHat, float[] kFold) {
-    }
-
     /** Two query slots × two sides per token: q̂ is [B, 4·D_k]. */
     static final int QUERY_ROWS = 4;
 
@@ -103,8 +96,9 @@ public final class UltraMemV2Keys {
      * {@code keys_norm.weight} [D_k], u and v [H·2]) by the training layer's own {@link #prepare}:
      * how the decode engine builds its keys once at load.
      */
-    public static Prepared prepared(UltraMemV2Geometry geo, Kernels kern, float[] keys,
-                                    float[] keysNorm, float[] u, float[] v) {
+    public static CandidateRetrieval.Keys prepared(UltraMemV2Geometry geo, Kernels kern,
+                                                   float[] keys, float[] keysNorm, float[] u,
+                                                   float[] v) {
         UltraMemV2Config c = geo.config();
         Parameter k = new Parameter("keys", new int[] {c.heads(), 2, geo.keysPerSide(),
                 c.keyDim(), c.tuckerRank()}, Parameter.Group.DECAY);
@@ -114,7 +108,7 @@ public final class UltraMemV2Keys {
         System.arraycopy(keysNorm, 0, g.data, 0, g.data.length);
         UltraMemV2Keys prepared = new UltraMemV2Keys(geo, kern, k, g, 0);
         prepared.prepare(u, v);
-        return new Prepared(prepared.kHat, prepared.kFold);
+        return new CandidateRetrieval.Keys(prepared.kHat, prepared.kFold);
     }
 
     /** K̂ [H][2][n][r][D_k] of the last {@link #prepare}. */

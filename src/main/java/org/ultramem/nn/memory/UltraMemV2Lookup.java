@@ -69,20 +69,7 @@ public final class UltraMemV2Lookup {
 
     /** Replaces π after checking it is a permutation of [0, E'·N). */
     void setShuffle(int[] pi) {
-        if (pi.length != shuffle.length) {
-            throw new IllegalArgumentException("shuffle_index has " + pi.length + " entries, "
-                    + "expected E'·N = " + shuffle.length + "; it belongs to another config");
-        }
-        boolean[] seen = new boolean[pi.length];
-        for (int i = 0; i < pi.length; i++) {
-            int v = pi[i];
-            if (v < 0 || v >= pi.length || seen[v]) {
-                throw new IllegalArgumentException("shuffle_index[" + i + "] = " + v
-                        + " breaks the permutation rule (each of 0.." + (pi.length - 1)
-                        + " exactly once); the buffer is corrupt");
-            }
-            seen[v] = true;
-        }
+        CandidateRetrieval.requirePermutation("shuffle_index", pi, shuffle.length);
         System.arraycopy(pi, 0, shuffle, 0, pi.length);
     }
 

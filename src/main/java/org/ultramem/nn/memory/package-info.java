@@ -26,8 +26,9 @@
  * {@code UltraMemV2BalanceLoss}, {@code UltraMemV2Init} and
  * {@link org.ultramem.nn.memory.UltraMemV2Golden}; V2 reuses {@code TuckerRetrieval} and
  * {@link org.ultramem.nn.memory.TuckerUpdate}. The per-token retrieval after the coarse top-m
- * ({@link org.ultramem.nn.memory.CandidateRetrieval}, V1 and V2), the V2 key preparation
- * ({@code UltraMemV2Keys.prepared}) and the V2 slot resolution, gate and pooling (static
+ * ({@link org.ultramem.nn.memory.CandidateRetrieval}, V1 and V2, with the π check), the key
+ * preparation ({@code ProductKeys.prepared}, {@code UltraMemV2Keys.prepared}) and the V2 slot
+ * resolution, gate and pooling (static
  * {@code UltraMemV2Lookup} methods) are public so the decode engine ({@code infer}) runs the
  * training code itself, not a copy. What does not: wiring into the transformer
  * (model), optimizer groups and value learning rates (train), kernels (tensor.kernel).
