@@ -81,6 +81,11 @@ public final class AdamW {
     private final long[][] rowStep;
     /** logDecay[i][c] = Σ_{j=1..c} ln(1 − lr_i(j) · λ) for lazy parameter i; grown on demand. */
     private final double[][] logDecay;
+    /**
+     * Gradient factor a lazy parameter's rows get inside the next {@link #step} (the clip factor
+     * {@link #deferGradScale} moved there); 1 when none is pending.
+     */
+    private final float[] pendingGradScale;
     private long step;
 
     public AdamW(Kernels kernels, List<Parameter> params, LrSchedule schedule, Settings settings) {
@@ -116,6 +121,8 @@ public final class AdamW {
         rowStep = new long[n][];
         valueLr = new LongToDoubleFunction[n];
         logDecay = new double[n][];
+        pendingGradScale = new float[n];
+        Arrays.fill(pendingGradScale, 1f);
         List<Pattern> patterns = settings.noDecay() == null ? null : compile(settings.noDecay());
         for (int i = 0; i < n; i++) {
             Parameter p = this.params.get(i);
@@ -245,6 +252,32 @@ public final class AdamW {
         return step;
     }
 
+    /**
+     * Has the next {@link #step} multiply the gradient of lazy parameter {@code p} by
+     * {@code factor} as it updates each touched row, instead of the caller scaling the gradient
+     * in a pass of its own (the clip's scale: the row is then read once, in one kernel call with
+     * the catch-up and the update). The step's result is that of scaling first, bit for bit;
+     * p's gradient itself is left unscaled. At most one pending factor per parameter; {@link
+     * #dropDeferredGradScales} forgets them (a step that is not taken).
+     */
+    public void deferGradScale(Parameter p, float factor) {
+        int i = indexOf(p);
+        if (rowStep[i] == null) {
+            throw new IllegalArgumentException("parameter " + names.get(i) + " is not updated "
+                    + "lazily; scale its gradient directly");
+        }
+        if (pendingGradScale[i] != 1f) {
+            throw new IllegalStateException("parameter " + names.get(i) + " already has a "
+                    + "deferred gradient factor (" + pendingGradScale[i] + ") for this step");
+        }
+        pendingGradScale[i] = factor;
+    }
+
+    /** Forgets every factor of {@link #deferGradScale} not yet applied by a {@link #step}. */
+    public void dropDeferredGradScales() {
+        Arrays.fill(pendingGradScale, 1f);
+    }
+
     /** Applies one AdamW step to every parameter from its current gradient. */
     public void step() {
         long t = step + 1;
@@ -260,27 +293,35 @@ public final class AdamW {
                 kernels.adamw(p.data, p.grad, m[i], v[i], 0, p.numel(), lr, b1, b2, eps, weightDecay[i], bc1, bc2);
                 continue;
             }
-            lazyStep(i, t, lr, b1, b2, eps, bc1, bc2);
+            lazyStep(i, t, lr, b1, b2, eps, bc1, bc2, pendingGradScale[i]);
+            pendingGradScale[i] = 1f;
         }
         step = t;
     }
 
     /**
      * AdamW step {@code t} on the touched rows of lazy parameter {@code i}, each first caught up to
-     * count t − 1. Rows are independent, so they are split over the kernel threads (in address
-     * order, which streams where first-touch order jumps); every row gets the same operations as
-     * one thread would give it.
+     * count t − 1 and its gradient scaled by {@code gradScale}, in one kernel pass per row
+     * ({@link Kernels#adamwScaled}: the same floats as scaling the row's parameter, moments and
+     * gradient first, as {@link #catchUpRow} and a clip pass did). Rows are independent, so they
+     * are split over the kernel threads (in address order, which streams where first-touch order
+     * jumps); every row gets the same operations as one thread would give it.
      */
     private void lazyStep(int i, long t, float lr, float b1, float b2, float eps, float bc1,
-                          float bc2) {
+                          float bc2, float gradScale) {
         Parameter p = params.get(i);
         int[] rows = p.touchedRowsAscending();
         CatchUp factors = catchUpFactors(i, t - 1);
+        long upTo = t - 1;
         Parallel.forRange(p.touchedCount(), Parameter.ROWS_PER_TASK, (s, e) -> {
             for (int k = s; k < e; k++) {
                 int r = rows[k];
-                catchUpRow(i, r, factors);
-                kernels.adamw(p.data, p.grad, m[i], v[i], r * p.rowWidth, p.rowWidth,
+                long s0 = rowStep[i][r];
+                // Scales of 1 (a row current at t − 1) leave every float as it is.
+                kernels.adamwScaled(p.data, p.grad, m[i], v[i], r * p.rowWidth, p.rowWidth,
+                        gradScale, decayFactor(i, s0, factors),
+                        momentFactor(settings.beta1(), factors.beta1Pow(), upTo - s0),
+                        momentFactor(settings.beta2(), factors.beta2Pow(), upTo - s0),
                         lr, b1, b2, eps, weightDecay[i], bc1, bc2);
                 rowStep[i][r] = t;
             }
@@ -334,18 +375,36 @@ public final class AdamW {
         }
         Parameter p = params.get(i);
         int off = r * p.rowWidth;
-        boolean tabulated = skipped < f.decay().length;
         if (weightDecay[i] != 0f) {
-            float decay = tabulated ? f.decay()[(int) skipped] : weightDecayFactor(i, s, f.upTo());
-            kernels.scale(p.data, off, decay, p.rowWidth);
+            kernels.scale(p.data, off, decayFactor(i, s, f), p.rowWidth);
         }
-        float m1 = tabulated ? f.beta1Pow()[(int) skipped]
-                : (float) Math.pow(settings.beta1(), skipped);
-        float m2 = tabulated ? f.beta2Pow()[(int) skipped]
-                : (float) Math.pow(settings.beta2(), skipped);
-        kernels.scale(m[i], off, m1, p.rowWidth);
-        kernels.scale(v[i], off, m2, p.rowWidth);
+        kernels.scale(m[i], off, momentFactor(settings.beta1(), f.beta1Pow(), skipped),
+                p.rowWidth);
+        kernels.scale(v[i], off, momentFactor(settings.beta2(), f.beta2Pow(), skipped),
+                p.rowWidth);
         rowStep[i][r] = f.upTo();
+    }
+
+    /**
+     * Weight-decay catch-up of lazy parameter {@code i} for a row current at Adam count s, up to
+     * {@code f.upTo}: 1 without skipped counts or without weight decay.
+     */
+    private float decayFactor(int i, long s, CatchUp f) {
+        long skipped = f.upTo() - s;
+        if (skipped <= 0 || weightDecay[i] == 0f) {
+            return 1f;
+        }
+        return skipped < f.decay().length ? f.decay()[(int) skipped]
+                : weightDecayFactor(i, s, f.upTo());
+    }
+
+    /** β^skipped for a moment's catch-up (tabulated for few skips), 1 without skipped counts. */
+    private static float momentFactor(double beta, float[] tabulated, long skipped) {
+        if (skipped <= 0) {
+            return 1f;
+        }
+        return skipped < tabulated.length ? tabulated[(int) skipped]
+                : (float) Math.pow(beta, skipped);
     }
 
     private void ensureLogDecay(int i, long count) {

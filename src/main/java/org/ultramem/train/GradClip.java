@@ -68,11 +68,34 @@ public final class GradClip {
      * clipping) and returns the norm before clipping.
      */
     public static double clip(Kernels kernels, List<Parameter> params, double maxNorm) {
+        return clip(kernels, params, maxNorm, null);
+    }
+
+    /**
+     * As {@link #clip(Kernels, List, double)}, but the parameters {@code optimizer} updates
+     * lazily are not scaled here: their factor goes to {@link AdamW#deferGradScale}, which
+     * applies it in the row pass of its next step (same result, one pass less over the touched
+     * rows of the value tables). {@code optimizer} null: scale everything here.
+     */
+    public static double clip(Kernels kernels, List<Parameter> params, double maxNorm,
+                              AdamW optimizer) {
         double norm = globalNorm(kernels, params);
         if (maxNorm <= 0 || !Double.isFinite(norm) || norm <= maxNorm) {
             return norm;
         }
-        scaleAll(kernels, params, (float) (maxNorm / norm));
+        float factor = (float) (maxNorm / norm);
+        List<Parameter> now = params;
+        if (optimizer != null) {
+            now = new ArrayList<>();
+            for (Parameter p : params) {
+                if (optimizer.isLazy(p)) {
+                    optimizer.deferGradScale(p, factor);
+                } else {
+                    now.add(p);
+                }
+            }
+        }
+        scaleAll(kernels, now, factor);
         return norm;
     }
 
@@ -126,9 +149,17 @@ public final class GradClip {
          * an own table (then that table is left unscaled and the trainer stops).
          */
         public double clip(Kernels kernels, double maxNorm) {
-            double norm = GradClip.clip(kernels, main, maxNorm);
+            return clip(kernels, maxNorm, null);
+        }
+
+        /**
+         * As {@link #clip(Kernels, double)}, with the lazily updated tables' factors deferred to
+         * {@code optimizer} ({@link GradClip#clip(Kernels, List, double, AdamW)}; null: none).
+         */
+        public double clip(Kernels kernels, double maxNorm, AdamW optimizer) {
+            double norm = GradClip.clip(kernels, main, maxNorm, optimizer);
             for (int i = 0; i < own.size(); i++) {
-                double n = GradClip.clip(kernels, List.of(own.get(i)), ownMaxNorm[i]);
+                double n = GradClip.clip(kernels, List.of(own.get(i)), ownMaxNorm[i], optimizer);
                 if (!Double.isFinite(n)) {
                     return n;
                 }

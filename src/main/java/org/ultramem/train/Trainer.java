@@ -110,8 +110,10 @@ public final class Trainer {
         if (!Double.isFinite(loss)) {
             throw diverged(step + 1, "loss is " + loss, lr);
         }
-        double gradNorm = clipGroups.clip(kernels, cfg.gradClip());
+        // Lazy tables get the clip factor inside the optimizer's row pass (AdamW#deferGradScale).
+        double gradNorm = clipGroups.clip(kernels, cfg.gradClip(), optimizer);
         if (!Double.isFinite(gradNorm)) {
+            optimizer.dropDeferredGradScales();
             throw diverged(step + 1, "gradient norm is " + gradNorm + " (loss " + loss + ")", lr);
         }
         optimizer.step();

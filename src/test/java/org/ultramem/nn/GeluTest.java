@@ -43,4 +43,34 @@ class GeluTest {
         }
         assertEquals(0.5, Gelu.derivative(0.0), 1e-16);
     }
+
+    /**
+     * The batched erf of the V2 gate (four series side by side) and the from-erf GELU and GELU'
+     * must give the bits of one {@link Gelu#forward} / {@link Gelu#derivative} per value,
+     * including the early exits (NaN, saturation), zero (the series runs to its cap) and a tail
+     * that is no multiple of four.
+     */
+    @Test
+    void batchedErfAndFromErfFormsKeepTheBits() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(2);
+        float[] x = new float[103];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * (i % 3 == 0 ? 4 : 0.7));
+        }
+        float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            9f, -8.5f, 1e-30f, 8.48f, -8.49f};
+        System.arraycopy(special, 0, x, 5, special.length);
+        double[] e = new double[x.length + 2];
+        Gelu.erfOfScaled(x, 1, x.length - 1, e, 2);
+        for (int i = 1; i < x.length; i++) {
+            double xi = x[i];
+            String what = "x = " + xi;
+            assertEquals(Double.doubleToRawLongBits(Gelu.erf(xi * (1 / Math.sqrt(2)))),
+                    Double.doubleToRawLongBits(e[i + 1]), what + ": erf");
+            assertEquals(Double.doubleToRawLongBits(Gelu.forward(xi)),
+                    Double.doubleToRawLongBits(Gelu.forwardFromErf(xi, e[i + 1])), what);
+            assertEquals(Double.doubleToRawLongBits(Gelu.derivative(xi)),
+                    Double.doubleToRawLongBits(Gelu.derivativeFromErf(xi, e[i + 1])), what);
+        }
+    }
 }

@@ -91,6 +91,8 @@ public final class UltraMemV2Layer {
     private final int[] slotRow;
     private final float[] tuckerW;
     private final float[] preScore;
+    /** erf(π/√2) per slot, kept by the GELU gate for its derivative (null without one). */
+    private final double[] preErf;
     private final float[] gate;
     private final float[] slotW;
     private final float[] pooled;
@@ -177,6 +179,7 @@ public final class UltraMemV2Layer {
         slotRow = new int[slotCount];
         tuckerW = new float[slotCount * cores];
         preScore = new float[slotCount];
+        preErf = preDim > 0 && cfg.gluAct() ? new double[slotCount] : null;
         gate = new float[slotCount];
         slotW = new float[slotCount * cores];
         pooled = new float[maxTokens * poolWidth];
@@ -256,7 +259,7 @@ public final class UltraMemV2Layer {
                 lookup.resolve(slotVirtual, slotGroup, slotRow, slotZ, b0 * slots,
                         (b0 + rows) * slots);
                 for (int b = b0; b < b0 + rows; b++) {
-                    lookup.gate(slotW, gate, preScore, tuckerW, preIn, slotRow, b);
+                    lookup.gate(slotW, gate, preScore, tuckerW, preIn, slotRow, b, preErf);
                     lookup.pool(pooled, slotW, slotGroup, slotRow, b, poolScratch);
                 }
             }
@@ -305,8 +308,8 @@ public final class UltraMemV2Layer {
         lookup.touchRows(slotRow, count);
         productKeys.groupEntries(cand, tokens);
         Parallel.forRange(count, BACKWARD_SLOTS_PER_TASK, (i0, i1) -> lookup.backward(dTuckerW,
-                dPreScore, dPooled, slotW, tuckerW, gate, preScore, preIn, slotGroup, slotRow,
-                slotOrder,
+                dPreScore, dPooled, slotW, tuckerW, gate, preScore, preErf, preIn, slotGroup,
+                slotRow, slotOrder,
                 lookup.rowAligned(slotOrder, rowStart, slotRow, i0, count),
                 lookup.rowAligned(slotOrder, rowStart, slotRow, i1, count)));
         // 3. Pre-value input: dp = Σ_s dπ_s·Pre[row_s], dW_pre += dpᵀ·x, dx += dp·W_pre (§5.3).

@@ -112,12 +112,15 @@ public final class UltraMemV2Lookup {
         }
     }
 
-    /** {@link #gate(Kernels, UltraMemV2Config, float[], float[], float[], float[], float[],
-     * float[], int[], int)} over the holder's Pre. */
+    /**
+     * The gate of token b over the holder's Pre, keeping erf(π_s/√2) of each slot in
+     * {@code preErf} (GELU gate only; null otherwise) for {@link #backward}'s GELU', which then
+     * needs no series of its own.
+     */
     void gate(float[] w, float[] gate, float[] preScore, float[] tuckerW, float[] p, int[] row,
-              int b) {
+              int b, double[] preErf) {
         gate(kern, cfg, w, gate, preScore, tuckerW, p, preValues == null ? null : preValues.data,
-                row, b);
+                row, b, preErf);
     }
 
     /**
@@ -128,6 +131,17 @@ public final class UltraMemV2Lookup {
     public static void gate(Kernels kern, UltraMemV2Config cfg, float[] w, float[] gate,
                             float[] preScore, float[] tuckerW, float[] p, float[] pre, int[] row,
                             int b) {
+        gate(kern, cfg, w, gate, preScore, tuckerW, p, pre, row, b, null);
+    }
+
+    /**
+     * As the gate above; with {@code erf} (slot-indexed, non-null) the GELU takes the slots'
+     * erf(π/√2) from one batched {@link Gelu#erfOfScaled} and leaves them there: the same
+     * bits as one {@link Gelu#forward} per slot.
+     */
+    static void gate(Kernels kern, UltraMemV2Config cfg, float[] w, float[] gate,
+                     float[] preScore, float[] tuckerW, float[] p, float[] pre, int[] row, int b,
+                     double[] erf) {
         int slots = cfg.slots();
         int cores = cfg.tuckerCores();
         int preDim = cfg.preValueDim();
@@ -138,8 +152,14 @@ public final class UltraMemV2Lookup {
             return;
         }
         kern.gatherDot(preScore, s0, p, b * preDim, 0, pre, 0, row, s0, slots, 1, preDim);
+        boolean batched = cfg.gluAct() && erf != null;
+        if (batched) {
+            Gelu.erfOfScaled(preScore, s0, slots, erf, s0);
+        }
         for (int s = s0; s < s0 + slots; s++) {
-            float g = cfg.gluAct() ? (float) Gelu.forward(preScore[s]) : preScore[s];
+            float g = !cfg.gluAct() ? preScore[s]
+                    : (float) (batched ? Gelu.forwardFromErf(preScore[s], erf[s])
+                            : Gelu.forward(preScore[s]));
             gate[s] = g;
             for (int t = 0; t < cores; t++) {
                 w[s * cores + t] = tuckerW[s * cores + t] * g;
@@ -252,10 +272,11 @@ public final class UltraMemV2Lookup {
      * starts, {@link #rowAligned}), in row order then token order: one task per row, so
      * race-free, and each row's work is the same whoever does it, so independent of the thread
      * count. Writes dTuckerW (dŵ [B·H·k, T]) and dPreScore (dπ, [B·H·k]); adds into dV and dPre.
+     * preErf: erf(π/√2) per slot as {@link #gate} kept it (GELU gate only).
      */
     void backward(float[] dTuckerW, float[] dPreScore, float[] dPooled, float[] w, float[] tuckerW,
-                  float[] gate, float[] preScore, float[] p, int[] group, int[] row, int[] order,
-                  int from, int to) {
+                  float[] gate, float[] preScore, double[] preErf, float[] p, int[] group,
+                  int[] row, int[] order, int from, int to) {
         int pw = blocks * valueDim;
         for (int i = from; i < to; i++) {
             int s = order[i];
@@ -271,7 +292,9 @@ public final class UltraMemV2Lookup {
                 dTuckerW[s * cores + t] = dw * gate[s];
             }
             if (preValues != null) {
-                float dPi = glu ? (float) (dGate * Gelu.derivative(preScore[s])) : dGate;
+                float dPi = glu
+                        ? (float) (dGate * Gelu.derivativeFromErf(preScore[s], preErf[s]))
+                        : dGate;
                 dPreScore[s] = dPi;
                 kern.axpy(preValues.grad, r * preDim, dPi, p, b * preDim, preDim);
             }

@@ -114,6 +114,17 @@ public interface Kernels {
     void adamw(float[] param, float[] grad, float[] m, float[] v, int off, int n,
                float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2);
 
+    /**
+     * One lazily updated row: first the catch-up and clip scales, param·=paramScale,
+     * m·=mScale, v·=vScale, g = grad·gradScale (grad itself is left as it is), then the
+     * {@link #adamw} step on [off, off+n) with that g. Equals {@link #scale} on param, m, v and
+     * grad followed by {@link #adamw}, bit for bit (scales of 1 change nothing), in one pass
+     * over the row instead of five. Serial: callers split rows over the threads.
+     */
+    void adamwScaled(float[] param, float[] grad, float[] m, float[] v, int off, int n,
+                     float gradScale, float paramScale, float mScale, float vScale, float lr,
+                     float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2);
+
     // ---- retrieval kernels of the memory layers (bodies in TopK, GatherWeightedSum, KeyScores)
 
     /**

@@ -355,6 +355,24 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void adamwScaled(float[] param, float[] grad, float[] m, float[] v, int off, int n,
+                            float gradScale, float paramScale, float mScale, float vScale,
+                            float lr, float beta1, float beta2, float eps, float weightDecay,
+                            float bc1, float bc2) {
+        KernelChecks.range("adamwScaled param", param, off, n);
+        for (int i = off; i < off + n; i++) {
+            float g = grad[i] * gradScale;
+            float p = param[i] * paramScale;
+            float mi = beta1 * (m[i] * mScale) + (1f - beta1) * g;
+            float vi = beta2 * (v[i] * vScale) + (1f - beta2) * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            float update = (mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps);
+            param[i] = p - lr * (update + weightDecay * p);
+        }
+    }
+
+    @Override
     public String toString() {
         return "ScalarKernels";
     }

@@ -366,6 +366,16 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void adamwScaled(float[] param, float[] grad, float[] m, float[] v, int off, int n,
+                            float gradScale, float paramScale, float mScale, float vScale,
+                            float lr, float beta1, float beta2, float eps, float weightDecay,
+                            float bc1, float bc2) {
+        KernelChecks.range("adamwScaled param", param, off, n);
+        VectorRows.adamwScaled(param, grad, m, v, off, n, gradScale, paramScale, mScale, vScale,
+                lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    }
+
+    @Override
     public void topK(float[] scores, int off, int n, int k, int[] idx, int idxOff, float[] top,
                      int topOff) {
         TopK.selectVector(scores, off, n, k, idx, idxOff, top, topOff);

@@ -179,4 +179,42 @@ final class VectorRows {
             param[o] -= lr * (update + weightDecay * param[o]);
         }
     }
+    /**
+     * {@link #adamw} after the scales of {@link Kernels#adamwScaled}: the same vector/tail split
+     * as {@link #scale} and {@link #adamw} (vector below n − L + 1 when n ≥ 2·L), so each element
+     * gets the same operations as scale-then-adamw, in one pass.
+     */
+    static void adamwScaled(float[] param, float[] grad, float[] m, float[] v, int from, int n,
+                            float gradScale, float paramScale, float mScale, float vScale,
+                            float lr, float beta1, float beta2, float eps, float weightDecay,
+                            float bc1, float bc2) {
+        int i = 0;
+        float invBc1 = 1f / bc1;
+        if (n >= 2 * L) {
+            for (; i <= n - L; i += L) {
+                int o = from + i;
+                FloatVector g = FloatVector.fromArray(S, grad, o).mul(gradScale);
+                FloatVector mi = FloatVector.fromArray(S, m, o).mul(mScale).mul(beta1)
+                        .add(g.mul(1f - beta1));
+                FloatVector vi = FloatVector.fromArray(S, v, o).mul(vScale).mul(beta2)
+                        .add(g.mul(g).mul(1f - beta2));
+                mi.intoArray(m, o);
+                vi.intoArray(v, o);
+                FloatVector p = FloatVector.fromArray(S, param, o).mul(paramScale);
+                FloatVector update = mi.mul(invBc1).div(vi.div(bc2).sqrt().add(eps));
+                p.sub(update.add(p.mul(weightDecay)).mul(lr)).intoArray(param, o);
+            }
+        }
+        for (; i < n; i++) {
+            int o = from + i;
+            float g = grad[o] * gradScale;
+            float p = param[o] * paramScale;
+            float mi = beta1 * (m[o] * mScale) + (1f - beta1) * g;
+            float vi = beta2 * (v[o] * vScale) + (1f - beta2) * g * g;
+            m[o] = mi;
+            v[o] = vi;
+            float update = (mi * invBc1) / ((float) Math.sqrt(vi / bc2) + eps);
+            param[o] = p - lr * (update + weightDecay * p);
+        }
+    }
 }
