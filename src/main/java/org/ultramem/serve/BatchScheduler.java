@@ -67,6 +67,8 @@ final class BatchScheduler implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closing;
     private volatile int running;
+    /** When the last step ended (the scheduler's wait is counted from there). */
+    private long lastStepEnd = System.nanoTime();
 
     BatchScheduler(LoadedModel model, int maxBatch, int maxQueue, Precision kvPrecision,
                    ServeMetrics metrics, StepHook hook) {
@@ -183,6 +185,7 @@ final class BatchScheduler implements AutoCloseable {
     /** One pass: every decoding job's token, then prompt chunks in the rows left. */
     private void step() {
         long now = System.nanoTime();
+        long waited = now - lastStepEnd;
         int n = 0;
         for (GenerationJob j : slots) {
             if (j == null) {
@@ -194,6 +197,7 @@ final class BatchScheduler implements AutoCloseable {
                 entry(n++, j, j.last, 0, 1);
             }
         }
+        int decodeRows = n;
         int budget = state.maxRows() - n;
         for (GenerationJob j : prefilling) {
             if (budget == 0) {
@@ -208,17 +212,21 @@ final class BatchScheduler implements AutoCloseable {
             return;
         }
         float[] logits;
+        long passEnd;
         try {
             engine.meter().reset();
             long t0 = System.nanoTime();
             logits = engine.extend(state, passSlots, passTokens, passFrom, passCount, n);
-            metrics.step(System.nanoTime() - t0, engine.meter().total());
+            passEnd = System.nanoTime();
+            metrics.step(passEnd - t0, engine.meter().total());
         } catch (RuntimeException e) {
             for (int r = 0; r < n; r++) {
                 fail(passJobs[r], e);
             }
+            lastStepEnd = System.nanoTime();
             return;
         }
+        int promptRows = state.maxRows() - decodeRows - budget;
         int toSample = 0;
         for (int r = 0; r < n; r++) {
             GenerationJob j = passJobs[r];
@@ -233,6 +241,7 @@ final class BatchScheduler implements AutoCloseable {
             sampleEntries[toSample++] = r;
         }
         sampleRows(logits, toSample);
+        long sampleEnd = System.nanoTime();
         for (int i = 0; i < toSample; i++) {
             GenerationJob j = passJobs[sampleEntries[i]];
             if (sampleErrors[i] != null) {
@@ -243,6 +252,9 @@ final class BatchScheduler implements AutoCloseable {
             }
         }
         publish();
+        lastStepEnd = System.nanoTime();
+        metrics.schedulerStep(passEnd - now, sampleEnd - passEnd, lastStepEnd - sampleEnd,
+                waited, decodeRows, promptRows);
     }
 
     private void entry(int e, GenerationJob job, int[] tokens, int from, int count) {
