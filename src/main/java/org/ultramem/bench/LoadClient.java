@@ -5,32 +5,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * A bounded closed-loop load generator: {@code clients} virtual threads each send streaming
  * completions back to back until the window closes (a request started before the end runs to its
  * end), timing each from send to its first text chunk (time to first token) and to
- * {@code data: [DONE]} (latency), and reading its output tokens from the usage chunk.
+ * {@code data: [DONE]} (latency), and reading its output tokens from the usage chunk. Each
+ * client keeps one HTTP/1.1 connection alive on a blocking socket ({@link PlainHttpConnection};
+ * the JDK {@code HttpClient} it replaced cost the two shared cores about twice the CPU).
  * <p>
  * One failure is retried, once, and counted apart ({@link #staleConnectionRetries()}): a request
- * answered by end-of-stream before any byte ({@link #STALE_CONNECTION}). The JDK client raises
- * it when the kept-alive connection it took from its pool was closed by the server as the
- * request went out; it does not retry it itself because a POST is not idempotent. Here it is
- * safe: no byte came back, and the server (Helidon) closes a connection only between requests
- * or after writing an error response, so the request was never started. Any other failure, and
- * a retry that fails again, is a failed request as before.
+ * answered by end-of-stream (or a reset) before any byte ({@link #STALE_CONNECTION}), which
+ * happens when the kept-alive connection was closed by the server as the request went out. A
+ * POST is not idempotent, but here a retry is safe: no byte came back, and the server (Helidon)
+ * closes a connection only between requests or after writing an error response, so the request
+ * was never started. Any other failure, and a retry that fails again, is a failed request.
  */
 final class LoadClient {
 
@@ -54,20 +50,20 @@ final class LoadClient {
         }
     }
 
-    /** The JDK client's message for end-of-stream before any byte of a response. */
+    /** The message of an end-of-stream before any byte of a response (the JDK client's). */
     static final String STALE_CONNECTION = "HTTP/1.1 header parser received no bytes";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final AtomicInteger staleConnectionRetries = new AtomicInteger();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(30)).build();
+    /** Connect and read timeout of a request. */
+    private static final int TIMEOUT_MILLIS = 10 * 60 * 1000;
     private final URI completions;
-    private final String body;
+    private final byte[] body;
 
     /** Sends {@code body} (a streaming request with usage) to {@code base}/v1/completions. */
     LoadClient(URI base, String body) {
         this.completions = base.resolve("/v1/completions");
-        this.body = body;
+        this.body = body.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Runs {@code clients} loops for {@code seconds}. */
@@ -91,10 +87,17 @@ final class LoadClient {
         return new Window(all, (System.nanoTime() - start) / 1e9);
     }
 
+    /** One virtual client: requests back to back on one kept-alive connection (a new one after
+     * the server closed it or a request failed). */
     private List<Sample> loop(long end) {
         List<Sample> out = new ArrayList<>();
-        while (System.nanoTime() < end) {
-            out.add(one());
+        PlainHttpConnection[] conn = new PlainHttpConnection[1];
+        try {
+            while (System.nanoTime() < end) {
+                out.add(one(conn));
+            }
+        } finally {
+            closeQuietly(conn);
         }
         return out;
     }
@@ -104,79 +107,96 @@ final class LoadClient {
         return staleConnectionRetries.get();
     }
 
-    /** Sends the request, once more after a {@link #STALE_CONNECTION} failure. */
-    private HttpResponse<Stream<String>> send(HttpRequest req)
-            throws IOException, InterruptedException {
+    /**
+     * Sends the request on {@code conn[0]} (opened when null), once more on a new connection
+     * after a {@link #STALE_CONNECTION} failure; returns the status with the head read.
+     */
+    private int send(PlainHttpConnection[] conn) throws IOException {
         try {
-            return http.send(req, HttpResponse.BodyHandlers.ofLines());
+            return open(conn).post(body);
         } catch (IOException e) {
+            closeQuietly(conn);
             if (!STALE_CONNECTION.equals(e.getMessage())) {
                 throw e;
             }
             staleConnectionRetries.incrementAndGet();
-            return http.send(req, HttpResponse.BodyHandlers.ofLines());
+            return open(conn).post(body);
+        }
+    }
+
+    private PlainHttpConnection open(PlainHttpConnection[] conn) throws IOException {
+        if (conn[0] == null) {
+            conn[0] = new PlainHttpConnection(completions, TIMEOUT_MILLIS);
+        }
+        return conn[0];
+    }
+
+    private static void closeQuietly(PlainHttpConnection[] conn) {
+        if (conn[0] != null) {
+            try {
+                conn[0].close();
+            } catch (IOException e) {
+                // already gone
+            }
+            conn[0] = null;
         }
     }
 
     /** One streaming request (its latency includes a retry's). */
-    private Sample one() {
+    private Sample one(PlainHttpConnection[] conn) {
         long t0 = System.nanoTime();
-        HttpRequest req = HttpRequest.newBuilder(completions).timeout(Duration.ofMinutes(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        boolean ok = false;
         try {
-            HttpResponse<Stream<String>> res = send(req);
-            if (res.statusCode() != 200) {
-                res.body().close();
-                return new Sample(res.statusCode(), Double.NaN, ms(t0), 0,
-                        "HTTP " + res.statusCode());
+            int status = send(conn);
+            PlainHttpConnection c = conn[0];
+            if (status != 200) {
+                c.drain();
+                ok = true;
+                return new Sample(status, Double.NaN, ms(t0), 0, "HTTP " + status);
             }
             double ttft = Double.NaN;
             int tokens = 0;
             boolean done = false;
-            try (Stream<String> lines = res.body()) {
-                for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
-                    String line = it.next();
-                    if (!line.startsWith("data: ")) {
-                        continue;
-                    }
-                    String data = line.substring(6);
-                    if (data.equals("[DONE]")) {
-                        done = true;
-                        break;
-                    }
-                    // Only the first text chunk (its time), the usage chunk and an error event
-                    // matter: the others are not parsed, so the client in the server's JVM
-                    // spends less of the cores the server is measured on.
-                    if (!Double.isNaN(ttft) && !data.contains("\"usage\"")
-                            && !data.contains("\"error\"")) {
-                        continue;
-                    }
-                    JsonNode chunk = JSON.readTree(data);
-                    if (Double.isNaN(ttft) && !chunk.path("choices").path(0).path("text")
-                            .asText("").isEmpty()) {
-                        ttft = ms(t0);
-                    }
-                    if (chunk.has("usage")) {
-                        tokens = chunk.path("usage").path("completion_tokens").asInt();
-                    }
-                    if (chunk.has("error")) {
-                        return new Sample(500, ttft, ms(t0), 0, "error event: "
-                                + chunk.path("error").path("message").asText());
-                    }
+            for (String line; (line = c.readBodyLine()) != null; ) {
+                if (!line.startsWith("data: ")) {
+                    continue;
+                }
+                String data = line.substring(6);
+                if (data.equals("[DONE]")) {
+                    done = true;
+                    break;
+                }
+                // Only the first text chunk (its time), the usage chunk and an error event
+                // matter: the others are not parsed, so the client in the server's JVM
+                // spends less of the cores the server is measured on.
+                if (!Double.isNaN(ttft) && !data.contains("\"usage\"")
+                        && !data.contains("\"error\"")) {
+                    continue;
+                }
+                JsonNode chunk = JSON.readTree(data);
+                if (Double.isNaN(ttft) && !chunk.path("choices").path(0).path("text")
+                        .asText("").isEmpty()) {
+                    ttft = ms(t0);
+                }
+                if (chunk.has("usage")) {
+                    tokens = chunk.path("usage").path("completion_tokens").asInt();
+                }
+                if (chunk.has("error")) {
+                    return new Sample(500, ttft, ms(t0), 0, "error event: "
+                            + chunk.path("error").path("message").asText());
                 }
             }
+            c.drain();
+            ok = true;
             return done ? new Sample(200, ttft, ms(t0), tokens)
                     : new Sample(599, ttft, ms(t0), tokens, "stream ended without [DONE]");
-        } catch (IOException e) {
-            return new Sample(599, Double.NaN, ms(t0), 0, "I/O: " + e);
-        } catch (UncheckedIOException e) {
-            // The body's line stream wraps a connection failure mid-stream (e.g. a reset): a
-            // failed request of its own kind, not the end of the whole load.
-            return new Sample(599, Double.NaN, ms(t0), 0, "I/O: " + e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Sample(599, Double.NaN, ms(t0), 0, "interrupted");
+        } catch (IOException | RuntimeException e) {
+            Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+            return new Sample(599, Double.NaN, ms(t0), 0, "I/O: " + cause);
+        } finally {
+            if (!ok || conn[0] != null && !conn[0].reusable()) {
+                closeQuietly(conn);
+            }
         }
     }
 

@@ -130,6 +130,8 @@ public final class ServeBench {
                 }
                 points.add(p);
             }
+            log.printf(Locale.ROOT, "  %-9s scheduler: %s%n", name,
+                    server.metrics().schedulerSummary());
             log.printf(Locale.ROOT, "  %-9s %d requests sent again after their kept-alive"
                     + " connection closed under them (LoadClient.STALE_CONNECTION)%n", name,
                     client.staleConnectionRetries());

@@ -17,9 +17,10 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  *   step:  drop cancelled and timed-out jobs; one pass ({@link InferenceModel#extend}) over
  *          every decoding job's last token plus, in the rows left ({@link #PREFILL_ROWS} at
  *          least), the next prompt chunks of the jobs being prefilled, oldest first; sample a
- *          token (each job with its own sampler, rows in parallel) for every decoding job and
- *          every job whose prompt the pass completed; finish jobs at end-of-text, a stop
- *          sequence, max_tokens or the context's end, freeing their slots for the next admission
+ *          token and send its text (each job with its own sampler, rows in parallel) for
+ *          every decoding job and every job whose prompt the pass completed; finish jobs at
+ *          end-of-text, a stop sequence, max_tokens or the context's end, freeing their
+ *          slots for the next admission
  * </pre>
  * Jobs join and leave between steps, at token granularity. Prompts ride in the decode passes
  * instead of passes of their own, so the weights are read once per step for both (at 64
@@ -59,6 +60,8 @@ final class BatchScheduler implements AutoCloseable {
     private final int[] sampleEntries;
     private final int[] sampled;
     private final RuntimeException[] sampleErrors;
+    /** Why the job of sampled row i ends (null: it goes on), set by {@link #take}. */
+    private final String[] endings;
     private final DecodeState state;
     private final ServeMetrics metrics;
     private final Object publishLock = new Object();
@@ -67,6 +70,8 @@ final class BatchScheduler implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closing;
     private volatile int running;
+    /** When the last step ended (the scheduler's wait is counted from there). */
+    private long lastStepEnd = System.nanoTime();
 
     BatchScheduler(LoadedModel model, int maxBatch, int maxQueue, Precision kvPrecision,
                    ServeMetrics metrics, StepHook hook) {
@@ -86,6 +91,7 @@ final class BatchScheduler implements AutoCloseable {
         this.sampleEntries = new int[maxBatch];
         this.sampled = new int[maxBatch];
         this.sampleErrors = new RuntimeException[maxBatch];
+        this.endings = new String[maxBatch];
         this.state = engine.newState(maxBatch, context, kvPrecision,
                 maxBatch + Math.min(PREFILL_ROWS, context));
         this.metrics = metrics;
@@ -183,6 +189,7 @@ final class BatchScheduler implements AutoCloseable {
     /** One pass: every decoding job's token, then prompt chunks in the rows left. */
     private void step() {
         long now = System.nanoTime();
+        long waited = now - lastStepEnd;
         int n = 0;
         for (GenerationJob j : slots) {
             if (j == null) {
@@ -194,6 +201,7 @@ final class BatchScheduler implements AutoCloseable {
                 entry(n++, j, j.last, 0, 1);
             }
         }
+        int decodeRows = n;
         int budget = state.maxRows() - n;
         for (GenerationJob j : prefilling) {
             if (budget == 0) {
@@ -208,17 +216,21 @@ final class BatchScheduler implements AutoCloseable {
             return;
         }
         float[] logits;
+        long passEnd;
         try {
             engine.meter().reset();
             long t0 = System.nanoTime();
             logits = engine.extend(state, passSlots, passTokens, passFrom, passCount, n);
-            metrics.step(System.nanoTime() - t0, engine.meter().total());
+            passEnd = System.nanoTime();
+            metrics.step(passEnd - t0, engine.meter().total());
         } catch (RuntimeException e) {
             for (int r = 0; r < n; r++) {
                 fail(passJobs[r], e);
             }
+            lastStepEnd = System.nanoTime();
             return;
         }
+        int promptRows = state.maxRows() - decodeRows - budget;
         int toSample = 0;
         for (int r = 0; r < n; r++) {
             GenerationJob j = passJobs[r];
@@ -233,16 +245,21 @@ final class BatchScheduler implements AutoCloseable {
             sampleEntries[toSample++] = r;
         }
         sampleRows(logits, toSample);
+        long sampleEnd = System.nanoTime();
         for (int i = 0; i < toSample; i++) {
             GenerationJob j = passJobs[sampleEntries[i]];
             if (sampleErrors[i] != null) {
                 fail(j, sampleErrors[i]);
                 sampleErrors[i] = null;
-            } else {
-                accept(j, sampled[i]);
+            } else if (endings[i] != null) {
+                finish(j, endings[i]);
+                endings[i] = null;
             }
         }
         publish();
+        lastStepEnd = System.nanoTime();
+        metrics.schedulerStep(passEnd - now, sampleEnd - passEnd, lastStepEnd - sampleEnd,
+                waited, decodeRows, promptRows);
     }
 
     private void entry(int e, GenerationJob job, int[] tokens, int from, int count) {
@@ -254,17 +271,23 @@ final class BatchScheduler implements AutoCloseable {
     }
 
     /**
-     * sampled[i] = the token of entry sampleEntries[i] (logits row sampleEntries[i]), drawn by
-     * its job's own sampler, rows in parallel (at batch 64 and V 8192 the softmaxes cost about
-     * as much as a decode step on one core); a row whose sampler fails leaves its error in
+     * For each i &lt; count: sampled[i] = the token of entry sampleEntries[i] (logits row
+     * sampleEntries[i]), drawn by its job's own sampler, then taken by the job ({@link #take}:
+     * its text posted, endings[i] = why it ends or null), rows in parallel. At batch 64 and V
+     * 8192 the softmaxes cost about as much as a decode step on one core, and taking the tokens
+     * on one thread (detokenizing, posting, waking 64 HTTP threads) was 5 % of the scheduler's
+     * time while the kernel thread idled (bench serve's scheduler split, 2026-12-06). Each job
+     * is one row, so its events keep their order. A row whose sampler fails leaves its error in
      * sampleErrors[i].
      */
     private void sampleRows(float[] logits, int count) {
         Parallel.forRange(count, 8, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int e = sampleEntries[i];
+                GenerationJob job = passJobs[e];
                 try {
-                    sampled[i] = passJobs[e].sampler.sample(logits, e * vocab, vocab);
+                    sampled[i] = job.sampler.sample(logits, e * vocab, vocab);
+                    endings[i] = take(job, sampled[i]);
                 } catch (RuntimeException ex) {
                     sampleErrors[i] = ex;
                 }
@@ -272,11 +295,14 @@ final class BatchScheduler implements AutoCloseable {
         });
     }
 
-    /** Takes {@code id} as {@code job}'s next token: sends its text or finishes the job. */
-    private void accept(GenerationJob job, int id) {
+    /**
+     * Takes {@code id} as {@code job}'s next token: posts its text, or returns why the job ends
+     * ("stop", "length"; the caller finishes it), null when it goes on. Touches only the job (and
+     * thread-safe metrics), so rows run in parallel.
+     */
+    private String take(GenerationJob job, int id) {
         if (id == endOfText) {
-            finish(job, "stop");
-            return;
+            return "stop";
         }
         job.generated++;
         metrics.generatedToken();
@@ -288,12 +314,13 @@ final class BatchScheduler implements AutoCloseable {
             job.post(new GenerationJob.Text(delta));
         }
         if (job.text.stopped()) {
-            finish(job, "stop");
-        } else if (job.generated >= job.maxTokens || state.length(job.slot) >= context) {
-            finish(job, "length");
-        } else {
-            job.last[0] = id;
+            return "stop";
         }
+        if (job.generated >= job.maxTokens || state.length(job.slot) >= context) {
+            return "length";
+        }
+        job.last[0] = id;
+        return null;
     }
 
     private void finish(GenerationJob job, String reason) {

@@ -159,6 +159,13 @@ class ServingServerTest {
         }
         assertTrue(ServeFixtures.metric(server, "ultramem_step_read_bytes_sum") > 0,
                 "decode steps read bytes");
+        // Where the scheduler's time went, and the rows its passes carried: every prompt token
+        // was a prompt row (tokens_in counts the prompts prefilled).
+        assertTrue(ServeFixtures.metric(server,
+                "ultramem_scheduler_seconds_total{phase=\"pass\"}") > 0, "pass time");
+        assertEquals(ServeFixtures.metric(server, "ultramem_tokens_in_total"),
+                ServeFixtures.metric(server, "ultramem_pass_rows_total{kind=\"prompt\"}"));
+        assertTrue(server.metrics().schedulerSummary().contains(" passes of "));
     }
 
     @Test

@@ -6,7 +6,8 @@ import java.util.function.Supplier;
  * The one persistent thread pool every kernel shares. {@link #forRange} cuts {@code [0, n)} into at
  * most {@link #threads()} big contiguous blocks, runs block 0 on the calling thread and the rest on
  * daemon workers ({@link SpinPool}: they spin briefly between regions, so a decode step's dozens
- * of short regions do not each pay a thread wake-up), and returns when all are done.
+ * of short regions do not each pay a thread wake-up), runs on the calling thread too any block
+ * no worker has started by the time block 0 is done, and returns when all are done.
  *
  * <p>Sizing: {@code availableProcessors()}, overridden by the system property
  * {@code ultramem.threads}; {@link #withThreads} overrides it for the calling thread only
@@ -96,6 +97,9 @@ public final class Parallel {
             task.run(0, (int) ((long) n / blocks));
         } catch (Throwable t) {
             region.fail(t);
+        }
+        try {
+            POOL.runUntaken(region); // blocks no worker started yet run here, not waited for
         } finally {
             state.inside = false;
         }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +47,8 @@ class ParallelTest {
 
     @Test
     void nestedCallsRunInlineInsideATask() {
-        Set<String> nestedThreads = ConcurrentHashMap.newKeySet();
+        // One entry per block (the caller may run both blocks when the worker is slow to start).
+        Queue<String> nestedThreads = new ConcurrentLinkedQueue<>();
         Parallel.withThreads(2, () -> Parallel.forRange(2, 1, (s, e) -> {
             String outer = Thread.currentThread().getName();
             Parallel.forRange(100, 1, (s2, e2) -> {

@@ -3,6 +3,8 @@ package org.ultramem.tensor.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class SpinPoolTest {
@@ -26,5 +28,35 @@ class SpinPoolTest {
         long old = System.nanoTime() - SpinPool.SPIN_NANOS - 1_000;
         assertEquals(SpinPool.PARK, SpinPool.pause(old, yielding));
         assertEquals(SpinPool.PARK, SpinPool.pause(old, 0));
+    }
+
+    /**
+     * A task that no worker has taken by the time the caller's own block is done runs on the
+     * caller (here the only worker is busy with another region), instead of being waited for.
+     */
+    @Test
+    void aTaskNoWorkerTookRunsOnTheCaller() throws Exception {
+        SpinPool pool = new SpinPool(1, () -> { });
+        CountDownLatch busy = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        SpinPool.Region occupying = pool.region(1);
+        pool.execute(occupying, () -> {
+            busy.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        busy.await();
+        SpinPool.Region region = pool.region(1);
+        AtomicReference<Thread> ran = new AtomicReference<>();
+        pool.execute(region, () -> ran.set(Thread.currentThread()));
+        pool.runUntaken(region);
+        region.await();
+        assertEquals(Thread.currentThread(), ran.get());
+        release.countDown();
+        occupying.await();
+        pool.runUntaken(occupying); // nothing left: the worker took it
     }
 }
