@@ -17,10 +17,9 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  *   step:  drop cancelled and timed-out jobs; one pass ({@link InferenceModel#extend}) over
  *          every decoding job's last token plus, in the rows left ({@link #PREFILL_ROWS} at
  *          least), the next prompt chunks of the jobs being prefilled, oldest first; sample a
- *          token and send its text (each job with its own sampler, rows in parallel) for
- *          every decoding job and every job whose prompt the pass completed; finish jobs at
- *          end-of-text, a stop sequence, max_tokens or the context's end, freeing their
- *          slots for the next admission
+ *          token (each job with its own sampler, rows in parallel) for every decoding job and
+ *          every job whose prompt the pass completed; finish jobs at end-of-text, a stop
+ *          sequence, max_tokens or the context's end, freeing their slots for the next admission
  * </pre>
  * Jobs join and leave between steps, at token granularity. Prompts ride in the decode passes
  * instead of passes of their own, so the weights are read once per step for both (at 64
@@ -60,8 +59,6 @@ final class BatchScheduler implements AutoCloseable {
     private final int[] sampleEntries;
     private final int[] sampled;
     private final RuntimeException[] sampleErrors;
-    /** Why the job of sampled row i ends (null: it goes on), set by {@link #take}. */
-    private final String[] endings;
     private final DecodeState state;
     private final ServeMetrics metrics;
     private final Object publishLock = new Object();
@@ -91,7 +88,6 @@ final class BatchScheduler implements AutoCloseable {
         this.sampleEntries = new int[maxBatch];
         this.sampled = new int[maxBatch];
         this.sampleErrors = new RuntimeException[maxBatch];
-        this.endings = new String[maxBatch];
         this.state = engine.newState(maxBatch, context, kvPrecision,
                 maxBatch + Math.min(PREFILL_ROWS, context));
         this.metrics = metrics;
@@ -251,9 +247,8 @@ final class BatchScheduler implements AutoCloseable {
             if (sampleErrors[i] != null) {
                 fail(j, sampleErrors[i]);
                 sampleErrors[i] = null;
-            } else if (endings[i] != null) {
-                finish(j, endings[i]);
-                endings[i] = null;
+            } else {
+                accept(j, sampled[i]);
             }
         }
         publish();
@@ -271,23 +266,17 @@ final class BatchScheduler implements AutoCloseable {
     }
 
     /**
-     * For each i &lt; count: sampled[i] = the token of entry sampleEntries[i] (logits row
-     * sampleEntries[i]), drawn by its job's own sampler, then taken by the job ({@link #take}:
-     * its text posted, endings[i] = why it ends or null), rows in parallel. At batch 64 and V
-     * 8192 the softmaxes cost about as much as a decode step on one core, and taking the tokens
-     * on one thread (detokenizing, posting, waking 64 HTTP threads) was 5 % of the scheduler's
-     * time while the kernel thread idled (bench serve's scheduler split, 2026-12-06). Each job
-     * is one row, so its events keep their order. A row whose sampler fails leaves its error in
+     * sampled[i] = the token of entry sampleEntries[i] (logits row sampleEntries[i]), drawn by
+     * its job's own sampler, rows in parallel (at batch 64 and V 8192 the softmaxes cost about
+     * as much as a decode step on one core); a row whose sampler fails leaves its error in
      * sampleErrors[i].
      */
     private void sampleRows(float[] logits, int count) {
         Parallel.forRange(count, 8, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int e = sampleEntries[i];
-                GenerationJob job = passJobs[e];
                 try {
-                    sampled[i] = job.sampler.sample(logits, e * vocab, vocab);
-                    endings[i] = take(job, sampled[i]);
+                    sampled[i] = passJobs[e].sampler.sample(logits, e * vocab, vocab);
                 } catch (RuntimeException ex) {
                     sampleErrors[i] = ex;
                 }
@@ -295,14 +284,11 @@ final class BatchScheduler implements AutoCloseable {
         });
     }
 
-    /**
-     * Takes {@code id} as {@code job}'s next token: posts its text, or returns why the job ends
-     * ("stop", "length"; the caller finishes it), null when it goes on. Touches only the job (and
-     * thread-safe metrics), so rows run in parallel.
-     */
-    private String take(GenerationJob job, int id) {
+    /** Takes {@code id} as {@code job}'s next token: sends its text or finishes the job. */
+    private void accept(GenerationJob job, int id) {
         if (id == endOfText) {
-            return "stop";
+            finish(job, "stop");
+            return;
         }
         job.generated++;
         metrics.generatedToken();
@@ -314,13 +300,12 @@ final class BatchScheduler implements AutoCloseable {
             job.post(new GenerationJob.Text(delta));
         }
         if (job.text.stopped()) {
-            return "stop";
+            finish(job, "stop");
+        } else if (job.generated >= job.maxTokens || state.length(job.slot) >= context) {
+            finish(job, "length");
+        } else {
+            job.last[0] = id;
         }
-        if (job.generated >= job.maxTokens || state.length(job.slot) >= context) {
-            return "length";
-        }
-        job.last[0] = id;
-        return null;
     }
 
     private void finish(GenerationJob job, String reason) {

@@ -59,8 +59,8 @@ public final class ServeMetrics {
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1))
                 .register(registry);
         passSeconds = phase("pass", "the engine's passes");
-        sampleSeconds = phase("sample", "sampling the logits rows, sending each token's text");
-        emitSeconds = phase("emit", "finishing ended jobs, publishing the gauges");
+        sampleSeconds = phase("sample", "sampling the passes' logits rows");
+        emitSeconds = phase("emit", "detokenizing, posting tokens, finishing jobs");
         waitSeconds = phase("wait", "waiting for work (no job running) and admitting jobs");
         decodeRows = rows("decode", "decode tokens (one per decoding job and pass)");
         promptRows = rows("prompt", "prompt tokens prefilled inside the passes");
