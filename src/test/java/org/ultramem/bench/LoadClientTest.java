@@ -146,7 +146,7 @@ class LoadClientTest {
     }
 
     /** Reads one request: headers up to the blank line, then Content-Length bytes of body. */
-    private static void readRequest(InputStream in) throws IOException {
+    static void readRequest(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();

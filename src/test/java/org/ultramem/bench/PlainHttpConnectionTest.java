@@ -84,7 +84,7 @@ class PlainHttpConnectionTest {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             for (int i = 0; i < requests; i++) {
-                readRequest(in);
+                LoadClientTest.readRequest(in);
                 out.write(response.getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
@@ -93,20 +93,5 @@ class PlainHttpConnectionTest {
         } catch (IOException e) {
             // the client went away
         }
-    }
-
-    /** Reads one request's head and its Content-Length body. */
-    private static void readRequest(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed");
-            }
-            head.append((char) b);
-        }
-        int at = head.indexOf("Content-Length: ");
-        int end = head.indexOf("\r\n", at);
-        in.readNBytes(Integer.parseInt(head.substring(at + 16, end)));
     }
 }

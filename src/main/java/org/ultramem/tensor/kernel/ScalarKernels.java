@@ -341,17 +341,8 @@ public final class ScalarKernels implements Kernels {
                       float lr, float beta1, float beta2, float eps, float weightDecay,
                       float bc1, float bc2) {
         KernelChecks.range("adamw param", param, off, n);
-        Parallel.forRange(n, 1 << 15, (s, e) -> {
-            for (int i = off + s; i < off + e; i++) {
-                float g = grad[i];
-                float mi = beta1 * m[i] + (1f - beta1) * g;
-                float vi = beta2 * v[i] + (1f - beta2) * g * g;
-                m[i] = mi;
-                v[i] = vi;
-                float update = (mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps);
-                param[i] -= lr * (update + weightDecay * param[i]);
-            }
-        });
+        Parallel.forRange(n, 1 << 15, (s, e) -> adamwLoop(param, grad, m, v, off + s, e - s, 1f,
+                1f, 1f, 1f, lr, beta1, beta2, eps, weightDecay, bc1, bc2));
     }
 
     @Override
@@ -360,6 +351,15 @@ public final class ScalarKernels implements Kernels {
                             float lr, float beta1, float beta2, float eps, float weightDecay,
                             float bc1, float bc2) {
         KernelChecks.range("adamwScaled param", param, off, n);
+        adamwLoop(param, grad, m, v, off, n, gradScale, paramScale, mScale, vScale, lr, beta1,
+                beta2, eps, weightDecay, bc1, bc2);
+    }
+
+    /** The AdamW element loop of both entry points; unit scales leave every bit as it is. */
+    private static void adamwLoop(float[] param, float[] grad, float[] m, float[] v, int off, int n,
+                                  float gradScale, float paramScale, float mScale, float vScale,
+                                  float lr, float beta1, float beta2, float eps, float weightDecay,
+                                  float bc1, float bc2) {
         for (int i = off; i < off + n; i++) {
             float g = grad[i] * gradScale;
             float p = param[i] * paramScale;

@@ -148,37 +148,17 @@ final class VectorRows {
         }
     }
 
-    /** AdamW on [from, from+n); see {@link Kernels#adamw}. */
+    /**
+     * AdamW on [from, from+n); see {@link Kernels#adamw}. It is {@link #adamwScaled} with unit
+     * scales: x·1f = x, so the bits are those of the unscaled update.
+     */
     static void adamw(float[] param, float[] grad, float[] m, float[] v, int from, int n,
                       float lr, float beta1, float beta2, float eps, float weightDecay,
                       float bc1, float bc2) {
-        int i = 0;
-        float invBc1 = 1f / bc1;
-        if (n >= 2 * L) {
-            for (; i <= n - L; i += L) {
-                int o = from + i;
-                FloatVector g = FloatVector.fromArray(S, grad, o);
-                FloatVector mi = FloatVector.fromArray(S, m, o).mul(beta1).add(g.mul(1f - beta1));
-                FloatVector vi = FloatVector.fromArray(S, v, o).mul(beta2).add(g.mul(g)
-                        .mul(1f - beta2));
-                mi.intoArray(m, o);
-                vi.intoArray(v, o);
-                FloatVector p = FloatVector.fromArray(S, param, o);
-                FloatVector update = mi.mul(invBc1).div(vi.div(bc2).sqrt().add(eps));
-                p.sub(update.add(p.mul(weightDecay)).mul(lr)).intoArray(param, o);
-            }
-        }
-        for (; i < n; i++) {
-            int o = from + i;
-            float g = grad[o];
-            float mi = beta1 * m[o] + (1f - beta1) * g;
-            float vi = beta2 * v[o] + (1f - beta2) * g * g;
-            m[o] = mi;
-            v[o] = vi;
-            float update = (mi * invBc1) / ((float) Math.sqrt(vi / bc2) + eps);
-            param[o] -= lr * (update + weightDecay * param[o]);
-        }
+        adamwScaled(param, grad, m, v, from, n, 1f, 1f, 1f, 1f, lr, beta1, beta2, eps,
+                weightDecay, bc1, bc2);
     }
+
     /**
      * {@link #adamw} after the scales of {@link Kernels#adamwScaled}: the same vector/tail split
      * as {@link #scale} and {@link #adamw} (vector below n − L + 1 when n ≥ 2·L), so each element
