@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.ultramem.infer.DecodeArchitecture;
 import org.ultramem.infer.InferenceModel;
 import org.ultramem.infer.Precision;
 import org.ultramem.io.AtomicFiles;
@@ -40,10 +41,13 @@ import org.ultramem.text.BpeTrainer;
  */
 public final class ServeBench {
 
-    /** Options of one run: {@code model} null means the family. */
-    public record Options(Path model, Path configs, int[] clients, double seconds,
-                          double warmupSeconds, int reps, int maxTokens, Path outDir,
-                          boolean json) {
+    /**
+     * Options of one run: {@code model} null means a family, the configs' ({@code configs}) or,
+     * with {@code decodeModels}, {@code bench decode}'s ({@link RandomModels}).
+     */
+    public record Options(Path model, Path configs, boolean decodeModels, int[] clients,
+                          double seconds, double warmupSeconds, int reps, int maxTokens,
+                          Path outDir, boolean json) {
     }
 
     /** One measured point; latencies in ms. */
@@ -53,6 +57,8 @@ public final class ServeBench {
     }
 
     static final String[] FAMILY = {"dense", "moe", "ultramem"};
+    /** {@code bench decode}'s models served by {@code --decode-models}. */
+    static final String[] DECODE_MODELS = {"dense", "moe", "ultramem", "ultramem_v2"};
     private static final String PROMPT = "The quick brown fox jumps over the lazy dog while the"
             + " cat sat on the mat";
 
@@ -64,13 +70,20 @@ public final class ServeBench {
         PrintStream log = o.json() ? System.err : out;
         log.printf(Locale.ROOT, "serve bench: %s, clients %s, %.1f s per point in %d windows"
                 + " after %.1f s warm-up, max_tokens %d, load average %.2f%n",
-                o.model() == null ? "matched family, random weights" : o.model().toString(),
+                o.model() != null ? o.model().toString() : o.decodeModels()
+                        ? "bench decode's matched models (memory models 46x dense parameters),"
+                        + " random weights" : "matched family, random weights",
                 Arrays.toString(o.clients()), o.seconds(), o.reps(), o.warmupSeconds(),
                 o.maxTokens(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         List<Point> points = new ArrayList<>();
         if (o.model() != null) {
             points.addAll(measure(o, o.model().getFileName().toString(),
                     () -> LoadedModel.load(o.model(), Precision.F32, log::println), log));
+        } else if (o.decodeModels()) {
+            int context = Math.max(512, o.maxTokens() + 64);
+            for (String name : DECODE_MODELS) {
+                points.addAll(measure(o, name, () -> decodeModel(name, context), log));
+            }
         } else {
             for (String name : FAMILY) {
                 Path config = o.configs().resolve("family-" + name + ".json");
@@ -90,13 +103,28 @@ public final class ServeBench {
     static LoadedModel randomModel(String name, Path config) {
         ModelConfig cfg = ModelConfig.load(config);
         InferenceModel engine = InferenceModel.of(new Transformer(cfg, 1, 4, 1234), Precision.F32);
-        BpeTrainer trainer = new BpeTrainer();
-        trainer.addDocument(PROMPT.repeat(20));
-        BpeTokenizer tok = trainer.train(300, line -> { });
-        return new LoadedModel(name, engine, tok);
+        return new LoadedModel(name, engine, byteTokenizer());
     }
 
-    private static List<Point> measure(Options o, String name, Callable<LoadedModel> load,
+    /**
+     * {@code bench decode}'s model {@code name} ({@link RandomModels}: equal FLOPs per token, the
+     * memory models and MoE ~255 M parameters each), fp32 random weights, byte tokenizer: the
+     * scale at which MoE's expert traffic per step dwarfs its compute, as in the paper's setting.
+     */
+    static LoadedModel decodeModel(String name, int context) {
+        DecodeArchitecture arch = DecodeBench.architecture(name, context);
+        InferenceModel engine = new InferenceModel(arch, RandomModels.build(arch, Precision.F32,
+                42), Precision.F32);
+        return new LoadedModel(name, engine, byteTokenizer());
+    }
+
+    private static BpeTokenizer byteTokenizer() {
+        BpeTrainer trainer = new BpeTrainer();
+        trainer.addDocument(PROMPT.repeat(20));
+        return trainer.train(300, line -> { });
+    }
+
+    static List<Point> measure(Options o, String name, Callable<LoadedModel> load,
                                        PrintStream log) throws Exception {
         int maxClients = Arrays.stream(o.clients()).max().orElseThrow();
         ServeOptions options = ServeOptions.of("127.0.0.1", 0, maxClients, 2 * maxClients);
@@ -183,6 +211,8 @@ public final class ServeBench {
     static String json(List<Point> points, Options o) {
         ObjectNode root = ConfigJson.newObject();
         root.put("random_weights", o.model() == null);
+        root.put("models", o.model() != null ? "checkpoint" : o.decodeModels() ? "decode-bench"
+                : "family");
         root.put("seconds_per_point", o.seconds());
         root.put("windows", o.reps());
         root.put("max_tokens", o.maxTokens());

@@ -14,11 +14,11 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serving throughput (output tokens/s), latency p50/p95/p99 and time to first"
-                + " token against concurrent clients, for one checkpoint or the matched family"
-                + " (dense, MoE, UltraMem; random weights).")
+                + " token against concurrent clients, for one checkpoint, the matched family"
+                + " (dense, MoE, UltraMem) or bench decode's models (random weights).")
 public final class BenchServeCommand implements Callable<Integer> {
 
-    /** Exactly one of --model and --family. */
+    /** Exactly one of --model, --family and --decode-models. */
     static final class Target {
         @Option(names = "--model", required = true, description = "Checkpoint directory.")
         Path model;
@@ -26,6 +26,11 @@ public final class BenchServeCommand implements Callable<Integer> {
         @Option(names = "--family", required = true, description = "The dense, MoE and UltraMem"
                 + " members of configs/family-*.json, random weights.")
         boolean family;
+
+        @Option(names = "--decode-models", required = true, description = "The dense, MoE,"
+                + " UltraMem and UltraMemV2 models of `bench decode` (equal FLOPs; the sparse"
+                + " ones ~46x dense parameters), random weights.")
+        boolean decodeModels;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -74,7 +79,7 @@ public final class BenchServeCommand implements Callable<Integer> {
                     + " 3600] s, --warmup (" + warmup + ") in [0, 600] s, --reps (" + reps
                     + ") >= 5 and --max-tokens (" + maxTokens + ") >= 1");
         }
-        ServeBench.run(new ServeBench.Options(target.family ? null : target.model, configs,
+        ServeBench.run(new ServeBench.Options(target.model, configs, target.decodeModels,
                 clients, duration, warmup, reps, maxTokens, out, json), System.out);
         return 0;
     }

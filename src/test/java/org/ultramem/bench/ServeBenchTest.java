@@ -28,7 +28,7 @@ class ServeBenchTest {
                 32, 64), tok);
         Path out = dir.resolve("out");
         ByteArrayOutputStream text = new ByteArrayOutputStream();
-        List<ServeBench.Point> points = ServeBench.run(new ServeBench.Options(model, null,
+        List<ServeBench.Point> points = ServeBench.run(new ServeBench.Options(model, null, false,
                 new int[] {1, 3}, 0.25, 0, 5, 4, out, true), new PrintStream(text, true,
                 StandardCharsets.UTF_8));
         assertEquals(2, points.size());
@@ -41,6 +41,18 @@ class ServeBenchTest {
         for (String f : new String[] {"serve.md", "serve.json", "serve_tokens_per_s.png"}) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
+    }
+
+    @Test
+    void servesTheDecodeBenchDenseModel() throws Exception {
+        ServeBench.Options o = new ServeBench.Options(null, null, true, new int[] {2}, 0.25, 0, 5,
+                4, dir.resolve("out"), true);
+        List<ServeBench.Point> points = ServeBench.measure(o, "dense",
+                () -> ServeBench.decodeModel("dense", 512), new PrintStream(
+                        new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(1, points.size());
+        assertTrue(points.get(0).requests() > 0 && points.get(0).errors() == 0,
+                points.get(0).toString());
     }
 
     @Test
