@@ -80,11 +80,17 @@ public final class SegmentKernels {
         return maxRows >= TRANSPOSED_MIN_ROWS ? RowPath.TRANSPOSED : RowPath.DOT;
     }
 
-    private static boolean transposed(int rows) {
+    /**
+     * Whether a call of {@code rows} takes the transposed path. A {@code fewRows} call (MoE
+     * experts) keeps to the per-token dot tiles under a fixed path: they are row-independent as
+     * well, and the transposed path would pad its ~3 rows to a group of {@link GemvVector#TT}
+     * tokens (~90% of an expert's FLOPs at 64 clients were padding, 2026-12).
+     */
+    private static boolean transposed(int rows, boolean fewRows) {
         return switch (rowPath) {
             case BY_ROWS -> rows >= TRANSPOSED_MIN_ROWS;
             case DOT -> false;
-            case TRANSPOSED -> true;
+            case TRANSPOSED -> !fewRows;
         };
     }
 
@@ -93,10 +99,10 @@ public final class SegmentKernels {
      * out [rows, n] = x [rows, k] · Wᵀ with W [n, k] row-major at byte offset {@code wOff} of
      * {@code w}. Reads W once for all rows (the batched decode GEMM). Multi-threaded over column
      * blocks (small products run inline); runs inline when called from inside a {@link Parallel}
-     * task.
+     * task. {@code fewRows}: see {@link Kernels#segmentMatmulTFewRows}.
      */
-    static void matmulT(boolean vector, float[] out, int outOff, int ldo, float[] x, int xOff,
-                        int ldx, int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
+    static void matmulT(boolean vector, boolean fewRows, float[] out, int outOff, int ldo,
+                        float[] x, int xOff, int ldx, int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
         check(out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n, k);
         if (rows == 0 || n == 0) {
             return;
@@ -104,7 +110,7 @@ public final class SegmentKernels {
         int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
         int minBlocks = (int) Math.max(1, Math.min(blocks,
                 MIN_TASK_MACS / ((long) COLUMN_BLOCK * Math.max(1, k) * rows)));
-        if (vector && transposed(rows)) {
+        if (vector && transposed(rows, fewRows)) {
             // Batched decode: x packed once per token group, then broadcast tiles (no lane
             // reductions).
             float[] xP = packed(x, xOff, ldx, rows, k);

@@ -111,6 +111,46 @@ class SegmentKernelsTest {
         }
     }
 
+    /**
+     * The few-rows entry (MoE experts) takes the per-token dot tiles under both fixed row paths,
+     * bit for bit, so each row depends on itself alone and no call is padded to a transposed token
+     * group; under {@code BY_ROWS} it is the general entry, bit for bit (8+ rows transposed).
+     */
+    @Test
+    void fewRowsEntryTakesTheDotTilesUnderAFixedPathAndIsTheGeneralOneByRows() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        try (Arena arena = Arena.ofShared()) {
+            for (boolean bf16 : new boolean[] {false, true}) {
+                for (int rows : new int[] {1, 3, 8, 9, 33}) {
+                    int n = 70;
+                    int k = 131;
+                    MemorySegment seg = weights(arena, KernelAsserts.random(rnd, n * k), bf16, 0);
+                    float[] x = KernelAsserts.random(rnd, rows * k);
+                    float[] dot = new float[rows * n];
+                    SegmentKernels.matmulTVector(dot, 0, n, x, 0, k, rows, seg, 0, bf16, n, k);
+                    String what = (bf16 ? "bf16" : "f32") + " rows " + rows;
+                    for (SegmentKernels.RowPath path : SegmentKernels.RowPath.values()) {
+                        var previous = SegmentKernels.setRowPath(path);
+                        try {
+                            float[] few = new float[rows * n];
+                            float[] general = new float[rows * n];
+                            Parallel.withThreads(2, () -> {
+                                VECTOR.segmentMatmulTFewRows(few, 0, n, x, 0, k, rows, seg, 0,
+                                        bf16, n, k);
+                                VECTOR.segmentMatmulT(general, 0, n, x, 0, k, rows, seg, 0,
+                                        bf16, n, k);
+                            });
+                            assertArrayEquals(path == SegmentKernels.RowPath.BY_ROWS ? general
+                                    : dot, few, what + " " + path);
+                        } finally {
+                            SegmentKernels.setRowPath(previous);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void scalarMatchesDoublePrecisionReference() {
         SplittableRandom rnd = new SplittableRandom(3);
