@@ -114,7 +114,7 @@ public final class SegmentKernels {
             // Batched decode: x packed once per token group, then broadcast tiles (no lane
             // reductions).
             float[] xP = packed(x, xOff, ldx, rows, k);
-            int lda = (rows + GemvVector.TT - 1) / GemvVector.TT * GemvVector.TT;
+            int lda = GemvVector.paddedRows(rows);
             Parallel.forRange(blocks, minBlocks, (b0, b1) -> {
                 float[][] scratch = TILE.get();
                 if (scratch[0].length < GemvVector.COLUMN_GROUP * lda) {
@@ -140,12 +140,15 @@ public final class SegmentKernels {
     /** Per-thread x-packing buffer of the batched path (grown on demand, never shrunk). */
     private static final ThreadLocal<float[][]> PACKED =
             ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-    /** Per-thread scratch of the batched path: accumulator [COLUMN_GROUP][groups·TT], panel [4][KC]. */
+    /** Per-thread scratch of the batched path: accumulator [COLUMN_GROUP][paddedRows], panel [4][KC]. */
     private static final ThreadLocal<float[][]> TILE =
             ThreadLocal.withInitial(() -> new float[][] {new float[0],
                     new float[4 * GemvVector.KC]});
 
-    /** xP [groups][k][TT] = x [rows, k] per group of TT tokens, padding tokens zero. */
+    /**
+     * xP [groups][k][width] = x [rows, k] per group of TT tokens (group g from g·k·TT; a last
+     * group of at most L tokens is L wide, {@link GemvVector#groupWidth}), padding tokens zero.
+     */
     private static float[] packed(float[] x, int xOff, int ldx, int rows, int k) {
         int tt = GemvVector.TT;
         int groups = (rows + tt - 1) / tt;
@@ -157,16 +160,17 @@ public final class SegmentKernels {
         float[] xP = holder[0];
         for (int g = 0; g < groups; g++) {
             int base = g * k * tt;
-            for (int t = 0; t < tt; t++) {
+            int width = GemvVector.groupWidth(g, rows);
+            for (int t = 0; t < width; t++) {
                 int r = g * tt + t;
                 if (r < rows) {
                     int src = xOff + r * ldx;
                     for (int i = 0; i < k; i++) {
-                        xP[base + i * tt + t] = x[src + i];
+                        xP[base + i * width + t] = x[src + i];
                     }
                 } else {
                     for (int i = 0; i < k; i++) {
-                        xP[base + i * tt + t] = 0f;
+                        xP[base + i * width + t] = 0f;
                     }
                 }
             }

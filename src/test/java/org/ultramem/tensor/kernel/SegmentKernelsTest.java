@@ -151,6 +151,44 @@ class SegmentKernelsTest {
         }
     }
 
+    /**
+     * The transposed path's narrow last group (at most L tokens, one-vector tile) gives each row
+     * the bits the two-vector tile gives it: every call of an awkward row count against the same
+     * rows inside a call padded with extra rows to whole 2·L groups (two-vector tiles only), across
+     * 64-column groups and 512-wide k chunks.
+     */
+    @Test
+    void transposedNarrowLastGroupGivesTheBitsOfTheFullGroup() {
+        int lanes = GemvVector.L;
+        int tt = GemvVector.TT;
+        SplittableRandom rnd = new SplittableRandom(29);
+        var previous = SegmentKernels.setRowPath(SegmentKernels.RowPath.TRANSPOSED);
+        try (Arena arena = Arena.ofShared()) {
+            for (boolean bf16 : new boolean[] {false, true}) {
+                for (int k : new int[] {17, 1030}) {
+                    int n = 70;
+                    MemorySegment seg = weights(arena, KernelAsserts.random(rnd, n * k), bf16, 0);
+                    for (int rows : new int[] {1, lanes - 1, lanes, lanes + 1, tt - 1, tt,
+                            tt + 1, tt + lanes, tt + lanes + 1, 2 * tt + 10}) {
+                        int full = (rows + tt - 1) / tt * tt;
+                        float[] x = KernelAsserts.random(rnd, full * k);
+                        float[] some = new float[rows * n];
+                        float[] all = new float[full * n];
+                        Parallel.withThreads(2, () -> {
+                            VECTOR.segmentMatmulT(some, 0, n, x, 0, k, rows, seg, 0, bf16, n, k);
+                            VECTOR.segmentMatmulT(all, 0, n, x, 0, k, full, seg, 0, bf16, n, k);
+                        });
+                        assertArrayEquals(java.util.Arrays.copyOf(all, rows * n), some,
+                                (bf16 ? "bf16" : "f32") + " k " + k + " rows " + rows
+                                        + " of " + full);
+                    }
+                }
+            }
+        } finally {
+            SegmentKernels.setRowPath(previous);
+        }
+    }
+
     @Test
     void scalarMatchesDoublePrecisionReference() {
         SplittableRandom rnd = new SplittableRandom(3);
