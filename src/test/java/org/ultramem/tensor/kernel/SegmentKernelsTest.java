@@ -248,8 +248,9 @@ class SegmentKernelsTest {
         SplittableRandom rnd = new SplittableRandom(11);
         try (Arena arena = Arena.ofShared()) {
             for (boolean bf16 : new boolean[] {false, true}) {
-                for (int hd : new int[] {1, 7, 8, 16, 33, 64}) {
-                    for (int span : new int[] {1, 3, 4, 5, 17, 130}) {
+                // 48, 80 and 97: bf16 pair chunks of 2·L and 4·L, then single vectors, tails
+                for (int hd : new int[] {1, 7, 8, 16, 33, 48, 64, 80, 97}) {
+                    for (int span : new int[] {1, 3, 4, 5, 8, 17, 130}) {
                         float[] kf = KernelAsserts.random(rnd, span * hd);
                         float[] vf = KernelAsserts.random(rnd, span * hd);
                         long base = bf16 ? 6 : 12;
