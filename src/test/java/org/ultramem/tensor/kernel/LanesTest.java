@@ -24,29 +24,6 @@ class LanesTest {
         }
     }
 
-    /** The four-vector tree is four single trees, bit for bit (decode attention scores use it). */
-    @Test
-    void sumOfFourVectorsEqualsFourTreeSumsBitForBit() {
-        SplittableRandom rnd = new SplittableRandom(13);
-        int l = VectorKernels.SPECIES.length();
-        float[] got = new float[5];
-        for (int rep = 0; rep < 2000; rep++) {
-            FloatVector[] v = new FloatVector[4];
-            float[][] lanes = new float[4][l];
-            for (int j = 0; j < 4; j++) {
-                for (int i = 0; i < l; i++) {
-                    lanes[j][i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-3, 4)));
-                }
-                v[j] = FloatVector.fromArray(VectorKernels.SPECIES, lanes[j], 0);
-            }
-            Lanes.sum4(v[0], v[1], v[2], v[3], got, 1);
-            for (int j = 0; j < 4; j++) {
-                assertEquals(Float.floatToIntBits(Lanes.sum(v[j])),
-                        Float.floatToIntBits(got[1 + j]), "vector " + j + " of rep " + rep);
-            }
-        }
-    }
-
     @Test
     void plainTreeAddsPairsHalfAVectorApart() {
         float[] lanes = {1e8f, 1f, -1e8f, 1f, 1f, 0f, 1f, 0f};
