@@ -36,6 +36,15 @@ public record Matrix(String name, MemorySegment data, int rows, int cols, boolea
         kern.segmentMatmulT(out, outOff, ldo, x, xOff, ldx, n, data, 0, bf16, rows, cols);
     }
 
+    /**
+     * As {@link #apply(Kernels, float[], int, int, float[], int, int, int)} for calls of a few
+     * rows each (an MoE expert's rows of a step), {@link Kernels#segmentMatmulTFewRows}.
+     */
+    public void applyFewRows(Kernels kern, float[] out, int outOff, int ldo, float[] x, int xOff,
+                             int ldx, int n) {
+        kern.segmentMatmulTFewRows(out, outOff, ldo, x, xOff, ldx, n, data, 0, bf16, rows, cols);
+    }
+
     /** out[outOff ..] = row {@code r} widened to fp32, on {@code kern}. */
     public void readRow(Kernels kern, float[] out, int outOff, int r) {
         kern.segmentReadRow(out, outOff, data, r * rowBytes(), bf16, cols);

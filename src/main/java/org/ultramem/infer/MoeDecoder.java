@@ -19,6 +19,9 @@ import org.ultramem.tensor.kernel.Parallel;
  * </pre>
  * Each hit expert's weights are read once per step whatever its token count; experts run in
  * parallel (one thread per block of experts, GEMMs inline). The meter counts distinct experts hit.
+ * Expert GEMMs go through {@link Matrix#applyFewRows}: under the server's fixed row path they take
+ * the per-token dot tiles rather than the transposed path, which pads an expert's few rows to a
+ * group of 2·lanes tokens.
  */
 final class MoeDecoder {
 
@@ -130,8 +133,9 @@ final class MoeDecoder {
                 int end = expertStart[e + 1];
                 for (int a = r0, c; a < end; a += c) {
                     c = runLength(sequenceOf, a, end);
-                    gate[e].apply(kern, gateOut, a * de, de, xGrouped, a * dModel, dModel, c);
-                    up[e].apply(kern, upOut, a * de, de, xGrouped, a * dModel, dModel, c);
+                    gate[e].applyFewRows(kern, gateOut, a * de, de, xGrouped, a * dModel, dModel,
+                            c);
+                    up[e].applyFewRows(kern, upOut, a * de, de, xGrouped, a * dModel, dModel, c);
                 }
             }
         });
@@ -143,7 +147,8 @@ final class MoeDecoder {
                 int end = expertStart[e + 1];
                 for (int a = r0, c; a < end; a += c) {
                     c = runLength(sequenceOf, a, end);
-                    down[e].apply(kern, expertOut, a * dModel, dModel, hidden, a * de, de, c);
+                    down[e].applyFewRows(kern, expertOut, a * dModel, dModel, hidden, a * de, de,
+                            c);
                 }
             }
         });

@@ -82,6 +82,21 @@ final class GemvVector {
     /** Tokens per transposed tile: two vectors of tokens. */
     static final int TT = 2 * L;
 
+    /**
+     * Token lanes of transposed group {@code g} of a call of {@code rows}: {@link #TT}, except a
+     * last group of at most {@link #L} tokens, which takes one vector ({@link #tileT4One}), so a
+     * call pads to a multiple of L lanes rather than of TT (74 rows: 80 lanes, not 96).
+     */
+    static int groupWidth(int g, int rows) {
+        int rest = rows - g * TT;
+        return rest <= L ? L : TT;
+    }
+
+    /** Token lanes of a call of {@code rows} on the transposed path: rows rounded up to L. */
+    static int paddedRows(int rows) {
+        return (rows + L - 1) / L * L;
+    }
+
     /** Output columns whose partial sums stay in a thread's accumulator between k chunks. */
     static final int COLUMN_GROUP = 64;
     /** k per chunk: a chunk of xP (KC × 16 tokens × 4 B per group) stays in L1/L2. */
@@ -96,14 +111,16 @@ final class GemvVector {
      * down projection, k 2560, re-streamed 655 KB of x per 4 W rows from L3 and ran far below
      * the FMA peak, 2026-12). Per k step: two xP vectors, four broadcast W elements and 8 FMAs
      * into 8 accumulators; partial sums wait in {@code acc} [COLUMN_GROUP][groups·TT] between
-     * chunks, so every output is one sequential FMA chain over k whatever the chunking.
+     * chunks, so every output is one sequential FMA chain over k whatever the chunking. A last
+     * group of at most L tokens ({@link #groupWidth}) is packed [k][L] and takes the one-vector
+     * tile, whose per-lane chain is the same, so a row's bits do not depend on the group width.
      */
     static void matmulTTransposed(float[] out, int outOff, int ldo, float[] xP, int rows,
                                   MemorySegment w, long wOff, boolean bf16, int nStart, int nEnd,
                                   int k, float[] acc, float[] panel) {
         long rowBytes = (long) k * (bf16 ? 2 : 4);
         int groups = (rows + TT - 1) / TT;
-        int lda = groups * TT;
+        int lda = paddedRows(rows);
         for (int g0 = nStart; g0 < nEnd; g0 += COLUMN_GROUP) {
             int g1 = Math.min(nEnd, g0 + COLUMN_GROUP);
             for (int k0 = 0; k0 < k; k0 += KC) {
@@ -125,8 +142,13 @@ final class GemvVector {
                     }
                     int accRow = (j - g0) * lda;
                     for (int g = 0; g < groups; g++) {
-                        tileT4(xP, (g * k + k0) * TT, panel, kc, acc, accRow + g * TT, lda,
-                                first);
+                        if (groupWidth(g, rows) == TT) {
+                            tileT4(xP, (g * k + k0) * TT, panel, kc, acc, accRow + g * TT, lda,
+                                    first);
+                        } else {
+                            tileT4One(xP, g * k * TT + k0 * L, panel, kc, acc, accRow + g * TT,
+                                    lda, first);
+                        }
                     }
                 }
             }
@@ -175,6 +197,34 @@ final class GemvVector {
         a10.intoArray(acc, o1); a11.intoArray(acc, o1 + L);
         a20.intoArray(acc, o2); a21.intoArray(acc, o2 + L);
         a30.intoArray(acc, o3); a31.intoArray(acc, o3 + L);
+    }
+
+    /**
+     * {@link #tileT4} for a group of one vector of tokens, xP [kc][L] from {@code xOff}: each
+     * lane's FMA chain over k is the one {@link #tileT4} runs.
+     */
+    private static void tileT4One(float[] xP, int xOff, float[] panel, int kc, float[] acc,
+                                  int accOff, int lda, boolean first) {
+        FloatVector a0, a1, a2, a3;
+        int o1 = accOff + lda;
+        int o2 = accOff + 2 * lda;
+        int o3 = accOff + 3 * lda;
+        if (first) {
+            a0 = FloatVector.zero(S);
+            a1 = a0; a2 = a0; a3 = a0;
+        } else {
+            a0 = FloatVector.fromArray(S, acc, accOff); a1 = FloatVector.fromArray(S, acc, o1);
+            a2 = FloatVector.fromArray(S, acc, o2); a3 = FloatVector.fromArray(S, acc, o3);
+        }
+        for (int i = 0; i < kc; i++) {
+            FloatVector x0 = FloatVector.fromArray(S, xP, xOff + i * L);
+            a0 = x0.fma(FloatVector.broadcast(S, panel[i]), a0);
+            a1 = x0.fma(FloatVector.broadcast(S, panel[kc + i]), a1);
+            a2 = x0.fma(FloatVector.broadcast(S, panel[2 * kc + i]), a2);
+            a3 = x0.fma(FloatVector.broadcast(S, panel[3 * kc + i]), a3);
+        }
+        a0.intoArray(acc, accOff); a1.intoArray(acc, o1);
+        a2.intoArray(acc, o2); a3.intoArray(acc, o3);
     }
 
     static FloatVector widen(MemorySegment w, long byteOff) {

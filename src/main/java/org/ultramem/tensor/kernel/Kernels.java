@@ -183,6 +183,16 @@ public interface Kernels {
     void segmentMatmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx, int rows,
                         MemorySegment w, long wOff, boolean bf16, int n, int k);
 
+    /**
+     * {@link #segmentMatmulT} for a product whose calls carry a few rows each (an MoE expert's
+     * share of a step, ~3 rows at 64 clients): under a fixed {@code SegmentKernels.RowPath}
+     * ({@code DOT} or {@code TRANSPOSED}) it takes the per-token dot tiles whatever the fixed
+     * path, which are row-independent too but pad no rows (the transposed path pads every call to
+     * a group of 2·lanes tokens); under {@code BY_ROWS} it is {@link #segmentMatmulT}.
+     */
+    void segmentMatmulTFewRows(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
+                               int rows, MemorySegment w, long wOff, boolean bf16, int n, int k);
+
     /** out[outOff + i] = row[i], i < n: the row at byte offset {@code base}, widened to fp32. */
     void segmentReadRow(float[] out, int outOff, MemorySegment table, long base, boolean bf16,
                         int n);

@@ -16,18 +16,35 @@ import jdk.incubator.vector.VectorSpecies;
 final class Lanes {
 
     private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
-    /** SHIFTS[j] moves lane i + (L >> (j+1)) onto lane i (mod L). */
-    private static final VectorShuffle<Float>[] SHIFTS = shifts();
+    private static final int L = S.length();
+    /** R[s] moves lane i + s onto lane i (mod L), one constant per tree level. */
+    private static final VectorShuffle<Float> R8 = rotation(8);
+    private static final VectorShuffle<Float> R4 = rotation(4);
+    private static final VectorShuffle<Float> R2 = rotation(2);
+    private static final VectorShuffle<Float> R1 = rotation(1);
 
     private Lanes() {
     }
 
-    /** The sum of v's lanes as the tree ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)) for L 8. */
+    /**
+     * The sum of v's lanes as the tree ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)) for L 8.
+     * Straight-line over constant shuffles (L folds, so the guards vanish): the earlier loop over
+     * a static array of shuffles was sometimes left un-intrinsified by C2 in one JVM and not the
+     * next (JFR of `ultramem bench serve --family`: FloatVector.lanewiseTemplate under
+     * Lanes.sum, MoE serving 375 vs 1021 tokens/s between runs of the same jar, 2026-12).
+     */
     static float sum(FloatVector v) {
         FloatVector t = v;
-        for (VectorShuffle<Float> s : SHIFTS) {
-            t = t.add(t.rearrange(s));
+        if (L >= 16) {
+            t = t.add(t.rearrange(R8));
         }
+        if (L >= 8) {
+            t = t.add(t.rearrange(R4));
+        }
+        if (L >= 4) {
+            t = t.add(t.rearrange(R2));
+        }
+        t = t.add(t.rearrange(R1));
         return t.lane(0);
     }
 
@@ -44,18 +61,11 @@ final class Lanes {
         return t[0];
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] shifts() {
-        int l = S.length();
-        int steps = Integer.numberOfTrailingZeros(l);
-        VectorShuffle<Float>[] out = new VectorShuffle[steps];
-        for (int j = 0, half = l / 2; half >= 1; j++, half /= 2) {
-            int[] idx = new int[l];
-            for (int i = 0; i < l; i++) {
-                idx[i] = (i + half) % l;
-            }
-            out[j] = VectorShuffle.fromArray(S, idx, 0);
+    private static VectorShuffle<Float> rotation(int shift) {
+        int[] idx = new int[L];
+        for (int i = 0; i < L; i++) {
+            idx[i] = (i + shift) % L;
         }
-        return out;
+        return VectorShuffle.fromArray(S, idx, 0);
     }
 }

@@ -417,7 +417,16 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void segmentMatmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
                                int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
-        SegmentKernels.matmulT(false, out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n, k);
+        SegmentKernels.matmulT(false, false, out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16,
+                n, k);
+    }
+
+    @Override
+    public void segmentMatmulTFewRows(float[] out, int outOff, int ldo, float[] x, int xOff,
+                                      int ldx, int rows, MemorySegment w, long wOff, boolean bf16,
+                                      int n, int k) {
+        SegmentKernels.matmulT(false, true, out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16,
+                n, k);
     }
 
     @Override

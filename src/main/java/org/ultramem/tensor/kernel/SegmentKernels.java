@@ -80,11 +80,17 @@ public final class SegmentKernels {
         return maxRows >= TRANSPOSED_MIN_ROWS ? RowPath.TRANSPOSED : RowPath.DOT;
     }
 
-    private static boolean transposed(int rows) {
+    /**
+     * Whether a call of {@code rows} takes the transposed path. A {@code fewRows} call (MoE
+     * experts) keeps to the per-token dot tiles under a fixed path: they are row-independent as
+     * well, and the transposed path would pad its ~3 rows to a group of {@link GemvVector#TT}
+     * tokens (~90% of an expert's FLOPs at 64 clients were padding, 2026-12).
+     */
+    private static boolean transposed(int rows, boolean fewRows) {
         return switch (rowPath) {
             case BY_ROWS -> rows >= TRANSPOSED_MIN_ROWS;
             case DOT -> false;
-            case TRANSPOSED -> true;
+            case TRANSPOSED -> !fewRows;
         };
     }
 
@@ -93,10 +99,10 @@ public final class SegmentKernels {
      * out [rows, n] = x [rows, k] · Wᵀ with W [n, k] row-major at byte offset {@code wOff} of
      * {@code w}. Reads W once for all rows (the batched decode GEMM). Multi-threaded over column
      * blocks (small products run inline); runs inline when called from inside a {@link Parallel}
-     * task.
+     * task. {@code fewRows}: see {@link Kernels#segmentMatmulTFewRows}.
      */
-    static void matmulT(boolean vector, float[] out, int outOff, int ldo, float[] x, int xOff,
-                        int ldx, int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
+    static void matmulT(boolean vector, boolean fewRows, float[] out, int outOff, int ldo,
+                        float[] x, int xOff, int ldx, int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
         check(out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n, k);
         if (rows == 0 || n == 0) {
             return;
@@ -104,11 +110,11 @@ public final class SegmentKernels {
         int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
         int minBlocks = (int) Math.max(1, Math.min(blocks,
                 MIN_TASK_MACS / ((long) COLUMN_BLOCK * Math.max(1, k) * rows)));
-        if (vector && transposed(rows)) {
+        if (vector && transposed(rows, fewRows)) {
             // Batched decode: x packed once per token group, then broadcast tiles (no lane
             // reductions).
             float[] xP = packed(x, xOff, ldx, rows, k);
-            int lda = (rows + GemvVector.TT - 1) / GemvVector.TT * GemvVector.TT;
+            int lda = GemvVector.paddedRows(rows);
             Parallel.forRange(blocks, minBlocks, (b0, b1) -> {
                 float[][] scratch = TILE.get();
                 if (scratch[0].length < GemvVector.COLUMN_GROUP * lda) {
@@ -134,12 +140,15 @@ public final class SegmentKernels {
     /** Per-thread x-packing buffer of the batched path (grown on demand, never shrunk). */
     private static final ThreadLocal<float[][]> PACKED =
             ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-    /** Per-thread scratch of the batched path: accumulator [COLUMN_GROUP][groups·TT], panel [4][KC]. */
+    /** Per-thread scratch of the batched path: accumulator [COLUMN_GROUP][paddedRows], panel [4][KC]. */
     private static final ThreadLocal<float[][]> TILE =
             ThreadLocal.withInitial(() -> new float[][] {new float[0],
                     new float[4 * GemvVector.KC]});
 
-    /** xP [groups][k][TT] = x [rows, k] per group of TT tokens, padding tokens zero. */
+    /**
+     * xP [groups][k][width] = x [rows, k] per group of TT tokens (group g from g·k·TT; a last
+     * group of at most L tokens is L wide, {@link GemvVector#groupWidth}), padding tokens zero.
+     */
     private static float[] packed(float[] x, int xOff, int ldx, int rows, int k) {
         int tt = GemvVector.TT;
         int groups = (rows + tt - 1) / tt;
@@ -151,16 +160,17 @@ public final class SegmentKernels {
         float[] xP = holder[0];
         for (int g = 0; g < groups; g++) {
             int base = g * k * tt;
-            for (int t = 0; t < tt; t++) {
+            int width = GemvVector.groupWidth(g, rows);
+            for (int t = 0; t < width; t++) {
                 int r = g * tt + t;
                 if (r < rows) {
                     int src = xOff + r * ldx;
                     for (int i = 0; i < k; i++) {
-                        xP[base + i * tt + t] = x[src + i];
+                        xP[base + i * width + t] = x[src + i];
                     }
                 } else {
                     for (int i = 0; i < k; i++) {
-                        xP[base + i * tt + t] = 0f;
+                        xP[base + i * width + t] = 0f;
                     }
                 }
             }

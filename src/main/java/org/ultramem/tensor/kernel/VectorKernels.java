@@ -416,7 +416,16 @@ public final class VectorKernels implements Kernels {
     @Override
     public void segmentMatmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
                                int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
-        SegmentKernels.matmulT(true, out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n, k);
+        SegmentKernels.matmulT(true, false, out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16,
+                n, k);
+    }
+
+    @Override
+    public void segmentMatmulTFewRows(float[] out, int outOff, int ldo, float[] x, int xOff,
+                                      int ldx, int rows, MemorySegment w, long wOff, boolean bf16,
+                                      int n, int k) {
+        SegmentKernels.matmulT(true, true, out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16,
+                n, k);
     }
 
     @Override

@@ -111,6 +111,84 @@ class SegmentKernelsTest {
         }
     }
 
+    /**
+     * The few-rows entry (MoE experts) takes the per-token dot tiles under both fixed row paths,
+     * bit for bit, so each row depends on itself alone and no call is padded to a transposed token
+     * group; under {@code BY_ROWS} it is the general entry, bit for bit (8+ rows transposed).
+     */
+    @Test
+    void fewRowsEntryTakesTheDotTilesUnderAFixedPathAndIsTheGeneralOneByRows() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        try (Arena arena = Arena.ofShared()) {
+            for (boolean bf16 : new boolean[] {false, true}) {
+                for (int rows : new int[] {1, 3, 8, 9, 33}) {
+                    int n = 70;
+                    int k = 131;
+                    MemorySegment seg = weights(arena, KernelAsserts.random(rnd, n * k), bf16, 0);
+                    float[] x = KernelAsserts.random(rnd, rows * k);
+                    float[] dot = new float[rows * n];
+                    SegmentKernels.matmulTVector(dot, 0, n, x, 0, k, rows, seg, 0, bf16, n, k);
+                    String what = (bf16 ? "bf16" : "f32") + " rows " + rows;
+                    for (SegmentKernels.RowPath path : SegmentKernels.RowPath.values()) {
+                        var previous = SegmentKernels.setRowPath(path);
+                        try {
+                            float[] few = new float[rows * n];
+                            float[] general = new float[rows * n];
+                            Parallel.withThreads(2, () -> {
+                                VECTOR.segmentMatmulTFewRows(few, 0, n, x, 0, k, rows, seg, 0,
+                                        bf16, n, k);
+                                VECTOR.segmentMatmulT(general, 0, n, x, 0, k, rows, seg, 0,
+                                        bf16, n, k);
+                            });
+                            assertArrayEquals(path == SegmentKernels.RowPath.BY_ROWS ? general
+                                    : dot, few, what + " " + path);
+                        } finally {
+                            SegmentKernels.setRowPath(previous);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The transposed path's narrow last group (at most L tokens, one-vector tile) gives each row
+     * the bits the two-vector tile gives it: every call of an awkward row count against the same
+     * rows inside a call padded with extra rows to whole 2·L groups (two-vector tiles only), across
+     * 64-column groups and 512-wide k chunks.
+     */
+    @Test
+    void transposedNarrowLastGroupGivesTheBitsOfTheFullGroup() {
+        int lanes = GemvVector.L;
+        int tt = GemvVector.TT;
+        SplittableRandom rnd = new SplittableRandom(29);
+        var previous = SegmentKernels.setRowPath(SegmentKernels.RowPath.TRANSPOSED);
+        try (Arena arena = Arena.ofShared()) {
+            for (boolean bf16 : new boolean[] {false, true}) {
+                for (int k : new int[] {17, 1030}) {
+                    int n = 70;
+                    MemorySegment seg = weights(arena, KernelAsserts.random(rnd, n * k), bf16, 0);
+                    for (int rows : new int[] {1, lanes - 1, lanes, lanes + 1, tt - 1, tt,
+                            tt + 1, tt + lanes, tt + lanes + 1, 2 * tt + 10}) {
+                        int full = (rows + tt - 1) / tt * tt;
+                        float[] x = KernelAsserts.random(rnd, full * k);
+                        float[] some = new float[rows * n];
+                        float[] all = new float[full * n];
+                        Parallel.withThreads(2, () -> {
+                            VECTOR.segmentMatmulT(some, 0, n, x, 0, k, rows, seg, 0, bf16, n, k);
+                            VECTOR.segmentMatmulT(all, 0, n, x, 0, k, full, seg, 0, bf16, n, k);
+                        });
+                        assertArrayEquals(java.util.Arrays.copyOf(all, rows * n), some,
+                                (bf16 ? "bf16" : "f32") + " k " + k + " rows " + rows
+                                        + " of " + full);
+                    }
+                }
+            }
+        } finally {
+            SegmentKernels.setRowPath(previous);
+        }
+    }
+
     @Test
     void scalarMatchesDoublePrecisionReference() {
         SplittableRandom rnd = new SplittableRandom(3);
@@ -170,8 +248,9 @@ class SegmentKernelsTest {
         SplittableRandom rnd = new SplittableRandom(11);
         try (Arena arena = Arena.ofShared()) {
             for (boolean bf16 : new boolean[] {false, true}) {
-                for (int hd : new int[] {1, 7, 8, 16, 33, 64}) {
-                    for (int span : new int[] {1, 3, 4, 5, 17, 130}) {
+                // 48, 80 and 97: bf16 pair chunks of 2·L and 4·L, then single vectors, tails
+                for (int hd : new int[] {1, 7, 8, 16, 33, 48, 64, 80, 97}) {
+                    for (int span : new int[] {1, 3, 4, 5, 8, 17, 130}) {
                         float[] kf = KernelAsserts.random(rnd, span * hd);
                         float[] vf = KernelAsserts.random(rnd, span * hd);
                         long base = bf16 ? 6 : 12;
