@@ -280,6 +280,18 @@ public final class AdamW {
 
     /** Applies one AdamW step to every parameter from its current gradient. */
     public void step() {
+        step(false);
+    }
+
+    /**
+     * As {@link #step()}; with {@code consumeLazyGrads} each lazily updated parameter's touched
+     * rows also have their gradient zeroed and their marks cleared in the same row pass
+     * ({@link Parameter#consumeTouchedRows}), so the next {@link Parameter#zeroGrad} finds
+     * nothing to do for them: for a trainer that zeroes every gradient before the next step
+     * anyway, one pass over the value tables' touched rows less. Parameters and moments are
+     * the same bits either way.
+     */
+    public void step(boolean consumeLazyGrads) {
         long t = step + 1;
         float bc1 = (float) (1 - Math.pow(settings.beta1(), t));
         float bc2 = (float) (1 - Math.pow(settings.beta2(), t));
@@ -293,7 +305,7 @@ public final class AdamW {
                 kernels.adamw(p.data, p.grad, m[i], v[i], 0, p.numel(), lr, b1, b2, eps, weightDecay[i], bc1, bc2);
                 continue;
             }
-            lazyStep(i, t, lr, b1, b2, eps, bc1, bc2, pendingGradScale[i]);
+            lazyStep(i, t, lr, b1, b2, eps, bc1, bc2, pendingGradScale[i], consumeLazyGrads);
             pendingGradScale[i] = 1f;
         }
         step = t;
@@ -305,25 +317,32 @@ public final class AdamW {
      * ({@link Kernels#adamwScaled}: the same floats as scaling the row's parameter, moments and
      * gradient first, as {@link #catchUpRow} and a clip pass did). Rows are independent, so they
      * are split over the kernel threads (in address order, which streams where first-touch order
-     * jumps); every row gets the same operations as one thread would give it.
+     * jumps); every row gets the same operations as one thread would give it. With
+     * {@code consume} the pass also zeroes each row's gradient ({@link #step(boolean)}).
      */
     private void lazyStep(int i, long t, float lr, float b1, float b2, float eps, float bc1,
-                          float bc2, float gradScale) {
+                          float bc2, float gradScale, boolean consume) {
         Parameter p = params.get(i);
-        int[] rows = p.touchedRowsAscending();
         CatchUp factors = catchUpFactors(i, t - 1);
         long upTo = t - 1;
+        Parameter.RowTask update = r -> {
+            long s0 = rowStep[i][r];
+            // Scales of 1 (a row current at t − 1) leave every float as it is.
+            kernels.adamwScaled(p.data, p.grad, m[i], v[i], r * p.rowWidth, p.rowWidth,
+                    gradScale, decayFactor(i, s0, factors),
+                    momentFactor(settings.beta1(), factors.beta1Pow(), upTo - s0),
+                    momentFactor(settings.beta2(), factors.beta2Pow(), upTo - s0),
+                    lr, b1, b2, eps, weightDecay[i], bc1, bc2);
+            rowStep[i][r] = t;
+        };
+        if (consume) {
+            p.consumeTouchedRows(update);
+            return;
+        }
+        int[] rows = p.touchedRowsAscending();
         Parallel.forRange(p.touchedCount(), Parameter.ROWS_PER_TASK, (s, e) -> {
             for (int k = s; k < e; k++) {
-                int r = rows[k];
-                long s0 = rowStep[i][r];
-                // Scales of 1 (a row current at t − 1) leave every float as it is.
-                kernels.adamwScaled(p.data, p.grad, m[i], v[i], r * p.rowWidth, p.rowWidth,
-                        gradScale, decayFactor(i, s0, factors),
-                        momentFactor(settings.beta1(), factors.beta1Pow(), upTo - s0),
-                        momentFactor(settings.beta2(), factors.beta2Pow(), upTo - s0),
-                        lr, b1, b2, eps, weightDecay[i], bc1, bc2);
-                rowStep[i][r] = t;
+                update.run(rows[k]);
             }
         });
     }

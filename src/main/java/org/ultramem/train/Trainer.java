@@ -116,7 +116,9 @@ public final class Trainer {
             optimizer.dropDeferredGradScales();
             throw diverged(step + 1, "gradient norm is " + gradNorm + " (loss " + loss + ")", lr);
         }
-        optimizer.step();
+        // The lazy tables' touched rows are zeroed in the optimizer's row pass, so the
+        // zeroGrad above skips them next step.
+        optimizer.step(true);
         model.afterStep(step + 1, cfg.seed(), optimizer::reset);
         return new StepResult(lr, loss, gradNorm);
     }

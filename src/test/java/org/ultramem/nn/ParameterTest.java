@@ -9,7 +9,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.ultramem.tensor.kernel.Parallel;
 
-/** Row-sparse bookkeeping: the touched set in both orders, and zeroing only what was touched. */
+/**
+ * Row-sparse bookkeeping: the touched set in both orders (one by one and in bulk), and zeroing
+ * only what was touched (on its own or after the optimizer's row pass).
+ */
 class ParameterTest {
 
     /** Enough rows that the row-wise passes split over two threads. */
@@ -53,6 +56,64 @@ class ParameterTest {
             p.touchRow(7);
             assertEquals(1, p.touchedCount());
             assertEquals(7, p.touchedRowsAscending()[0]);
+        }
+    }
+
+    @Test
+    void touchRowsKeepsFirstTouchOrderOfOneByOneTouches() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        Parameter one = new Parameter("values", new int[] {ROWS, 2}, Parameter.Group.VALUES, true);
+        Parameter bulk = new Parameter("values", new int[] {ROWS, 2}, Parameter.Group.VALUES, true);
+        // batches with repeats, within a batch and across batches, until every row is touched
+        // (the list then fills exactly: the spare entry must not be counted)
+        for (int batch = 0; batch < 12; batch++) {
+            int[] rows = rnd.ints(ROWS, 0, ROWS).toArray();
+            rows[5] = rows[4];
+            for (int r : rows) {
+                one.touchRow(r);
+            }
+            bulk.touchRows(rows, 0, rows.length);
+            assertEquals(one.touchedCount(), bulk.touchedCount(), "batch " + batch);
+            assertArrayEquals(Arrays.copyOf(one.touchedRows(), one.touchedCount()),
+                    Arrays.copyOf(bulk.touchedRows(), bulk.touchedCount()), "batch " + batch);
+            assertArrayEquals(Arrays.copyOf(one.touchedRowsAscending(), one.touchedCount()),
+                    Arrays.copyOf(bulk.touchedRowsAscending(), bulk.touchedCount()));
+        }
+        int[] all = new int[ROWS];
+        Arrays.setAll(all, i -> i);
+        bulk.touchRows(all, 0, ROWS);
+        assertEquals(ROWS, bulk.touchedCount());
+        bulk.touchRows(all, 2, 3);
+        assertEquals(ROWS, bulk.touchedCount());
+    }
+
+    @Test
+    void consumeTouchedRowsRunsEachRowOnceThenLeavesItZeroedAndUnmarked() {
+        for (int threads : new int[] {1, 2}) {
+            Parameter p = new Parameter("values", new int[] {ROWS, 4}, Parameter.Group.VALUES,
+                    true);
+            int[] touched = touchRandomRows(p, 9, 3 * Parameter.ROWS_PER_TASK);
+            for (int r : touched) {
+                Arrays.fill(p.grad, r * 4, r * 4 + 4, r + 0.5f);
+            }
+            int[] seenGrad = new int[ROWS];
+            Parallel.withThreads(threads, () -> {
+                p.consumeTouchedRows(r -> seenGrad[r] += (int) p.grad[r * 4 + 3] + 1);
+                return null;
+            });
+            // each touched row's task ran once and saw its gradient before the zeroing
+            int[] expected = new int[ROWS];
+            for (int r : touched) {
+                expected[r] = r + 1;
+            }
+            assertArrayEquals(expected, seenGrad, "threads " + threads);
+            assertEquals(0, p.touchedCount());
+            assertArrayEquals(new float[p.numel()], p.grad, "threads " + threads);
+            // the marks are cleared: a consumed row touched again is listed again, once
+            p.touchRow(touched[0]);
+            p.touchRow(touched[0]);
+            assertEquals(1, p.touchedCount());
+            assertEquals(touched[0], p.touchedRowsAscending()[0]);
         }
     }
 

@@ -15,7 +15,7 @@ import org.ultramem.tensor.kernel.Kernels;
  * Clipping with the lazy tables' factor deferred to the optimizer ({@link AdamW#deferGradScale},
  * what the trainer does) must give the bits of clipping every gradient in place and then
  * stepping, step after step with clipping active and rows skipping steps; only the lazy table's
- * gradient is left unscaled.
+ * gradient is left unscaled (or, with {@link AdamW#step(boolean)}, zeroed).
  */
 class DeferredClipTest {
 
@@ -50,6 +50,41 @@ class DeferredClipTest {
                 assertArrayEquals(a.secondMoment(0), b.secondMoment(0), what + ": table v");
                 assertArrayEquals(inPlace.get(1).data, deferred.get(1).data, what + ": dense");
                 assertArrayEquals(unscaled, deferred.get(0).grad, what + ": table grad kept");
+            }
+        }
+    }
+
+    /**
+     * The trainer's step(true): the lazy table's touched rows are zeroed and unmarked in the row
+     * pass, so fill's zeroGrad finds nothing left. Fails if a consumed row's gradient survives
+     * into a later step that touches the row again, or if its mark survives (the row would be
+     * stepped again with no gradient).
+     */
+    @Test
+    void consumingLazyGradsEqualsStepThenZeroGrad() {
+        for (Kernels k : List.of(KernelProvider.scalar(), KernelProvider.get())) {
+            List<Parameter> kept = List.of(table(), dense());
+            List<Parameter> consumed = List.of(table(), dense());
+            AdamW a = new AdamW(k, kept, schedule, settings);
+            AdamW b = new AdamW(k, consumed, schedule, settings);
+            SplittableRandom rnd = new SplittableRandom(21);
+            for (int t = 0; t < 30; t++) {
+                long seed = rnd.nextLong();
+                fill(kept, seed);
+                fill(consumed, seed);
+                GradClip.clip(k, kept, MAX_NORM, a);
+                GradClip.clip(k, consumed, MAX_NORM, b);
+                a.step();
+                b.step(true);
+                String what = k + " step " + t;
+                Parameter table = consumed.get(0);
+                assertEquals(0, table.touchedCount(), what + ": marks cleared");
+                assertArrayEquals(new float[table.numel()], table.grad, what + ": grad zeroed");
+                assertArrayEquals(kept.get(0).data, table.data, what + ": table");
+                assertArrayEquals(a.firstMoment(0), b.firstMoment(0), what + ": table m");
+                assertArrayEquals(a.secondMoment(0), b.secondMoment(0), what + ": table v");
+                assertArrayEquals(kept.get(1).data, consumed.get(1).data, what + ": dense");
+                assertArrayEquals(kept.get(1).grad, consumed.get(1).grad, what + ": dense grad");
             }
         }
     }

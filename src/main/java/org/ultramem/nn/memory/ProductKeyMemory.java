@@ -300,9 +300,7 @@ public final class ProductKeyMemory {
      */
     private void scatterValueGradients(float[] dy, int tokens) {
         int sel = tokens * heads * k;
-        for (int s = 0; s < sel; s++) {
-            values.touchRow(selIdx[s]);
-        }
+        values.touchRows(selIdx, 0, sel);
         int parts = Math.max(1, Math.min(Parallel.threads(), sel / 256));
         Parallel.forRange(parts, 1, (p0, p1) -> {
             for (int s = 0; s < sel; s++) {

@@ -300,13 +300,13 @@ public final class UltraMemV2Layer {
         //    slots, not by row index, keeps both threads busy: a layer's window is a slice of the
         //    shared table (one half of it in the family preset) and a split by row index gave
         //    such a layer's whole pass to one thread. The serial passes that read only the
-        //    forward's selections run first: the row sort, the touched-row marks and the key
-        //    grouping of step 7. (Running them two at a time on different threads measured
-        //    slower on the loaded machine, one more parallel region per backward; kept serial.)
+        //    forward's selections run first, as independent tasks (backwardPrep).
         int count = tokens * slots;
-        lookup.sortSlotsByRow(slotOrder, rowStart, slotRow, count);
-        lookup.touchRows(slotRow, count);
-        productKeys.groupEntries(cand, tokens);
+        Parallel.forRange(PREP_TASKS, 1, (t0, t1) -> {
+            for (int task = t0; task < t1; task++) {
+                backwardPrep(task, count, tokens);
+            }
+        });
         Parallel.forRange(count, BACKWARD_SLOTS_PER_TASK, (i0, i1) -> lookup.backward(dTuckerW,
                 dPreScore, dPooled, slotW, tuckerW, gate, preScore, preErf, preIn, slotGroup,
                 slotRow, slotOrder,
@@ -369,6 +369,27 @@ public final class UltraMemV2Layer {
 
     // ----------------------------------------------------------------------------------------
     // Forward and backward pieces
+
+    /** The serial passes at the start of {@link #backward}, see {@link #backwardPrep}. */
+    private static final int PREP_TASKS = 4;
+
+    /**
+     * Serial pass {@code task} of the backward's start; the four read only the forward's
+     * selections and write disjoint state, so they run as tasks of one parallel region: the
+     * row sort and the key grouping of step 7 on one thread, the touched-row marks of the two
+     * tables (each table's list in slot order, as one thread gives it) on the other. Each pass
+     * is the same on any thread, so nothing depends on the thread count. (Run one after another
+     * they left the second core idle for about 2% of a family-preset V2 step, serial samples of
+     * a JFR profile of {@code ultramem bench train --config configs/family-ultramem-v2.json}.)
+     */
+    private void backwardPrep(int task, int count, int tokens) {
+        switch (task) {
+            case 0 -> lookup.sortSlotsByRow(slotOrder, rowStart, slotRow, count);
+            case 1 -> productKeys.groupEntries(cand, tokens);
+            case 2 -> lookup.touchValueRows(slotRow, count);
+            default -> lookup.touchPreValueRows(slotRow, count);
+        }
+    }
 
     /** Normalised and folded keys ({@link UltraMemV2Keys#prepare}) and the summed cores. */
     private void prepareKeys() {

@@ -315,13 +315,18 @@ public final class UltraMemV2Lookup {
         kern.axpyRows(dp, off, dPreScore, s0, preValues.data, offs, slots, preDim, false);
     }
 
-    /** Marks the table rows of the first {@code count} slots as touched (row-sparse grads). */
-    void touchRows(int[] row, int count) {
-        for (int s = 0; s < count; s++) {
-            values.touchRow(row[s]);
-            if (preValues != null) {
-                preValues.touchRow(row[s]);
-            }
+    /**
+     * Marks the value-table rows of the first {@code count} slots as touched (row-sparse grads),
+     * in slot order.
+     */
+    void touchValueRows(int[] row, int count) {
+        values.touchRows(row, 0, count);
+    }
+
+    /** As {@link #touchValueRows} for the pre-value table (nothing without one). */
+    void touchPreValueRows(int[] row, int count) {
+        if (preValues != null) {
+            preValues.touchRows(row, 0, count);
         }
     }
 }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -197,7 +197,7 @@ class UltraMemV2LayerTest {
         float[] x = random(TOKENS * HIDDEN, 31, 1.0);
         l.forward(new float[x.length], x, TOKENS);
         UltraMemV2Geometry geo = l.geometry();
-        Set<Integer> selected = new HashSet<>();
+        Set<Integer> selected = new LinkedHashSet<>();
         for (int b = 0; b < TOKENS; b++) {
             for (int s = 0; s < c.cfg().slots(); s++) {
                 int row = l.selectedRow(b, s);
@@ -208,13 +208,16 @@ class UltraMemV2LayerTest {
                 selected.add(row);
             }
         }
-        l.backward(new float[x.length], random(x.length, 32, 1.0), TOKENS);
+        // Two threads: the tables' marks are set on the worker while the sort runs; each list
+        // must still be in slot (first-touch) order, the order the gradient norm sums in.
+        Parallel.withThreads(2, () -> l.backward(new float[x.length], random(x.length, 32, 1.0),
+                TOKENS));
         for (Parameter table : l.values().parameters()) {
-            Set<Integer> touched = new HashSet<>();
+            List<Integer> touched = new ArrayList<>();
             for (int i = 0; i < table.touchedCount(); i++) {
                 touched.add(table.touchedRows()[i]);
             }
-            assertEquals(selected, touched, table.name);
+            assertEquals(List.copyOf(selected), touched, table.name);
             for (int row = 0; row < geo.allValueNum(); row++) {
                 boolean nonZero = false;
                 for (int d = 0; d < table.rowWidth; d++) {

@@ -20,7 +20,7 @@ class AxpyRowsTest {
     private static final Kernels VECTOR = KernelProvider.vector();
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 48, 64, 65, 100, 128})
+    @ValueSource(ints = {0, 1, 7, 8, 15, 16, 17, 24, 31, 32, 33, 40, 47, 48, 63, 64, 65, 100, 128})
     void eachTwinEqualsRepeatedAxpyBitForBit(int n) {
         SplittableRandom rnd = new SplittableRandom(n + 1);
         int rows = 9;
