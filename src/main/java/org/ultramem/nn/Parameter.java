@@ -170,17 +170,10 @@ public final class Parameter {
             Arrays.fill(grad, 0f);
             return;
         }
-        int[] rows = touchedRowsAscending();
-        Parallel.forRange(touchedCount, ROWS_PER_TASK, (s, e) -> {
-            for (int i = s; i < e; i++) {
-                int r = rows[i];
-                Arrays.fill(grad, r * rowWidth, (r + 1) * rowWidth, 0f);
-                rowTouched[r] = false;
-            }
-        });
-        touchedCount = 0;
-        ascendingCurrent = true;
+        consumeTouchedRows(NO_TASK);
     }
+
+    private static final RowTask NO_TASK = row -> { };
 
     /** Work on one touched row, run by {@link #consumeTouchedRows}. */
     @FunctionalInterface

@@ -1,6 +1,7 @@
 package org.ultramem.infer;
 
 import java.util.List;
+import java.util.SplittableRandom;
 import org.ultramem.nn.Parameter;
 
 /** Builds in-memory weight stores from training-side parameters (test helper). */
@@ -18,6 +19,16 @@ final class InferenceFixtures {
             }
             store.putF32(prefix + p.name, p.data, shape);
         }
+    }
+
+    /** rows × width standard-normal floats from {@code seed}: decoder inputs. */
+    static float[] randomRows(int rows, int width, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[rows * width];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        return x;
     }
 
     /** Largest |a − b| / (1 + |a|) over n elements. */

@@ -8,7 +8,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -33,15 +32,6 @@ class MoeDecoderTest {
     private static final int D = 40;
     private static final MoeConfig CFG = new MoeConfig(6, 2, 24, 0.01, 0.001, true, null);
 
-    private static float[] randomRows(int rows, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        float[] x = new float[rows * D];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        return x;
-    }
-
     @ParameterizedTest
     @EnumSource(value = RowPath.class, names = {"DOT", "TRANSPOSED"})
     void eachTokensOutputIsBitIdenticalWhateverElseIsInTheCall(RowPath path) {
@@ -54,7 +44,7 @@ class MoeDecoderTest {
                 MoeDecoder dec = new MoeDecoder(store, "p.", CFG, D, precision, arena,
                         KernelProvider.get());
                 for (int rows : new int[] {1, 2, 9, 33, 70}) {
-                    float[] x = randomRows(rows, rows);
+                    float[] x = InferenceFixtures.randomRows(rows, D, rows);
                     float[] batch = new float[rows * D];
                     dec.apply(batch, x, rows, new TrafficMeter());
                     for (int t = 0; t < rows; t++) {
@@ -92,7 +82,7 @@ class MoeDecoderTest {
             MoeDecoder dec = new MoeDecoder(store, "p.", CFG, D, Precision.F32, arena, counting);
             int rows = 12;
             TrafficMeter meter = new TrafficMeter();
-            dec.apply(new float[rows * D], randomRows(rows, 3), rows, meter);
+            dec.apply(new float[rows * D], InferenceFixtures.randomRows(rows, D, 3), rows, meter);
             long hit = meter.bytes(TrafficMeter.Component.EXPERTS) / dec.expertBytes();
             assertEquals(1, calls.get("segmentMatmulT").get(), "the router only: " + calls);
             assertEquals(3 * hit, calls.get("segmentMatmulTFewRows").get(),

@@ -26,22 +26,13 @@ class SparseDecoderTest {
 
     private static final int D = 40;
 
-    private static float[] randomRows(int rows, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        float[] x = new float[rows * D];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        return x;
-    }
-
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 17})
     void moeDecoderMatchesMoeLayer(int rows) {
         for (boolean normalize : new boolean[] {false, true}) {
             MoeConfig cfg = new MoeConfig(6, 2, 24, 0.01, 0.001, normalize, null);
             MoeLayer layer = new MoeLayer(cfg, D, 32, 9);
-            float[] x = randomRows(rows, rows);
+            float[] x = InferenceFixtures.randomRows(rows, D, rows);
             float[] want = new float[rows * D];
             layer.forward(want, x, rows);
             MemoryWeightStore store = new MemoryWeightStore();
@@ -79,7 +70,7 @@ class SparseDecoderTest {
         };
         int rows = 7;
         UltraMemLayer layer = new UltraMemLayer(cfg, D, rows, 21);
-        float[] x = randomRows(rows, 4);
+        float[] x = InferenceFixtures.randomRows(rows, D, 4);
         float[] want = new float[rows * D];
         layer.forward(want, x, rows);
         MemoryWeightStore store = new MemoryWeightStore();
@@ -161,7 +152,7 @@ class SparseDecoderTest {
             }
         }
         layer.setTraining(false);
-        float[] x = randomRows(rows, 4);
+        float[] x = InferenceFixtures.randomRows(rows, D, 4);
         float[] want = new float[rows * D];
         layer.forward(want, x, rows);
         MemoryWeightStore store = new MemoryWeightStore();
@@ -201,7 +192,7 @@ class SparseDecoderTest {
                         ? (float) rnd.nextDouble(0.2, 3) : (float) rnd.nextGaussian();
             }
         }
-        float[] x = randomRows(rows, 8);
+        float[] x = InferenceFixtures.randomRows(rows, D, 8);
         if (variant.equals("ties")) {
             for (float[] w : new float[][] {layer.parameter("query_proj.weight").data,
                     layer.parameter("query_proj.bias").data, layer.parameter("keys").data, x}) {

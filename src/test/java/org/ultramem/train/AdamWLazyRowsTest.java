@@ -87,7 +87,12 @@ class AdamWLazyRowsTest {
     }
 
     private static Parameter table() {
-        Parameter p = new Parameter("values", new int[] {ROWS, WIDTH}, Parameter.Group.VALUES,
+        return table(ROWS, WIDTH);
+    }
+
+    /** A lazy value table rows × width of standard-normal values (seed 3), no gradient yet. */
+    static Parameter table(int rows, int width) {
+        Parameter p = new Parameter("values", new int[] {rows, width}, Parameter.Group.VALUES,
                 true);
         SplittableRandom rnd = new SplittableRandom(3);
         for (int i = 0; i < p.numel(); i++) {

@@ -121,13 +121,7 @@ class DeferredClipTest {
     }
 
     private static Parameter table() {
-        Parameter p = new Parameter("values", new int[] {ROWS, WIDTH}, Parameter.Group.VALUES,
-                true);
-        SplittableRandom rnd = new SplittableRandom(3);
-        for (int i = 0; i < p.numel(); i++) {
-            p.data[i] = (float) rnd.nextGaussian();
-        }
-        return p;
+        return AdamWLazyRowsTest.table(ROWS, WIDTH);
     }
 
     private static Parameter dense() {

@@ -102,7 +102,8 @@ public final class SegmentKernels {
      * task. {@code fewRows}: see {@link Kernels#segmentMatmulTFewRows}.
      */
     static void matmulT(boolean vector, boolean fewRows, float[] out, int outOff, int ldo,
-                        float[] x, int xOff, int ldx, int rows, MemorySegment w, long wOff, boolean bf16, int n, int k) {
+                        float[] x, int xOff, int ldx, int rows, MemorySegment w, long wOff,
+                        boolean bf16, int n, int k) {
         check(out, outOff, ldo, x, xOff, ldx, rows, w, wOff, bf16, n, k);
         if (rows == 0 || n == 0) {
             return;
@@ -140,7 +141,10 @@ public final class SegmentKernels {
     /** Per-thread x-packing buffer of the batched path (grown on demand, never shrunk). */
     private static final ThreadLocal<float[][]> PACKED =
             ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-    /** Per-thread scratch of the batched path: accumulator [COLUMN_GROUP][paddedRows], panel [4][KC]. */
+    /**
+     * Per-thread scratch of the batched path: accumulator [COLUMN_GROUP][paddedRows], panel
+     * [4][KC].
+     */
     private static final ThreadLocal<float[][]> TILE =
             ThreadLocal.withInitial(() -> new float[][] {new float[0],
                     new float[4 * GemvVector.KC]});
