@@ -132,7 +132,7 @@ public final class KernelBench {
      * independent FMAs per thread) on {@code threads} threads, after 2 warm-up runs: the compute
      * ceiling the GEMM figures are divided by.
      */
-    private static double[] fmaPeakSamples(int threads, int iterations, int reps) {
+    static double[] fmaPeakSamples(int threads, int iterations, int reps) {
         double[] gflops = new double[reps];
         for (int rep = -2; rep < reps; rep++) {
             double g = FmaPeak.gflops(threads, iterations);

@@ -8,6 +8,7 @@ import org.ultramem.tensor.kernel.FmaPeak;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
 import org.ultramem.tensor.kernel.Parallel;
+import org.ultramem.tensor.kernel.SegmentKernels;
 
 /**
  * The named cases of {@code ultramem bench kernels --case NAME}: small measurements that code
@@ -24,12 +25,20 @@ import org.ultramem.tensor.kernel.Parallel;
  *   <li>{@code parallel-region}: µs per empty {@link Parallel#forRange} region on 2 threads, the
  *       hand-off cost that sizes parallel blocks ({@code SpinPool}, {@code Gemm},
  *       {@code SegmentKernels}, {@code ValueGather}).</li>
+ *   <li>{@code decode-attention}: ns per call of the decode attention kernel (one query row
+ *       against one head's KV slice, head dim 64, fp32 and bf16 caches, spans 32 to 256), scalar
+ *       and vector twins, and the vector twin's GFLOP/s ({@code SegmentAttentionVector}).</li>
+ *   <li>{@code decode-gemm}: the batched decode GEMM (x [rows, k] · Wᵀ, fp32 W) on the serving
+ *       path ({@code SegmentKernels.RowPath.TRANSPOSED}) at the decode models' shapes and 16 to
+ *       128 rows, on 1 and 2 threads, as GFLOP/s and fraction of the FMA peak of that many
+ *       threads ({@code GemvVector.matmulTTransposed}).</li>
  * </ul>
  */
 public final class KernelCases {
 
     /** The case names {@code --case} accepts. */
-    public static final List<String> NAMES = List.of("gemm-shapes", "topk", "parallel-region");
+    public static final List<String> NAMES = List.of("gemm-shapes", "topk", "parallel-region",
+            "decode-attention", "decode-gemm");
 
     /** Problem scale and repetitions: {@link #standard()} for the command, smaller for tests. */
     record Size(int gemmScaleDiv, int fmaIterations, int topkRows, long streamedBytes, int regions,
@@ -72,6 +81,8 @@ public final class KernelCases {
             case "gemm-shapes" -> gemmShapes(out, size);
             case "topk" -> topK(out, size);
             case "parallel-region" -> parallelRegion(out, size);
+            case "decode-attention" -> decodeAttention(out, size);
+            case "decode-gemm" -> decodeGemm(out, size);
             default -> throw new IllegalArgumentException("bench kernels --case " + name
                     + " is not a case; use one of " + String.join(", ", NAMES));
         }
@@ -79,7 +90,7 @@ public final class KernelCases {
 
     private static void gemmShapes(PrintStream out, Size size) {
         Kernels kern = KernelProvider.get();
-        double peak = FmaPeak.gflops(1, size.fmaIterations());
+        double peak = peak(1, size);
         out.printf(Locale.ROOT, "FMA-loop peak, 1 thread: %.1f GFLOP/s%n", peak);
         SplittableRandom rnd = new SplittableRandom(42);
         for (Shape s : SHAPES) {
@@ -141,6 +152,106 @@ public final class KernelCases {
         }));
         out.printf(Locale.ROOT, "  empty 2-thread Parallel.forRange region: %.2f µs%n",
                 KernelBench.median(ns) / regions / 1000);
+    }
+
+    /** The FMA-loop peak on {@code threads} threads: median of the reps after 2 warm-up runs. */
+    private static double peak(int threads, Size size) {
+        return KernelBench.median(KernelBench.fmaPeakSamples(threads, size.fmaIterations(),
+                size.reps()));
+    }
+
+    private static void decodeGemm(PrintStream out, Size size) {
+        Kernels kern = KernelProvider.get();
+        double[] peak = {peak(1, size), peak(2, size)};
+        out.printf(Locale.ROOT, "FMA-loop peak: %.1f GFLOP/s on 1 thread, %.1f on 2%n", peak[0],
+                peak[1]);
+        int[][] shapes = {{2016, 256}, {256, 2016}, {4096, 256}}; // {n, k}: up, down, logits
+        String[] what = {"up 256->2016", "down 2016->256", "logits 256->4096"};
+        SplittableRandom rnd = new SplittableRandom(3);
+        SegmentKernels.RowPath before = SegmentKernels.setRowPath(SegmentKernels.RowPath.TRANSPOSED);
+        try {
+            for (int s = 0; s < shapes.length; s++) {
+                int n = Math.max(4, shapes[s][0] / size.gemmScaleDiv());
+                int k = Math.max(4, shapes[s][1] / size.gemmScaleDiv());
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+                    java.lang.foreign.MemorySegment w = arena.allocate((long) n * k * 4, 64);
+                    for (long i = 0; i < (long) n * k; i++) {
+                        w.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i,
+                                (float) rnd.nextGaussian());
+                    }
+                    for (int rows : new int[] {16, 64, 73, 128}) {
+                        float[] x = gaussian(rnd, rows * k);
+                        float[] y = new float[rows * n];
+                        StringBuilder line = new StringBuilder();
+                        for (int threads = 1; threads <= 2; threads++) {
+                            int t = threads;
+                            double[] ns = timed(size, () -> Parallel.withThreads(t, () -> {
+                                for (int rep = 0; rep < 10; rep++) {
+                                    kern.segmentMatmulT(y, 0, n, x, 0, k, rows, w, 0, false, n, k);
+                                }
+                            }));
+                            double g = 2.0 * rows * n * k * 10 / KernelBench.median(ns);
+                            line.append(String.format(Locale.ROOT, "  %d thread%s %6.1f GFLOP/s"
+                                    + " (%.2f of peak)", t, t == 1 ? " " : "s", g, g / peak[t - 1]));
+                        }
+                        out.printf(Locale.ROOT, "  %-17s %3d rows:%s%n", what[s], rows, line);
+                    }
+                }
+            }
+        } finally {
+            SegmentKernels.setRowPath(before);
+        }
+    }
+
+    private static void decodeAttention(PrintStream out, Size size) {
+        int hd = 64;
+        int heads = 64; // distinct KV slices per timed run, so the cache is not one slice in L1
+        float scale = (float) (1 / Math.sqrt(hd));
+        Kernels[] twins = {KernelProvider.scalar(), KernelProvider.vector()};
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (boolean bf16 : new boolean[] {false, true}) {
+            for (int span : new int[] {32, 100, 256}) {
+                long es = bf16 ? 2 : 4;
+                long slice = span * hd * es;
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                    java.lang.foreign.MemorySegment k = arena.allocate(heads * slice, 64);
+                    java.lang.foreign.MemorySegment v = arena.allocate(heads * slice, 64);
+                    for (long i = 0; i < heads * slice / es; i++) {
+                        float kx = (float) rnd.nextGaussian();
+                        float vx = (float) rnd.nextGaussian();
+                        if (bf16) {
+                            k.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i,
+                                    org.ultramem.io.Bf16.fromFloat(kx));
+                            v.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i,
+                                    org.ultramem.io.Bf16.fromFloat(vx));
+                        } else {
+                            k.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, kx);
+                            v.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, vx);
+                        }
+                    }
+                    float[] q = gaussian(rnd, heads * hd);
+                    float[] o = new float[heads * hd];
+                    float[] scores = new float[span];
+                    double[] ns = new double[2];
+                    for (int tw = 0; tw < 2; tw++) {
+                        Kernels kern = twins[tw];
+                        double[] t = timed(size, () -> {
+                            for (int rep = 0; rep < 20; rep++) {
+                                for (int h = 0; h < heads; h++) {
+                                    kern.segmentAttend(o, h * hd, q, h * hd, k, v, h * slice,
+                                            bf16, span, hd, scale, scores, 0);
+                                }
+                            }
+                        });
+                        ns[tw] = KernelBench.median(t) / (20.0 * heads);
+                    }
+                    out.printf(Locale.ROOT, "  %s KV, span %3d, head dim %d: scalar %6.0f ns,"
+                            + " vector %5.0f ns per call (%.1fx), vector %.1f GFLOP/s%n",
+                            bf16 ? "bf16" : "fp32", span, hd, ns[0], ns[1], ns[0] / ns[1],
+                            4.0 * span * hd / ns[1]);
+                }
+            }
+        }
     }
 
     /**

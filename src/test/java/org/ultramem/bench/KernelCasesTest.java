@@ -47,9 +47,27 @@ class KernelCasesTest {
     }
 
     @Test
+    void decodeAttentionTimesBothTwinsForBothCachePrecisions() {
+        String text = run("decode-attention");
+        assertTrue(text.contains("fp32 KV, span  32, head dim 64: scalar"), text);
+        assertTrue(text.contains("bf16 KV, span 256, head dim 64: scalar"), text);
+        assertTrue(text.contains("ns per call") && text.contains("GFLOP/s"), text);
+    }
+
+    @Test
+    void decodeGemmPrintsEveryShapeAndRowCountOnOneAndTwoThreads() {
+        String text = run("decode-gemm");
+        assertTrue(text.contains("FMA-loop peak:"), text);
+        assertTrue(text.contains("down 2016->256     73 rows:  1 thread "), text);
+        assertTrue(text.contains("logits 256->4096  128 rows:"), text);
+        assertTrue(text.contains("2 threads") && text.contains("of peak"), text);
+    }
+
+    @Test
     void rejectsAnUnknownCaseListingTheKnownOnes() {
         String m = assertThrows(IllegalArgumentException.class, () -> run("gemm")).getMessage();
-        assertTrue(m.contains("--case gemm") && m.contains("gemm-shapes, topk, parallel-region"),
+        assertTrue(m.contains("--case gemm") && m.contains("gemm-shapes, topk, parallel-region,"
+                + " decode-attention, decode-gemm"),
                 m);
     }
 }

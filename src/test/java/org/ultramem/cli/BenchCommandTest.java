@@ -18,7 +18,8 @@ class BenchCommandTest {
         CliRuns.Run r = CliRuns.main("bench", "kernels", "--case", "shapes");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--case shapes is not a case; use one of gemm-shapes, topk,"
-                + " parallel-region"), r.err());
+                + " parallel-region, decode-attention,"
+                + " decode-gemm"), r.err());
     }
 
     /** A child JVM running the CLI with one extra system property; returns exit code and stderr. */

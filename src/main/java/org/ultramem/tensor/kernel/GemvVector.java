@@ -81,6 +81,8 @@ final class GemvVector {
 
     /** Tokens per transposed tile: two vectors of tokens. */
     static final int TT = 2 * L;
+    /** Whether full token groups go in pairs ({@link #tileT4Pair}): 512-bit vectors only. */
+    static final boolean PAIR_TILES = L == 16;
 
     /**
      * Token lanes of transposed group {@code g} of a call of {@code rows}: {@link #TT}, except a
@@ -141,7 +143,21 @@ final class GemvVector {
                         java.util.Arrays.fill(panel, c * kc, (c + 1) * kc, 0f);
                     }
                     int accRow = (j - g0) * lda;
-                    for (int g = 0; g < groups; g++) {
+                    int g = 0;
+                    while (PAIR_TILES && g + 1 < groups && groupWidth(g + 1, rows) == TT) {
+                        if (g + 3 == groups && groupWidth(g + 2, rows) == L) {
+                            // The narrow last group rides with the pair (73 rows: one tile).
+                            tileT4PairNarrow(xP, (g * k + k0) * TT, ((g + 1) * k + k0) * TT,
+                                    (g + 2) * k * TT + k0 * L, panel, kc, acc, accRow + g * TT,
+                                    lda, first);
+                            g += 3;
+                        } else {
+                            tileT4Pair(xP, (g * k + k0) * TT, ((g + 1) * k + k0) * TT, panel,
+                                    kc, acc, accRow + g * TT, lda, first);
+                            g += 2;
+                        }
+                    }
+                    for (; g < groups; g++) {
                         if (groupWidth(g, rows) == TT) {
                             tileT4(xP, (g * k + k0) * TT, panel, kc, acc, accRow + g * TT, lda,
                                     first);
@@ -152,10 +168,14 @@ final class GemvVector {
                     }
                 }
             }
-            for (int j = g0; j < g1; j++) {
-                int a = (j - g0) * lda;
-                for (int t = 0; t < rows; t++) {
-                    out[outOff + t * ldo + j] = acc[a + t];
+            // Row by row, so each output row's columns are written together: column by column,
+            // a power-of-two ldo (the logits, V 4096) put all rows in one cache set, and the
+            // logits GEMM ran at ~0.4 of the FMA peak (`ultramem bench kernels --case
+            // decode-gemm`, 2026-12).
+            for (int t = 0; t < rows; t++) {
+                int o = outOff + t * ldo;
+                for (int j = g0; j < g1; j++) {
+                    out[o + j] = acc[(j - g0) * lda + t];
                 }
             }
         }
@@ -197,6 +217,138 @@ final class GemvVector {
         a10.intoArray(acc, o1); a11.intoArray(acc, o1 + L);
         a20.intoArray(acc, o2); a21.intoArray(acc, o2 + L);
         a30.intoArray(acc, o3); a31.intoArray(acc, o3 + L);
+    }
+
+    /**
+     * Two token groups at once in {@link #tileT4}'s pattern (16 accumulators: 4 token vectors ×
+     * 4 panel rows), only with 512-bit vectors: AVX-512 has 32 registers, and per k step the 4
+     * broadcasts and 4 token loads feed 16 FMAs instead of 8 (AVX2's 16 registers would spill).
+     * Each lane's FMA chain over k is {@link #tileT4}'s, so the bits do not change.
+     */
+    private static void tileT4Pair(float[] xP, int xOffA, int xOffB, float[] panel, int kc,
+                                   float[] acc, int accOff, int lda, boolean first) {
+        FloatVector a00, a01, a02, a03, a10, a11, a12, a13;
+        FloatVector a20, a21, a22, a23, a30, a31, a32, a33;
+        int o1 = accOff + lda;
+        int o2 = accOff + 2 * lda;
+        int o3 = accOff + 3 * lda;
+        if (first) {
+            a00 = FloatVector.zero(S);
+            a01 = a00; a02 = a00; a03 = a00; a10 = a00; a11 = a00; a12 = a00; a13 = a00;
+            a20 = a00; a21 = a00; a22 = a00; a23 = a00; a30 = a00; a31 = a00; a32 = a00; a33 = a00;
+        } else {
+            a00 = FloatVector.fromArray(S, acc, accOff);
+            a01 = FloatVector.fromArray(S, acc, accOff + L);
+            a02 = FloatVector.fromArray(S, acc, accOff + 2 * L);
+            a03 = FloatVector.fromArray(S, acc, accOff + 3 * L);
+            a10 = FloatVector.fromArray(S, acc, o1); a11 = FloatVector.fromArray(S, acc, o1 + L);
+            a12 = FloatVector.fromArray(S, acc, o1 + 2 * L);
+            a13 = FloatVector.fromArray(S, acc, o1 + 3 * L);
+            a20 = FloatVector.fromArray(S, acc, o2); a21 = FloatVector.fromArray(S, acc, o2 + L);
+            a22 = FloatVector.fromArray(S, acc, o2 + 2 * L);
+            a23 = FloatVector.fromArray(S, acc, o2 + 3 * L);
+            a30 = FloatVector.fromArray(S, acc, o3); a31 = FloatVector.fromArray(S, acc, o3 + L);
+            a32 = FloatVector.fromArray(S, acc, o3 + 2 * L);
+            a33 = FloatVector.fromArray(S, acc, o3 + 3 * L);
+        }
+        for (int i = 0; i < kc; i++) {
+            int xa = xOffA + i * TT;
+            int xb = xOffB + i * TT;
+            FloatVector x0 = FloatVector.fromArray(S, xP, xa);
+            FloatVector x1 = FloatVector.fromArray(S, xP, xa + L);
+            FloatVector x2 = FloatVector.fromArray(S, xP, xb);
+            FloatVector x3 = FloatVector.fromArray(S, xP, xb + L);
+            FloatVector w0 = FloatVector.broadcast(S, panel[i]);
+            a00 = x0.fma(w0, a00); a01 = x1.fma(w0, a01); a02 = x2.fma(w0, a02); a03 = x3.fma(w0, a03);
+            FloatVector w1 = FloatVector.broadcast(S, panel[kc + i]);
+            a10 = x0.fma(w1, a10); a11 = x1.fma(w1, a11); a12 = x2.fma(w1, a12); a13 = x3.fma(w1, a13);
+            FloatVector w2 = FloatVector.broadcast(S, panel[2 * kc + i]);
+            a20 = x0.fma(w2, a20); a21 = x1.fma(w2, a21); a22 = x2.fma(w2, a22); a23 = x3.fma(w2, a23);
+            FloatVector w3 = FloatVector.broadcast(S, panel[3 * kc + i]);
+            a30 = x0.fma(w3, a30); a31 = x1.fma(w3, a31); a32 = x2.fma(w3, a32); a33 = x3.fma(w3, a33);
+        }
+        a00.intoArray(acc, accOff); a01.intoArray(acc, accOff + L);
+        a02.intoArray(acc, accOff + 2 * L); a03.intoArray(acc, accOff + 3 * L);
+        a10.intoArray(acc, o1); a11.intoArray(acc, o1 + L);
+        a12.intoArray(acc, o1 + 2 * L); a13.intoArray(acc, o1 + 3 * L);
+        a20.intoArray(acc, o2); a21.intoArray(acc, o2 + L);
+        a22.intoArray(acc, o2 + 2 * L); a23.intoArray(acc, o2 + 3 * L);
+        a30.intoArray(acc, o3); a31.intoArray(acc, o3 + L);
+        a32.intoArray(acc, o3 + 2 * L); a33.intoArray(acc, o3 + 3 * L);
+    }
+
+    /**
+     * {@link #tileT4Pair} and the narrow last group ({@link #tileT4One}'s [kc][L] layout from
+     * {@code xOffC}) in one tile: 20 accumulators, 5 token loads and 4 broadcasts per 20 FMAs,
+     * where the narrow group alone takes 5 loads per 4 FMAs (73 rows, the serving pass at 64
+     * clients: `ultramem bench kernels --case decode-gemm`). Per-lane FMA chains as
+     * {@link #tileT4}'s, so the bits do not change.
+     */
+    private static void tileT4PairNarrow(float[] xP, int xOffA, int xOffB, int xOffC,
+                                         float[] panel, int kc, float[] acc, int accOff, int lda,
+                                         boolean first) {
+        FloatVector a00, a01, a02, a03, a04, a10, a11, a12, a13, a14;
+        FloatVector a20, a21, a22, a23, a24, a30, a31, a32, a33, a34;
+        int o1 = accOff + lda;
+        int o2 = accOff + 2 * lda;
+        int o3 = accOff + 3 * lda;
+        if (first) {
+            a00 = FloatVector.zero(S);
+            a01 = a00; a02 = a00; a03 = a00; a04 = a00; a10 = a00; a11 = a00; a12 = a00;
+            a13 = a00; a14 = a00; a20 = a00; a21 = a00; a22 = a00; a23 = a00; a24 = a00;
+            a30 = a00; a31 = a00; a32 = a00; a33 = a00; a34 = a00;
+        } else {
+            a00 = FloatVector.fromArray(S, acc, accOff);
+            a01 = FloatVector.fromArray(S, acc, accOff + L);
+            a02 = FloatVector.fromArray(S, acc, accOff + 2 * L);
+            a03 = FloatVector.fromArray(S, acc, accOff + 3 * L);
+            a04 = FloatVector.fromArray(S, acc, accOff + 4 * L);
+            a10 = FloatVector.fromArray(S, acc, o1); a11 = FloatVector.fromArray(S, acc, o1 + L);
+            a12 = FloatVector.fromArray(S, acc, o1 + 2 * L);
+            a13 = FloatVector.fromArray(S, acc, o1 + 3 * L);
+            a14 = FloatVector.fromArray(S, acc, o1 + 4 * L);
+            a20 = FloatVector.fromArray(S, acc, o2); a21 = FloatVector.fromArray(S, acc, o2 + L);
+            a22 = FloatVector.fromArray(S, acc, o2 + 2 * L);
+            a23 = FloatVector.fromArray(S, acc, o2 + 3 * L);
+            a24 = FloatVector.fromArray(S, acc, o2 + 4 * L);
+            a30 = FloatVector.fromArray(S, acc, o3); a31 = FloatVector.fromArray(S, acc, o3 + L);
+            a32 = FloatVector.fromArray(S, acc, o3 + 2 * L);
+            a33 = FloatVector.fromArray(S, acc, o3 + 3 * L);
+            a34 = FloatVector.fromArray(S, acc, o3 + 4 * L);
+        }
+        for (int i = 0; i < kc; i++) {
+            int xa = xOffA + i * TT;
+            int xb = xOffB + i * TT;
+            FloatVector x0 = FloatVector.fromArray(S, xP, xa);
+            FloatVector x1 = FloatVector.fromArray(S, xP, xa + L);
+            FloatVector x2 = FloatVector.fromArray(S, xP, xb);
+            FloatVector x3 = FloatVector.fromArray(S, xP, xb + L);
+            FloatVector x4 = FloatVector.fromArray(S, xP, xOffC + i * L);
+            FloatVector w0 = FloatVector.broadcast(S, panel[i]);
+            a00 = x0.fma(w0, a00); a01 = x1.fma(w0, a01); a02 = x2.fma(w0, a02);
+            a03 = x3.fma(w0, a03); a04 = x4.fma(w0, a04);
+            FloatVector w1 = FloatVector.broadcast(S, panel[kc + i]);
+            a10 = x0.fma(w1, a10); a11 = x1.fma(w1, a11); a12 = x2.fma(w1, a12);
+            a13 = x3.fma(w1, a13); a14 = x4.fma(w1, a14);
+            FloatVector w2 = FloatVector.broadcast(S, panel[2 * kc + i]);
+            a20 = x0.fma(w2, a20); a21 = x1.fma(w2, a21); a22 = x2.fma(w2, a22);
+            a23 = x3.fma(w2, a23); a24 = x4.fma(w2, a24);
+            FloatVector w3 = FloatVector.broadcast(S, panel[3 * kc + i]);
+            a30 = x0.fma(w3, a30); a31 = x1.fma(w3, a31); a32 = x2.fma(w3, a32);
+            a33 = x3.fma(w3, a33); a34 = x4.fma(w3, a34);
+        }
+        a00.intoArray(acc, accOff); a01.intoArray(acc, accOff + L);
+        a02.intoArray(acc, accOff + 2 * L); a03.intoArray(acc, accOff + 3 * L);
+        a04.intoArray(acc, accOff + 4 * L);
+        a10.intoArray(acc, o1); a11.intoArray(acc, o1 + L);
+        a12.intoArray(acc, o1 + 2 * L); a13.intoArray(acc, o1 + 3 * L);
+        a14.intoArray(acc, o1 + 4 * L);
+        a20.intoArray(acc, o2); a21.intoArray(acc, o2 + L);
+        a22.intoArray(acc, o2 + 2 * L); a23.intoArray(acc, o2 + 3 * L);
+        a24.intoArray(acc, o2 + 4 * L);
+        a30.intoArray(acc, o3); a31.intoArray(acc, o3 + L);
+        a32.intoArray(acc, o3 + 2 * L); a33.intoArray(acc, o3 + 3 * L);
+        a34.intoArray(acc, o3 + 4 * L);
     }
 
     /**

@@ -162,24 +162,45 @@ public final class SegmentKernels {
             holder[0] = new float[need];
         }
         float[] xP = holder[0];
-        for (int g = 0; g < groups; g++) {
-            int base = g * k * tt;
-            int width = GemvVector.groupWidth(g, rows);
-            for (int t = 0; t < width; t++) {
-                int r = g * tt + t;
-                if (r < rows) {
-                    int src = xOff + r * ldx;
-                    for (int i = 0; i < k; i++) {
-                        xP[base + i * width + t] = x[src + i];
-                    }
-                } else {
-                    for (int i = 0; i < k; i++) {
-                        xP[base + i * width + t] = 0f;
-                    }
+        // Both cores pack k slices: packing alone x [73, 2016] (the down projection's input at 64
+        // clients) took ~15% of that GEMM's time on 2 threads (`ultramem bench kernels --case
+        // decode-gemm`, 2026-12).
+        int slices = (k + PACK_SLICE - 1) / PACK_SLICE;
+        int minSlices = (int) Math.max(1, Math.min(slices, MIN_PACK / ((long) PACK_SLICE * rows)));
+        Parallel.forRange(groups * slices, minSlices, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int g = u / slices;
+                int i0 = u % slices * PACK_SLICE;
+                packSlice(xP, x, xOff, ldx, rows, k, g, i0, Math.min(k, i0 + PACK_SLICE));
+            }
+        });
+        return xP;
+    }
+
+    /** k per packing task. */
+    private static final int PACK_SLICE = 128;
+    /** Elements a packing task moves at least (smaller packings run on the calling thread). */
+    private static final long MIN_PACK = 1L << 14;
+
+    /** xP of token group g, k in [i0, i1) (see {@link #packed}). */
+    private static void packSlice(float[] xP, float[] x, int xOff, int ldx, int rows, int k,
+                                  int g, int i0, int i1) {
+        int tt = GemvVector.TT;
+        int base = g * k * tt;
+        int width = GemvVector.groupWidth(g, rows);
+        for (int t = 0; t < width; t++) {
+            int r = g * tt + t;
+            if (r < rows) {
+                int src = xOff + r * ldx;
+                for (int i = i0; i < i1; i++) {
+                    xP[base + i * width + t] = x[src + i];
+                }
+            } else {
+                for (int i = i0; i < i1; i++) {
+                    xP[base + i * width + t] = 0f;
                 }
             }
         }
-        return xP;
     }
 
     /** The plain-loop reference of {@link #matmulT} (single-threaded, for differential tests). */

@@ -21,8 +21,9 @@ class SegmentKernelsTest {
     private static final Kernels SCALAR = KernelProvider.scalar();
     private static final Kernels VECTOR = KernelProvider.vector();
 
-    /** 8+ rows take the batched (transposed-x) path; 2..7 the 2×4 tiles; 33 pads a token group. */
-    private static final int[] ROWS = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33};
+    /** 8+ rows take the batched (transposed-x) path; 2..7 the 2×4 tiles; 33 pads a token group;
+     * 65 takes the paired tiles of 512-bit vectors. */
+    private static final int[] ROWS = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 65};
     private static final int[] N = {1, 4, 5, 33, 70};
     // 70 and 1030 cross the batched path's 64-column groups and 512-wide k chunks.
     private static final int[] K = {1, 15, 16, 17, 33, 257, 1030};
