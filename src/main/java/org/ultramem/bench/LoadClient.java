@@ -58,12 +58,25 @@ final class LoadClient {
     /** Connect and read timeout of a request. */
     private static final int TIMEOUT_MILLIS = 10 * 60 * 1000;
     private final URI completions;
-    private final byte[] body;
+    private final byte[][] bodies;
+    private final AtomicInteger nextBody = new AtomicInteger();
 
     /** Sends {@code body} (a streaming request with usage) to {@code base}/v1/completions. */
     LoadClient(URI base, String body) {
+        this(base, List.of(body));
+    }
+
+    /**
+     * Sends {@code bodies} (streaming requests with usage) to {@code base}/v1/completions, each
+     * request the next body in turn (over all clients), so concurrent requests differ.
+     */
+    LoadClient(URI base, List<String> bodies) {
+        if (bodies.isEmpty()) {
+            throw new IllegalArgumentException("a load client needs at least one request body");
+        }
         this.completions = base.resolve("/v1/completions");
-        this.body = body.getBytes(StandardCharsets.UTF_8);
+        this.bodies = bodies.stream().map(b -> b.getBytes(StandardCharsets.UTF_8))
+                .toArray(byte[][]::new);
     }
 
     /** Runs {@code clients} loops for {@code seconds}. */
@@ -112,6 +125,7 @@ final class LoadClient {
      * after a {@link #STALE_CONNECTION} failure; returns the status with the head read.
      */
     private int send(PlainHttpConnection[] conn) throws IOException {
+        byte[] body = bodies[Math.floorMod(nextBody.getAndIncrement(), bodies.length)];
         try {
             return open(conn).post(body);
         } catch (IOException e) {

@@ -67,6 +67,11 @@ public final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object (points array) on stdout.")
     boolean json;
 
+    @Option(names = "--only", split = ",", paramLabel = "MODEL", description = "Serve only these"
+            + " members of --family (dense, moe, ultramem) or --decode-models (also ultramem_v2),"
+            + " e.g. --only moe,ultramem (default: all).")
+    java.util.List<String> only = java.util.List.of();
+
     @Override
     public Integer call() throws Exception {
         if (clients.length == 0 || Arrays.stream(clients).anyMatch(c -> c < 1 || c > 1024)) {
@@ -79,8 +84,12 @@ public final class BenchServeCommand implements Callable<Integer> {
                     + " 3600] s, --warmup (" + warmup + ") in [0, 600] s, --reps (" + reps
                     + ") >= 5 and --max-tokens (" + maxTokens + ") >= 1");
         }
+        if (target.model != null && !only.isEmpty()) {
+            throw new IllegalArgumentException("--only selects members of --family or"
+                    + " --decode-models; --model serves one checkpoint, so drop --only");
+        }
         ServeBench.run(new ServeBench.Options(target.model, configs, target.decodeModels,
-                clients, duration, warmup, reps, maxTokens, out, json), System.out);
+                clients, duration, warmup, reps, maxTokens, out, json, only), System.out);
         return 0;
     }
 }

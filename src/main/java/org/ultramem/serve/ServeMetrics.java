@@ -94,7 +94,7 @@ public final class ServeMetrics {
     /**
      * The scheduler's wall time by phase in % and the mean rows per pass so far, one line (e.g.
      * "pass 80.1%, sample 6.2%, emit 3.0%, wait 10.7% of 12.3 s; 1234 passes of 62.0 decode +
-     * 18.5 prompt rows").
+     * 18.5 prompt rows, 12.4 ms and 25.1 MB read each").
      */
     public String schedulerSummary() {
         double pass = passSeconds.count();
@@ -104,10 +104,12 @@ public final class ServeMetrics {
         double all = Math.max(1e-9, pass + sample + emit + wait);
         long passes = stepLatency.count();
         return String.format(java.util.Locale.ROOT, "pass %.1f%%, sample %.1f%%, emit %.1f%%,"
-                + " wait %.1f%% of %.1f s; %d passes of %.1f decode + %.1f prompt rows",
+                + " wait %.1f%% of %.1f s; %d passes of %.1f decode + %.1f prompt rows, %.1f ms"
+                + " and %.1f MB read each",
                 100 * pass / all, 100 * sample / all, 100 * emit / all, 100 * wait / all, all,
                 passes, decodeRows.count() / Math.max(1, passes),
-                promptRows.count() / Math.max(1, passes));
+                promptRows.count() / Math.max(1, passes), 1e3 * pass / Math.max(1, passes),
+                stepBytes.mean() / 1e6);
     }
 
     /** Counts one answered request by HTTP status. */

@@ -106,6 +106,52 @@ class LoadClientTest {
         }
     }
 
+    @Test
+    void requestsTakeTheBodiesInTurn() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        Thread.ofVirtual().start(() -> answerRecording(s, seen));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            List<String> bodies = List.of("{\"prompt\": \"a\"}", "{\"prompt\": \"b\"}",
+                    "{\"prompt\": \"c\"}");
+            LoadClient client = new LoadClient(URI.create("http://127.0.0.1:"
+                    + server.getLocalPort()), bodies);
+            client.run(1, 0.2);
+            assertTrue(seen.size() >= 4, seen.toString());
+            for (int i = 0; i < seen.size(); i++) {
+                assertEquals(bodies.get(i % 3), seen.get(i), seen.toString());
+            }
+        }
+    }
+
+    /** Answers every request on {@code s} with a complete stream, recording each body. */
+    private static void answerRecording(Socket s, List<String> seen) {
+        byte[] stream = ("data: {\"choices\": [{\"text\": \"x\"}]}\n\n"
+                + "data: [DONE]\n\n").getBytes(StandardCharsets.US_ASCII);
+        try (s) {
+            InputStream in = s.getInputStream();
+            while (true) {
+                seen.add(new String(readRequest(in), StandardCharsets.UTF_8));
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                        + "Content-Length: " + stream.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(stream);
+                out.flush();
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
     /**
      * Accepts connections and answers each request with a complete stream (kept alive), except
      * the requests whose index on their connection {@code drop} accepts: those are read and the
@@ -146,7 +192,7 @@ class LoadClientTest {
     }
 
     /** Reads one request: headers up to the blank line, then Content-Length bytes of body. */
-    static void readRequest(InputStream in) throws IOException {
+    static byte[] readRequest(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();
@@ -156,6 +202,6 @@ class LoadClientTest {
             head.append((char) b);
         }
         Matcher m = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-        in.readNBytes(m.find() ? Integer.parseInt(m.group(1)) : 0);
+        return in.readNBytes(m.find() ? Integer.parseInt(m.group(1)) : 0);
     }
 }

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +54,34 @@ class ServeBenchTest {
         assertEquals(1, points.size());
         assertTrue(points.get(0).requests() > 0 && points.get(0).errors() == 0,
                 points.get(0).toString());
+    }
+
+    @Test
+    void onlySelectsMembersInOrderAndRejectsUnknownNames() {
+        assertEquals(List.of("moe", "ultramem"),
+                ServeBench.selected(ServeBench.FAMILY, List.of("ultramem", "moe")));
+        assertEquals(List.of(ServeBench.DECODE_MODELS),
+                ServeBench.selected(ServeBench.DECODE_MODELS, List.of()));
+        String m = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ServeBench.selected(ServeBench.FAMILY, List.of("ultramem_v2")))
+                .getMessage();
+        assertTrue(m.contains("--only ultramem_v2 is not one of these models; use some of dense,"
+                + " moe, ultramem"), m);
+    }
+
+    @Test
+    void promptsAreDistinctOrdersOfTheSameWords() {
+        List<String> prompts = ServeBench.prompts(ServeBench.PROMPT_VARIANTS);
+        assertEquals(ServeBench.PROMPT_VARIANTS, new java.util.HashSet<>(prompts).size());
+        assertEquals(ServeBench.PROMPT, prompts.get(0));
+        List<String> words = new ArrayList<>(List.of(ServeBench.PROMPT.split(" ")));
+        java.util.Collections.sort(words);
+        for (String p : prompts) {
+            List<String> w = new ArrayList<>(List.of(p.split(" ")));
+            java.util.Collections.sort(w);
+            assertEquals(words, w, p);
+        }
+        assertEquals(prompts, ServeBench.prompts(ServeBench.PROMPT_VARIANTS), "seeded");
     }
 
     @Test
