@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 4.6 % of the CPU samples of {@code bench serve --clients 64}; 2026-12, async-profiler; about
  * half that with these lanes in the same profile).
  *
- * <p>exp is {@link #exp} (adds, multiplies and FMAs only, like {@link VectorExp}), so the vector
+ * <p>exp is {@link #exp(double)} (adds, multiplies and FMAs only, like {@link VectorExp}), so the vector
  * lanes and the scalar tail agree bit for bit, in every JIT tier and at every vector width; the
  * sum is four interleaved scalar partial sums in a fixed order, so it does not depend on the
  * width either. A seeded request therefore draws the same tokens on AVX-512, AVX2 or without
@@ -71,7 +71,8 @@ public final class SoftmaxWeights {
         if (L >= 2 && n >= 2 * L) {
             DoubleVector m = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY);
             for (; i <= n - L; i += L) {
-                m = m.max(load(x, off + i).div(t));
+                m = m.max(((DoubleVector) FloatVector.fromArray(FS, x, off + i)
+                        .convertShape(VectorOperators.F2D, DS, 0)).div(t));
             }
             max = m.reduceLanes(VectorOperators.MAX);
         }
@@ -88,8 +89,28 @@ public final class SoftmaxWeights {
     public static double weights(float[] x, int off, int n, double t, double max, double[] w) {
         int i = 0;
         if (L >= 2) {
+            // exp's lanes written out in the loop, as {@link #exp(double)} computes each: a helper
+            // taking and returning vectors, once C2 has compiled it on its own, is not inlined
+            // into a later compile of this loop ("already compiled into a big method"), and each
+            // call then boxes its vectors; with exp and the load kept out of line
+            // (-XX:CompileCommand=dontinline) sampling took 8-9% of the serving scheduler's time
+            // against ~4% (`ultramem bench serve --decode-models --only ultramem`, 2026-12).
             for (; i <= n - L; i += L) {
-                exp(load(x, off + i).div(t).sub(max)).intoArray(w, i);
+                DoubleVector d = ((DoubleVector) FloatVector.fromArray(FS, x, off + i)
+                        .convertShape(VectorOperators.F2D, DS, 0)).div(t).sub(max);
+                VectorMask<Double> under = d.compare(VectorOperators.LT, LO);
+                DoubleVector dc = d.max(LO);
+                DoubleVector shifted = dc.fma(LOG2E, ROUND);
+                DoubleVector nNeg = shifted.sub(ROUND).neg();
+                DoubleVector r = nNeg.fma(DoubleVector.broadcast(DS, LN2_HI), dc);
+                r = nNeg.fma(DoubleVector.broadcast(DS, LN2_LO), r);
+                DoubleVector p = DoubleVector.broadcast(DS, TAYLOR[0]);
+                for (int k = 1; k <= 12; k++) {
+                    p = p.fma(r, DoubleVector.broadcast(DS, TAYLOR[k]));
+                }
+                LongVector bits = ((LongVector) shifted.viewAsIntegralLanes())
+                        .sub(ROUND_BITS - 1023).lanewise(VectorOperators.LSHL, 52);
+                p.mul((DoubleVector) bits.viewAsFloatingLanes()).blend(0, under).intoArray(w, i);
             }
         }
         for (; i < n; i++) {
@@ -113,11 +134,6 @@ public final class SoftmaxWeights {
         return (s0 + s1) + (s2 + s3) + tail;
     }
 
-    private static DoubleVector load(float[] x, int at) {
-        return (DoubleVector) FloatVector.fromArray(FS, x, at)
-                .convertShape(VectorOperators.F2D, DS, 0);
-    }
-
     /**
      * e^d for d ≤ 0 (within 2 ulp of {@code Math.exp}; 0 below −708, so e^−∞ = 0): d = n·ln2 + r,
      * Taylor to degree 12 for e^r, 2^n through the exponent bits. The reference for the lanes.
@@ -137,20 +153,4 @@ public final class SoftmaxWeights {
         return d < LO ? 0 : e;
     }
 
-    static DoubleVector exp(DoubleVector d) {
-        VectorMask<Double> under = d.compare(VectorOperators.LT, LO);
-        DoubleVector dc = d.max(LO);
-        DoubleVector shifted = dc.fma(LOG2E, ROUND);
-        DoubleVector n = shifted.sub(ROUND);
-        DoubleVector nNeg = n.neg();
-        DoubleVector r = nNeg.fma(DoubleVector.broadcast(DS, LN2_HI), dc);
-        r = nNeg.fma(DoubleVector.broadcast(DS, LN2_LO), r);
-        DoubleVector p = DoubleVector.broadcast(DS, TAYLOR[0]);
-        for (int k = 1; k <= 12; k++) {
-            p = p.fma(r, DoubleVector.broadcast(DS, TAYLOR[k]));
-        }
-        LongVector bits = ((LongVector) shifted.viewAsIntegralLanes()).sub(ROUND_BITS - 1023)
-                .lanewise(VectorOperators.LSHL, 52);
-        return p.mul((DoubleVector) bits.viewAsFloatingLanes()).blend(0, under);
-    }
 }
