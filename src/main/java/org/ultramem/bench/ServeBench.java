@@ -47,14 +47,14 @@ public final class ServeBench {
      */
     public record Options(Path model, Path configs, boolean decodeModels, int[] clients,
                           double seconds, double warmupSeconds, int reps, int maxTokens,
-                          Path outDir, boolean json, List<String> only) {
+                          Path outDir, boolean json, List<String> only, int promptVariants) {
 
-        /** All models of the family or the decode set. */
+        /** All models of the family or the decode set, {@link #PROMPT_VARIANTS} prompts. */
         public Options(Path model, Path configs, boolean decodeModels, int[] clients,
                        double seconds, double warmupSeconds, int reps, int maxTokens,
                        Path outDir, boolean json) {
             this(model, configs, decodeModels, clients, seconds, warmupSeconds, reps, maxTokens,
-                    outDir, json, List.of());
+                    outDir, json, List.of(), PROMPT_VARIANTS);
         }
     }
 
@@ -84,7 +84,7 @@ public final class ServeBench {
     static final String PROMPT = "The quick brown fox jumps over the lazy dog while the"
             + " cat sat on the mat";
 
-    /** Distinct prompts the clients send in turn. */
+    /** Distinct prompts the clients send in turn (default of {@code --prompt-variants}). */
     static final int PROMPT_VARIANTS = 256;
 
     private ServeBench() {
@@ -116,12 +116,13 @@ public final class ServeBench {
     public static List<Point> run(Options o, PrintStream out) throws Exception {
         PrintStream log = o.json() ? System.err : out;
         log.printf(Locale.ROOT, "serve bench: %s, clients %s, %.1f s per point in %d windows"
-                + " after %.1f s warm-up, max_tokens %d, load average %.2f%n",
+                + " after %.1f s warm-up, max_tokens %d, %d distinct prompts, load average %.2f%n",
                 o.model() != null ? o.model().toString() : o.decodeModels()
                         ? "bench decode's matched models (memory models 46x dense parameters),"
                         + " random weights" : "matched family, random weights",
                 Arrays.toString(o.clients()), o.seconds(), o.reps(), o.warmupSeconds(),
-                o.maxTokens(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                o.maxTokens(), o.promptVariants(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         List<Point> points = new ArrayList<>();
         if (o.model() != null) {
             points.addAll(measure(o, o.model().getFileName().toString(),
@@ -182,7 +183,7 @@ public final class ServeBench {
                         + server.loadFailure());
             }
             List<String> bodies = new ArrayList<>();
-            for (String prompt : prompts(PROMPT_VARIANTS)) {
+            for (String prompt : prompts(o.promptVariants())) {
                 bodies.add("{\"prompt\": \"" + prompt + "\", \"max_tokens\": " + o.maxTokens()
                         + ", \"temperature\": 1.0, \"stream\": true,"
                         + " \"stream_options\": {\"include_usage\": true}}");

@@ -72,6 +72,11 @@ public final class BenchServeCommand implements Callable<Integer> {
             + " e.g. --only moe,ultramem (default: all).")
     java.util.List<String> only = java.util.List.of();
 
+    @Option(names = "--prompt-variants", defaultValue = "256", paramLabel = "N", description =
+            "Distinct prompts the clients send in turn (the same words in seeded orders; 1: every"
+            + " request sends the same prompt; default: ${DEFAULT-VALUE}).")
+    int promptVariants;
+
     @Override
     public Integer call() throws Exception {
         if (clients.length == 0 || Arrays.stream(clients).anyMatch(c -> c < 1 || c > 1024)) {
@@ -79,17 +84,19 @@ public final class BenchServeCommand implements Callable<Integer> {
                     + " must list counts in [1, 1024], e.g. --clients 1,4,16,64");
         }
         if (!(duration > 0 && duration <= 3600) || !(warmup >= 0 && warmup <= 600) || reps < 5
-                || maxTokens < 1) {
+                || maxTokens < 1 || promptVariants < 1 || promptVariants > 100_000) {
             throw new IllegalArgumentException("--duration (" + duration + ") must be in (0,"
                     + " 3600] s, --warmup (" + warmup + ") in [0, 600] s, --reps (" + reps
-                    + ") >= 5 and --max-tokens (" + maxTokens + ") >= 1");
+                    + ") >= 5, --max-tokens (" + maxTokens + ") >= 1 and --prompt-variants ("
+                    + promptVariants + ") in [1, 100000]");
         }
         if (target.model != null && !only.isEmpty()) {
             throw new IllegalArgumentException("--only selects members of --family or"
                     + " --decode-models; --model serves one checkpoint, so drop --only");
         }
         ServeBench.run(new ServeBench.Options(target.model, configs, target.decodeModels,
-                clients, duration, warmup, reps, maxTokens, out, json, only), System.out);
+                clients, duration, warmup, reps, maxTokens, out, json, only, promptVariants),
+                System.out);
         return 0;
     }
 }
