@@ -72,7 +72,7 @@ class LoadClientTest {
             AtomicBoolean dropped = new AtomicBoolean();
             // One reused connection (whichever comes first) is closed under its request.
             Thread.ofVirtual().start(() -> acceptEach(server,
-                    i -> i > 0 && dropped.compareAndSet(false, true)));
+                    i -> i > 0 && dropped.compareAndSet(false, true), null));
             LoadClient client = new LoadClient(URI.create("http://127.0.0.1:"
                     + server.getLocalPort()), "{\"prompt\": \"a\", \"stream\": true}");
             List<LoadClient.Sample> samples = new ArrayList<>();
@@ -93,7 +93,7 @@ class LoadClientTest {
     @Test
     void aServerThatNeverAnswersStillFailsEveryRequest() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> acceptEach(server, i -> true));
+            Thread.ofVirtual().start(() -> acceptEach(server, i -> true, null));
             LoadClient client = new LoadClient(URI.create("http://127.0.0.1:"
                     + server.getLocalPort()), "{\"prompt\": \"a\", \"stream\": true}");
             LoadClient.Window w = client.run(1, 0.2);
@@ -110,16 +110,7 @@ class LoadClientTest {
     void requestsTakeTheBodiesInTurn() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-            Thread.ofVirtual().start(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket s = server.accept();
-                        Thread.ofVirtual().start(() -> answerRecording(s, seen));
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
+            Thread.ofVirtual().start(() -> acceptEach(server, i -> false, seen));
             List<String> bodies = List.of("{\"prompt\": \"a\"}", "{\"prompt\": \"b\"}",
                     "{\"prompt\": \"c\"}");
             LoadClient client = new LoadClient(URI.create("http://127.0.0.1:"
@@ -132,50 +123,33 @@ class LoadClientTest {
         }
     }
 
-    /** Answers every request on {@code s} with a complete stream, recording each body. */
-    private static void answerRecording(Socket s, List<String> seen) {
-        byte[] stream = ("data: {\"choices\": [{\"text\": \"x\"}]}\n\n"
-                + "data: [DONE]\n\n").getBytes(StandardCharsets.US_ASCII);
-        try (s) {
-            InputStream in = s.getInputStream();
-            while (true) {
-                seen.add(new String(readRequest(in), StandardCharsets.UTF_8));
-                OutputStream out = s.getOutputStream();
-                out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                        + "Content-Length: " + stream.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.write(stream);
-                out.flush();
-            }
-        } catch (IOException e) {
-            // the client went away
-        }
-    }
-
     /**
      * Accepts connections and answers each request with a complete stream (kept alive), except
      * the requests whose index on their connection {@code drop} accepts: those are read and the
-     * connection closed without a byte.
+     * connection closed without a byte. Each request body goes in {@code seen} (when not null).
      */
-    private static void acceptEach(ServerSocket server, IntPredicate drop) {
+    private static void acceptEach(ServerSocket server, IntPredicate drop, List<String> seen) {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
-                Thread.ofVirtual().start(() -> answerUnlessDropped(s, drop));
+                Thread.ofVirtual().start(() -> answerUnlessDropped(s, drop, seen));
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private static void answerUnlessDropped(Socket s, IntPredicate drop) {
+    private static void answerUnlessDropped(Socket s, IntPredicate drop, List<String> seen) {
         byte[] stream = ("data: {\"choices\": [{\"text\": \"x\"}]}\n\n"
                 + "data: {\"choices\": [], \"usage\": {\"completion_tokens\": 1}}\n\n"
                 + "data: [DONE]\n\n").getBytes(StandardCharsets.US_ASCII);
         try (s) {
             InputStream in = s.getInputStream();
             for (int i = 0; ; i++) {
-                readRequest(in);
+                byte[] body = readRequest(in);
+                if (seen != null) {
+                    seen.add(new String(body, StandardCharsets.UTF_8));
+                }
                 if (drop.test(i)) {
                     return; // the request went out on a connection closed under it
                 }
