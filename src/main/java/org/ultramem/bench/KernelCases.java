@@ -1,9 +1,13 @@
 package org.ultramem.bench;
 
 import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.ultramem.io.Bf16;
 import org.ultramem.tensor.kernel.FmaPeak;
 import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Kernels;
@@ -173,10 +177,10 @@ public final class KernelCases {
             for (int s = 0; s < shapes.length; s++) {
                 int n = Math.max(4, shapes[s][0] / size.gemmScaleDiv());
                 int k = Math.max(4, shapes[s][1] / size.gemmScaleDiv());
-                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
-                    java.lang.foreign.MemorySegment w = arena.allocate((long) n * k * 4, 64);
+                try (Arena arena = Arena.ofShared()) {
+                    MemorySegment w = arena.allocate((long) n * k * 4, 64);
                     for (long i = 0; i < (long) n * k; i++) {
-                        w.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i,
+                        w.setAtIndex(ValueLayout.JAVA_FLOAT, i,
                                 (float) rnd.nextGaussian());
                     }
                     for (int rows : new int[] {16, 64, 73, 128}) {
@@ -213,20 +217,20 @@ public final class KernelCases {
             for (int span : new int[] {32, 100, 256}) {
                 long es = bf16 ? 2 : 4;
                 long slice = span * hd * es;
-                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                    java.lang.foreign.MemorySegment k = arena.allocate(heads * slice, 64);
-                    java.lang.foreign.MemorySegment v = arena.allocate(heads * slice, 64);
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment k = arena.allocate(heads * slice, 64);
+                    MemorySegment v = arena.allocate(heads * slice, 64);
                     for (long i = 0; i < heads * slice / es; i++) {
                         float kx = (float) rnd.nextGaussian();
                         float vx = (float) rnd.nextGaussian();
                         if (bf16) {
-                            k.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i,
-                                    org.ultramem.io.Bf16.fromFloat(kx));
-                            v.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i,
-                                    org.ultramem.io.Bf16.fromFloat(vx));
+                            k.setAtIndex(ValueLayout.JAVA_SHORT, i,
+                                    Bf16.fromFloat(kx));
+                            v.setAtIndex(ValueLayout.JAVA_SHORT, i,
+                                    Bf16.fromFloat(vx));
                         } else {
-                            k.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, kx);
-                            v.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, vx);
+                            k.setAtIndex(ValueLayout.JAVA_FLOAT, i, kx);
+                            v.setAtIndex(ValueLayout.JAVA_FLOAT, i, vx);
                         }
                     }
                     float[] q = gaussian(rnd, heads * hd);

@@ -10,9 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.ultramem.infer.DecodeArchitecture;
@@ -93,19 +95,20 @@ public final class ServeBench {
     /**
      * {@code count} prompts, each {@link #PROMPT}'s words in a seeded order (the first as
      * written): the same words and about the same tokens, but concurrent requests differ, as a
-     * server's traffic does. With one prompt for every client, the random-weight MoE routed the
-     * 64 clients' rows to the same few experts (267 MB of expert weights read per pass at 64
-     * clients against ~600 MB for distinct rows, 2026-12), which no real load does.
+     * server's traffic does; 64 clients sending one prompt is a degenerate load. What it changes
+     * (decode models, 64 clients, 2026-12-06, docs/results/speed-2026-12-06e): MoE read 333 MB
+     * per pass with distinct prompts against 309 MB with one, and carried 47 decode rows per pass
+     * against 56.
      */
     static List<String> prompts(int count) {
         List<String> words = List.of(PROMPT.split(" "));
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(2026);
+        SplittableRandom rnd = new SplittableRandom(2026);
         List<String> out = new ArrayList<>();
         out.add(PROMPT);
         while (out.size() < count) {
             List<String> w = new ArrayList<>(words);
             for (int i = w.size() - 1; i > 0; i--) {
-                java.util.Collections.swap(w, i, rnd.nextInt(i + 1));
+                Collections.swap(w, i, rnd.nextInt(i + 1));
             }
             out.add(String.join(" ", w));
         }

@@ -2,6 +2,7 @@ package org.ultramem.cli;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.ultramem.bench.ServeBench;
 import picocli.CommandLine.ArgGroup;
@@ -70,7 +71,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", paramLabel = "MODEL", description = "Serve only these"
             + " members of --family (dense, moe, ultramem) or --decode-models (also ultramem_v2),"
             + " e.g. --only moe,ultramem (default: all).")
-    java.util.List<String> only = java.util.List.of();
+    List<String> only = List.of();
 
     @Option(names = "--prompt-variants", defaultValue = "256", paramLabel = "N", description =
             "Distinct prompts the clients send in turn (the same words in seeded orders; 1: every"

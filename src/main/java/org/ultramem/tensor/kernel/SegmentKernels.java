@@ -162,12 +162,12 @@ public final class SegmentKernels {
             holder[0] = new float[need];
         }
         float[] xP = holder[0];
-        // Both cores pack k slices: packing alone x [73, 2016] (the down projection's input at 64
-        // clients) took ~15% of that GEMM's time on 2 threads (`ultramem bench kernels --case
-        // decode-gemm`, 2026-12).
+        // Both cores pack (token group, k slice) units: packing is serial work ahead of the
+        // GEMM's parallel region, and the down projection's x is [73, 2016] at 64 clients.
         int slices = (k + PACK_SLICE - 1) / PACK_SLICE;
-        int minSlices = (int) Math.max(1, Math.min(slices, MIN_PACK / ((long) PACK_SLICE * rows)));
-        Parallel.forRange(groups * slices, minSlices, (u0, u1) -> {
+        int units = groups * slices;
+        int minUnits = (int) Math.max(1, Math.min(units, MIN_PACK / ((long) PACK_SLICE * tt)));
+        Parallel.forRange(units, minUnits, (u0, u1) -> {
             for (int u = u0; u < u1; u++) {
                 int g = u / slices;
                 int i0 = u % slices * PACK_SLICE;
@@ -177,7 +177,7 @@ public final class SegmentKernels {
         return xP;
     }
 
-    /** k per packing task. */
+    /** k per packing unit (a unit moves at most PACK_SLICE × TT elements). */
     private static final int PACK_SLICE = 128;
     /** Elements a packing task moves at least (smaller packings run on the calling thread). */
     private static final long MIN_PACK = 1L << 14;

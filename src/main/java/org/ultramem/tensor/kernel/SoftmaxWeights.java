@@ -92,7 +92,7 @@ public final class SoftmaxWeights {
             // exp's lanes written out in the loop, as {@link #exp(double)} computes each: a helper
             // taking and returning vectors, once C2 has compiled it on its own, is not inlined
             // into a later compile of this loop ("already compiled into a big method"), and each
-            // call then boxes its vectors; with exp and the load kept out of line
+            // call then boxes its vectors; with exp, or the load, kept out of line
             // (-XX:CompileCommand=dontinline) sampling took 8-9% of the serving scheduler's time
             // against ~4% (`ultramem bench serve --decode-models --only ultramem`, 2026-12).
             for (; i <= n - L; i += L) {
