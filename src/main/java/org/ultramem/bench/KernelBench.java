@@ -1,6 +1,7 @@
 package org.ultramem.bench;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -21,7 +22,9 @@ import org.ultramem.tensor.kernel.Parallel;
  * <p>{@code --json} prints exactly the keys {@code gemm1024_t1_gflops}, {@code gemm1024_t2_gflops},
  * {@code gemm2048_t1_gflops}, {@code gemm2048_t2_gflops}, {@code bandwidth_t1_gbs},
  * {@code bandwidth_t2_gbs}, {@code fma_peak_t1_gflops}, {@code fma_peak_t2_gflops}, {@code isa}
- * (a string) and {@code vector_bits} (an integer). The bandwidth pass reads a 1 GiB on-heap
+ * (a string), {@code vector_bits} (an integer) and {@code gemm2048_t1_alloc_bytes} (a long: the
+ * heap bytes one warmed 1-thread GEMM allocates; a boxed vector in a kernel shows here as
+ * megabytes, where a clean one allocates ~100 bytes of call overhead). The bandwidth pass reads a 1 GiB on-heap
  * array, so the JVM needs a heap of at least ~1.5 GiB.
  */
 public final class KernelBench {
@@ -79,12 +82,36 @@ public final class KernelBench {
         r.put("fma_peak_t2_gflops", median(concat(peak2, fmaPeakSamples(2, fmaIt, config.reps()))));
         r.put("isa", FmaPeak.isa());
         r.put("vector_bits", FmaPeak.vectorBits());
+        r.put("gemm2048_t1_alloc_bytes", gemmAllocatedBytes(config.largeN(), config.reps()));
         if (json) {
             out.println(toJson(r));
         } else {
             printHuman(out, r, config);
         }
         return r;
+    }
+
+    /**
+     * The fewest heap bytes the calling thread allocates in one n×n×n GEMM on 1 thread over
+     * {@code reps} calls (after those of {@link #measureGemmGflops}, so the kernels are compiled).
+     * A kernel whose vectors C2 boxes allocates on every micro-tile: 146 MB per 2048³ call before
+     * 2026-12-06's fix of {@code Gemm.kernel6}, which also cost a third of its speed.
+     */
+    static long gemmAllocatedBytes(int n, int reps) {
+        Kernels k = KernelProvider.get();
+        float[] a = new float[n * n];
+        float[] b = new float[n * n];
+        float[] c = new float[n * n];
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long fewest = Long.MAX_VALUE;
+        for (int rep = 0; rep < reps; rep++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            Parallel.withThreads(1, () -> k.matmul(false, false, n, n, n, a, 0, n, b, 0, n, c, 0,
+                    n, false));
+            fewest = Math.min(fewest, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        return fewest;
     }
 
     /**
@@ -233,6 +260,9 @@ public final class KernelBench {
                 "streaming read, 2 threads", b2,
                 String.format(Locale.ROOT, "%.2fx the 1-thread bandwidth", b2 / b1),
                 100 * b2 / BANDWIDTH_T2);
+        out.printf(Locale.ROOT, "%-28s %,d bytes allocated per call (boxed vectors would show as"
+                + " megabytes)%n", "GEMM " + config.largeN() + "³, 1 thread",
+                (Long) r.get("gemm2048_t1_alloc_bytes"));
         out.println("The reference figures were taken with 512-bit vectors on an idle machine;"
                 + " the ratios compare against ceilings measured in this run, so they hold on a"
                 + " loaded or different machine too.");

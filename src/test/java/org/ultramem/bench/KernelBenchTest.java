@@ -14,7 +14,8 @@ class KernelBenchTest {
 
     private static final List<String> KEYS = List.of("gemm1024_t1_gflops", "gemm1024_t2_gflops",
             "gemm2048_t1_gflops", "gemm2048_t2_gflops", "bandwidth_t1_gbs", "bandwidth_t2_gbs",
-            "fma_peak_t1_gflops", "fma_peak_t2_gflops", "isa", "vector_bits");
+            "fma_peak_t1_gflops", "fma_peak_t2_gflops", "isa", "vector_bits",
+            "gemm2048_t1_alloc_bytes");
 
     @Test
     void jsonModePrintsTheSixFiguresThenTheCeilingsAndIsa() {
@@ -30,7 +31,8 @@ class KernelBenchTest {
         assertTrue(((String) r.get("isa")).contains(bits + "-bit"), (String) r.get("isa"));
         String json = bytes.toString(StandardCharsets.UTF_8).trim();
         assertTrue(json.startsWith("{") && json.endsWith("}"), json);
-        assertTrue(json.contains("\"vector_bits\": " + bits + "}"), json);
+        assertTrue(json.contains("\"vector_bits\": " + bits + ","), json);
+        assertTrue((Long) r.get("gemm2048_t1_alloc_bytes") >= 0, json);
         assertTrue(json.contains("\"isa\": \""), json);
         for (String key : KEYS) {
             assertTrue(json.contains("\"" + key + "\": "), json);
@@ -49,6 +51,7 @@ class KernelBenchTest {
         assertTrue(text.contains("FMA-loop peak, 1 thread"), text);
         assertTrue(text.contains("of the FMA peak"), text);
         assertTrue(text.contains("-bit vectors"), text);
+        assertTrue(text.contains("bytes allocated per call"), text);
     }
 
     @Test

@@ -41,22 +41,19 @@ final class Gemm {
     /** Micro-tile width: NR = 2 vectors of columns (32 at 512 bits, 16 at 256 bits). */
     static final int NR = 2 * L;
     /**
-     * Micro-tile height: 6 rows × 2 vectors, 12 accumulators, for both species. With 32 vector
-     * registers (AVX-512) the tile, its 2 B vectors and the broadcasts sit in registers. With 16
-     * (AVX2) C2 keeps three broadcasts live and spills one accumulator through the stack per
-     * iteration (seen in the JIT's hex dump, 2026-11), and on the Zen 3 machine of 2026-11 the
-     * 6×2 tile ran far slower than 4×2 (8×1, 12×1, 16×1, 5×2 and 4×3 slower too), so 256 bits
-     * had 4 rows. On the AVX-512 EPYC of 2026-12 run with {@code -XX:UseAVX=2} the other way
-     * round: the micro-kernel alone on cached panels (CPU time, 4 runs) reached ~0.8 of the FMA
-     * peak at 4 rows (8 chains just cover 2 FMA pipes × 4 cycles, no slack), ~0.9 at 5 and
-     * ~1.0 at 6, 8 rows ~0.7 (spills); whole GEMMs 1024³/2048³ went from ~0.70-0.75 to
-     * ~0.73-0.87 of the peak. At 512 bits 8×2 and 12×2 were no faster than 6×2 (the kernel alone
-     * ~0.95 of the peak at 6 rows, less at 8 and 12). These tile trials used a scratch harness,
-     * not kept, so no command re-measures them; the kept tile's figures are those of
-     * {@code ultramem bench kernels} (with and without {@code -XX:UseAVX=2}). {@link #kernel4}
-     * stays for {@code Gemm.matmul(..., mr)} callers and tests.
+     * Micro-tile height: 6 rows × 2 vectors (12 accumulators) at 512 bits, 4 × 2 (8) at 256.
+     * With 32 vector registers (AVX-512) the 6-row tile, its 2 B vectors and all six broadcasts
+     * sit in registers: whole GEMMs 1024³/2048³ at 0.84-0.90 of the FMA peak on 1 and 2 threads.
+     * With 16 (AVX2) C2 loads the six broadcasts at the top of the loop body, leaving 8 registers
+     * for 12 accumulators, and spills 5 of them through the stack on every iteration (JIT hex dump,
+     * 2026-12): 0.42-0.45 of the peak against 0.70-0.73 for the 4-row tile, whose 8 accumulators,
+     * 2 B vectors and 4 broadcasts fit (AVX-512 EPYC with {@code -XX:UseAVX=2}). The Zen 3 AVX2
+     * machine of 2026-11 also ran 4×2 fastest (6×2, 8×1, 12×1, 16×1, 5×2 and 4×3 slower). A 6-row
+     * figure of ~0.9 at 256 bits measured earlier in 2026-12 came from a kernel that boxed its C
+     * vectors (see {@link #kernel6}), which changed C2's schedule by accident. Re-measure with
+     * {@code ultramem bench kernels} (and {@code JDK_JAVA_OPTIONS=-XX:UseAVX=2}).
      */
-    static final int MR_PREFERRED = 6;
+    static final int MR_PREFERRED = L == 8 ? 4 : 6;
     static final int MR_MAX = 6;
     /**
      * Depth of one packed slice: an A micro-panel (6 KiB) sits in L1d (32 KiB) beside the B
@@ -394,8 +391,11 @@ final class Gemm {
      * against one B panel, always a full tile. Helper calls for the stores would push the method
      * past C2's inlining node budget, leaving boxed vectors (many times slower, see
      * java-engineering.md); hence explicit stores.
-     * When adding into C, C is loaded before the k loop so its cache misses overlap the FMAs
-     * instead of stalling after them (the sum is still acc + C, as before).
+     * C is loaded after the k loop, only when adding into it. Loaded before the loop on one branch
+     * and merged with null on the other, the twelve C vectors could not stay in registers and C2
+     * boxed them on every call: ~150 MB of garbage per 2048³ GEMM, which evicted the packed panels
+     * from L2 (2048³ on 1 thread at 0.58 of the FMA peak with {@code -XX:+UseParallelGC}, 0.90
+     * without the boxing; {@code ultramem bench kernels} prints the bytes a GEMM allocates).
      */
     private static void kernel6(float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,
                                 float[] c, int cIdx, int ldc, boolean overwrite) {
@@ -412,23 +412,6 @@ final class Gemm {
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        FloatVector p00, p01, p10, p11, p20, p21, p30, p31, p40, p41, p50, p51;
-        if (overwrite) {
-            p00 = p01 = p10 = p11 = p20 = p21 = p30 = p31 = p40 = p41 = p50 = p51 = null;
-        } else {
-            p00 = FloatVector.fromArray(S, c, cIdx);
-            p01 = FloatVector.fromArray(S, c, cIdx + L);
-            p10 = FloatVector.fromArray(S, c, cIdx + ldc);
-            p11 = FloatVector.fromArray(S, c, cIdx + ldc + L);
-            p20 = FloatVector.fromArray(S, c, cIdx + 2 * ldc);
-            p21 = FloatVector.fromArray(S, c, cIdx + 2 * ldc + L);
-            p30 = FloatVector.fromArray(S, c, cIdx + 3 * ldc);
-            p31 = FloatVector.fromArray(S, c, cIdx + 3 * ldc + L);
-            p40 = FloatVector.fromArray(S, c, cIdx + 4 * ldc);
-            p41 = FloatVector.fromArray(S, c, cIdx + 4 * ldc + L);
-            p50 = FloatVector.fromArray(S, c, cIdx + 5 * ldc);
-            p51 = FloatVector.fromArray(S, c, cIdx + 5 * ldc + L);
-        }
         for (int p = 0; p < kc; p++) {
             int bi = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
@@ -466,23 +449,27 @@ final class Gemm {
             c50.intoArray(c, cIdx + 5 * ldc);
             c51.intoArray(c, cIdx + 5 * ldc + L);
         } else {
-            c00.add(p00).intoArray(c, cIdx);
-            c01.add(p01).intoArray(c, cIdx + L);
-            c10.add(p10).intoArray(c, cIdx + ldc);
-            c11.add(p11).intoArray(c, cIdx + ldc + L);
-            c20.add(p20).intoArray(c, cIdx + 2 * ldc);
-            c21.add(p21).intoArray(c, cIdx + 2 * ldc + L);
-            c30.add(p30).intoArray(c, cIdx + 3 * ldc);
-            c31.add(p31).intoArray(c, cIdx + 3 * ldc + L);
-            c40.add(p40).intoArray(c, cIdx + 4 * ldc);
-            c41.add(p41).intoArray(c, cIdx + 4 * ldc + L);
-            c50.add(p50).intoArray(c, cIdx + 5 * ldc);
-            c51.add(p51).intoArray(c, cIdx + 5 * ldc + L);
+            c00.add(FloatVector.fromArray(S, c, cIdx)).intoArray(c, cIdx);
+            c01.add(FloatVector.fromArray(S, c, cIdx + L)).intoArray(c, cIdx + L);
+            c10.add(FloatVector.fromArray(S, c, cIdx + ldc)).intoArray(c, cIdx + ldc);
+            c11.add(FloatVector.fromArray(S, c, cIdx + ldc + L)).intoArray(c, cIdx + ldc + L);
+            c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)).intoArray(c, cIdx + 2 * ldc);
+            c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L))
+                    .intoArray(c, cIdx + 2 * ldc + L);
+            c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)).intoArray(c, cIdx + 3 * ldc);
+            c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L))
+                    .intoArray(c, cIdx + 3 * ldc + L);
+            c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)).intoArray(c, cIdx + 4 * ldc);
+            c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L))
+                    .intoArray(c, cIdx + 4 * ldc + L);
+            c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)).intoArray(c, cIdx + 5 * ldc);
+            c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L))
+                    .intoArray(c, cIdx + 5 * ldc + L);
         }
     }
 
     /**
-     * The 4×NR micro-kernel (the 256-bit default until 2026-12, see {@link #MR_PREFERRED}): 8
+     * The 4×NR micro-kernel (the 256-bit tile, see {@link #MR_PREFERRED}): 8
      * named accumulators, just enough FMA chains for 2 FMA units × 4-cycle latency, no spills.
      */
     private static void kernel4(float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,
