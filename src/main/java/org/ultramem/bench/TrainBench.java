@@ -34,7 +34,7 @@ public final class TrainBench {
 
     /** Timing of one benchmark run. */
     public record Report(String config, double tokensPerS, double medianStepMs, long batchTokens, int threads,
-                         int steps, long parameters) {
+                         int steps, long parameters, double allocatedMbPerStep) {
     }
 
     /**
@@ -47,12 +47,14 @@ public final class TrainBench {
             ObjectNode o = ConfigJson.newObject();
             o.put("bench", "train").put("config", r.config()).put("tokens_per_s", r.tokensPerS())
                     .put("median_step_ms", r.medianStepMs()).put("batch_tokens", r.batchTokens())
-                    .put("threads", r.threads()).put("steps", r.steps()).put("parameters", r.parameters());
+                    .put("threads", r.threads()).put("steps", r.steps()).put("parameters", r.parameters())
+                    .put("allocated_mb_per_step", r.allocatedMbPerStep());
             out.println(ConfigJson.toCompactJson(o));
         } else {
             out.printf(Locale.ROOT, "train %s: %,.0f tokens/s (median step %.1f ms over %d steps, %d tokens/step,"
-                            + " %d threads, %,d parameters)%n", r.config(), r.tokensPerS(), r.medianStepMs(), r.steps(),
-                    r.batchTokens(), r.threads(), r.parameters());
+                            + " %d threads, %,d parameters, %.2f MB allocated per step)%n", r.config(),
+                    r.tokensPerS(), r.medianStepMs(), r.steps(), r.batchTokens(), r.threads(), r.parameters(),
+                    r.allocatedMbPerStep());
         }
         return 0;
     }
@@ -69,18 +71,22 @@ public final class TrainBench {
         Trainer trainer = new Trainer(model, tc, data, KernelProvider.get(),
                 new Trainer.Options(null, false, null, false, null, Map.of(), -1));
         double[] ms = new double[timed];
+        double[] allocated = new double[timed];
         for (int s = 0; s < WARMUP_STEPS + timed; s++) {
+            long a0 = ThreadAllocation.allThreadsBytes();
             long t0 = System.nanoTime();
             trainer.step(s);
             long t1 = System.nanoTime();
             if (s >= WARMUP_STEPS) {
                 ms[s - WARMUP_STEPS] = (t1 - t0) / 1e6;
+                allocated[s - WARMUP_STEPS] = (ThreadAllocation.allThreadsBytes() - a0) / 1e6;
             }
         }
         Arrays.sort(ms);
         double median = timed % 2 == 1 ? ms[timed / 2] : (ms[timed / 2 - 1] + ms[timed / 2]) / 2;
         long batchTokens = tc.tokensPerStep();
         return new Report(configPath.getFileName().toString(), batchTokens / (median / 1e3), median, batchTokens,
-                org.ultramem.tensor.kernel.Parallel.threads(), timed, mc.parameterCount());
+                org.ultramem.tensor.kernel.Parallel.threads(), timed, mc.parameterCount(),
+                KernelBench.median(allocated));
     }
 }

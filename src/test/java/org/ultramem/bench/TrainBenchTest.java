@@ -33,5 +33,6 @@ class TrainBenchTest {
         assertEquals(32, j.get("batch_tokens").asLong());
         assertTrue(j.get("threads").asInt() >= 1);
         assertEquals(5, j.get("steps").asInt());
+        assertTrue(j.get("allocated_mb_per_step").asDouble() >= 0, j.toString());
     }
 }
