@@ -30,12 +30,17 @@ class TopKTest {
     @ValueSource(ints = {1, 2, 15, 16, 17, 31, 33, 255, 256, 257, 446, 992, 4097})
     void scalarAndVectorMatchSortOnAwkwardSizesWithTies(int n) {
         SplittableRandom rnd = new SplittableRandom(n);
-        for (int trial = 0; trial < 4; trial++) {
+        for (int trial = 0; trial < 6; trial++) {
             int off = trial;
             float[] s = new float[n + off + 3];
             for (int i = 0; i < s.length; i++) {
-                // trial 0-1: continuous; 2-3: few distinct values, many ties
-                s[i] = trial < 2 ? (float) rnd.nextGaussian() : rnd.nextInt(4);
+                // trial 0-1: continuous; 2-3: few distinct values, many ties (past what the
+                // vector twin ranks); 4-5: Gaussian rounded to 1/8 and 1/32, a few ties among
+                // the collected elements, whose ranks then count equal scores by index
+                s[i] = trial < 2 ? (float) rnd.nextGaussian()
+                        : trial < 4 ? rnd.nextInt(4)
+                        : Math.round(rnd.nextGaussian() * (trial == 4 ? 8 : 32))
+                                / (trial == 4 ? 8f : 32f);
             }
             // k around the lane counts (8, 16): at most one lane's worth takes the bound of the
             // lane maxima, up to two lanes' worth the second-largest bound.
