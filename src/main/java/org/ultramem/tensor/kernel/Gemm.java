@@ -38,22 +38,30 @@ final class Gemm {
 
     static final VectorSpecies<Float> S = VectorKernels.SPECIES;
     static final int L = S.length();
-    /** Micro-tile width: NR = 2 vectors of columns (32 at 512 bits, 16 at 256 bits). */
-    static final int NR = 2 * L;
     /**
-     * Micro-tile height: 6 rows × 2 vectors (12 accumulators) at 512 bits, 4 × 2 (8) at 256.
-     * With 32 vector registers (AVX-512) the 6-row tile, its 2 B vectors and all six broadcasts
-     * sit in registers: whole GEMMs 1024³/2048³ at 0.84-0.90 of the FMA peak on 1 and 2 threads.
-     * With 16 (AVX2) C2 loads the six broadcasts at the top of the loop body, leaving 8 registers
-     * for 12 accumulators, and spills 5 of them through the stack on every iteration (JIT hex dump,
-     * 2026-12): 0.42-0.45 of the peak against 0.70-0.73 for the 4-row tile, whose 8 accumulators,
-     * 2 B vectors and 4 broadcasts fit (AVX-512 EPYC with {@code -XX:UseAVX=2}). The Zen 3 AVX2
-     * machine of 2026-11 also ran 4×2 fastest (6×2, 8×1, 12×1, 16×1, 5×2 and 4×3 slower). A 6-row
-     * figure of ~0.9 at 256 bits measured earlier in 2026-12 came from a kernel that boxed its C
-     * vectors (see {@link #kernel6}), which changed C2's schedule by accident. Re-measure with
-     * {@code ultramem bench kernels} (and {@code JDK_JAVA_OPTIONS=-XX:UseAVX=2}).
+     * Vectors of columns per micro-tile: 2 at 512 bits (the 6×2 tile), 3 at 256 (the 3×3 tile,
+     * see {@link #MR_PREFERRED}).
      */
-    static final int MR_PREFERRED = L == 8 ? 4 : 6;
+    static final int NV = L == 8 ? 3 : 2;
+    /** Micro-tile width: NV vectors of columns (32 at 512 bits, 24 at 256 bits). */
+    static final int NR = NV * L;
+    /**
+     * Micro-tile height: 6 rows × 2 vectors (12 accumulators) at 512 bits, 3 × 3 (9) at 256.
+     * With 32 vector registers (AVX-512) the 6-row tile, its 2 B vectors and all six broadcasts
+     * sit in registers: whole GEMMs 1024³/2048³ at 0.83-0.91 of the FMA peak on 1 and 2 threads.
+     * With 16 (AVX2) C2 may load all of a tile's broadcasts at the top of the loop body; for
+     * 6×2 that leaves 8 registers for 12 accumulators, and in the GEMM it spilled 5 of them
+     * through the stack on every iteration (JIT hex dump, 2026-12): 0.42-0.45 of the peak. The
+     * 3×3 tile needs 9 + 3 + 3 = 15 registers however C2 orders its loads, and has 9 FMA chains
+     * (2 FMA pipes × 4 cycles need 8). The 4×2 tile (14 registers, 8 chains) reached 0.70-0.73.
+     * A 6-row figure of ~0.9 at 256 bits measured earlier in 2026-12 came from a kernel that
+     * boxed its C vectors (see {@link #kernel6}), which changed C2's schedule by accident. The
+     * Zen 3 AVX2 machine of 2026-11 ran 4×2 fastest of 6×2, 8×1, 12×1, 16×1, 5×2 and 4×3.
+     * Re-measure with {@code ultramem bench kernels} (and {@code JDK_JAVA_OPTIONS=-XX:UseAVX=2}).
+     */
+    static final int MR_PREFERRED = NV == 3 ? 3 : 6;
+    /** The tile heights this species has kernels for (tests run each). */
+    static final int[] HEIGHTS = NV == 3 ? new int[] {3} : new int[] {4, 6};
     static final int MR_MAX = 6;
     /**
      * Depth of one packed slice: an A micro-panel (6 KiB) sits in L1d (32 KiB) beside the B
@@ -75,7 +83,7 @@ final class Gemm {
      * gemm-shapes}). NC = 256 with MC = 192 ran slower than 512/96 at 1024³ and 2048³ on 1 and 2
      * threads (512 bits, 2026-12).
      */
-    static final int NC = 512;
+    static final int NC = 512 / NR * NR;
     /**
      * Cap on one thread's packed B (k × column block floats): 8 MiB. It is streamed once per MC
      * row block (~2 GB/s at the FMA peak), so it need not fit a cache; the cap keeps NC at 256 or
@@ -343,6 +351,9 @@ final class Gemm {
                     int d = dOff + (jr / NR) * kc * NR + p * NR;
                     FloatVector.fromArray(S, b, src + jr).intoArray(dst, d);
                     FloatVector.fromArray(S, b, src + jr + L).intoArray(dst, d + L);
+                    if (NV == 3) {
+                        FloatVector.fromArray(S, b, src + jr + 2 * L).intoArray(dst, d + 2 * L);
+                    }
                 }
             }
         }
@@ -376,10 +387,12 @@ final class Gemm {
         }
     }
 
-    /** Runs the micro-kernel for tile height {@code mr} (6 or 4) on a full tile. */
+    /** Runs the micro-kernel for tile height {@code mr} (6 or 4; 3 at 256 bits) on a full tile. */
     private static void kernel(int mr, float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,
                                float[] c, int cIdx, int ldc, boolean overwrite) {
-        if (mr == 6) {
+        if (mr == 3) {
+            kernel3(a, aIdx, rs, bp, bOff, kc, c, cIdx, ldc, overwrite);
+        } else if (mr == 6) {
             kernel6(a, aIdx, rs, bp, bOff, kc, c, cIdx, ldc, overwrite);
         } else {
             kernel4(a, aIdx, rs, bp, bOff, kc, c, cIdx, ldc, overwrite);
@@ -387,7 +400,63 @@ final class Gemm {
     }
 
     /**
-     * The 6×NR micro-kernel (both species): 12 named accumulators, straight-line, one A panel
+     * The 3×NR micro-kernel of 256-bit vectors (NR = 3 vectors, see {@link #MR_PREFERRED}): 9
+     * named accumulators, 3 B vectors, 3 broadcasts; C is loaded after the k loop, only when
+     * adding into it.
+     */
+    private static void kernel3(float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,
+                                float[] c, int cIdx, int ldc, boolean overwrite) {
+        int r0 = aIdx;
+        int r1 = aIdx + rs;
+        int r2 = aIdx + 2 * rs;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[r0 + p]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            FloatVector a1 = FloatVector.broadcast(S, a[r1 + p]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            FloatVector a2 = FloatVector.broadcast(S, a[r2 + p]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+        }
+        int c1 = cIdx + ldc;
+        int c2 = cIdx + 2 * ldc;
+        if (overwrite) {
+            c00.intoArray(c, cIdx);
+            c01.intoArray(c, cIdx + L);
+            c02.intoArray(c, cIdx + 2 * L);
+            c10.intoArray(c, c1);
+            c11.intoArray(c, c1 + L);
+            c12.intoArray(c, c1 + 2 * L);
+            c20.intoArray(c, c2);
+            c21.intoArray(c, c2 + L);
+            c22.intoArray(c, c2 + 2 * L);
+        } else {
+            c00.add(FloatVector.fromArray(S, c, cIdx)).intoArray(c, cIdx);
+            c01.add(FloatVector.fromArray(S, c, cIdx + L)).intoArray(c, cIdx + L);
+            c02.add(FloatVector.fromArray(S, c, cIdx + 2 * L)).intoArray(c, cIdx + 2 * L);
+            c10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1);
+            c11.add(FloatVector.fromArray(S, c, c1 + L)).intoArray(c, c1 + L);
+            c12.add(FloatVector.fromArray(S, c, c1 + 2 * L)).intoArray(c, c1 + 2 * L);
+            c20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2);
+            c21.add(FloatVector.fromArray(S, c, c2 + L)).intoArray(c, c2 + L);
+            c22.add(FloatVector.fromArray(S, c, c2 + 2 * L)).intoArray(c, c2 + 2 * L);
+        }
+    }
+
+    /**
+     * The 6×NR micro-kernel (512 bits): 12 named accumulators, straight-line, one A panel
      * against one B panel, always a full tile. Helper calls for the stores would push the method
      * past C2's inlining node budget, leaving boxed vectors (many times slower, see
      * java-engineering.md); hence explicit stores.
@@ -469,7 +538,8 @@ final class Gemm {
     }
 
     /**
-     * The 4×NR micro-kernel (the 256-bit tile, see {@link #MR_PREFERRED}): 8
+     * The 4×NR micro-kernel of 512-bit vectors (for {@code Gemm.matmul(..., 4)}, see
+     * {@link #MR_PREFERRED}): 8
      * named accumulators, just enough FMA chains for 2 FMA units × 4-cycle latency, no spills.
      */
     private static void kernel4(float[] a, int aIdx, int rs, float[] bp, int bOff, int kc,

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The packed vector GEMM against the scalar reference, and the scalar reference against double. */
@@ -120,11 +121,15 @@ class GemmTest {
         new Problem(transA, transB, 13, 600, 4500, 1, (transCombo & 1) == 0).check(rnd);
     }
 
+    /** The micro-tile heights of this species: 4 and 6 at 512 bits, 3 at 256. */
+    static int[] heights() {
+        return Gemm.HEIGHTS;
+    }
+
     @ParameterizedTest
-    @ValueSource(ints = {4, 6})
-    void bothMicroKernelHeightsMatchScalar(int mr) {
-        // Only one height is the default on a given CPU; call the other explicitly so both stay
-        // tested.
+    @MethodSource("heights")
+    void everyMicroKernelHeightMatchesScalar(int mr) {
+        // Only one height is the default; call the others explicitly so all stay tested.
         SplittableRandom rnd = new SplittableRandom(mr);
         int[][] shapes = {{1, 1, 1}, {5, 17, 3}, {7, 33, 257}, {97, 40, 20}, {13, 1030, 9}};
         for (int combo = 0; combo < 4; combo++) {
@@ -240,7 +245,7 @@ class GemmTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {4, 6})
+    @MethodSource("heights")
     void rowCopiedAndTransposedPackingsAgreeBitForBit(int mr) {
         // A stored [m][k] is packed by row copies, A stored [k][m] by the transposing pack; both
         // must feed the micro-kernel the same values in the same order (partial panels included).
