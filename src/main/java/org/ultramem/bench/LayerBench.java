@@ -50,13 +50,30 @@ public final class LayerBench {
         run(preset, json, System.out);
     }
 
+    /**
+     * Least warm-up time before timing. The layer runs a few dozen methods full of vector code,
+     * and C2 compiles them one by one on a 2-core machine: with only the 60 (A) or 20 (B)
+     * warm-up steps, ~0.4-0.8 s, preset A's fwd+bwd read 7.3-9.2 ms in fresh JVMs against
+     * 6.6-6.8 ms once compiled (a loop of runs in one JVM, 2026-12-06).
+     */
+    static final long WARMUP_MILLIS = 4000;
+
     /** Runs preset "A" or "B" with the default reps and prints one line (text or JSON). */
     public static Result run(String preset, boolean json, PrintStream out) {
-        return run(preset, json, out, 9);
+        return run(preset, json, out, 9, WARMUP_MILLIS);
     }
 
-    /** Runs a preset with {@code reps} (≥ 5) timed repetitions per measurement. */
+    /** Runs a preset with {@code reps} (≥ 5) timed repetitions per measurement, minimal warm-up. */
     public static Result run(String preset, boolean json, PrintStream out, int reps) {
+        return run(preset, json, out, reps, 0);
+    }
+
+    /**
+     * Runs a preset with {@code reps} (≥ 5) timed repetitions per measurement after at least
+     * 60 (A) or 20 (B) warm-up steps and at least {@code warmupMillis}.
+     */
+    public static Result run(String preset, boolean json, PrintStream out, int reps,
+                             long warmupMillis) {
         String p = preset.trim().toUpperCase(Locale.ROOT);
         if (!PRESETS.contains(p)) {
             throw new IllegalArgumentException("layer bench preset (" + preset + ") must be one of "
@@ -78,7 +95,8 @@ public final class LayerBench {
         float[] y = new float[x.length];
         float[] dx = new float[x.length];
         int warmup = small ? 60 : 20;
-        for (int i = 0; i < warmup; i++) {
+        long warmEnd = System.nanoTime() + warmupMillis * 1_000_000;
+        for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) {
             step(layer, y, x, dx, dy, tokens, true);
         }
         double[] fwd = new double[reps];
