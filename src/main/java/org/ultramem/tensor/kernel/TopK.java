@@ -52,15 +52,15 @@ final class TopK {
 
     /**
      * The Vector API twin of {@link #selectScalar}: identical results. When k ≤ 2·lanes it first
-     * finds a lower bound on the k-th largest score ({@code VectorBody.lowerBound}); a vector scan
-     * collects, in index order, every element at or above it (about 21 of 512 Gaussian scores at
-     * k 16 and 16 lanes); each collected element's rank among them is counted in vectors and the
-     * k best land in their sorted slots. Per row, k 16, 512-bit, against the bisection and
-     * insertion sort over a looser bound before it (2026-12-06, `ultramem bench kernels --case
-     * topk`, which times both twins): 512 scores 384 → 273 ns in cache, 842 → 424 ns streamed;
-     * 128 scores 210 → 218 ns in cache, 642 → 268 ns streamed. More than {@link #MAX_RANKED}
-     * collected elements (heavy ties) or fewer than k (NaN) take the insertion scan of
-     * {@link #selectScalar}.
+     * finds a lower bound on the k-th largest score ({@code VectorBody.lowerBound}); a vector
+     * scan collects, in index order, every element at or above it (about 16-17 of 512 Gaussian
+     * scores at k 16 and 16 lanes); each collected element's rank among them is counted in
+     * vectors and the k best land in their sorted slots. Per row, k 16, 512-bit, against the
+     * bisection and insertion sort over a looser bound before it (2026-12-06, `ultramem bench
+     * kernels --case topk`, which times both twins): 512 scores 384 → 275 ns in cache, 842 → 362
+     * ns streamed; 128 scores 210 → 134 ns in cache, 642 → 202 ns streamed. More than
+     * {@link #MAX_RANKED} collected elements (heavy ties) or fewer than k (NaN) take the
+     * insertion scan of {@link #selectScalar}.
      */
     static void selectVector(float[] scores, int off, int n, int k, int[] idx, int idxOff,
                              float[] top, int topOff) {
@@ -147,13 +147,14 @@ final class TopK {
                 firstE = firstE.max(e);
             }
             if (k <= lanes) {
-                // The k-th largest of the 2·lanes group maxima in firstE and firstO (each a
-                // distinct element of the row), approached from below: from the minimum over
-                // lanes of their pairwise maximum (lanes maxima at or above it), raised by
-                // bisection while k maxima stay at or above it. About 21 of 512 Gaussian scores
-                // pass it against about 51 for the starting value; the collect and the ranking
-                // that follow scale with that count. Written here, not as a helper taking
-                // vectors: a helper C2 leaves out of line boxes them.
+                // The k-th largest of the 4·lanes tracked values (each group's largest two, all
+                // distinct elements of the row), approached from below: from the minimum over
+                // lanes of the groups' pairwise maximum (lanes elements at or above it), raised by
+                // bisection while k tracked values stay at or above it. About 16-17 of 512
+                // Gaussian scores pass it, against about 21 with the group maxima alone and 51
+                // with the starting value; the collect and the ranking that follow scale with
+                // that count. Written here, not as a helper taking vectors: a helper C2 leaves
+                // out of line boxes them.
                 FloatVector both = firstE.max(firstO);
                 float lo = both.reduceLanes(VectorOperators.MIN);
                 float hi = both.reduceLanes(VectorOperators.MAX);
@@ -163,7 +164,9 @@ final class TopK {
                         break;
                     }
                     int c = Long.bitCount(firstE.compare(VectorOperators.GE, mid).toLong())
-                            + Long.bitCount(firstO.compare(VectorOperators.GE, mid).toLong());
+                            + Long.bitCount(firstO.compare(VectorOperators.GE, mid).toLong())
+                            + Long.bitCount(secondE.compare(VectorOperators.GE, mid).toLong())
+                            + Long.bitCount(secondO.compare(VectorOperators.GE, mid).toLong());
                     if (c >= k) {
                         lo = mid;
                     } else {
