@@ -17,11 +17,14 @@ final class Lanes {
 
     private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
     private static final int L = S.length();
-    /** R[s] moves lane i + s onto lane i (mod L), one constant per tree level. */
-    private static final VectorShuffle<Float> R8 = rotation(8);
-    private static final VectorShuffle<Float> R4 = rotation(4);
-    private static final VectorShuffle<Float> R2 = rotation(2);
-    private static final VectorShuffle<Float> R1 = rotation(1);
+    /**
+     * R[s] moves lane i + s onto lane i (mod L), one constant per tree level. Package-visible for
+     * the one site that writes the tree out ({@code VectorRows.expShiftInPlace}).
+     */
+    static final VectorShuffle<Float> R8 = rotation(8);
+    static final VectorShuffle<Float> R4 = rotation(4);
+    static final VectorShuffle<Float> R2 = rotation(2);
+    static final VectorShuffle<Float> R1 = rotation(1);
 
     private Lanes() {
     }

@@ -47,7 +47,20 @@ final class VectorRows {
                 e.intoArray(x, base + i);
                 acc = acc.add(e);
             }
-            sum = Lanes.sum(acc);
+            // Lanes.sum written out: after the inlined exp, C2's inlining budget was spent
+            // (NodeCountInliningCutoff) and it boxed acc for the call, once per softmax row
+            // (~8.6 MB per dense-256x6 training step; `ultramem bench train` prints the bytes).
+            // The shuffles and adds are JDK methods C2 inlines past that budget.
+            if (L >= 16) {
+                acc = acc.add(acc.rearrange(Lanes.R8));
+            }
+            if (L >= 8) {
+                acc = acc.add(acc.rearrange(Lanes.R4));
+            }
+            if (L >= 4) {
+                acc = acc.add(acc.rearrange(Lanes.R2));
+            }
+            sum = acc.add(acc.rearrange(Lanes.R1)).lane(0);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[base + i] - shift);
