@@ -20,12 +20,22 @@
  * <p>Invariants:
  * <ul>
  *   <li>This is the only package that imports {@code jdk.incubator.vector}; vectors live in local
- *       variables only (never arrays, fields or lambdas) so C2 keeps them in registers.</li>
+ *       variables only (never arrays, fields or lambdas) so C2 keeps them in registers. C2 puts
+ *       a vector on the heap, on every use, when it cannot see it whole: a vector merged with
+ *       null at a branch ({@code Gemm.kernel6} did this: 146 MB per 2048³ GEMM), or one passed to
+ *       or returned from a helper C2 did not inline. It does not inline a helper of over 35
+ *       bytes at a cold call site, one it compiled alone first, or any call late in a method
+ *       whose inlining budget is spent ({@code NodeCountInliningCutoff}; the decode attention's
+ *       last keys and softmax's lane sum did this). So helpers that take or return vectors stay
+ *       tiny and at hot sites; elsewhere the code is written out, or the work moves into a
+ *       method whose signature has no vector. {@code ultramem bench kernels} prints the bytes a
+ *       GEMM allocates and {@code ultramem bench train} those of a step; JFR's
+ *       {@code jdk.ObjectAllocationSample} names the site.</li>
  *   <li>Every vector kernel has a scalar twin and a differential test over awkward sizes.</li>
  *   <li>Work is split by output blocks; each output element is reduced by one thread in a fixed
  *       order, so results are bit-identical for any thread count.</li>
  *   <li>Buffers are row-major {@code float[]}; nothing here allocates per element or keeps state
- *       between calls except the thread pool.</li>
+ *       between calls except the thread pool and per-thread scratch buffers.</li>
  * </ul>
  */
 package org.ultramem.tensor.kernel;
