@@ -24,8 +24,8 @@ import org.ultramem.tensor.kernel.Parallel;
  * {@code bandwidth_t2_gbs}, {@code fma_peak_t1_gflops}, {@code fma_peak_t2_gflops}, {@code isa}
  * (a string), {@code vector_bits} (an integer) and {@code gemm2048_t1_alloc_bytes} (a long: the
  * heap bytes one warmed 1-thread GEMM allocates; a boxed vector in a kernel shows here as
- * megabytes, where a clean one allocates ~100 bytes of call overhead). The bandwidth pass reads a 1 GiB on-heap
- * array, so the JVM needs a heap of at least ~1.5 GiB.
+ * megabytes, where a clean GEMM allocates tens of bytes of call overhead). The bandwidth pass
+ * reads a 1 GiB on-heap array, so the JVM needs a heap of at least ~1.5 GiB.
  */
 public final class KernelBench {
 
