@@ -6,8 +6,9 @@ import java.lang.management.ManagementFactory;
  * Heap bytes allocated so far by every live thread of the JVM (HotSpot's per-thread counters).
  * A step's difference shows allocation that a kernel should not do: a vector C2 failed to keep in
  * registers is boxed on the heap on every use, which costs far more time than its bytes suggest
- * (a boxed GEMM tile evicted its own panels from L2, {@code Gemm.kernel6}). Threads that ended
- * between two readings drop out of the sum, so a difference is a lower bound.
+ * (a boxed GEMM tile evicted its own panels from L2, {@code Gemm.kernel6}). A thread that ends
+ * between two readings drops out of the sum, so a difference can under-count; the benchmarks
+ * read it around work on the long-lived pool threads.
  */
 final class ThreadAllocation {
 

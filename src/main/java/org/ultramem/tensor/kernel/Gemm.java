@@ -112,11 +112,17 @@ final class Gemm {
     }
 
     /**
-     * As above with an explicit micro-tile height {@code mr} (4 or 6), so tests cover both kernels.
+     * As above with an explicit micro-tile height {@code mr}, one of {@link #HEIGHTS} (4 or 6 at
+     * 512 bits, 3 at 256), so tests cover every kernel. The kernels' widths differ per species,
+     * so another height would compute only part of each tile: refused.
      */
     static void matmul(boolean transA, boolean transB, int m, int n, int k,
                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, boolean accumulate, int mr) {
+        if (NV == 3 ? mr != 3 : mr != 4 && mr != 6) {
+            throw new IllegalArgumentException("GEMM micro-tile height " + mr + " has no kernel at "
+                    + L * 32 + " bits; use one of " + Arrays.toString(HEIGHTS));
+        }
         if (m == 0 || n == 0) {
             return;
         }

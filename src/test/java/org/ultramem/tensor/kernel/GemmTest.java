@@ -161,6 +161,15 @@ class GemmTest {
     }
 
     @Test
+    void aHeightWithoutAKernelIsRefused() {
+        float[] a = new float[64];
+        float[] c = new float[64];
+        int missing = Gemm.NV == 3 ? 6 : 3;
+        assertThrows(IllegalArgumentException.class, () -> Gemm.matmul(false, false, 8, 8, 8, a, 0,
+                8, a, 0, 8, c, 0, 8, false, missing));
+    }
+
+    @Test
     void zeroSizedDimensions() {
         float[] c = {5f, 6f};
         VECTOR.matmul(false, false, 1, 2, 0, new float[0], 0, 0, new float[0], 0, 2, c, 0, 2, true);
