@@ -65,7 +65,7 @@ final class KeyBalanceLoss {
      * L = L_row + L_col of one forward. coarse: the layer's chunked coarse scores (replaced by
      * p̃); cand [B][H][2][m]. A NaN score makes its row's p̃ and the loss NaN.
      */
-    double forward(float[] coarse, int[] cand, int tokens) {
+    double forward(Kernels kern, float[] coarse, int[] cand, int tokens) {
         Arrays.fill(freq, 0);
         int entries = tokens * heads * 2 * m;
         for (int e = 0; e < entries; e++) {
@@ -82,8 +82,13 @@ final class KeyBalanceLoss {
                 double[] sums = new double[2 * n];
                 for (int b = c * chunk; b < Math.min(tokens, (c + 1) * chunk); b++) {
                     for (int side = 0; side < 2; side++) {
+                        // The H rows of (b, side) are adjacent: one call, vector exp.
+                        int off = row(b, side, 0, tokens);
+                        kern.softmaxRows(coarse, off, heads, n);
                         for (int h = 0; h < heads; h++) {
-                            softmaxRow(coarse, row(b, side, h, tokens), sums, side * n);
+                            for (int i = 0; i < n; i++) {
+                                sums[side * n + i] += coarse[off + h * n + i];
+                            }
                         }
                     }
                 }
@@ -103,52 +108,38 @@ final class KeyBalanceLoss {
         return n * loss;
     }
 
-    /** In place: row ← softmax(row) (double accumulation); adds it into sums[off ..]. */
-    private void softmaxRow(float[] x, int off, double[] sums, int sumOff) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            double e = Math.exp((double) x[off + i] - max);
-            x[off + i] = (float) e;
-            total += e;
-        }
-        for (int i = 0; i < n; i++) {
-            float p = (float) (x[off + i] / total);
-            x[off + i] = p;
-            sums[sumOff + i] += p;
-        }
-    }
-
     /**
      * Backward of scale·L through c = q̂·K_foldᵀ. dqHat [B, Q·2·D_k] and dFold [2][H][n][D_k]
      * (+=); coarse: the p̃ rows {@link #forward} left (overwritten with dc); kFold [2][H][n][D_k]
      * and qHat [B, Q·2·D_k] of that forward. Per block of tokens and side: dq̂ += dc·K_fold,
      * dK_fold += dcᵀ·q̂ (one GEMM over all H·n keys when the heads share the query); blocks in
-     * token order.
+     * token order within a side.
      */
     void backward(Kernels kern, float[] dqHat, float[] dFold, float[] coarse, float[] kFold,
                   float[] qHat, int querySlots, int dk, int tokens, double scale) {
         gradient(coarse, tokens, scale);
         int qWidth = querySlots * 2 * dk;
         int ldc = heads * n;
-        for (int b0 = 0; b0 < tokens; b0 += chunk) {
-            int rows = Math.min(tokens, b0 + chunk) - b0;
-            for (int side = 0; side < 2; side++) {
-                for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
-                    int cols = querySlots == 1 ? heads * n : n;
-                    int cOff = rowOffset(b0, side, h, tokens, heads, n, chunk);
-                    int qOff = b0 * qWidth + (h % querySlots * 2 + side) * dk;
-                    int fOff = (side * heads + h) * n * dk;
-                    kern.matmul(false, false, rows, dk, cols, coarse, cOff, ldc, kFold, fOff, dk,
-                            dqHat, qOff, qWidth, true);
-                    kern.matmul(true, false, cols, dk, rows, coarse, cOff, ldc, qHat, qOff, qWidth,
-                            dFold, fOff, dk, true);
+        // The two sides write disjoint columns of dq̂ and disjoint halves of dK_fold: one thread
+        // per side, each walking its blocks in token order (the GEMMs of a 64-token block are
+        // too small to split well).
+        Parallel.forRange(2, 1, (s0, s1) -> {
+            for (int side = s0; side < s1; side++) {
+                for (int b0 = 0; b0 < tokens; b0 += chunk) {
+                    int rows = Math.min(tokens, b0 + chunk) - b0;
+                    for (int h = 0; h < heads; h += (querySlots == 1 ? heads : 1)) {
+                        int cols = querySlots == 1 ? heads * n : n;
+                        int cOff = rowOffset(b0, side, h, tokens, heads, n, chunk);
+                        int qOff = b0 * qWidth + (h % querySlots * 2 + side) * dk;
+                        int fOff = (side * heads + h) * n * dk;
+                        kern.matmul(false, false, rows, dk, cols, coarse, cOff, ldc, kFold, fOff,
+                                dk, dqHat, qOff, qWidth, true);
+                        kern.matmul(true, false, cols, dk, rows, coarse, cOff, ldc, qHat, qOff,
+                                qWidth, dFold, fOff, dk, true);
+                    }
                 }
             }
-        }
+        });
     }
 
     /** In place over the rows {@link #forward} left: p̃ ← dc = ∂(scale·L)/∂c (class doc). */

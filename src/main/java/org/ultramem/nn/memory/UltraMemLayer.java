@@ -301,7 +301,7 @@ public final class UltraMemLayer {
             gate.forward(y, x, tokens);
         }
         if (training && balance != null) {
-            diagnostics.addBalanceLoss(balance.forward(coarse, cand, tokens));
+            diagnostics.addBalanceLoss(balance.forward(kern, coarse, cand, tokens));
         }
         if (training && restart != null) {
             restart.count(cand, tokens);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.ultramem.nn.Parameter;
+import org.ultramem.tensor.kernel.KernelProvider;
 import org.ultramem.tensor.kernel.Parallel;
 import org.ultramem.testing.GradCheck;
 
@@ -200,7 +201,7 @@ class UltraMemLayerRemediesTest {
         KeyBalanceLoss loss = new KeyBalanceLoss(cfg, 2, 64);
         float[] coarse = new float[2 * 2 * 4];   // [side][token][n = 4], all scores equal
         int[] cand = {0, 1, 0, 1, 2, 3, 2, 3};    // [token][side][m = 2]: every key once per side
-        assertEquals(2.0, loss.forward(coarse, cand, 2), 1e-12);
+        assertEquals(2.0, loss.forward(KernelProvider.get(), coarse, cand, 2), 1e-12);
     }
 
     @Test
