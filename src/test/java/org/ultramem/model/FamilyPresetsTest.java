@@ -55,6 +55,7 @@ class FamilyPresetsTest {
         }
         for (MemorySpec s : load("ultramem").memoryLayers()) {
             assertTrue(s.ultraMem().remedies().queryBatchNorm(), "query_batchnorm in the recipe");
+            assertEquals(0.001, s.ultraMem().remedies().keyBalanceCoef(), "key_balance_coef in the recipe");
         }
     }
 
