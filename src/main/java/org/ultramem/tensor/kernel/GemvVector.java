@@ -14,9 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  * [n, k] read straight from a {@link MemorySegment} (fp32, or bf16 widened in registers: shorts →
  * ints, shift left 16, reinterpret, rule 7 of java-engineering.md). The decode step reads each
  * weight once per step for all B tokens: W is walked in blocks of {@link #BLOCK} rows (kept in L2)
- * and, within a block, 1×4 register tiles (1 token × 4 weight rows) stream k, one token after
- * the other while the block sits in L1/L2 (bf16 pairs tokens in 2×4 tiles; for fp32 the 2×4
- * tile's speed depended on C2's register allocation, see {@link #matmulT}).
+ * and, within a block, the first token reads the rows one after another (the block comes from
+ * memory), then 1×4 register tiles (1 token × 4 weight rows) stream k, one token after the other
+ * while the block sits in L1/L2 (bf16 pairs tokens in 2×4 tiles; for fp32 the 2×4 tile's speed
+ * depended on C2's register allocation, see {@link #matmulT}). Every output gets the same FMA
+ * chain and lane sum whichever token slot it has.
  * Token and row edges go through 1×4 and 1×1 tiles; k tails through a scalar tail. Results equal
  * {@link GemvScalar} up to float summation order.
  */
@@ -37,10 +39,26 @@ final class GemvVector {
     /** Rows [nStart, nEnd) of the output columns, single-threaded. */
     static void matmulT(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx, int rows,
                         MemorySegment w, long wOff, boolean bf16, int nStart, int nEnd, int k) {
+        if (rows == 0) {
+            return;
+        }
         long es = bf16 ? 2 : 4;
         for (int n0 = nStart; n0 < nEnd; n0 += BLOCK) {
             int n1 = Math.min(nEnd, n0 + BLOCK);
-            int r = 0;
+            // The first token meets the block in memory: it reads the rows one after another,
+            // one stream the hardware prefetcher follows. A 1×4 tile reads four rows at once,
+            // four streams of k floats each, too short for the prefetcher to pick up (k 256,
+            // fp32, one thread: 7-9 GB/s against 25-30 for rows in turn; batch-1 step in
+            // `ultramem bench decode --batches 1`). Later tokens find the block in L1/L2.
+            int j0 = n0;
+            for (; j0 + 4 <= n1; j0 += 4) {
+                tile1x4RowByRow(out, outOff + j0, x, xOff, w, wOff + (long) j0 * k * es,
+                        (long) k * es, bf16, k);
+            }
+            for (; j0 < n1; j0++) {
+                out[outOff + j0] = dot(x, xOff, w, wOff + (long) j0 * k * es, bf16, k);
+            }
+            int r = 1;
             // fp32 takes one token at a time against the L1/L2-resident W block: the 2-token
             // tile's batch-2 step time varied about threefold between JVMs with C2's register
             // allocation (spills), the 1-token tile runs steadily (`ultramem bench decode
@@ -420,6 +438,37 @@ final class GemvVector {
         }
         store4(out, ob, a0, a1, a2, a3);
         tail4x4(out, ob, 0, x, xb, 0, w, wb, false, k, kv, 1);
+    }
+
+    /**
+     * The {@link #tile1x4F32} / {@link #tile1x4Bf16} tile with its four rows read one after the
+     * other: each row's FMA chain and lane sum are the tile's, so the bits are too.
+     */
+    private static void tile1x4RowByRow(float[] out, int ob, float[] x, int xb, MemorySegment w,
+                                        long wb, long rowBytes, boolean bf16, int k) {
+        int kv = k - k % L;
+        for (int j = 0; j < 4; j++) {
+            out[ob + j] = bf16 ? rowSumBf16(x, xb, w, wb + j * rowBytes, kv)
+                    : rowSumF32(x, xb, w, wb + j * rowBytes, kv);
+        }
+        tail4x4(out, ob, 0, x, xb, 0, w, wb, bf16, k, kv, 1);
+    }
+
+    private static float rowSumF32(float[] x, int xb, MemorySegment w, long wb, int kv) {
+        FloatVector a = FloatVector.zero(S);
+        for (int i = 0; i < kv; i += L) {
+            a = FloatVector.fromArray(S, x, xb + i)
+                    .fma(FloatVector.fromMemorySegment(S, w, wb + 4L * i, LE), a);
+        }
+        return Lanes.sum(a);
+    }
+
+    private static float rowSumBf16(float[] x, int xb, MemorySegment w, long wb, int kv) {
+        FloatVector a = FloatVector.zero(S);
+        for (int i = 0; i < kv; i += L) {
+            a = FloatVector.fromArray(S, x, xb + i).fma(widen(w, wb + 2L * i), a);
+        }
+        return Lanes.sum(a);
     }
 
     private static void tile1x4Bf16(float[] out, int ob, float[] x, int xb, MemorySegment w,

@@ -190,6 +190,40 @@ class SegmentKernelsTest {
         }
     }
 
+    /**
+     * On the per-token tiles (rows < 8) a token's outputs do not depend on its slot: the first
+     * token of a call reads each weight block row by row, later ones through the 1×4 and 2×4
+     * tiles, and all give the same bits (each output keeps one FMA chain and lane sum).
+     */
+    @Test
+    void perTokenTilesGiveEachTokenTheSameBitsInEverySlot() {
+        SplittableRandom rnd = new SplittableRandom(31);
+        var previous = SegmentKernels.setRowPath(SegmentKernels.RowPath.DOT);
+        try (Arena arena = Arena.ofShared()) {
+            for (boolean bf16 : new boolean[] {false, true}) {
+                for (int k : new int[] {1, 17, 64, 257}) {
+                    int n = 70;
+                    MemorySegment seg = weights(arena, KernelAsserts.random(rnd, n * k), bf16, 0);
+                    for (int rows : new int[] {2, 3, 5, 7}) {
+                        float[] x = KernelAsserts.random(rnd, rows * k);
+                        float[] all = new float[rows * n];
+                        VECTOR.segmentMatmulT(all, 0, n, x, 0, k, rows, seg, 0, bf16, n, k);
+                        for (int r = 0; r < rows; r++) {
+                            float[] alone = new float[n];
+                            VECTOR.segmentMatmulT(alone, 0, n, x, r * k, k, 1, seg, 0, bf16, n,
+                                    k);
+                            assertArrayEquals(alone, java.util.Arrays.copyOfRange(all, r * n,
+                                    (r + 1) * n), (bf16 ? "bf16" : "f32") + " k " + k + " token "
+                                    + r + " of " + rows);
+                        }
+                    }
+                }
+            }
+        } finally {
+            SegmentKernels.setRowPath(previous);
+        }
+    }
+
     @Test
     void scalarMatchesDoublePrecisionReference() {
         SplittableRandom rnd = new SplittableRandom(3);
