@@ -47,9 +47,10 @@ final class GemvVector {
             int n1 = Math.min(nEnd, n0 + BLOCK);
             // The first token meets the block in memory: it reads the rows one after another,
             // one stream the hardware prefetcher follows. A 1×4 tile reads four rows at once,
-            // four streams of k floats each, too short for the prefetcher to pick up (k 256,
-            // fp32, one thread: 7-9 GB/s against 25-30 for rows in turn; batch-1 step in
-            // `ultramem bench decode --batches 1`). Later tokens find the block in L1/L2.
+            // four streams of k floats each, too short for the prefetcher to pick up: the
+            // batch-1 dense step (23 MB of fp32 weights) took 1.24-1.47 ms that way and
+            // 0.77-0.94 ms this way (`ultramem bench decode --batches 1`, AVX-512, 2 threads).
+            // Later tokens find the block in L1/L2.
             int j0 = n0;
             for (; j0 + 4 <= n1; j0 += 4) {
                 tile1x4RowByRow(out, outOff + j0, x, xOff, w, wOff + (long) j0 * k * es,
