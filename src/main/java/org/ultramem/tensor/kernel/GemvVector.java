@@ -443,33 +443,16 @@ final class GemvVector {
 
     /**
      * The {@link #tile1x4F32} / {@link #tile1x4Bf16} tile with its four rows read one after the
-     * other: each row's FMA chain and lane sum are the tile's, so the bits are too.
+     * other: each row's FMA chain and lane sum ({@link #dot} over the vector part) are the
+     * tile's, and so is the k tail, so the bits are too.
      */
     private static void tile1x4RowByRow(float[] out, int ob, float[] x, int xb, MemorySegment w,
                                         long wb, long rowBytes, boolean bf16, int k) {
         int kv = k - k % L;
         for (int j = 0; j < 4; j++) {
-            out[ob + j] = bf16 ? rowSumBf16(x, xb, w, wb + j * rowBytes, kv)
-                    : rowSumF32(x, xb, w, wb + j * rowBytes, kv);
+            out[ob + j] = dot(x, xb, w, wb + j * rowBytes, bf16, kv);
         }
         tail4x4(out, ob, 0, x, xb, 0, w, wb, bf16, k, kv, 1);
-    }
-
-    private static float rowSumF32(float[] x, int xb, MemorySegment w, long wb, int kv) {
-        FloatVector a = FloatVector.zero(S);
-        for (int i = 0; i < kv; i += L) {
-            a = FloatVector.fromArray(S, x, xb + i)
-                    .fma(FloatVector.fromMemorySegment(S, w, wb + 4L * i, LE), a);
-        }
-        return Lanes.sum(a);
-    }
-
-    private static float rowSumBf16(float[] x, int xb, MemorySegment w, long wb, int kv) {
-        FloatVector a = FloatVector.zero(S);
-        for (int i = 0; i < kv; i += L) {
-            a = FloatVector.fromArray(S, x, xb + i).fma(widen(w, wb + 2L * i), a);
-        }
-        return Lanes.sum(a);
     }
 
     private static void tile1x4Bf16(float[] out, int ob, float[] x, int xb, MemorySegment w,
