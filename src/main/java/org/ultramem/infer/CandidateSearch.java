@@ -20,8 +20,11 @@ final class CandidateSearch {
     static final int KEY_BLOCK = 256;
     /** From this many tokens, scoring and retrieval run per token chunk (see {@link #run}). */
     static final int CHUNKED_ROWS = 8;
-    /** Tokens per chunk at most: 16 tokens' scores (2 × 16 × H·n floats) stay in L2. */
-    static final int MAX_CHUNK = 16;
+    /**
+     * Tokens per chunk at most: their scores (2 × 8 × H·n floats) stay in L2, and a batch of 64
+     * makes 8 chunks, which the cores claim one at a time ({@link Parallel#forChunks}).
+     */
+    static final int MAX_CHUNK = 8;
 
     /** What the decoder does with token b once its cells are chosen, on the same thread. */
     @FunctionalInterface
@@ -166,22 +169,19 @@ final class CandidateSearch {
         // token's top-m, exact scores, grid, top-k and the decoder's step while its scores are
         // still in that core's L2 (faster at batch 64 than scoring by key columns on both cores
         // and retrieving afterwards, 2026-12; that order is not kept, `ultramem bench decode
-        // --batches 64` times the step). Any chunking gives the same bits.
-        int chunk = Math.min(MAX_CHUNK, (rows + Parallel.threads() - 1) / Parallel.threads());
-        int chunks = (rows + chunk - 1) / chunk;
-        Parallel.forRange(chunks, 1, (c0, c1) -> {
+        // --batches 64` times the step). Any chunking gives the same bits. At least two chunks
+        // per thread, so a core the machine slows down leaves its second chunk to the other.
+        int threads = Parallel.threads();
+        int chunk = Math.max(1, Math.min(MAX_CHUNK, (rows + 2 * threads - 1) / (2 * threads)));
+        Parallel.forChunks(rows, chunk, (b0, b1) -> {
             Scratch sc = scratch.get();
-            for (int c = c0; c < c1; c++) {
-                int b0 = c * chunk;
-                int b1 = Math.min(rows, b0 + chunk);
-                for (int side = 0; side < 2; side++) {
-                    for (int g = 0; g < groups; g++) {
-                        scoreKeys(qHat, rows, side, g, b0, b1 - b0, 0, groupKeys(g));
-                    }
+            for (int side = 0; side < 2; side++) {
+                for (int g = 0; g < groups; g++) {
+                    scoreKeys(qHat, rows, side, g, b0, b1 - b0, 0, groupKeys(g));
                 }
-                for (int b = b0; b < b1; b++) {
-                    retrieve(qHat, b, rows, sc, step);
-                }
+            }
+            for (int b = b0; b < b1; b++) {
+                retrieve(qHat, b, rows, sc, step);
             }
         });
     }

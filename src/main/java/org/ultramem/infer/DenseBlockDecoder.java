@@ -105,8 +105,10 @@ final class DenseBlockDecoder {
         meter.add(Component.KV_CACHE, kvBytes);
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int cap = s.capacity;
-        // One (row, head) item per task unit: contiguous K/V slices, no cross-item sharing.
-        Parallel.forRange(rows * heads, 1, (from, to) -> {
+        // One (row, head) item per unit: contiguous K/V slices, no cross-item sharing; claimed
+        // in pieces of about an eighth of a thread's share, so a slowed core takes fewer.
+        int items = rows * heads;
+        Parallel.forChunks(items, Math.max(1, items / (8 * Parallel.threads())), (from, to) -> {
             for (int item = from; item < to; item++) {
                 int r = item / heads;
                 int h = item % heads;
@@ -175,7 +177,8 @@ final class DenseBlockDecoder {
         int units = firstUnit[ms.length];
         int minUnits = (int) Math.max(1, Math.min(units,
                 MIN_TASK_MACS / ((long) SLICE * Math.max(1, cols) * rows)));
-        Parallel.forRange(units, minUnits, (u0, u1) -> {
+        int piece = Math.max(minUnits, units / (8 * Parallel.threads()));
+        Parallel.forChunks(units, piece, (u0, u1) -> {
             for (int m = 0; m < ms.length; m++) {
                 int from = Math.max(u0, firstUnit[m]);
                 int to = Math.min(u1, firstUnit[m + 1]);

@@ -126,7 +126,9 @@ final class MoeDecoder {
         int nHit = ExpertGrouping.group(experts, slots, numExperts, expertStart, rowOf, slotOf,
                 hit);
         ExpertGrouping.gather(xGrouped, x, slotOf, slots, topK, dModel);
-        Parallel.forRange(nHit, 1, (from, to) -> {
+        // Experts carry different row counts: the cores claim a few at a time, not half each.
+        int piece = Math.max(1, nHit / (8 * Parallel.threads()));
+        Parallel.forChunks(nHit, piece, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int e = hit[i];
                 int r0 = expertStart[e];
@@ -140,7 +142,7 @@ final class MoeDecoder {
             }
         });
         kern.swigluForward(hidden, gateOut, upOut, slots * de);
-        Parallel.forRange(nHit, 1, (from, to) -> {
+        Parallel.forChunks(nHit, piece, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int e = hit[i];
                 int r0 = expertStart[e];

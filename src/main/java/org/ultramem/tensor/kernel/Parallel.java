@@ -1,5 +1,6 @@
 package org.ultramem.tensor.kernel;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -17,6 +18,10 @@ import java.util.function.Supplier;
  * may call kernels without deadlock or oversubscription. Callers must split by output blocks so
  * that each output element is computed by one thread in a fixed order; the block boundaries then
  * do not change any result.
+ *
+ * <p>{@link #forChunks} hands out small pieces to whichever thread is free instead: on a shared
+ * 2-vCPU VM a core is often slowed for a while, and with fixed halves the other then waits at the
+ * region's end (the decode step's attention, GEMMs, memory retrieval and MoE experts use it).
  */
 public final class Parallel {
 
@@ -114,6 +119,37 @@ public final class Parallel {
         if (t != null) {
             throw new IllegalStateException("parallel task failed", t);
         }
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)} in pieces of {@code chunk} indices (the last may be
+     * shorter) that the threads claim one at a time until none is left, so a thread the machine
+     * slows down (a shared VM's other guests, an interrupt, a cache-missing item) takes fewer
+     * pieces instead of holding up the region's end, as {@link #forRange}'s fixed halves do. The
+     * pieces are fixed by {@code n} and {@code chunk}; only which thread runs a piece varies, so a
+     * body whose outputs per index do not depend on the thread (each output computed within one
+     * piece) gives the same bits every run. Inline when there is one piece or when called from
+     * inside a task.
+     */
+    public static void forChunks(int n, int chunk, RangeTask task) {
+        if (n <= 0) {
+            return;
+        }
+        int c = Math.max(1, chunk);
+        int pieces = (n + c - 1) / c;
+        State state = STATE.get();
+        // As forRange: fewer than two whole pieces run inline.
+        int workers = state.inside ? 1 : Math.min(state.threads(), n / c);
+        if (workers <= 1) {
+            task.run(0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        forRange(workers, 1, (w0, w1) -> {
+            for (int p; (p = next.getAndIncrement()) < pieces; ) {
+                task.run(p * c, Math.min(n, (p + 1) * c));
+            }
+        });
     }
 
     /** One thread's nesting flag and thread-count override (0: none). */

@@ -116,7 +116,10 @@ public final class SegmentKernels {
             // reductions).
             float[] xP = packed(x, xOff, ldx, rows, k);
             int lda = GemvVector.paddedRows(rows);
-            Parallel.forRange(blocks, minBlocks, (b0, b1) -> {
+            // Pieces of one accumulator group's columns, claimed by whichever core is free.
+            int piece = Math.max(GemvVector.COLUMN_GROUP / COLUMN_BLOCK,
+                    blocks / Math.max(1, blocks / minBlocks));
+            Parallel.forChunks(blocks, piece, (b0, b1) -> {
                 float[][] scratch = TILE.get();
                 if (scratch[0].length < GemvVector.COLUMN_GROUP * lda) {
                     scratch[0] = new float[GemvVector.COLUMN_GROUP * lda];
@@ -127,7 +130,9 @@ public final class SegmentKernels {
             });
             return;
         }
-        Parallel.forRange(blocks, minBlocks, (b0, b1) -> {
+        // Pieces of at least minBlocks blocks, about eight per thread, claimed by free cores.
+        int piece = Math.max(minBlocks, blocks / (8 * Parallel.threads()));
+        Parallel.forChunks(blocks, piece, (b0, b1) -> {
             int n0 = b0 * COLUMN_BLOCK;
             int n1 = Math.min(n, b1 * COLUMN_BLOCK);
             if (vector) {

@@ -35,6 +35,62 @@ class ParallelTest {
         }
     }
 
+    /** Every index once, in the fixed pieces [k·chunk, (k+1)·chunk), whoever runs them. */
+    @Test
+    void chunksCoverEveryIndexOnceInFixedPieces() {
+        for (int threads : new int[] {1, 2, 3}) {
+            for (int n : new int[] {1, 2, 7, 64, 1000}) {
+                for (int chunk : new int[] {1, 3, 8, 5000}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                    Queue<int[]> pieces = new ConcurrentLinkedQueue<>();
+                    Parallel.withThreads(threads, () -> Parallel.forChunks(n, chunk, (s, e) -> {
+                        pieces.add(new int[] {s, e});
+                        for (int i = s; i < e; i++) {
+                            hits.incrementAndGet(i);
+                        }
+                    }));
+                    String at = threads + " threads, n " + n + ", chunk " + chunk;
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits.get(i), "index " + i + ", " + at);
+                    }
+                    boolean inline = threads == 1 || n / chunk < 2;
+                    for (int[] p : pieces) {
+                        if (inline) {
+                            assertEquals(0, p[0], at);
+                            assertEquals(n, p[1], at);
+                        } else {
+                            assertEquals(0, p[0] % chunk, "piece start, " + at);
+                            assertEquals(Math.min(n, p[0] + chunk), p[1], "piece end, " + at);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void chunkExceptionsReachTheCallerAndNestedChunksRunInline() {
+        RuntimeException boom = new IllegalStateException("boom");
+        RuntimeException got = assertThrows(RuntimeException.class, () -> Parallel.withThreads(2,
+                () -> Parallel.forChunks(100, 4, (s, e) -> {
+                    if (s == 96) {
+                        throw boom;
+                    }
+                })));
+        assertSame(boom, got);
+        Set<Thread> inner = ConcurrentHashMap.newKeySet();
+        Parallel.withThreads(2, () -> Parallel.forChunks(8, 1, (s, e) -> {
+            Thread outer = Thread.currentThread();
+            Parallel.forChunks(100, 1, (a, b) -> {
+                assertEquals(0, a);
+                assertEquals(100, b);
+                inner.add(Thread.currentThread());
+                assertSame(outer, Thread.currentThread());
+            });
+        }));
+        assertTrue(!inner.isEmpty());
+    }
+
     @Test
     void smallRangesRunInlineOnTheCaller() {
         Thread caller = Thread.currentThread();
