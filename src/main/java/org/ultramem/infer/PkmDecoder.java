@@ -128,7 +128,7 @@ final class PkmDecoder implements MemoryDecoder {
             kern.keyScores(side2, 0, n, q, h * dq + half, qWidth, rows, keysPacked,
                     packedOffset(h, 1), n, half, 0, n);
             int head = h;
-            Parallel.forRange(rows, 8, (start, end) -> select(head, start, end));
+            Parallel.forChunks(rows, 8, (start, end) -> select(head, start, end));
         }
         kern.softmaxRows(selWeight, 0, rows * heads, k);
         meter.add(Component.DENSE, queryProj.bytes());

@@ -186,7 +186,7 @@ final class UltraMemV2Decoder implements MemoryDecoder {
             meter.add(Component.PRE_VALUES, unique * gather.companionRowBytes());
         }
         float[] tuckerW = search.weights();
-        Parallel.forRange(rows, 16, (from, to) -> {
+        Parallel.forChunks(rows, 8, (from, to) -> {
             int[] order = poolScratch.get();
             for (int b = from; b < to; b++) {
                 UltraMemV2Lookup.gate(kern, cfg, slotW, gate, preScore, tuckerW, preIn,

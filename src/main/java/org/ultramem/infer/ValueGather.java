@@ -77,7 +77,7 @@ public final class ValueGather {
             return unique;
         }
         int unique = gather(read.rows(), read.total());
-        Parallel.forRange(read.tokens(), 8, (from, to) -> {
+        Parallel.forChunks(read.tokens(), 8, (from, to) -> {
             for (int b = from; b < to; b++) {
                 read.poolToken(kern, out, b, gathered, slotIndex, width);
             }

@@ -272,7 +272,7 @@ final class BatchScheduler implements AutoCloseable {
      * sampleErrors[i].
      */
     private void sampleRows(float[] logits, int count) {
-        Parallel.forRange(count, 8, (from, to) -> {
+        Parallel.forChunks(count, 8, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int e = sampleEntries[i];
                 try {
