@@ -128,8 +128,8 @@ public final class Parallel {
      * pieces instead of holding up the region's end, as {@link #forRange}'s fixed halves do. The
      * pieces are fixed by {@code n} and {@code chunk}; only which thread runs a piece varies, so a
      * body whose outputs per index do not depend on the thread (each output computed within one
-     * piece) gives the same bits every run. Inline when there is one piece or when called from
-     * inside a task.
+     * piece) gives the same bits every run. Inline, as one call over [0, n), when n holds fewer
+     * than two whole pieces or when called from inside a task.
      */
     public static void forChunks(int n, int chunk, RangeTask task) {
         if (n <= 0) {

@@ -116,9 +116,9 @@ public final class SegmentKernels {
             // reductions).
             float[] xP = packed(x, xOff, ldx, rows, k);
             int lda = GemvVector.paddedRows(rows);
-            // Pieces of one accumulator group's columns, claimed by whichever core is free.
-            int piece = Math.max(GemvVector.COLUMN_GROUP / COLUMN_BLOCK,
-                    blocks / Math.max(1, blocks / minBlocks));
+            // Pieces of at least one accumulator group's columns (and minBlocks), claimed by
+            // whichever core is free.
+            int piece = Math.max(GemvVector.COLUMN_GROUP / COLUMN_BLOCK, minBlocks);
             Parallel.forChunks(blocks, piece, (b0, b1) -> {
                 float[][] scratch = TILE.get();
                 if (scratch[0].length < GemvVector.COLUMN_GROUP * lda) {
