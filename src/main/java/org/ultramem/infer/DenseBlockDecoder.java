@@ -106,9 +106,9 @@ final class DenseBlockDecoder {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int cap = s.capacity;
         // One (row, head) item per unit: contiguous K/V slices, no cross-item sharing; claimed
-        // in pieces of about an eighth of a thread's share, so a slowed core takes fewer.
+        // in small pieces, so a slowed core takes fewer.
         int items = rows * heads;
-        Parallel.forChunks(items, Math.max(1, items / (8 * Parallel.threads())), (from, to) -> {
+        Parallel.forChunks(items, Parallel.piece(items, 1), (from, to) -> {
             for (int item = from; item < to; item++) {
                 int r = item / heads;
                 int h = item % heads;
@@ -177,8 +177,7 @@ final class DenseBlockDecoder {
         int units = firstUnit[ms.length];
         int minUnits = (int) Math.max(1, Math.min(units,
                 MIN_TASK_MACS / ((long) SLICE * Math.max(1, cols) * rows)));
-        int piece = Math.max(minUnits, units / (8 * Parallel.threads()));
-        Parallel.forChunks(units, piece, (u0, u1) -> {
+        Parallel.forChunks(units, Parallel.piece(units, minUnits), (u0, u1) -> {
             for (int m = 0; m < ms.length; m++) {
                 int from = Math.max(u0, firstUnit[m]);
                 int to = Math.min(u1, firstUnit[m + 1]);

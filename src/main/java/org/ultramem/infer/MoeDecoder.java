@@ -127,7 +127,7 @@ final class MoeDecoder {
                 hit);
         ExpertGrouping.gather(xGrouped, x, slotOf, slots, topK, dModel);
         // Experts carry different row counts: the cores claim a few at a time, not half each.
-        int piece = Math.max(1, nHit / (8 * Parallel.threads()));
+        int piece = Parallel.piece(nHit, 1);
         Parallel.forChunks(nHit, piece, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int e = hit[i];

@@ -15,9 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   row i + d  ← lanes j:  bit d of j clear ? X[j + d] : Y[j]
  * </pre>
  * so after all rounds element (i, j) sits at (j, i). A copy: the bits are the input's.
- * Against the plain loop, the batch-64 up projection's output (64 × 2016): 14 µs against 72 µs
- * (512-bit), 21 against 73 (256-bit species), 29 against 73 (-XX:UseAVX=2), one thread, a
- * scratch loop of 2026-12-07; `ultramem bench kernels --case decode-gemm` times the GEMMs.
+ * Element by element, this copy cost about a fifth of the tiles' time at batch 64: the up
+ * projection (256 → 2016, 64 rows) ran at 0.57-0.68 of the 1-thread FMA peak, 0.76-0.77 with the
+ * blocks (AVX-512, 2026-12-07; re-measure with {@code ultramem bench kernels --case decode-gemm}).
  */
 final class BlockTranspose {
 

@@ -189,8 +189,8 @@ final class GemvVector {
             }
             // By whole rows of a block of L tokens (not column by column: a power-of-two ldo,
             // the logits' V 4096, put all rows in one cache set, and the logits GEMM ran at ~0.4
-            // of the FMA peak, `ultramem bench kernels --case decode-gemm`, 2026-12); the plain
-            // loop this replaces cost a fifth of the tiles' time at batch 64 (BlockTranspose).
+            // of the FMA peak, `ultramem bench kernels --case decode-gemm`, 2026-12); element by
+            // element the copy cost a fifth of the tiles' time at batch 64 (BlockTranspose).
             BlockTranspose.transpose(out, outOff + g0, ldo, acc, 0, lda, rows, g1 - g0);
         }
     }

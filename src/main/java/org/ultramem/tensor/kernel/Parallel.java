@@ -152,6 +152,17 @@ public final class Parallel {
         });
     }
 
+    /** Pieces per thread that {@link #piece} aims at: enough for a slowed core to take fewer. */
+    static final int PIECES_PER_THREAD = 8;
+
+    /**
+     * A {@link #forChunks} piece size for {@code n} indices: about {@link #PIECES_PER_THREAD}
+     * pieces per thread, and at least {@code min} indices (work too small to hand out).
+     */
+    public static int piece(int n, int min) {
+        return Math.max(Math.max(1, min), n / (PIECES_PER_THREAD * threads()));
+    }
+
     /** One thread's nesting flag and thread-count override (0: none). */
     private static final class State {
         boolean inside;

@@ -130,9 +130,8 @@ public final class SegmentKernels {
             });
             return;
         }
-        // Pieces of at least minBlocks blocks, about eight per thread, claimed by free cores.
-        int piece = Math.max(minBlocks, blocks / (8 * Parallel.threads()));
-        Parallel.forChunks(blocks, piece, (b0, b1) -> {
+        // Pieces of at least minBlocks blocks, claimed by whichever core is free.
+        Parallel.forChunks(blocks, Parallel.piece(blocks, minBlocks), (b0, b1) -> {
             int n0 = b0 * COLUMN_BLOCK;
             int n1 = Math.min(n, b1 * COLUMN_BLOCK);
             if (vector) {

@@ -69,6 +69,16 @@ class ParallelTest {
     }
 
     @Test
+    void pieceAimsAtEightPerThreadAndKeepsTheMinimum() {
+        Parallel.withThreads(2, () -> {
+            assertEquals(16, Parallel.piece(256, 1));      // 256 / (8 · 2)
+            assertEquals(4, Parallel.piece(64, 4));        // 64 / 16 = 4, the minimum too
+            assertEquals(10, Parallel.piece(64, 10));      // the minimum wins
+            assertEquals(1, Parallel.piece(3, 0));         // never below one index
+        });
+    }
+
+    @Test
     void chunkExceptionsReachTheCallerAndNestedChunksRunInline() {
         RuntimeException boom = new IllegalStateException("boom");
         RuntimeException got = assertThrows(RuntimeException.class, () -> Parallel.withThreads(2,
