@@ -82,9 +82,10 @@ final class KnowledgeTable {
     }
 
     /**
-     * Bits against memory rows, one series per retrieval family ({@link #family}: UltraMem V1 runs
-     * such as the knum sweep on one line, UltraMemV2 on its own), the other runs as flat lines;
-     * drawn when the families hold at least two points.
+     * Bits against memory rows, one series per memory-size sweep ({@link #familyPoints}: UltraMem
+     * V1 runs such as the knum sweep on one line, UltraMemV2 on its own, a V1 run that changes
+     * more than the key count on its own), the other runs as flat lines; drawn when the sweeps
+     * hold at least two points.
      */
     private static Path plot(List<RunFigures> runs, Path file) throws IOException {
         Map<String, double[][]> families = familyPoints(runs);
@@ -106,25 +107,43 @@ final class KnowledgeTable {
     }
 
     /**
-     * Per retrieval family with evaluated runs: {x = memory rows, y = mean bits}, by rising rows.
-     * Package-private for the report's tests.
+     * Per memory-size sweep with evaluated runs: {x = memory rows, y = mean bits}, by rising rows.
+     * A sweep is the runs of one retrieval family ({@link #family}) whose model configs differ in
+     * the memories' key counts at most ({@link #sweepKey}); it is named by its family, or, when the
+     * family holds several sweeps (a knum sweep beside a run that changes something else at one
+     * size), by its family and its first run. Package-private for the report's tests.
      */
     static Map<String, double[][]> familyPoints(List<RunFigures> runs) {
-        Map<String, List<double[]>> pts = new LinkedHashMap<>();
+        Map<String, Map<String, List<RunFigures>>> sweeps = new LinkedHashMap<>();
         for (RunFigures r : runs) {
-            SeedStats b = stat(r, j -> j.path("bits").asDouble(Double.NaN));
             String family = family(r);
-            if (family != null && b.n() > 0) {
-                pts.computeIfAbsent(family, k -> new ArrayList<>()).add(new double[] {r.memoryRows(), b.mean()});
+            if (family != null && stat(r, j -> j.path("bits").asDouble(Double.NaN)).n() > 0) {
+                sweeps.computeIfAbsent(family, k -> new LinkedHashMap<>())
+                        .computeIfAbsent(sweepKey(r), k -> new ArrayList<>()).add(r);
             }
         }
         Map<String, double[][]> out = new LinkedHashMap<>();
-        pts.forEach((family, p) -> {
-            p.sort((a, b) -> Double.compare(a[0], b[0]));
-            out.put(family, new double[][] {p.stream().mapToDouble(q -> q[0]).toArray(),
-                    p.stream().mapToDouble(q -> q[1]).toArray()});
-        });
+        sweeps.forEach((family, groups) -> groups.values().forEach(group -> {
+            String name = groups.size() == 1 ? family : family + " (" + group.getFirst().run().name()
+                    + (group.size() > 1 ? " and its sizes)" : ")");
+            double[][] p = group.stream().map(r -> new double[] {r.memoryRows(),
+                    stat(r, j -> j.path("bits").asDouble(Double.NaN)).mean()})
+                    .sorted((a, b) -> Double.compare(a[0], b[0])).toArray(double[][]::new);
+            out.put(name, new double[][] {Arrays.stream(p).mapToDouble(q -> q[0]).toArray(),
+                    Arrays.stream(p).mapToDouble(q -> q[1]).toArray()});
+        }));
         return out;
+    }
+
+    /** r's model config with every memory's key count left out: equal for the runs of one sweep. */
+    static String sweepKey(RunFigures r) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = r.trials().getFirst().model().toJsonNode();
+        for (JsonNode m : o.path("memory_layers")) {
+            if (m instanceof com.fasterxml.jackson.databind.node.ObjectNode layer) {
+                layer.remove("mem_knum");
+            }
+        }
+        return o.toString();
     }
 
     /**

@@ -66,4 +66,30 @@ class KnowledgeTableTest {
                 .bitsAbove("ultramem-v2", "dense", 3);
         assertEquals(ClaimCheck.Verdict.HOLDS, v2.verdict(), v2.evidence());
     }
+
+    @Test
+    void aRunThatChangesMoreThanTheKeyCountIsNotPartOfTheSizeSweep() throws Exception {
+        Suite suite = Suite.load(Suite.locate("knowledge-1000-seeds", Path.of("configs/experiments")));
+        List<Trial> trials = new ExperimentRunner(suite, new ExperimentRunner.Options(dir, null, null, -1)).plan();
+        Map<String, Double> bits = Map.of("ultramem-wide-s3", 12000.0, "ultramem-wide-k100-s1", 13000.0,
+                "ultramem-wide-k400-s1", 9000.0, "ultramem-wide-vlr10-s1", 15000.0, "dense-s3", 7000.0);
+        for (Trial t : trials) {
+            Double b = bits.get(t.dir().getFileName().toString());
+            if (b != null) {
+                Files.createDirectories(t.dir());
+                ConfigJson.write(t.dir().resolve(FactsTrialEval.FILE), ConfigJson.newObject().put("bits", b));
+            }
+        }
+        List<RunFigures> runs = new ArrayList<>();
+        for (RunSpec r : suite.runs()) {
+            runs.add(RunFigures.of(r, trials.stream().filter(t -> t.run().name().equals(r.name())).toList()));
+        }
+        Map<String, double[][]> points = KnowledgeTable.familyPoints(runs);
+        String sweep = KnowledgeTable.V1 + " (ultramem-wide and its sizes)";
+        String vlr = KnowledgeTable.V1 + " (ultramem-wide-vlr10)";
+        assertEquals(List.of(sweep, vlr), List.copyOf(points.keySet()));
+        assertArrayEquals(new double[] {10_000, 40_000, 160_000}, points.get(sweep)[0]);
+        assertArrayEquals(new double[] {13000, 12000, 9000}, points.get(sweep)[1], 1e-9);
+        assertArrayEquals(new double[] {40_000}, points.get(vlr)[0]);
+    }
 }
