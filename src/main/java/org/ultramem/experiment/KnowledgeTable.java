@@ -1,6 +1,7 @@
 package org.ultramem.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -114,32 +115,36 @@ final class KnowledgeTable {
      * size), by its family and its first run. Package-private for the report's tests.
      */
     static Map<String, double[][]> familyPoints(List<RunFigures> runs) {
-        Map<String, Map<String, List<RunFigures>>> sweeps = new LinkedHashMap<>();
+        // family -> sweep key -> the sweep's runs as {rows, mean bits}, and its first run's name
+        Map<String, Map<String, List<double[]>>> sweeps = new LinkedHashMap<>();
+        Map<String, String> firstRun = new LinkedHashMap<>();
         for (RunFigures r : runs) {
             String family = family(r);
-            if (family != null && stat(r, j -> j.path("bits").asDouble(Double.NaN)).n() > 0) {
+            SeedStats b = stat(r, j -> j.path("bits").asDouble(Double.NaN));
+            if (family != null && b.n() > 0) {
+                String key = sweepKey(r);
+                firstRun.putIfAbsent(family + key, r.run().name());
                 sweeps.computeIfAbsent(family, k -> new LinkedHashMap<>())
-                        .computeIfAbsent(sweepKey(r), k -> new ArrayList<>()).add(r);
+                        .computeIfAbsent(key, k -> new ArrayList<>())
+                        .add(new double[] {r.memoryRows(), b.mean()});
             }
         }
         Map<String, double[][]> out = new LinkedHashMap<>();
-        sweeps.forEach((family, groups) -> groups.values().forEach(group -> {
-            String name = groups.size() == 1 ? family : family + " (" + group.getFirst().run().name()
-                    + (group.size() > 1 ? " and its sizes)" : ")");
-            double[][] p = group.stream().map(r -> new double[] {r.memoryRows(),
-                    stat(r, j -> j.path("bits").asDouble(Double.NaN)).mean()})
-                    .sorted((a, b) -> Double.compare(a[0], b[0])).toArray(double[][]::new);
-            out.put(name, new double[][] {Arrays.stream(p).mapToDouble(q -> q[0]).toArray(),
-                    Arrays.stream(p).mapToDouble(q -> q[1]).toArray()});
+        sweeps.forEach((family, groups) -> groups.forEach((key, p) -> {
+            String name = groups.size() == 1 ? family : family + " (" + firstRun.get(family + key)
+                    + (p.size() > 1 ? " and its sizes)" : ")");
+            p.sort((a, b) -> Double.compare(a[0], b[0]));
+            out.put(name, new double[][] {p.stream().mapToDouble(q -> q[0]).toArray(),
+                    p.stream().mapToDouble(q -> q[1]).toArray()});
         }));
         return out;
     }
 
     /** r's model config with every memory's key count left out: equal for the runs of one sweep. */
     static String sweepKey(RunFigures r) {
-        com.fasterxml.jackson.databind.node.ObjectNode o = r.trials().getFirst().model().toJsonNode();
+        ObjectNode o = r.trials().getFirst().model().toJsonNode();
         for (JsonNode m : o.path("memory_layers")) {
-            if (m instanceof com.fasterxml.jackson.databind.node.ObjectNode layer) {
+            if (m instanceof ObjectNode layer) {
                 layer.remove("mem_knum");
             }
         }
