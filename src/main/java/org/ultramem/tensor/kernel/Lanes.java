@@ -1,6 +1,7 @@
 package org.ultramem.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -11,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the order is fixed: a pairwise tree of lanewise adds (lane i + lane i+L/2, then i + L/4, ...),
  * each an exact IEEE operation in every tier. Extracting the 8 lanes one by one and adding them
  * made a GEMV of 256-wide rows markedly slower (2026-11, not kept); the tree is three shuffle+add
- * pairs.
+ * pairs. {@link #sumRows} reduces L rows in that same order at once, bit for bit.
  */
 final class Lanes {
 
@@ -25,6 +26,21 @@ final class Lanes {
     static final VectorShuffle<Float> R4 = rotation(4);
     static final VectorShuffle<Float> R2 = rotation(2);
     static final VectorShuffle<Float> R1 = rotation(1);
+
+    /** Lanes with bit s set, per level s = 8, 4, 2, 1 (unused levels are never read). */
+    private static final VectorMask<Float> UP8 = upper(8);
+    private static final VectorMask<Float> UP4 = upper(4);
+    private static final VectorMask<Float> UP2 = upper(2);
+    private static final VectorMask<Float> UP1 = upper(1);
+    /** Lane i ↔ lane i xor s. */
+    private static final VectorShuffle<Float> SW8 = swap(8);
+    private static final VectorShuffle<Float> SW4 = swap(4);
+    private static final VectorShuffle<Float> SW2 = swap(2);
+    private static final VectorShuffle<Float> SW1 = swap(1);
+
+    /** Each thread's L×L staging of partial sums (L1-resident). */
+    private static final ThreadLocal<float[]> STAGE =
+            ThreadLocal.withInitial(() -> new float[L * L]);
 
     private Lanes() {
     }
@@ -68,6 +84,79 @@ final class Lanes {
         int[] idx = new int[L];
         for (int i = 0; i < L; i++) {
             idx[i] = (i + shift) % L;
+        }
+        return VectorShuffle.fromArray(S, idx, 0);
+    }
+
+    /** Whether {@link #sumRows} serves this species (8 or 16 lanes). */
+    static boolean supported() {
+        return L == 8 || L == 16;
+    }
+
+    /** This thread's staging array [L][L] for {@link #sumRows}. */
+    static float[] stage() {
+        return STAGE.get();
+    }
+
+    /**
+     * out[outOff + j] = scale · sum(row j of stage [L][L]), j < L, bit for bit; overwrites stage.
+     * The rows are reduced together by a lane transpose: level s (L/2, ..., 1) pairs rows a and b
+     * into one, lanes with bit s clear holding a[i] + a[i + s] and lanes with it set
+     * b[i − s] + b[i], exactly the adds of {@link #sum}'s tree, and lane j of the last row is row
+     * j's sum. L − 1 pairings (two blends, a swap, an add) replace L · log2 L dependent
+     * rotation-adds and L lane extracts: the decode attention's key scores (D_h 64, four FMAs per
+     * key) spent most of their time in those (`ultramem bench decode`: batch-64 step at KV 512
+     * 6.9 → 5.4 ms dense, 8.6 → 6.9 ms UltraMem, 512-bit, 2026-12-07). Level by level in
+     * place, each pairing a load-pair-store: written as one straight-line tree of vectors, the
+     * fifteen pairings overflowed C2's inlining budget ({@code -XX:+PrintInlining}) and the
+     * vectors crossing the calls it gave up on were boxed.
+     */
+    static void sumRows(float[] stage, float[] out, int outOff, float scale) {
+        if (!supported()) {
+            throw new IllegalStateException("Lanes.sumRows supports 8 or 16 lanes, not " + L);
+        }
+        if (L == 16) {
+            for (int j = 0; j < 8; j++) {
+                pairInto(stage, j, j + 8, UP8, SW8);
+            }
+        }
+        for (int j = 0; j < 4; j++) {
+            pairInto(stage, j, j + 4, UP4, SW4);
+        }
+        for (int j = 0; j < 2; j++) {
+            pairInto(stage, j, j + 2, UP2, SW2);
+        }
+        pairInto(stage, 0, 1, UP1, SW1);
+        row(stage, 0).mul(scale).intoArray(out, outOff);
+    }
+
+    private static FloatVector row(float[] stage, int j) {
+        return FloatVector.fromArray(S, stage, j * L);
+    }
+
+    /** Row a ← pair(row a, row b) at level s. */
+    private static void pairInto(float[] stage, int a, int b, VectorMask<Float> up,
+                                 VectorShuffle<Float> swap) {
+        // Lanes without bit s: a[i] + a[i + s]; lanes with it: b[i] + b[i − s].
+        FloatVector va = row(stage, a);
+        FloatVector vb = row(stage, b);
+        FloatVector keep = va.blend(vb, up);
+        FloatVector moved = vb.blend(va, up).rearrange(swap);
+        keep.add(moved).intoArray(stage, a * L);
+    }
+
+    private static VectorMask<Float> upper(int s) {
+        boolean[] bits = new boolean[L];
+        for (int i = 0; i < L; i++) {
+            bits[i] = (i & s) != 0;
+        }
+        return VectorMask.fromArray(S, bits, 0);
+    }
+
+    private static VectorShuffle<Float> swap(int s) {
+        int[] idx = new int[L];
+        for (int i = 0; i < L; i++) {
+            idx[i] = s < L ? i ^ s : i;
         }
         return VectorShuffle.fromArray(S, idx, 0);
     }

@@ -25,6 +25,39 @@ class LanesTest {
     }
 
     @Test
+    void rowSumsEqualOneTreeSumPerRowBitForBit() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Lanes.supported(),
+                "sumRows serves 8 or 16 lanes");
+        SplittableRandom rnd = new SplittableRandom(8);
+        int l = VectorKernels.SPECIES.length();
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f,
+                Float.MIN_VALUE, -Float.MIN_NORMAL, Float.MAX_VALUE};
+        for (int rep = 0; rep < 500; rep++) {
+            float[] stage = new float[l * l];
+            for (int i = 0; i < stage.length; i++) {
+                stage[i] = rep % 5 == 4 && rnd.nextInt(8) == 0
+                        ? special[rnd.nextInt(special.length)]
+                        : (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-3, 4)));
+            }
+            float scale = rep % 3 == 0 ? 1f : (float) rnd.nextDouble(-2, 2);
+            float[] want = new float[l];
+            for (int j = 0; j < l; j++) {
+                want[j] = scale * Lanes.sum(FloatVector.fromArray(VectorKernels.SPECIES, stage,
+                        j * l));
+            }
+            float[] out = new float[l + 3];
+            Lanes.sumRows(stage.clone(), out, 2, scale);
+            for (int j = 0; j < l; j++) {
+                assertEquals(Float.floatToIntBits(want[j]), Float.floatToIntBits(out[2 + j]),
+                        "rep " + rep + " row " + j);
+            }
+            assertEquals(0f, out[0]);
+            assertEquals(0f, out[1]);
+            assertEquals(0f, out[l + 2]);
+        }
+    }
+
+    @Test
     void plainTreeAddsPairsHalfAVectorApart() {
         float[] lanes = {1e8f, 1f, -1e8f, 1f, 1f, 0f, 1f, 0f};
         if (VectorKernels.SPECIES.length() == 8) {
