@@ -104,9 +104,8 @@ final class Lanes {
      * into one, lanes with bit s clear holding a[i] + a[i + s] and lanes with it set
      * b[i − s] + b[i], exactly the adds of {@link #sum}'s tree, and lane j of the last row is row
      * j's sum. L − 1 pairings (two blends, a swap, an add) replace L · log2 L dependent
-     * rotation-adds and L lane extracts: the decode attention's key scores (D_h 64, four FMAs per
-     * key) spent most of their time in those (`ultramem bench decode`: batch-64 step at KV 512
-     * 6.9 → 5.4 ms dense, 8.6 → 6.9 ms UltraMem, 512-bit, 2026-12-07). Level by level in
+     * rotation-adds and L lane extracts (the decode attention's bf16 key scores, D_h 64 at four
+     * FMAs per key: {@code SegmentAttentionVector.scoresBlocked}). Level by level in
      * place, each pairing a load-pair-store: written as one straight-line tree of vectors, the
      * fifteen pairings overflowed C2's inlining budget ({@code -XX:+PrintInlining}) and the
      * vectors crossing the calls it gave up on were boxed.

@@ -8,11 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API body of {@link SegmentKernels#attend}: one query row against one (sequence, head)
  * slice of a KV cache, K and V [span, hd] contiguous at the same byte offset of their segments
- * (fp32, or bf16 widened in registers). Scores are dot products L keys at a time, their lane
- * sums reduced together ({@link Lanes#sumRows}), then four at a time with one lane reduction per
- * key for the rest of the span (and for head widths that are not whole vectors); the softmax
- * uses {@link VectorRows}' {@link VectorExp}; the weighted sum of V rows is broadcast-FMA into up
- * to four accumulators per chunk of 4·L dimensions, so no reductions.
+ * (fp32, or bf16 widened in registers). Scores are dot products: bf16 keys L at a time (four
+ * per pass over q), their lane sums reduced together ({@link Lanes#sumRows}); fp32 keys (and
+ * head widths that are not whole vectors) four at a time with one lane reduction per key; the
+ * softmax uses {@link VectorRows}' {@link VectorExp}; the weighted sum of V rows is broadcast-FMA
+ * into up to four accumulators per chunk of 4·L dimensions, so no reductions.
  */
 final class SegmentAttentionVector {
 
@@ -26,27 +26,79 @@ final class SegmentAttentionVector {
     static void attend(float[] out, int outOff, float[] q, int qOff, MemorySegment k,
                        MemorySegment v, long base, boolean bf16, int span, int hd, float scale,
                        float[] scores, int sOff) {
+        // Each scores loop is a method of its own taking no vector: with both in this method
+        // C2 ran out of inlining budget (NodeCountInliningCutoff, -XX:+PrintInlining) and boxed
+        // the bf16 row loads of the one it compiled last. fp32 keys stay with one reduction per
+        // key: blocked, they took 1.06-1.11x the time (`ultramem bench kernels --case
+        // decode-attention`, five alternating runs, 2026-12-07).
+        if (bf16 && hd % L == 0 && Lanes.supported()) {
+            scoresBlocked(q, qOff, k, base, bf16, span, hd, scale, scores, sOff);
+        } else {
+            scoresByFour(q, qOff, k, base, bf16, span, hd, scale, scores, sOff);
+        }
+        VectorRows.softmax(scores, sOff, span);
+        weightedSum(out, outOff, v, base, bf16, span, hd, scores, sOff);
+    }
+
+    /**
+     * scores[sOff + t] = scale · q·K[t], hd a multiple of L: L keys at a time, four per pass over
+     * q, their lane sums reduced together ({@link Lanes#sumRows}: the bits of a
+     * {@link Lanes#sum} per key). With bf16 keys the whole call took 0.80x the time at spans 100
+     * and 256 and the same at 32 (`ultramem bench kernels --case decode-attention`, medians of
+     * five alternating runs against the per-key reductions, AVX-512, 2026-12-07). A last block
+     * of fewer keys reduces through the staging array's last row.
+     */
+    private static void scoresBlocked(float[] q, int qOff, MemorySegment k, long base,
+                                      boolean bf16, int span, int hd, float scale,
+                                      float[] scores, int sOff) {
+        long es = bf16 ? 2 : 4;
+        long rowBytes = hd * es;
+        float[] stage = Lanes.stage();
+        for (int t = 0; t < span; t += L) {
+            int count = Math.min(L, span - t);
+            long kb = base + t * rowBytes;
+            int j = 0;
+            for (; j + 4 <= count; j += 4, kb += 4 * rowBytes) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                for (int i = 0; i < hd; i += L) {
+                    FloatVector qv = FloatVector.fromArray(S, q, qOff + i);
+                    long o = kb + i * es;
+                    a0 = qv.fma(load(k, o, bf16), a0);
+                    a1 = qv.fma(load(k, o + rowBytes, bf16), a1);
+                    a2 = qv.fma(load(k, o + 2 * rowBytes, bf16), a2);
+                    a3 = qv.fma(load(k, o + 3 * rowBytes, bf16), a3);
+                }
+                a0.intoArray(stage, j * L);
+                a1.intoArray(stage, (j + 1) * L);
+                a2.intoArray(stage, (j + 2) * L);
+                a3.intoArray(stage, (j + 3) * L);
+            }
+            for (; j < count; j++, kb += rowBytes) {
+                FloatVector a0 = FloatVector.zero(S);
+                for (int i = 0; i < hd; i += L) {
+                    a0 = FloatVector.fromArray(S, q, qOff + i).fma(load(k, kb + i * es, bf16), a0);
+                }
+                a0.intoArray(stage, j * L);
+            }
+            if (count == L) {
+                Lanes.sumRows(stage, scores, sOff + t, scale);
+            } else {
+                // Rows past count hold stale sums; each lane's result depends on its row only.
+                int last = (L - 1) * L;
+                Lanes.sumRows(stage, stage, last, scale);
+                System.arraycopy(stage, last, scores, sOff + t, count);
+            }
+        }
+    }
+
+    /** scores[sOff + t] = scale · q·K[t], four keys at a time with one lane reduction each. */
+    private static void scoresByFour(float[] q, int qOff, MemorySegment k, long base,
+                                     boolean bf16, int span, int hd, float scale,
+                                     float[] scores, int sOff) {
         long es = bf16 ? 2 : 4;
         long rowBytes = hd * es;
         int hdv = hd - hd % L;
         int t = 0;
-        if (hdv == hd && Lanes.supported()) {
-            // L keys at a time, their lane sums reduced together (Lanes.sumRows: same bits as a
-            // Lanes.sum per key, a fifth less decode step at KV 512, 512-bit).
-            float[] stage = Lanes.stage();
-            for (; t + L <= span; t += L) {
-                long kb = base + t * rowBytes;
-                for (int j = 0; j < L; j++, kb += rowBytes) {
-                    FloatVector a0 = FloatVector.zero(S);
-                    for (int i = 0; i < hd; i += L) {
-                        a0 = FloatVector.fromArray(S, q, qOff + i).fma(load(k, kb + i * es, bf16),
-                                a0);
-                    }
-                    a0.intoArray(stage, j * L);
-                }
-                Lanes.sumRows(stage, scores, sOff + t, scale);
-            }
-        }
         for (; t + 4 <= span; t += 4) {
             long kb = base + t * rowBytes;
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
@@ -70,8 +122,6 @@ final class SegmentAttentionVector {
         for (; t < span; t++) {
             scores[sOff + t] = scale * dot(q, qOff, k, base + t * rowBytes, bf16, hdv, hd);
         }
-        VectorRows.softmax(scores, sOff, span);
-        weightedSum(out, outOff, v, base, bf16, span, hd, scores, sOff);
     }
 
     /**

@@ -312,6 +312,43 @@ class SegmentKernelsTest {
         }
     }
 
+    @Test
+    void bf16AttentionEqualsF32AttentionOnTheSameValuesBitForBit() {
+        // bf16 keys take the blocked scores (Lanes.sumRows), fp32 keys one reduction per key:
+        // on bf16-exact values both must give the same bits, whole blocks and ragged last ones.
+        SplittableRandom rnd = new SplittableRandom(12);
+        try (Arena arena = Arena.ofShared()) {
+            for (int hd : new int[] {16, 32, 64, 80}) {
+                for (int span : new int[] {1, 3, 15, 16, 17, 35, 130}) {
+                    float[] kf = bf16Exact(KernelAsserts.random(rnd, span * hd));
+                    float[] vf = bf16Exact(KernelAsserts.random(rnd, span * hd));
+                    float[] q = KernelAsserts.random(rnd, hd);
+                    float scale = (float) (1 / Math.sqrt(hd));
+                    float[] fromBf16 = new float[hd];
+                    float[] fromF32 = new float[hd];
+                    VECTOR.segmentAttend(fromBf16, 0, q, 0, weights(arena, kf, true, 0),
+                            weights(arena, vf, true, 0), 0, true, span, hd, scale,
+                            new float[span], 0);
+                    VECTOR.segmentAttend(fromF32, 0, q, 0, weights(arena, kf, false, 0),
+                            weights(arena, vf, false, 0), 0, false, span, hd, scale,
+                            new float[span], 0);
+                    for (int d = 0; d < hd; d++) {
+                        assertEquals(Float.floatToIntBits(fromF32[d]),
+                                Float.floatToIntBits(fromBf16[d]),
+                                "hd " + hd + " span " + span + " d " + d);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] bf16Exact(float[] x) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Bf16.toFloat(Bf16.fromFloat(x[i]));
+        }
+        return x;
+    }
+
     /** softmax(scale·q·Kᵀ)·V in double over the stored (bf16-rounded when asked) K and V. */
     private static double[] attendDouble(float[] q, int qOff, float[] kf, float[] vf, boolean bf16,
                                          int span, int hd, float scale) {
