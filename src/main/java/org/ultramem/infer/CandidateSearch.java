@@ -1,5 +1,6 @@
 package org.ultramem.infer;
 
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.ultramem.nn.memory.CandidateRetrieval;
 import org.ultramem.tensor.kernel.KeyScores;
 import org.ultramem.tensor.kernel.Kernels;
@@ -26,7 +27,7 @@ final class CandidateSearch {
      */
     static final int MAX_CHUNK = 8;
 
-    /** What the decoder does with token b once its cells are chosen, on the same thread. */
+    /** What the decoder does with token b once all its cells are chosen, on that thread. */
     @FunctionalInterface
     interface TokenStep {
         void accept(int b);
@@ -57,6 +58,8 @@ final class CandidateSearch {
     private final float[][] coreData;
     private final DistinctKeys distinctKeys;
     private final ThreadLocal<Scratch> scratch;
+    /** Per token of a small batch: heads not yet retrieved ({@link #run}). */
+    private final AtomicIntegerArray headsPending = new AtomicIntegerArray(CHUNKED_ROWS);
 
     private int capacity;
     private float[] coarse;
@@ -150,17 +153,28 @@ final class CandidateSearch {
 
     /**
      * Cells and weights of tokens [0, rows) from q̂ (after {@link #ensure}); {@code step} runs for
-     * each token right after its retrieval, on the thread that retrieved it.
+     * each token right after its retrieval, on the thread that finished it.
      */
     void run(float[] qHat, int rows, TokenStep step) {
         if (rows < CHUNKED_ROWS) {
             // Few tokens: the step is bound by reading K_fold (0.5 MB per layer), so both cores
-            // score key columns, then both retrieve tokens.
+            // score key columns, then both retrieve (token, head) pairs: at batch 1 a token per
+            // task left one core waiting through the whole retrieval. A token's step runs on
+            // the thread that finishes its last head (the atomic decrement orders the other
+            // heads' writes before it).
             coarseScores(qHat, rows);
-            Parallel.forRange(rows, 1, (from, to) -> {
+            AtomicIntegerArray pending = headsPending;
+            for (int b = 0; b < rows; b++) {
+                pending.set(b, heads);
+            }
+            Parallel.forRange(rows * heads, 1, (from, to) -> {
                 Scratch sc = scratch.get();
-                for (int b = from; b < to; b++) {
-                    retrieve(qHat, b, rows, sc, step);
+                for (int item = from; item < to; item++) {
+                    int b = item / heads;
+                    retrieveHead(qHat, b, item % heads, rows, sc);
+                    if (pending.decrementAndGet(b) == 0) {
+                        step.accept(b);
+                    }
                 }
             });
             return;
@@ -217,13 +231,18 @@ final class CandidateSearch {
     /** Token b: top-m candidates per head and side, the shared retrieval, then the step. */
     private void retrieve(float[] qHat, int b, int rows, Scratch sc, TokenStep step) {
         for (int h = 0; h < heads; h++) {
-            for (int side = 0; side < 2; side++) {
-                kern.topK(coarse, ((side * rows + b) * heads + h) * n, n, m, cand,
-                        retrieval.candOff(b, h, side), sc.top(), 0);
-            }
+            retrieveHead(qHat, b, h, rows, sc);
         }
-        retrieval.retrieve(b, qHat, kHat, cand, exact, sel, selScore, weights, cells, coreSum,
-                coreData, sc.retrieval());
         step.accept(b);
+    }
+
+    /** Token b, head h: top-m candidates per side, then the shared retrieval of that head. */
+    private void retrieveHead(float[] qHat, int b, int h, int rows, Scratch sc) {
+        for (int side = 0; side < 2; side++) {
+            kern.topK(coarse, ((side * rows + b) * heads + h) * n, n, m, cand,
+                    retrieval.candOff(b, h, side), sc.top(), 0);
+        }
+        retrieval.retrieveHead(b, h, qHat, kHat, cand, exact, sel, selScore, weights, cells,
+                coreSum, coreData, sc.retrieval());
     }
 }

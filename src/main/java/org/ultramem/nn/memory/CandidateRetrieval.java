@@ -143,24 +143,34 @@ public final class CandidateRetrieval {
     public void retrieve(int b, float[] qHat, float[] kHat, int[] cand, float[] exact, int[] sel,
                          float[] selScore, float[] slotW, int[] cells, float[] coreSum,
                          float[][] coreData, float[] scratch) {
-        int qWidth = querySlots * 2 * dk;
-        int slots = heads * kFinal;
         for (int h = 0; h < heads; h++) {
-            for (int side = 0; side < 2; side++) {
-                int co = candOff(b, h, side);
-                kern.gatherDot(exact, co * rank, qHat,
-                        b * qWidth + (slotOfHead[h] * 2 + side) * dk, 0, kHat,
-                        (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
-            }
-            int s0 = b * slots + h * kFinal;
-            int rowOff = candOff(b, h, 0);
-            int colOff = candOff(b, h, 1);
-            grid.forward(sel, selScore, s0, slotW, s0 * cores, exact, rowOff * rank,
-                    colOff * rank, coreSum, h * rank * rank, coreData, h * rank * rank, scratch);
-            for (int j = 0; j < kFinal; j++) {
-                int f = sel[s0 + j];
-                cells[s0 + j] = cand[rowOff + f / m] * n + cand[colOff + f % m];
-            }
+            retrieveHead(b, h, qHat, kHat, cand, exact, sel, selScore, slotW, cells, coreSum,
+                    coreData, scratch);
+        }
+    }
+
+    /**
+     * {@link #retrieve} for head h alone: it reads and writes only head h's candidates, exact
+     * scores, selections, weights and cells, so heads may run on different threads.
+     */
+    public void retrieveHead(int b, int h, float[] qHat, float[] kHat, int[] cand,
+                             float[] exact, int[] sel, float[] selScore, float[] slotW,
+                             int[] cells, float[] coreSum, float[][] coreData, float[] scratch) {
+        int qWidth = querySlots * 2 * dk;
+        for (int side = 0; side < 2; side++) {
+            int co = candOff(b, h, side);
+            kern.gatherDot(exact, co * rank, qHat,
+                    b * qWidth + (slotOfHead[h] * 2 + side) * dk, 0, kHat,
+                    (h * 2 + side) * n * rank * dk, cand, co, m, rank, dk);
+        }
+        int s0 = b * heads * kFinal + h * kFinal;
+        int rowOff = candOff(b, h, 0);
+        int colOff = candOff(b, h, 1);
+        grid.forward(sel, selScore, s0, slotW, s0 * cores, exact, rowOff * rank,
+                colOff * rank, coreSum, h * rank * rank, coreData, h * rank * rank, scratch);
+        for (int j = 0; j < kFinal; j++) {
+            int f = sel[s0 + j];
+            cells[s0 + j] = cand[rowOff + f / m] * n + cand[colOff + f % m];
         }
     }
 
