@@ -21,6 +21,19 @@ final class InferenceFixtures {
         }
     }
 
+    /**
+     * An UltraMem layer's tensors under {@code prefix}, as a checkpoint holds them: parameters,
+     * Tucker u and v, and the value shuffle π ({@code shuffle}, normally the layer's own).
+     */
+    static void putUltraMem(MemoryWeightStore store, String prefix,
+                            org.ultramem.nn.memory.UltraMemLayer layer,
+                            org.ultramem.nn.memory.UltraMemConfig cfg, int[] shuffle) {
+        put(store, prefix, layer.parameters());
+        store.putF32(prefix + "tucker_u", layer.tuckerU(), cfg.heads(), cfg.tuckerRank());
+        store.putF32(prefix + "tucker_v", layer.tuckerV(), cfg.heads(), cfg.tuckerRank());
+        store.putI32(prefix + "shuffle_index", shuffle, shuffle.length);
+    }
+
     /** rows × width standard-normal floats from {@code seed}: decoder inputs. */
     static float[] randomRows(int rows, int width, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);

@@ -74,19 +74,13 @@ class SparseDecoderTest {
         float[] want = new float[rows * D];
         layer.forward(want, x, rows);
         MemoryWeightStore store = new MemoryWeightStore();
-        InferenceFixtures.put(store, "m.", layer.parameters());
-        int h = cfg.heads();
-        int r = cfg.tuckerRank();
-        store.putF32("m.tucker_u", layer.tuckerU(), h, r);
-        store.putF32("m.tucker_v", layer.tuckerV(), h, r);
-        int[] pi = layer.shuffleIndex();
-        store.putI32("m.shuffle_index", pi, pi.length);
+        InferenceFixtures.putUltraMem(store, "m.", layer, cfg, layer.shuffleIndex());
         try (Arena arena = Arena.ofShared(); store) {
             TrafficMeter meter = assertDecodes(want, x, rows, variant + ": UltraMem",
                     new UltraMemDecoder(store, "m.", cfg, D, Precision.F32, arena,
                             KernelProvider.get()));
             long valueBytes = meter.bytes(TrafficMeter.Component.VALUES);
-            long maxRows = (long) rows * h * cfg.topK();
+            long maxRows = (long) rows * cfg.heads() * cfg.topK();
             assertTrue(valueBytes > 0 && valueBytes <= maxRows * cfg.valueDim() * 4
                     && valueBytes % (cfg.valueDim() * 4L) == 0, "value bytes " + valueBytes);
         }
@@ -98,12 +92,9 @@ class SparseDecoderTest {
         UltraMemConfig cfg = UltraMemConfig.of(8, 16, 24, 4);
         UltraMemLayer layer = new UltraMemLayer(cfg, D, 4, 21);
         MemoryWeightStore store = new MemoryWeightStore();
-        InferenceFixtures.put(store, "m.", layer.parameters());
-        store.putF32("m.tucker_u", layer.tuckerU(), cfg.heads(), cfg.tuckerRank());
-        store.putF32("m.tucker_v", layer.tuckerV(), cfg.heads(), cfg.tuckerRank());
         int[] pi = layer.shuffleIndex().clone();
         pi[1] = pi[0];
-        store.putI32("m.shuffle_index", pi, pi.length);
+        InferenceFixtures.putUltraMem(store, "m.", layer, cfg, pi);
         try (Arena arena = Arena.ofShared(); store) {
             String m = org.junit.jupiter.api.Assertions.assertThrows(
                     IllegalArgumentException.class, () -> new UltraMemDecoder(store, "m.", cfg,

@@ -32,11 +32,7 @@ class UltraMemDirectPoolTest {
             x[i] = (float) rnd.nextGaussian();
         }
         MemoryWeightStore store = new MemoryWeightStore();
-        InferenceFixtures.put(store, "m.", layer.parameters());
-        store.putF32("m.tucker_u", layer.tuckerU(), cfg.heads(), cfg.tuckerRank());
-        store.putF32("m.tucker_v", layer.tuckerV(), cfg.heads(), cfg.tuckerRank());
-        int[] pi = layer.shuffleIndex();
-        store.putI32("m.shuffle_index", pi, pi.length);
+        InferenceFixtures.putUltraMem(store, "m.", layer, cfg, layer.shuffleIndex());
         try (Arena arena = Arena.ofShared(); store) {
             float[] direct = new float[rows * D];
             TrafficMeter directMeter = new TrafficMeter();

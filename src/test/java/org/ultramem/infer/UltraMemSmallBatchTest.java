@@ -27,11 +27,7 @@ class UltraMemSmallBatchTest {
         UltraMemConfig cfg = UltraMemConfig.of(8, 16, 24, 4);
         UltraMemLayer layer = new UltraMemLayer(cfg, D, 8, 31);
         MemoryWeightStore store = new MemoryWeightStore();
-        InferenceFixtures.put(store, "m.", layer.parameters());
-        store.putF32("m.tucker_u", layer.tuckerU(), cfg.heads(), cfg.tuckerRank());
-        store.putF32("m.tucker_v", layer.tuckerV(), cfg.heads(), cfg.tuckerRank());
-        int[] pi = layer.shuffleIndex();
-        store.putI32("m.shuffle_index", pi, pi.length);
+        InferenceFixtures.putUltraMem(store, "m.", layer, cfg, layer.shuffleIndex());
         SplittableRandom rnd = new SplittableRandom(rows);
         try (Arena arena = Arena.ofShared(); store) {
             UltraMemDecoder oneThread = decoder(store, cfg, arena);

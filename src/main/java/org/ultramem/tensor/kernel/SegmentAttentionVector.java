@@ -59,19 +59,7 @@ final class SegmentAttentionVector {
             long kb = base + t * rowBytes;
             int j = 0;
             for (; j + 4 <= count; j += 4, kb += 4 * rowBytes) {
-                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-                for (int i = 0; i < hd; i += L) {
-                    FloatVector qv = FloatVector.fromArray(S, q, qOff + i);
-                    long o = kb + i * es;
-                    a0 = qv.fma(load(k, o, bf16), a0);
-                    a1 = qv.fma(load(k, o + rowBytes, bf16), a1);
-                    a2 = qv.fma(load(k, o + 2 * rowBytes, bf16), a2);
-                    a3 = qv.fma(load(k, o + 3 * rowBytes, bf16), a3);
-                }
-                a0.intoArray(stage, j * L);
-                a1.intoArray(stage, (j + 1) * L);
-                a2.intoArray(stage, (j + 2) * L);
-                a3.intoArray(stage, (j + 3) * L);
+                fourKeys(stage, j, q, qOff, k, kb, rowBytes, bf16, hd);
             }
             for (; j < count; j++, kb += rowBytes) {
                 FloatVector a0 = FloatVector.zero(S);
@@ -99,29 +87,41 @@ final class SegmentAttentionVector {
         long rowBytes = hd * es;
         int hdv = hd - hd % L;
         int t = 0;
+        float[] four = Lanes.stage();
         for (; t + 4 <= span; t += 4) {
             long kb = base + t * rowBytes;
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0; i < hdv; i += L) {
-                FloatVector qv = FloatVector.fromArray(S, q, qOff + i);
-                long o = kb + i * es;
-                a0 = qv.fma(load(k, o, bf16), a0);
-                a1 = qv.fma(load(k, o + rowBytes, bf16), a1);
-                a2 = qv.fma(load(k, o + 2 * rowBytes, bf16), a2);
-                a3 = qv.fma(load(k, o + 3 * rowBytes, bf16), a3);
+            fourKeys(four, 0, q, qOff, k, kb, rowBytes, bf16, hdv);
+            for (int j = 0; j < 4; j++) {
+                scores[sOff + t + j] = scale * (Lanes.sum(FloatVector.fromArray(S, four, j * L))
+                        + tail(q, qOff, k, kb + j * rowBytes, bf16, hdv, hd));
             }
-            scores[sOff + t] = scale * (Lanes.sum(a0)
-                    + tail(q, qOff, k, kb, bf16, hdv, hd));
-            scores[sOff + t + 1] = scale * (Lanes.sum(a1)
-                    + tail(q, qOff, k, kb + rowBytes, bf16, hdv, hd));
-            scores[sOff + t + 2] = scale * (Lanes.sum(a2)
-                    + tail(q, qOff, k, kb + 2 * rowBytes, bf16, hdv, hd));
-            scores[sOff + t + 3] = scale * (Lanes.sum(a3)
-                    + tail(q, qOff, k, kb + 3 * rowBytes, bf16, hdv, hd));
         }
         for (; t < span; t++) {
             scores[sOff + t] = scale * dot(q, qOff, k, base + t * rowBytes, bf16, hdv, hd);
         }
+    }
+
+    /**
+     * Rows j .. j + 3 of {@code stage} [·][L] = the lane-parallel partial sums of q·K for the four
+     * keys from byte offset kb, over the first {@code width} dimensions (whole vectors): one FMA
+     * chain per key, four keys per pass over q.
+     */
+    private static void fourKeys(float[] stage, int j, float[] q, int qOff, MemorySegment k,
+                                 long kb, long rowBytes, boolean bf16, int width) {
+        long es = bf16 ? 2 : 4;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < width; i += L) {
+            FloatVector qv = FloatVector.fromArray(S, q, qOff + i);
+            long o = kb + i * es;
+            a0 = qv.fma(load(k, o, bf16), a0);
+            a1 = qv.fma(load(k, o + rowBytes, bf16), a1);
+            a2 = qv.fma(load(k, o + 2 * rowBytes, bf16), a2);
+            a3 = qv.fma(load(k, o + 3 * rowBytes, bf16), a3);
+        }
+        a0.intoArray(stage, j * L);
+        a1.intoArray(stage, (j + 1) * L);
+        a2.intoArray(stage, (j + 2) * L);
+        a3.intoArray(stage, (j + 3) * L);
     }
 
     /**
