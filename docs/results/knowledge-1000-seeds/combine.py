@@ -2,7 +2,9 @@
 with 90% bootstrap intervals (seeds resampled within each run). Run from the checkout after
 `./ultramem experiment run configs/experiments/knowledge-1000-seeds.json`; knowledge-1000's trials
 (commit 5fde6d4) are the numbers of docs/results/knowledge-1000/report.md, copied below."""
-import json, glob, os, random, statistics as st
+import json, glob, os, sys, statistics as st
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from seed_bootstrap import ratio_ci
 # knowledge-1000 (commit 5fde6d4), from docs/results/knowledge-1000/report.md and the closing notes
 old = {
   'dense': {1: (4566.0, 0.0891, 0.208), 2: (8170.0, 0.1520, 0.584)},
@@ -25,12 +27,6 @@ for run in sorted(allr):
     print(f"{run:22s} seeds {sorted(allr[run])}: bits {st.mean(b):8.0f} +- {st.stdev(b) if len(b)>1 else float('nan'):7.0f}"
           f"  (min {min(b):.0f}, max {max(b):.0f}); held-out {st.mean(v[1] for v in allr[run].values()):.3f}, train-template {st.mean(v[2] for v in allr[run].values()):.3f}")
     for s in sorted(allr[run]): print(f"    seed {s}: {allr[run][s][0]:9.1f} bits, held-out {allr[run][s][1]:.4f}, train-template {allr[run][s][2]:.4f}" + (' (new)' if s in new.get(run, {}) else ''))
-def ratio_ci(a, b, n=20000, seed=7):
-    r = random.Random(seed); xs = []
-    for _ in range(n):
-        ra = [r.choice(a) for _ in a]; rb = [r.choice(b) for _ in b]
-        xs.append(st.mean(ra) / st.mean(rb))
-    xs.sort(); return st.mean(a) / st.mean(b), xs[int(0.05 * n)], xs[int(0.95 * n)], sum(x >= 3 for x in xs) / n
 for num, den in [('ultramem-wide', 'dense'), ('ultramem-wide-vlr10', 'dense'), ('moe', 'dense'), ('pkm', 'dense'), ('ultramem-wide', 'moe'), ('ultramem-wide', 'pkm'), ('ultramem-wide-vlr10', 'ultramem-wide')]:
     if num in allr and den in allr and len(allr[num]) > 1 and len(allr[den]) > 1:
         a = [v[0] for v in allr[num].values()]; b = [v[0] for v in allr[den].values()]

@@ -1,7 +1,9 @@
 """Bits of knowledge per seed of knowledge-2000-long, and ratios of mean bits with 90% bootstrap
 intervals (seeds resampled within each run), as knowledge-1000-seeds/combine.py does. Run from the
 checkout after `./ultramem experiment run configs/experiments/knowledge-2000-long.json`."""
-import json, glob, os, random, statistics as st
+import json, glob, os, sys, statistics as st
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from seed_bootstrap import ratio_ci
 runs = {}
 for f in sorted(glob.glob('runs/experiments/knowledge-2000-long/*/facts-eval.json')):
     d = json.load(open(f)); trial = os.path.basename(os.path.dirname(f))
@@ -14,12 +16,6 @@ for run in sorted(runs):
           f" train-template {st.mean(v[2] for v in runs[run].values()):.3f}")
     for s in sorted(runs[run]):
         print(f"    seed {s}: {runs[run][s][0]:9.1f} bits, held-out {runs[run][s][1]:.4f}, train-template {runs[run][s][2]:.4f}")
-def ratio_ci(a, b, n=20000, seed=7):
-    r = random.Random(seed); xs = []
-    for _ in range(n):
-        ra = [r.choice(a) for _ in a]; rb = [r.choice(b) for _ in b]
-        xs.append(st.mean(ra) / st.mean(rb))
-    xs.sort(); return st.mean(a) / st.mean(b), xs[int(0.05 * n)], xs[int(0.95 * n)], sum(x >= 3 for x in xs) / n
 for num, den in [('ultramem-wide', 'dense'), ('moe', 'dense'), ('ultramem-wide', 'moe')]:
     if num in runs and den in runs and len(runs[num]) > 1 and len(runs[den]) > 1:
         a = [v[0] for v in runs[num].values()]; b = [v[0] for v in runs[den].values()]
