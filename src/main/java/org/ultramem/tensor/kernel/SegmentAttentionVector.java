@@ -43,10 +43,11 @@ final class SegmentAttentionVector {
     /**
      * scores[sOff + t] = scale · q·K[t], hd a multiple of L: L keys at a time, four per pass over
      * q, their lane sums reduced together ({@link Lanes#sumRows}: the bits of a
-     * {@link Lanes#sum} per key). With bf16 keys the whole call took 0.80x the time at spans 100
-     * and 256 and the same at 32 (`ultramem bench kernels --case decode-attention`, medians of
-     * five alternating runs against the per-key reductions, AVX-512, 2026-12-07). A last block
-     * of fewer keys reduces through the staging array's last row.
+     * {@link Lanes#sum} per key). With bf16 keys the whole call took 0.49-0.80x the time at span
+     * 256, 0.79-1.03x at 100 and 0.53-1.06x at 32 (`ultramem bench kernels --case
+     * decode-attention`, three sets of five alternating runs against the per-key reductions,
+     * AVX-512, a noisy VM, 2026-12-07; docs/results/speed-2026-12-07b). A last block of fewer
+     * keys reduces through the staging array's last row.
      */
     private static void scoresBlocked(float[] q, int qOff, MemorySegment k, long base,
                                       boolean bf16, int span, int hd, float scale,
