@@ -32,10 +32,12 @@ import org.ultramem.text.BpeTokenizer;
 import org.ultramem.text.BpeTrainer;
 
 /**
- * {@code ultramem bench serve}: the server under load on loopback. Per model and client count:
- * a warm-up window, then {@code reps} (≥ 5) timed windows of closed-loop clients
- * ({@link LoadClient}); output tokens/s is the median over the windows, latency and time to first
- * token percentiles pool every request. The models are one checkpoint, or the dense, MoE and
+ * {@code ultramem bench serve}: the server under load on loopback. Every model is served at once;
+ * per client count each gets a warm-up window, then {@code reps} (≥ 5) rounds of one timed window
+ * of closed-loop clients ({@link LoadClient}) per model, back to back; output tokens/s is the
+ * median over a model's windows, latency and time to first token percentiles pool every request,
+ * and each memory model's ratio to each other model is the median over rounds ({@link
+ * RoundRatio}). The models are one checkpoint, or the dense, MoE and
  * UltraMem members of the matched family ({@code configs/family-*.json}) with random weights and
  * a byte-level tokenizer (ids past it show as {@code <id>}). The server's batch is the largest
  * client count, so no request queues. Writes {@code serve.md}, {@code serve.json} and
@@ -115,6 +117,19 @@ public final class ServeBench {
         return out;
     }
 
+    /**
+     * Output tokens/s of {@code model} over {@code base} at {@code clients} clients, the median
+     * over rounds of the ratio of the two windows taken back to back in each round (range in
+     * {@code min}, {@code max}).
+     */
+    public record RoundRatio(String model, String base, int clients, double median, double min,
+                             double max) {
+    }
+
+    /** The points and the same-round ratios of one run. */
+    public record Result(List<Point> points, List<RoundRatio> ratios) {
+    }
+
     /** Runs every model and client count, writes the reports, prints a table (or JSON). */
     public static List<Point> run(Options o, PrintStream out) throws Exception {
         PrintStream log = o.json() ? System.err : out;
@@ -126,28 +141,32 @@ public final class ServeBench {
                 Arrays.toString(o.clients()), o.seconds(), o.reps(), o.warmupSeconds(),
                 o.maxTokens(), o.promptVariants(),
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        List<Point> points = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<Callable<LoadedModel>> loads = new ArrayList<>();
         if (o.model() != null) {
-            points.addAll(measure(o, o.model().getFileName().toString(),
-                    () -> LoadedModel.load(o.model(), Precision.F32, log::println), log));
+            names.add(o.model().getFileName().toString());
+            loads.add(() -> LoadedModel.load(o.model(), Precision.F32, log::println));
         } else if (o.decodeModels()) {
             int context = Math.max(512, o.maxTokens() + 64);
             for (String name : selected(DECODE_MODELS, o.only())) {
-                points.addAll(measure(o, name, () -> decodeModel(name, context), log));
+                names.add(name);
+                loads.add(() -> decodeModel(name, context));
             }
         } else {
             for (String name : selected(FAMILY, o.only())) {
                 Path config = o.configs().resolve("family-" + name + ".json");
-                points.addAll(measure(o, name, () -> randomModel(name, config), log));
+                names.add(name);
+                loads.add(() -> randomModel(name, config));
             }
         }
-        write(points, o);
+        Result r = measure(o, names, loads, log);
+        write(r, o);
         if (o.json()) {
-            out.println(json(points, o));
+            out.println(json(r, o));
         } else {
-            out.print(markdown(points));
+            out.print(markdown(r));
         }
-        return points;
+        return r.points();
     }
 
     /** The family member {@code name} from {@code config}, random weights, byte tokenizer. */
@@ -175,50 +194,125 @@ public final class ServeBench {
         return trainer.train(300, line -> { });
     }
 
+    /** {@link #measure(Options, List, List, PrintStream)} of one model. */
     static List<Point> measure(Options o, String name, Callable<LoadedModel> load,
-                                       PrintStream log) throws Exception {
+                               PrintStream log) throws Exception {
+        return measure(o, List.of(name), List.of(load), log).points();
+    }
+
+    /**
+     * Serves every model at once (a server each, loaded up front) and, per client count, warms
+     * each, then takes {@code reps} rounds of one window per model back to back, in an order
+     * rotated every round. The VM's speed drifts by ±20% over minutes (2026-12-07: the same
+     * jar's UltraMem served 5,292-7,217 tokens/s at 64 clients in runs a minute apart), so a
+     * model measured after another saw a different machine; within a round the windows are
+     * seconds apart, and {@link RoundRatio} compares those.
+     */
+    static Result measure(Options o, List<String> names, List<Callable<LoadedModel>> loads,
+                          PrintStream log) throws Exception {
+        int count = names.size();
         int maxClients = Arrays.stream(o.clients()).max().orElseThrow();
         ServeOptions options = ServeOptions.of("127.0.0.1", 0, maxClients, 2 * maxClients);
-        List<Point> points = new ArrayList<>();
-        try (ServingServer server = ServingServer.start(options, load)) {
-            if (!server.awaitModel(Long.MAX_VALUE)) {
-                throw new IllegalArgumentException("cannot load " + name + ": "
-                        + server.loadFailure());
-            }
+        List<ServingServer> servers = new ArrayList<>();
+        try {
+            List<LoadClient> clients = new ArrayList<>();
             List<String> bodies = new ArrayList<>();
             for (String prompt : prompts(o.promptVariants())) {
                 bodies.add("{\"prompt\": \"" + prompt + "\", \"max_tokens\": " + o.maxTokens()
                         + ", \"temperature\": 1.0, \"stream\": true,"
                         + " \"stream_options\": {\"include_usage\": true}}");
             }
-            LoadClient client = new LoadClient(URI.create("http://127.0.0.1:" + server.port()),
-                    bodies);
-            for (int c : o.clients()) {
-                client.run(c, o.warmupSeconds());
-                List<LoadClient.Sample> samples = new ArrayList<>();
-                double[] rates = new double[o.reps()];
-                for (int r = 0; r < o.reps(); r++) {
-                    LoadClient.Window w = client.run(c, o.seconds() / o.reps());
-                    rates[r] = w.outputTokens() / w.wallSeconds();
-                    samples.addAll(w.samples());
+            for (int m = 0; m < count; m++) {
+                ServingServer server = ServingServer.start(options, loads.get(m));
+                servers.add(server);
+                if (!server.awaitModel(Long.MAX_VALUE)) {
+                    throw new IllegalArgumentException("cannot load " + names.get(m) + ": "
+                            + server.loadFailure());
                 }
-                Point p = point(name, c, KernelBench.median(rates), samples);
-                log.printf(Locale.ROOT, "  %-9s %3d clients: %8.1f tokens/s, latency p50 %.0f"
-                        + " ms p95 %.0f ms, first token p50 %.0f ms p95 %.0f ms, %d requests,"
-                        + " %d errors%n", name, c, p.tokensPerS(), p.p50Ms(), p.p95Ms(),
-                        p.ttftP50Ms(), p.ttftP95Ms(), p.requests(), p.errors());
-                if (!p.errorKinds().isEmpty()) {
-                    log.printf(Locale.ROOT, "    errors by kind: %s%n", p.errorKinds());
-                }
-                points.add(p);
+                clients.add(new LoadClient(URI.create("http://127.0.0.1:" + server.port()),
+                        bodies));
             }
-            log.printf(Locale.ROOT, "  %-9s scheduler: %s%n", name,
-                    server.metrics().schedulerSummary());
-            log.printf(Locale.ROOT, "  %-9s %d requests sent again after their kept-alive"
-                    + " connection closed under them (LoadClient.STALE_CONNECTION)%n", name,
-                    client.staleConnectionRetries());
+            List<Point> points = new ArrayList<>();
+            List<RoundRatio> ratios = new ArrayList<>();
+            for (int c : o.clients()) {
+                for (LoadClient client : clients) {
+                    client.run(c, o.warmupSeconds());
+                }
+                double[][] rates = new double[count][o.reps()];
+                List<List<LoadClient.Sample>> samples = new ArrayList<>();
+                for (int m = 0; m < count; m++) {
+                    samples.add(new ArrayList<>());
+                }
+                for (int r = 0; r < o.reps(); r++) {
+                    for (int j = 0; j < count; j++) {
+                        int m = (r + j) % count;
+                        LoadClient.Window w = clients.get(m).run(c, o.seconds() / o.reps());
+                        rates[m][r] = w.outputTokens() / w.wallSeconds();
+                        samples.get(m).addAll(w.samples());
+                    }
+                }
+                for (int m = 0; m < count; m++) {
+                    Point p = point(names.get(m), c, KernelBench.median(rates[m]),
+                            samples.get(m));
+                    log.printf(Locale.ROOT, "  %-9s %3d clients: %8.1f tokens/s, latency p50 %.0f"
+                            + " ms p95 %.0f ms, first token p50 %.0f ms p95 %.0f ms, %d requests,"
+                            + " %d errors; windows %s%n", names.get(m), c, p.tokensPerS(),
+                            p.p50Ms(), p.p95Ms(), p.ttftP50Ms(), p.ttftP95Ms(), p.requests(),
+                            p.errors(), rounded(rates[m]));
+                    if (!p.errorKinds().isEmpty()) {
+                        log.printf(Locale.ROOT, "    errors by kind: %s%n", p.errorKinds());
+                    }
+                    points.add(p);
+                }
+                ratios.addAll(roundRatios(names, c, rates));
+            }
+            for (int m = 0; m < count; m++) {
+                log.printf(Locale.ROOT, "  %-9s scheduler: %s%n", names.get(m),
+                        servers.get(m).metrics().schedulerSummary());
+                log.printf(Locale.ROOT, "  %-9s %d requests sent again after their kept-alive"
+                        + " connection closed under them (LoadClient.STALE_CONNECTION)%n",
+                        names.get(m), clients.get(m).staleConnectionRetries());
+            }
+            return new Result(points, ratios);
+        } finally {
+            for (ServingServer server : servers) {
+                server.close();
+            }
         }
-        return points;
+    }
+
+    /**
+     * Each memory model (a name starting "ultramem") over each other model, per round: the
+     * windows of one round were taken back to back.
+     */
+    static List<RoundRatio> roundRatios(List<String> names, int clients, double[][] rates) {
+        List<RoundRatio> out = new ArrayList<>();
+        for (int a = 0; a < names.size(); a++) {
+            if (!names.get(a).startsWith("ultramem")) {
+                continue;
+            }
+            for (int b = 0; b < names.size(); b++) {
+                if (names.get(b).startsWith("ultramem")) {
+                    continue;
+                }
+                double[] q = new double[rates[a].length];
+                for (int r = 0; r < q.length; r++) {
+                    q[r] = rates[a][r] / rates[b][r];
+                }
+                out.add(new RoundRatio(names.get(a), names.get(b), clients,
+                        KernelBench.median(q), Arrays.stream(q).min().orElse(Double.NaN),
+                        Arrays.stream(q).max().orElse(Double.NaN)));
+            }
+        }
+        return out;
+    }
+
+    private static String rounded(double[] v) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", v[i]));
+        }
+        return sb.append(']').toString();
     }
 
     static Point point(String model, int clients, double tokensPerS,
@@ -249,7 +343,8 @@ public final class ServeBench {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
-    static String markdown(List<Point> points) {
+    static String markdown(Result result) {
+        List<Point> points = result.points();
         StringBuilder sb = new StringBuilder("| model | clients | tokens/s | p50 ms | p95 ms |"
                 + " p99 ms | TTFT p50 ms | TTFT p95 ms | requests | errors |\n"
                 + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -259,10 +354,20 @@ public final class ServeBench {
                     p.p95Ms(), p.p99Ms(), p.ttftP50Ms(), p.ttftP95Ms(), p.requests(),
                     p.errors()));
         }
+        if (!result.ratios().isEmpty()) {
+            sb.append("\nSame-round ratios of output tokens/s (median of the rounds' ratios,"
+                    + " range):\n\n| model | over | clients | ratio | min | max |\n"
+                    + "|---|---|---:|---:|---:|---:|\n");
+            for (RoundRatio r : result.ratios()) {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.2f | %.2f |%n",
+                        r.model(), r.base(), r.clients(), r.median(), r.min(), r.max()));
+            }
+        }
         return sb.toString();
     }
 
-    static String json(List<Point> points, Options o) {
+    static String json(Result result, Options o) {
+        List<Point> points = result.points();
         ObjectNode root = ConfigJson.newObject();
         root.put("random_weights", o.model() == null);
         root.put("models", o.model() != null ? "checkpoint" : o.decodeModels() ? "decode-bench"
@@ -286,14 +391,25 @@ public final class ServeBench {
             ObjectNode kinds = n.putObject("error_kinds");
             p.errorKinds().forEach(kinds::put);
         }
+        ArrayNode ratios = root.putArray("round_ratios");
+        for (RoundRatio r : result.ratios()) {
+            ObjectNode n = ratios.addObject();
+            n.put("model", r.model());
+            n.put("over", r.base());
+            n.put("clients", r.clients());
+            n.put("median", r.median());
+            n.put("min", r.min());
+            n.put("max", r.max());
+        }
         return root.toString();
     }
 
-    private static void write(List<Point> points, Options o) throws IOException {
-        AtomicFiles.write(o.outDir().resolve("serve.json"), json(points, o)
+    private static void write(Result result, Options o) throws IOException {
+        List<Point> points = result.points();
+        AtomicFiles.write(o.outDir().resolve("serve.json"), json(result, o)
                 .getBytes(StandardCharsets.UTF_8));
         AtomicFiles.write(o.outDir().resolve("serve.md"), ("# Serving throughput vs clients\n\n"
-                + markdown(points)).getBytes(StandardCharsets.UTF_8));
+                + markdown(result)).getBytes(StandardCharsets.UTF_8));
         LinePlot plot = new LinePlot("Output tokens/s vs concurrent clients", "clients",
                 "output tokens/s").logX(true).markers(true);
         for (String m : points.stream().map(Point::model).distinct().toList()) {

@@ -53,8 +53,9 @@ public final class BenchServeCommand implements Callable<Integer> {
             + " each point (default: ${DEFAULT-VALUE}).")
     double warmup;
 
-    @Option(names = "--reps", defaultValue = "5", description = "Timed windows per point, median"
-            + " tokens/s (>= 5; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--reps", defaultValue = "5", description = "Rounds of one timed window per"
+            + " model, back to back; tokens/s is the median of a model's windows, ratios the"
+            + " median of the rounds' (>= 5; default: ${DEFAULT-VALUE}).")
     int reps;
 
     @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens per request"

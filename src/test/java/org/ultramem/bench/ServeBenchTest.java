@@ -85,6 +85,20 @@ class ServeBenchTest {
     }
 
     @Test
+    void roundRatiosSetEachMemoryModelAgainstTheOthersRoundByRound() {
+        // Round 2 is slow for every model alike: the ratios of its windows stay put.
+        double[][] rates = {{100, 50, 110, 100, 100}, {300, 150, 330, 250, 250},
+                {40, 20, 44, 50, 50}};
+        List<ServeBench.RoundRatio> r = ServeBench.roundRatios(List.of("dense", "ultramem",
+                "moe"), 64, rates);
+        assertEquals(2, r.size());
+        assertEquals(new ServeBench.RoundRatio("ultramem", "dense", 64, 3.0, 2.5, 3.0), r.get(0));
+        assertEquals(new ServeBench.RoundRatio("ultramem", "moe", 64, 7.5, 5.0, 7.5), r.get(1));
+        String md = ServeBench.markdown(new ServeBench.Result(List.of(), r));
+        assertTrue(md.contains("| ultramem | moe | 64 | 7.50 | 5.00 | 7.50 |"), md);
+    }
+
+    @Test
     void percentileIsNearestRank() {
         double[] v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
         assertEquals(5, ServeBench.percentile(v, 50));
