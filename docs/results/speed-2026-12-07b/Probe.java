@@ -8,13 +8,18 @@ public class Probe {
         String[] names = a[0].split(",");
         int batch = Integer.parseInt(a[1]);
         int steps = Integer.parseInt(a[2]);
-        int kv = 512;
+        int kv = Integer.getInteger("kv", 512);
         List<InferenceModel> models = new ArrayList<>();
         List<DecodeState> states = new ArrayList<>();
         for (String n : names) {
             DecodeArchitecture arch = DecodeBench.architecture(n, kv + steps + 16);
             InferenceModel m = new InferenceModel(arch, RandomModels.build(arch, Precision.F32, 42), Precision.F32);
             models.add(m);
+        }
+        int noiseThreads = Integer.getInteger("noise", 0);
+        for (int t = 0; t < noiseThreads; t++) {
+            Thread th = new Thread(() -> { long x = 0; while (true) { long e = System.nanoTime() + Long.getLong("busyNs", 100_000); while (System.nanoTime() < e) x++; java.util.concurrent.locks.LockSupport.parkNanos(Long.getLong("idleNs", 900_000)); } });
+            th.setDaemon(true); th.start();
         }
         int[] tokens = new int[batch];
         SplittableRandom rnd = new SplittableRandom(1);
@@ -28,7 +33,7 @@ public class Probe {
                 s.fillRandom(kv, batch);
                 double[] t = new double[steps];
                 for (int k = 0; k < steps; k++) {
-                    for (int b = 0; b < batch; b++) tokens[b] = rnd.nextInt(4096);
+                    for (int b = 0; b < batch; b++) tokens[b] = rnd.nextInt(Integer.getInteger("vocab", 4096));
                     long t0 = System.nanoTime();
                     m.decode(s, tokens);
                     t[k] = (System.nanoTime() - t0) / 1e6;
