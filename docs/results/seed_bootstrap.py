@@ -1,6 +1,6 @@
 """Ratio of two runs' mean bits with a 90% bootstrap interval, seeds resampled within each run:
 shared by the knowledge suites' scripts (knowledge-1000-seeds/combine.py,
-knowledge-2000-long/ratios.py)."""
+knowledge_ratios.py)."""
 import random, statistics as st
 
 

@@ -106,7 +106,9 @@ public final class GradClip {
     public static void scaleAll(Kernels kernels, List<Parameter> params, float factor) {
         for (Parameter p : params) {
             if (!p.rowSparse()) {
-                kernels.scale(p.grad, 0, factor, p.numel());
+                // x · factor per element, so the split does not change a bit.
+                Parallel.forRange(p.numel(), 1 << 15, (s, e) ->
+                        kernels.scale(p.grad, s, factor, e - s));
                 continue;
             }
             int[] rows = p.touchedRowsAscending();

@@ -28,6 +28,23 @@ class GradClipTest {
         assertEquals(13.0, GradClip.globalNorm(k, List.of(a, table)), 1e-12);
     }
 
+    /** A dense gradient large enough to split over two threads: every element is x · factor. */
+    @Test
+    void scaleAllSplitsLargeDenseGradientsWithoutChangingABit() {
+        Kernels vector = KernelProvider.get();
+        SplittableRandom rnd = new SplittableRandom(5);
+        Parameter big = new Parameter("big", new int[] {3, 40_001}, Parameter.Group.DECAY);
+        for (int i = 0; i < big.grad.length; i++) {
+            big.grad[i] = (float) rnd.nextGaussian();
+        }
+        float[] expected = big.grad.clone();
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] *= 0.37f;
+        }
+        Parallel.withThreads(2, () -> GradClip.scaleAll(vector, List.of(big), 0.37f));
+        assertArrayEquals(expected, big.grad);
+    }
+
     @Test
     void clipScalesToMaxNormAndReturnsNormBefore() {
         Parameter a = new Parameter("a", new int[] {2}, Parameter.Group.DECAY);

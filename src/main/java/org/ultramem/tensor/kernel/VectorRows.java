@@ -133,10 +133,10 @@ final class VectorRows {
      * mask), so an element's result does not depend on n or its position: a decode row's FFN
      * output is the same whatever other rows share the call (batch invariance, BatchInvarianceTest).
      */
-    static void swigluForward(float[] out, float[] gate, float[] up, int n) {
+    static void swigluForward(float[] out, float[] gate, float[] up, int from, int to) {
         FloatVector one = FloatVector.broadcast(S, 1f);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
+        for (int i = from; i < to; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, to);
             FloatVector g = FloatVector.fromArray(S, gate, i, m);
             FloatVector sig = one.div(VectorExp.exp(g.neg()).add(1f));
             g.mul(sig).mul(FloatVector.fromArray(S, up, i, m)).intoArray(out, i, m);
@@ -145,10 +145,10 @@ final class VectorRows {
 
     /** The gradients of {@link #swigluForward}, with the same per-element arithmetic (masked tail). */
     static void swigluBackward(float[] dGate, float[] dUp, float[] dOut, float[] gate, float[] up,
-            int n) {
+            int from, int to) {
         FloatVector one = FloatVector.broadcast(S, 1f);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
+        for (int i = from; i < to; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, to);
             FloatVector g = FloatVector.fromArray(S, gate, i, m);
             FloatVector d = FloatVector.fromArray(S, dOut, i, m);
             FloatVector sig = one.div(VectorExp.exp(g.neg()).add(1f));

@@ -41,4 +41,26 @@ class RopeTest {
         check(rnd, 3, 2, 16, new int[] {-5, 0, 9}, 10000f, false);
         check(rnd, 2, 2, 16, new int[] {Rope.MAX_TABLE_POSITIONS + 3, 1}, 10000f, true);
     }
+
+    /** Enough tokens to split over two threads: the one-thread bits, and the direct formula's. */
+    @Test
+    void manyTokensSplitOverThreadsKeepTheBits() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        int tokens = 517;
+        int[] pos = new int[tokens];
+        for (int t = 0; t < tokens; t++) {
+            pos[t] = t % 300;
+        }
+        for (boolean inverse : new boolean[] {false, true}) {
+            float[] x = KernelAsserts.random(rnd, tokens * 4 * 32);
+            float[] one = x.clone();
+            float[] two = x.clone();
+            float[] direct = x.clone();
+            Parallel.withThreads(1, () -> Rope.apply(one, tokens, 4, 32, pos, 10000f, inverse));
+            Parallel.withThreads(2, () -> Rope.apply(two, tokens, 4, 32, pos, 10000f, inverse));
+            Rope.applyDirect(direct, tokens, 4, 32, pos, 10000f, inverse);
+            assertArrayEquals(one, two, "inverse=" + inverse);
+            assertArrayEquals(direct, two, "inverse=" + inverse);
+        }
+    }
 }

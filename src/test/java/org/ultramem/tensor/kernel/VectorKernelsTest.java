@@ -216,6 +216,46 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * SwiGLU splits [0, n) over the threads in blocks of {@link VectorKernels#ELEMENT_BLOCK}: at
+     * sizes that split, with a ragged tail, two threads give the one-thread bits and the scalar
+     * twin's values.
+     */
+    @Test
+    void swigluSplitOverThreadsKeepsTheBits() {
+        SplittableRandom rnd = new SplittableRandom(19);
+        int block = VectorKernels.ELEMENT_BLOCK;
+        for (int n : new int[] {2 * VectorKernels.ELEMENT_BLOCKS_PER_TASK * block + 1,
+                37 * block + 5, 100_003}) {
+            float[] gate = random(rnd, n);
+            float[] up = random(rnd, n);
+            float[] dOut = random(rnd, n);
+            float[] dg0 = random(rnd, n);
+            float[] du0 = random(rnd, n);
+            float[][] out = new float[2][n];
+            float[][] dg = {dg0.clone(), dg0.clone()};
+            float[][] du = {du0.clone(), du0.clone()};
+            for (int t = 0; t < 2; t++) {
+                int i = t;
+                Parallel.withThreads(t + 1, () -> {
+                    VECTOR.swigluForward(out[i], gate, up, n);
+                    VECTOR.swigluBackward(dg[i], du[i], dOut, gate, up, n);
+                });
+            }
+            assertArrayEquals(out[0], out[1], "swiglu out n=" + n);
+            assertArrayEquals(dg[0], dg[1], "swiglu dGate n=" + n);
+            assertArrayEquals(du[0], du[1], "swiglu dUp n=" + n);
+            float[] outS = new float[n];
+            SCALAR.swigluForward(outS, gate, up, n);
+            assertClose("swiglu out n=" + n, outS, out[1], filled(n, 1e-3f), 1e-5);
+            float[] dgS = dg0.clone();
+            float[] duS = du0.clone();
+            SCALAR.swigluBackward(dgS, duS, dOut, gate, up, n);
+            assertClose("swiglu dGate n=" + n, dgS, dg[1], filled(n, 1f), 1e-5);
+            assertClose("swiglu dUp n=" + n, duS, du[1], filled(n, 1f), 1e-5);
+        }
+    }
+
     @Test
     void gatherAndScatterMatchScalar() {
         SplittableRandom rnd = new SplittableRandom(10);

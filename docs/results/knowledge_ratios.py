@@ -1,11 +1,13 @@
-"""Bits of knowledge per seed of knowledge-2000-long, and ratios of mean bits with 90% bootstrap
-intervals (seeds resampled within each run), as knowledge-1000-seeds/combine.py does. Run from the
-checkout after `./ultramem experiment run configs/experiments/knowledge-2000-long.json`."""
+"""Bits of knowledge per seed of a knowledge suite (default knowledge-2000-long; e.g.
+`python3 docs/results/knowledge_ratios.py knowledge-4000-long`), and ratios of mean bits with 90%
+bootstrap intervals (seeds resampled within each run), as knowledge-1000-seeds/combine.py does.
+Run from the checkout after `./ultramem experiment run configs/experiments/SUITE.json`."""
 import json, glob, os, sys, statistics as st
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from seed_bootstrap import ratio_ci
+suite = sys.argv[1] if len(sys.argv) > 1 else 'knowledge-2000-long'
 runs = {}
-for f in sorted(glob.glob('runs/experiments/knowledge-2000-long/*/facts-eval.json')):
+for f in sorted(glob.glob(f'runs/experiments/{suite}/*/facts-eval.json')):
     d = json.load(open(f)); trial = os.path.basename(os.path.dirname(f))
     run, seed = trial.rsplit('-s', 1)
     runs.setdefault(run, {})[int(seed)] = (d['bits'], d['accuracy'], d['accuracy_train_template'])
