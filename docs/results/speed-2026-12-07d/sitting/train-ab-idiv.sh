@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Family training cost, alternating: dense (new jar), UltraMem base jar (a14b5c8), UltraMem new jar.
+# Jars copied aside as built: /work/exp/base-a14b5c8 (a14b5c8), /work/exp/new (a14b5c8 + the division-free counts only).
 set -u
 J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 OPTS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -XX:+UseTransparentHugePages -Djava.awt.headless=true -Dultramem.home=/work/main"

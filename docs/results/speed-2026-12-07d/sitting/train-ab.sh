@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Jars copied aside as built: /work/exp/base-a14b5c8 (a14b5c8, before), /work/exp/new2 (bb42f35, after).
 set -u
 J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 OPTS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -XX:+UseTransparentHugePages -Djava.awt.headless=true -Dultramem.home=/work/main"
