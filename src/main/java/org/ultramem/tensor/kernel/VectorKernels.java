@@ -341,8 +341,8 @@ public final class VectorKernels implements Kernels {
     /**
      * Element-wise kernels split [0, n) into blocks of this many elements (a multiple of every
      * lane count), so each element's arithmetic, and its bits, do not depend on the split. On one
-     * thread SwiGLU took ~4% of a family training step's samples while the other core waited
-     * (JFR, `bench train --config configs/family-dense.json`).
+     * thread SwiGLU took 4-5% of a family training step's samples while the other core waited
+     * (JFR on `bench train --config configs/family-{dense,ultramem}.json`).
      */
     static final int ELEMENT_BLOCK = 1024;
     /** Fewest blocks a thread takes: below 2 x 16k elements a call stays on one thread. */
