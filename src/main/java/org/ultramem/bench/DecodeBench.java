@@ -30,14 +30,17 @@ import org.ultramem.report.LinePlot;
  * (the engine's traffic meter) and the bandwidth bound bytes / (streaming bandwidth measured in
  * the same run), and the CPU time per step of all Java threads (on a shared machine wall time
  * includes waiting for a core, CPU time does not: CPU ms / 2 is about the step an idle 2-core
- * machine gives when the step is compute-bound). Writes
+ * machine gives when the step is compute-bound) and the heap bytes allocated per step by every
+ * Java thread ({@link ThreadAllocation}; a step allocates almost nothing, so KB per step mean a
+ * kernel whose vectors C2 boxed). Writes
  * {@code decode.csv}, {@code decode.md}, {@code decode_latency.png}, {@code decode_bytes.png}.
  */
 public final class DecodeBench {
 
-    /** One measured point. */
+    /** One measured point ({@code allocKb}: median heap KB allocated per step). */
     public record Point(String model, int batch, double stepMs, double tokensPerS,
-                        double bytesPerStep, double boundMs, double cpuMs, double bandwidthGbs) {
+                        double bytesPerStep, double boundMs, double cpuMs, double bandwidthGbs,
+                        double allocKb) {
     }
 
     /** Options of one run; {@code kvPrecision} is the KV-cache storage of all four models. */
@@ -101,8 +104,9 @@ public final class DecodeBench {
                 for (Point p : measure(models, b, o, probe)) {
                     points.add(p);
                     log.printf(Locale.ROOT, "  %-8s batch %4d: %9.3f ms/step (CPU %8.3f ms),"
-                            + " %10.1f tokens/s, %8.1f MB/step, bound %7.3f ms%n", p.model, b,
-                            p.stepMs, p.cpuMs, p.tokensPerS, p.bytesPerStep / 1e6, p.boundMs);
+                            + " %10.1f tokens/s, %8.1f MB/step, bound %7.3f ms, %.1f KB"
+                            + " allocated%n", p.model, b, p.stepMs, p.cpuMs, p.tokensPerS,
+                            p.bytesPerStep / 1e6, p.boundMs, p.allocKb);
                 }
             }
             write(o, points, notes, gbs);
@@ -155,6 +159,7 @@ public final class DecodeBench {
         int[] tokens = new int[batch];
         double[][] ms = new double[count][o.reps];
         double[][] cpu = new double[count][o.reps];
+        double[][] alloc = new double[count][o.reps];
         double[] bandwidth = new double[o.reps];
         for (int i = -WARM; i < o.reps; i++) {
             for (int b = 0; b < batch; b++) {
@@ -167,11 +172,15 @@ public final class DecodeBench {
                     model.meter().reset();
                 }
                 long c0 = javaThreadsCpuNanos();
+                long a0 = ThreadAllocation.allThreadsBytes();
                 long t0 = System.nanoTime();
                 model.decode(states[m], tokens);
+                long t1 = System.nanoTime();
+                long a1 = ThreadAllocation.allThreadsBytes(); // its own arrays: < 1 KB
                 if (i >= 0) {
-                    ms[m][i] = (System.nanoTime() - t0) / 1e6;
+                    ms[m][i] = (t1 - t0) / 1e6;
                     cpu[m][i] = (javaThreadsCpuNanos() - c0) / 1e6;
+                    alloc[m][i] = (a1 - a0) / 1e3;
                 }
             }
             if (i >= 0) {
@@ -185,7 +194,7 @@ public final class DecodeBench {
             double bytes = model.meter().total() / (double) model.meter().steps();
             double median = median(ms[m]);
             points.add(new Point(MODELS[m], batch, median, batch * 1000.0 / median, bytes,
-                    bytes / gbs / 1e6, median(cpu[m]), gbs));
+                    bytes / gbs / 1e6, median(cpu[m]), gbs, median(alloc[m])));
         }
         return points;
     }
@@ -217,11 +226,11 @@ public final class DecodeBench {
     private static void write(Options o, List<Point> points, List<String> notes, double gbs)
             throws IOException {
         StringBuilder csv = new StringBuilder("model,batch,step_ms,tokens_per_s,bytes_per_step,"
-                + "bound_ms,cpu_ms,bandwidth_gbs\n");
+                + "bound_ms,cpu_ms,bandwidth_gbs,alloc_kb_per_step\n");
         for (Point p : points) {
-            csv.append(String.format(Locale.ROOT, "%s,%d,%.4f,%.2f,%.0f,%.4f,%.4f,%.2f%n", p.model,
-                    p.batch, p.stepMs, p.tokensPerS, p.bytesPerStep, p.boundMs, p.cpuMs,
-                    p.bandwidthGbs));
+            csv.append(String.format(Locale.ROOT, "%s,%d,%.4f,%.2f,%.0f,%.4f,%.4f,%.2f,%.1f%n",
+                    p.model, p.batch, p.stepMs, p.tokensPerS, p.bytesPerStep, p.boundMs, p.cpuMs,
+                    p.bandwidthGbs, p.allocKb));
         }
         AtomicFiles.write(o.outDir.resolve("decode.csv"), csv.toString()
                 .getBytes(StandardCharsets.UTF_8));
@@ -305,6 +314,7 @@ public final class DecodeBench {
             n.put("bound_ms", p.boundMs);
             n.put("cpu_ms", p.cpuMs);
             n.put("bandwidth_gbs", p.bandwidthGbs);
+            n.put("alloc_kb_per_step", p.allocKb);
         }
         return ConfigJson.toCompactJson(root);
     }

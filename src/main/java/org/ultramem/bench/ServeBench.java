@@ -76,10 +76,17 @@ public final class ServeBench {
         return Arrays.stream(all).filter(n -> only.isEmpty() || only.contains(n)).toList();
     }
 
-    /** One measured point; latencies in ms. */
+    /**
+     * One measured point; latencies in ms. {@code allocKbPerToken}: heap bytes allocated by every
+     * platform thread of the JVM (the server's carriers, the engine, the load clients) over the
+     * model's windows, per output token, in KB ({@link ThreadAllocation}). The HTTP side
+     * allocates a few KB per token; tens or hundreds of KB mean a kernel boxes its vectors (C2
+     * left a vector call unbound, {@code BlockTranspose}: ~550 KB per token at 64 clients).
+     */
     public record Point(String model, int clients, double tokensPerS, double p50Ms,
                         double p95Ms, double p99Ms, double ttftP50Ms, double ttftP95Ms,
-                        int requests, int errors, Map<String, Integer> errorKinds) {
+                        int requests, int errors, Map<String, Integer> errorKinds,
+                        double allocKbPerToken) {
     }
 
     static final String[] FAMILY = {"dense", "moe", "ultramem"};
@@ -239,6 +246,8 @@ public final class ServeBench {
                     client.run(c, o.warmupSeconds());
                 }
                 double[][] rates = new double[count][o.reps()];
+                long[] allocated = new long[count];
+                long[] tokens = new long[count];
                 List<List<LoadClient.Sample>> samples = new ArrayList<>();
                 for (int m = 0; m < count; m++) {
                     samples.add(new ArrayList<>());
@@ -246,19 +255,23 @@ public final class ServeBench {
                 for (int r = 0; r < o.reps(); r++) {
                     for (int j = 0; j < count; j++) {
                         int m = (r + j) % count;
+                        long a0 = ThreadAllocation.allThreadsBytes();
                         LoadClient.Window w = clients.get(m).run(c, o.seconds() / o.reps());
+                        allocated[m] += ThreadAllocation.allThreadsBytes() - a0;
+                        tokens[m] += w.outputTokens();
                         rates[m][r] = w.outputTokens() / w.wallSeconds();
                         samples.get(m).addAll(w.samples());
                     }
                 }
                 for (int m = 0; m < count; m++) {
                     Point p = point(names.get(m), c, KernelBench.median(rates[m]),
-                            samples.get(m));
+                            samples.get(m), allocated[m] / 1e3 / Math.max(1, tokens[m]));
                     log.printf(Locale.ROOT, "  %-9s %3d clients: %8.1f tokens/s, latency p50 %.0f"
                             + " ms p95 %.0f ms, first token p50 %.0f ms p95 %.0f ms, %d requests,"
-                            + " %d errors; windows %s%n", names.get(m), c, p.tokensPerS(),
-                            p.p50Ms(), p.p95Ms(), p.ttftP50Ms(), p.ttftP95Ms(), p.requests(),
-                            p.errors(), rounded(rates[m]));
+                            + " %d errors, %.1f KB allocated per output token; windows %s%n",
+                            names.get(m), c, p.tokensPerS(), p.p50Ms(), p.p95Ms(),
+                            p.ttftP50Ms(), p.ttftP95Ms(), p.requests(), p.errors(),
+                            p.allocKbPerToken(), rounded(rates[m]));
                     if (!p.errorKinds().isEmpty()) {
                         log.printf(Locale.ROOT, "    errors by kind: %s%n", p.errorKinds());
                     }
@@ -316,7 +329,7 @@ public final class ServeBench {
     }
 
     static Point point(String model, int clients, double tokensPerS,
-                       List<LoadClient.Sample> samples) {
+                       List<LoadClient.Sample> samples, double allocKbPerToken) {
         double[] latency = samples.stream().filter(s -> s.status() == 200)
                 .mapToDouble(LoadClient.Sample::latencyMs).sorted().toArray();
         double[] ttft = samples.stream().filter(s -> s.status() == 200)
@@ -331,7 +344,7 @@ public final class ServeBench {
         }
         return new Point(model, clients, tokensPerS, percentile(latency, 50),
                 percentile(latency, 95), percentile(latency, 99), percentile(ttft, 50),
-                percentile(ttft, 95), samples.size(), errors, kinds);
+                percentile(ttft, 95), samples.size(), errors, kinds, allocKbPerToken);
     }
 
     /** Nearest-rank percentile of sorted values (NaN for none). */
@@ -346,13 +359,13 @@ public final class ServeBench {
     static String markdown(Result result) {
         List<Point> points = result.points();
         StringBuilder sb = new StringBuilder("| model | clients | tokens/s | p50 ms | p95 ms |"
-                + " p99 ms | TTFT p50 ms | TTFT p95 ms | requests | errors |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " p99 ms | TTFT p50 ms | TTFT p95 ms | requests | errors | KB alloc/token |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Point p : points) {
             sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f | %.0f | %.0f | %.0f |"
-                    + " %.0f | %d | %d |%n", p.model(), p.clients(), p.tokensPerS(), p.p50Ms(),
-                    p.p95Ms(), p.p99Ms(), p.ttftP50Ms(), p.ttftP95Ms(), p.requests(),
-                    p.errors()));
+                    + " %.0f | %d | %d | %.1f |%n", p.model(), p.clients(), p.tokensPerS(),
+                    p.p50Ms(), p.p95Ms(), p.p99Ms(), p.ttftP50Ms(), p.ttftP95Ms(), p.requests(),
+                    p.errors(), p.allocKbPerToken()));
         }
         if (!result.ratios().isEmpty()) {
             sb.append("\nSame-round ratios of output tokens/s (median of the rounds' ratios,"
@@ -388,6 +401,7 @@ public final class ServeBench {
             n.put("ttft_p95_ms", p.ttftP95Ms());
             n.put("requests", p.requests());
             n.put("errors", p.errors());
+            n.put("alloc_kb_per_token", p.allocKbPerToken());
             ObjectNode kinds = n.putObject("error_kinds");
             p.errorKinds().forEach(kinds::put);
         }

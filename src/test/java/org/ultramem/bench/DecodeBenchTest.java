@@ -13,10 +13,10 @@ import org.ultramem.infer.Precision;
 class DecodeBenchTest {
 
     private static final List<DecodeBench.Point> POINTS = List.of(
-            new DecodeBench.Point("dense", 4, 2.0, 2000, 26e6, 0.8, 4.0, 32.5),
-            new DecodeBench.Point("moe", 4, 8.0, 500, 72e6, 2.2, 15.0, 32.5),
-            new DecodeBench.Point("ultramem", 4, 2.5, 1600, 26.5e6, 0.8, 5.0, 32.5),
-            new DecodeBench.Point("ultramem_v2", 4, 3.2, 1250, 27e6, 0.83, 6.0, 32.5));
+            new DecodeBench.Point("dense", 4, 2.0, 2000, 26e6, 0.8, 4.0, 32.5, 0.1),
+            new DecodeBench.Point("moe", 4, 8.0, 500, 72e6, 2.2, 15.0, 32.5, 0.1),
+            new DecodeBench.Point("ultramem", 4, 2.5, 1600, 26.5e6, 0.8, 5.0, 32.5, 0.1),
+            new DecodeBench.Point("ultramem_v2", 4, 3.2, 1250, 27e6, 0.83, 6.0, 32.5, 0.1));
 
     @Test
     void tableRowCarriesBothRatiosAndTheBoundRatio() {

@@ -37,8 +37,12 @@ class ServeBenchTest {
             assertTrue(p.requests() > 0 && p.errors() == 0, p.toString());
             assertTrue(p.tokensPerS() > 0 && p.p50Ms() <= p.p95Ms() && p.p95Ms() <= p.p99Ms(),
                     p.toString());
+            // every streamed token is a JSON chunk on the heap, so a working meter reads > 0
+            assertTrue(p.allocKbPerToken() > 0 && Double.isFinite(p.allocKbPerToken()),
+                    p.toString());
         }
         assertTrue(text.toString(StandardCharsets.UTF_8).contains("\"tokens_per_s\""));
+        assertTrue(text.toString(StandardCharsets.UTF_8).contains("\"alloc_kb_per_token\""));
         for (String f : new String[] {"serve.md", "serve.json", "serve_tokens_per_s.png"}) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
@@ -114,7 +118,7 @@ class ServeBenchTest {
                 new LoadClient.Sample(429, Double.NaN, 1, 0, "HTTP 429"),
                 new LoadClient.Sample(599, 12, 90, 3, "stream ended without [DONE]"),
                 new LoadClient.Sample(429, Double.NaN, 2, 0, "HTTP 429"));
-        ServeBench.Point p = ServeBench.point("ultramem", 4, 80, samples);
+        ServeBench.Point p = ServeBench.point("ultramem", 4, 80, samples, 3.5);
         assertEquals(4, p.requests());
         assertEquals(3, p.errors());
         assertEquals(java.util.Map.of("HTTP 429", 2, "stream ended without [DONE]", 1), p.errorKinds());
