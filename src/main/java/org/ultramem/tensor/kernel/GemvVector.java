@@ -394,8 +394,13 @@ final class GemvVector {
     }
 
     static FloatVector widen(MemorySegment w, long byteOff) {
-        ShortVector s = ShortVector.fromMemorySegment(SS, w, byteOff, LE);
-        IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, IS, 0);
+        return bf16Bits((IntVector) ShortVector.fromMemorySegment(SS, w, byteOff, LE)
+                .convertShape(VectorOperators.S2I, IS, 0));
+    }
+
+    // widen in two methods, each under C2's 35-byte MaxInlineSize so it is inlined whatever the
+    // profile says (one 42-byte method could be called out of line, its vector boxed; Lanes.sum).
+    private static FloatVector bf16Bits(IntVector i) {
         return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
@@ -415,8 +420,14 @@ final class GemvVector {
             FloatVector x1 = FloatVector.fromArray(S, x, xb + ldx + i);
             a10 = x1.fma(w0, a10); a11 = x1.fma(w1, a11); a12 = x1.fma(w2, a12); a13 = x1.fma(w3, a13);
         }
-        store4(out, ob, a00, a01, a02, a03);
-        store4(out, ob + ldo, a10, a11, a12, a13);
+        out[ob] = Lanes.sum(a00);
+        out[ob + 1] = Lanes.sum(a01);
+        out[ob + 2] = Lanes.sum(a02);
+        out[ob + 3] = Lanes.sum(a03);
+        out[ob + ldo] = Lanes.sum(a10);
+        out[ob + ldo + 1] = Lanes.sum(a11);
+        out[ob + ldo + 2] = Lanes.sum(a12);
+        out[ob + ldo + 3] = Lanes.sum(a13);
         tail4x4(out, ob, ldo, x, xb, ldx, w, wb, true, k, kv, 2);
     }
 
@@ -432,7 +443,10 @@ final class GemvVector {
             a2 = x0.fma(FloatVector.fromMemorySegment(S, w, o + 2 * rowBytes, LE), a2);
             a3 = x0.fma(FloatVector.fromMemorySegment(S, w, o + 3 * rowBytes, LE), a3);
         }
-        store4(out, ob, a0, a1, a2, a3);
+        out[ob] = Lanes.sum(a0);
+        out[ob + 1] = Lanes.sum(a1);
+        out[ob + 2] = Lanes.sum(a2);
+        out[ob + 3] = Lanes.sum(a3);
         tail4x4(out, ob, 0, x, xb, 0, w, wb, false, k, kv, 1);
     }
 
@@ -462,16 +476,11 @@ final class GemvVector {
             a2 = x0.fma(widen(w, o + 2 * rowBytes), a2);
             a3 = x0.fma(widen(w, o + 3 * rowBytes), a3);
         }
-        store4(out, ob, a0, a1, a2, a3);
+        out[ob] = Lanes.sum(a0);
+        out[ob + 1] = Lanes.sum(a1);
+        out[ob + 2] = Lanes.sum(a2);
+        out[ob + 3] = Lanes.sum(a3);
         tail4x4(out, ob, 0, x, xb, 0, w, wb, true, k, kv, 1);
-    }
-
-    private static void store4(float[] out, int o, FloatVector a0, FloatVector a1, FloatVector a2,
-                               FloatVector a3) {
-        out[o] = Lanes.sum(a0);
-        out[o + 1] = Lanes.sum(a1);
-        out[o + 2] = Lanes.sum(a2);
-        out[o + 3] = Lanes.sum(a3);
     }
 
     /** Adds the scalar k tail [kv, k) into a tokens×4 tile already holding the vector sums. */

@@ -51,20 +51,30 @@ final class Lanes {
      * a static array of shuffles was sometimes left un-intrinsified by C2 in one JVM and not the
      * next (JFR of `ultramem bench serve --family`: FloatVector.lanewiseTemplate under
      * Lanes.sum, MoE serving 375 vs 1021 tokens/s between runs of the same jar, 2026-12).
+     * Each level is a method of its own under C2's 35-byte {@code MaxInlineSize}, which C2
+     * inlines whatever the profile says: the one 79-byte method was inlined only where the
+     * profile called the site hot, and a thin profile left it out of line with its vector boxed
+     * on the heap at every call ({@code bench decode}, MoE at batch 64: 25.8 MB per step,
+     * 2026-12-07; the KB-allocated column shows it).
      */
     static float sum(FloatVector v) {
-        FloatVector t = v;
-        if (L >= 16) {
-            t = t.add(t.rearrange(R8));
-        }
-        if (L >= 8) {
-            t = t.add(t.rearrange(R4));
-        }
-        if (L >= 4) {
-            t = t.add(t.rearrange(R2));
-        }
-        t = t.add(t.rearrange(R1));
-        return t.lane(0);
+        return fold1(fold2(fold4(fold8(v)))).lane(0);
+    }
+
+    private static FloatVector fold8(FloatVector t) {
+        return L >= 16 ? t.add(t.rearrange(R8)) : t;
+    }
+
+    private static FloatVector fold4(FloatVector t) {
+        return L >= 8 ? t.add(t.rearrange(R4)) : t;
+    }
+
+    private static FloatVector fold2(FloatVector t) {
+        return L >= 4 ? t.add(t.rearrange(R2)) : t;
+    }
+
+    private static FloatVector fold1(FloatVector t) {
+        return t.add(t.rearrange(R1));
     }
 
     /** The same order in plain Java, for tests. */
