@@ -27,7 +27,8 @@ final class BlockTranspose {
     // fields, not an array: C2 takes a constant field's exact vector class and binds selectFrom
     // statically, while an array element's class comes only from the type profile. When that
     // profile was thin (the server's JIT, 2026-12-07) every selectFrom stayed a virtual call
-    // that boxed its vectors: 1.6 GB/s of garbage at 64 clients, 85% of all allocation.
+    // that boxed its vectors: ~2.4 GB/s of garbage at 64 clients, 84% of all allocation, and
+    // UltraMem passes up to 56% longer (docs/results/speed-2026-12-07e).
     private static final FloatVector LOW0 = lanes(0, false);
     private static final FloatVector HIGH0 = lanes(0, true);
     private static final FloatVector LOW1 = lanes(1, false);
