@@ -103,6 +103,20 @@ final class Lanes {
         return L == 8 || L == 16;
     }
 
+    /**
+     * The sum of a[off .. off + L) in {@link #sum}'s tree order, bit for bit, reduced in place in
+     * scalar code: for a vector stored by a caller that C2 may compile with {@link #sum} left
+     * out of line, where the vector would be boxed and every fold would take the Java fallback.
+     */
+    static float sumInPlace(float[] a, int off) {
+        for (int half = L / 2; half >= 1; half /= 2) {
+            for (int i = 0; i < half; i++) {
+                a[off + i] = a[off + i] + a[off + i + half];
+            }
+        }
+        return a[off];
+    }
+
     /** This thread's staging array [L][L] for {@link #sumRows}. */
     static float[] stage() {
         return STAGE.get();

@@ -151,7 +151,13 @@ final class SegmentAttentionVector {
         for (int i = 0; i < hdv; i += L) {
             a0 = FloatVector.fromArray(S, q, qOff + i).fma(load(k, kb + i * es, bf16), a0);
         }
-        return Lanes.sum(a0) + tail(q, qOff, k, kb, bf16, hdv, hd);
+        // Reduced through the staging array, not Lanes.sum: compiled inside scoresByFour, C2's
+        // spent inlining budget left the sum's folds out of line, boxing every fold (family
+        // serving, 2026-12-07: ~30% of its allocation, 42 → 19-33 KB per token without them; no
+        // change in tokens/s showed, docs/results/speed-2026-12-07e).
+        float[] stage = Lanes.stage();
+        a0.intoArray(stage, 0);
+        return Lanes.sumInPlace(stage, 0) + tail(q, qOff, k, kb, bf16, hdv, hd);
     }
 
     /** out[d] = Σ_t p[t]·V[t, d]: chunks of 4·L dimensions, then single vectors, then scalars. */

@@ -25,6 +25,24 @@ class LanesTest {
     }
 
     @Test
+    void inPlaceScalarSumEqualsTheVectorTreeBitForBit() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        int l = VectorKernels.SPECIES.length();
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, -0f, 0f, Float.MIN_VALUE};
+        for (int rep = 0; rep < 2000; rep++) {
+            float[] a = new float[l + 3];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = rep % 7 == 6 && rnd.nextInt(6) == 0
+                        ? special[rnd.nextInt(special.length)]
+                        : (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-3, 4)));
+            }
+            float want = Lanes.sum(FloatVector.fromArray(VectorKernels.SPECIES, a, 3));
+            float got = Lanes.sumInPlace(a, 3); // at an offset, as a staging row
+            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got), "rep " + rep);
+        }
+    }
+
+    @Test
     void rowSumsEqualOneTreeSumPerRowBitForBit() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Lanes.supported(),
                 "sumRows serves 8 or 16 lanes");
