@@ -51,14 +51,18 @@ public final class ServeBench {
      */
     public record Options(Path model, Path configs, boolean decodeModels, int[] clients,
                           double seconds, double warmupSeconds, int reps, int maxTokens,
-                          Path outDir, boolean json, List<String> only, int promptVariants) {
+                          Path outDir, boolean json, List<String> only, int promptVariants,
+                          double jitWarmupSeconds) {
 
-        /** All models of the family or the decode set, {@link #PROMPT_VARIANTS} prompts. */
+        /**
+         * All models of the family or the decode set, {@link #PROMPT_VARIANTS} prompts, no JIT
+         * warm-up beyond each point's.
+         */
         public Options(Path model, Path configs, boolean decodeModels, int[] clients,
                        double seconds, double warmupSeconds, int reps, int maxTokens,
                        Path outDir, boolean json) {
             this(model, configs, decodeModels, clients, seconds, warmupSeconds, reps, maxTokens,
-                    outDir, json, List.of(), PROMPT_VARIANTS);
+                    outDir, json, List.of(), PROMPT_VARIANTS, 0);
         }
     }
 
@@ -141,11 +145,13 @@ public final class ServeBench {
     public static List<Point> run(Options o, PrintStream out) throws Exception {
         PrintStream log = o.json() ? System.err : out;
         log.printf(Locale.ROOT, "serve bench: %s, clients %s, %.1f s per point in %d windows"
-                + " after %.1f s warm-up, max_tokens %d, %d distinct prompts, load average %.2f%n",
+                + " after %.1f s warm-up (%.0f s once per model before the first), max_tokens %d,"
+                + " %d distinct prompts, load average %.2f%n",
                 o.model() != null ? o.model().toString() : o.decodeModels()
                         ? "bench decode's matched models (memory models 46x dense parameters),"
                         + " random weights" : "matched family, random weights",
                 Arrays.toString(o.clients()), o.seconds(), o.reps(), o.warmupSeconds(),
+                o.jitWarmupSeconds(),
                 o.maxTokens(), o.promptVariants(),
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         List<String> names = new ArrayList<>();
@@ -241,6 +247,12 @@ public final class ServeBench {
             }
             List<Point> points = new ArrayList<>();
             List<RoundRatio> ratios = new ArrayList<>();
+            // Once per model, at the largest client count: on 2 cores the JVM has one C2 thread,
+            // and the decode attention reached C2 4.9 s after start (2026-12-07, family: 1.80x
+            // MoE after a 3 s warm-up, 1.91-2.16x after 30 s; docs/results/speed-2026-12-07e).
+            for (LoadClient client : clients) {
+                client.run(maxClients, o.jitWarmupSeconds());
+            }
             for (int c : o.clients()) {
                 for (LoadClient client : clients) {
                     client.run(c, o.warmupSeconds());

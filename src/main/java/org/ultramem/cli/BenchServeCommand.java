@@ -53,6 +53,11 @@ public final class BenchServeCommand implements Callable<Integer> {
             + " each point (default: ${DEFAULT-VALUE}).")
     double warmup;
 
+    @Option(names = "--jit-warmup", defaultValue = "30", description = "Untimed seconds of load"
+            + " at the largest client count, once per model before the first point: the JIT's"
+            + " compile of the decode kernels takes seconds on 2 cores (default: ${DEFAULT-VALUE}).")
+    double jitWarmup;
+
     @Option(names = "--reps", defaultValue = "5", description = "Rounds of one timed window per"
             + " model, back to back; tokens/s is the median of a model's windows, ratios the"
             + " median of the rounds' (>= 5; default: ${DEFAULT-VALUE}).")
@@ -85,6 +90,10 @@ public final class BenchServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--clients " + Arrays.toString(clients)
                     + " must list counts in [1, 1024], e.g. --clients 1,4,16,64");
         }
+        if (!(jitWarmup >= 0 && jitWarmup <= 600)) {
+            throw new IllegalArgumentException("--jit-warmup " + jitWarmup + " must be in [0, 600]"
+                    + " seconds");
+        }
         if (!(duration > 0 && duration <= 3600) || !(warmup >= 0 && warmup <= 600) || reps < 5
                 || maxTokens < 1 || promptVariants < 1 || promptVariants > 100_000) {
             throw new IllegalArgumentException("--duration (" + duration + ") must be in (0,"
@@ -97,7 +106,8 @@ public final class BenchServeCommand implements Callable<Integer> {
                     + " --decode-models; --model serves one checkpoint, so drop --only");
         }
         ServeBench.run(new ServeBench.Options(target.model, configs, target.decodeModels,
-                clients, duration, warmup, reps, maxTokens, out, json, only, promptVariants),
+                clients, duration, warmup, reps, maxTokens, out, json, only, promptVariants,
+                jitWarmup),
                 System.out);
         return 0;
     }

@@ -29,4 +29,11 @@ class BenchServeCommandTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--prompt-variants (0) in [1, 100000]"), r.err());
     }
+
+    @Test
+    void jitWarmupMustBeInRange() {
+        CliRuns.Run r = CliRuns.main("bench", "serve", "--family", "--jit-warmup", "-1");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--jit-warmup -1.0 must be in [0, 600] seconds"), r.err());
+    }
 }
