@@ -176,7 +176,7 @@ public final class DecodeBench {
                 long t0 = System.nanoTime();
                 model.decode(states[m], tokens);
                 long t1 = System.nanoTime();
-                long a1 = ThreadAllocation.allThreadsBytes(); // its own arrays: < 1 KB
+                long a1 = ThreadAllocation.allThreadsBytes(); // counts its own two long[threads]
                 if (i >= 0) {
                     ms[m][i] = (t1 - t0) / 1e6;
                     cpu[m][i] = (javaThreadsCpuNanos() - c0) / 1e6;

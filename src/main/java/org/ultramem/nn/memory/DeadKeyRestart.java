@@ -50,14 +50,11 @@ final class DeadKeyRestart {
 
     /** Counts one training forward's candidate sets cand [B][H][2][m]. */
     void count(int[] cand, int tokens) {
-        int sets = tokens * heads * 2;
-        for (int j = 0, e = 0; j < sets; j++) {
-            int base = j % (heads * 2) * n; // set j (of m, token-head-side order) is head-side j % 2H
-            for (int end = e + m; e < end; e++) {
-                int key = base + cand[e];
-                if (windowUse[key] < Integer.MAX_VALUE) {
-                    windowUse[key]++;
-                }
+        int entries = tokens * heads * 2 * m;
+        for (int e = 0; e < entries; e++) {
+            int key = (e / m % (heads * 2)) * n + cand[e];
+            if (windowUse[key] < Integer.MAX_VALUE) {
+                windowUse[key]++;
             }
         }
     }

@@ -67,12 +67,10 @@ final class KeyBalanceLoss {
      */
     double forward(Kernels kern, float[] coarse, int[] cand, int tokens) {
         Arrays.fill(freq, 0);
-        int sets = tokens * heads * 2;
-        for (int j = 0, e = 0; j < sets; j++) {
-            int base = j % 2 * n; // set j (of m, token-head-side order) is side j % 2
-            for (int end = e + m; e < end; e++) {
-                freq[base + cand[e]]++;
-            }
+        int entries = tokens * heads * 2 * m;
+        for (int e = 0; e < entries; e++) {
+            int side = e / m % 2;
+            freq[side * n + cand[e]]++;
         }
         double perSide = (double) tokens * heads * m;
         for (int i = 0; i < freq.length; i++) {

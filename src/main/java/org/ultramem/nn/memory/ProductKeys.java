@@ -189,16 +189,10 @@ public final class ProductKeys {
     void backward(int[] cand, float[] dExact, float[] qHat, int tokens) {
         int nKeys = heads * 2 * n;
         Arrays.fill(keyStart, 0);
-        // Candidate sets of m in (token, head, side) order: set j belongs to head-side j % 2H.
-        // Walking them set by set keeps two integer divisions per entry out of these serial
-        // counts (262k entries per layer and step on configs/family-ultramem.json).
-        int sets = tokens * heads * 2;
-        int hsCount = heads * 2;
-        for (int j = 0, e = 0; j < sets; j++) {
-            int base = j % hsCount * n + 1;
-            for (int end = e + m; e < end; e++) {
-                keyStart[base + cand[e]]++;
-            }
+        int entries = tokens * heads * 2 * m;
+        for (int e = 0; e < entries; e++) {
+            int hs = e / m % (heads * 2);
+            keyStart[hs * n + cand[e] + 1]++;
         }
         int touched = 0;
         for (int key = 0; key < nKeys; key++) {
@@ -208,11 +202,9 @@ public final class ProductKeys {
             keyStart[key + 1] += keyStart[key];
         }
         int[] fill = Arrays.copyOf(keyStart, nKeys);
-        for (int j = 0, e = 0; j < sets; j++) {
-            int base = j % hsCount * n;
-            for (int end = e + m; e < end; e++) {
-                keyEntries[fill[base + cand[e]]++] = e;
-            }
+        for (int e = 0; e < entries; e++) {
+            int hs = e / m % (heads * 2);
+            keyEntries[fill[hs * n + cand[e]]++] = e;
         }
         int qWidth = querySlots * 2 * dk;
         int rowLen = rank * dk;

@@ -420,6 +420,8 @@ final class GemvVector {
             FloatVector x1 = FloatVector.fromArray(S, x, xb + ldx + i);
             a10 = x1.fma(w0, a10); a11 = x1.fma(w1, a11); a12 = x1.fma(w2, a12); a13 = x1.fma(w3, a13);
         }
+        // The sums stored inline in each tile: a 37-byte helper taking four vectors was left out
+        // of line by C2 in one JVM and boxed them (MoE, 25.8 MB per decode step; Lanes.sum).
         out[ob] = Lanes.sum(a00);
         out[ob + 1] = Lanes.sum(a01);
         out[ob + 2] = Lanes.sum(a02);
