@@ -17,6 +17,7 @@ import org.ultramem.infer.DecodeState;
 import org.ultramem.infer.InferenceModel;
 import org.ultramem.infer.MemoryWeightStore;
 import org.ultramem.infer.Precision;
+import org.ultramem.infer.StageClock;
 import org.ultramem.io.AtomicFiles;
 import org.ultramem.io.ConfigJson;
 import org.ultramem.report.LinePlot;
@@ -37,15 +38,35 @@ import org.ultramem.report.LinePlot;
  */
 public final class DecodeBench {
 
-    /** One measured point ({@code allocKb}: median heap KB allocated per step). */
+    /**
+     * One measured point ({@code allocKb}: median heap KB allocated per step; {@code stages}: per
+     * stage, or null without {@code --stages}).
+     */
     public record Point(String model, int batch, double stepMs, double tokensPerS,
                         double bytesPerStep, double boundMs, double cpuMs, double bandwidthGbs,
-                        double allocKb) {
+                        double allocKb, StageTimes stages) {
+
+        /** A point without stage times. */
+        public Point(String model, int batch, double stepMs, double tokensPerS,
+                     double bytesPerStep, double boundMs, double cpuMs, double bandwidthGbs,
+                     double allocKb) {
+            this(model, batch, stepMs, tokensPerS, bytesPerStep, boundMs, cpuMs, bandwidthGbs,
+                    allocKb, null);
+        }
     }
 
-    /** Options of one run; {@code kvPrecision} is the KV-cache storage of all four models. */
+    /**
+     * Options of one run; {@code kvPrecision} is the KV-cache storage of all four models;
+     * {@code stages} times each stage of every step ({@link StageClock}).
+     */
     public record Options(int[] batches, int kv, int reps, Precision precision,
-                          Precision kvPrecision, Path outDir, boolean json) {
+                          Precision kvPrecision, Path outDir, boolean json, boolean stages) {
+
+        /** Options without stage times. */
+        public Options(int[] batches, int kv, int reps, Precision precision,
+                       Precision kvPrecision, Path outDir, boolean json) {
+            this(batches, kv, reps, precision, kvPrecision, outDir, json, false);
+        }
     }
 
     private static final String[] MODELS = {"dense", "moe", "ultramem", "ultramem_v2"};
@@ -114,6 +135,7 @@ public final class DecodeBench {
                 out.println(json(points, o, gbs, notes));
             } else {
                 out.print(markdown(points, o.batches));
+                out.print(StageTimes.markdown(points));
                 out.println("reports in " + o.outDir.toAbsolutePath());
             }
             return points;
@@ -157,6 +179,11 @@ public final class DecodeBench {
         }
         SplittableRandom rnd = new SplittableRandom(batch);
         int[] tokens = new int[batch];
+        StageTimes.Recorder[] stageTimes = new StageTimes.Recorder[count];
+        for (int m = 0; m < count; m++) {
+            models.get(m).stages().enable(o.stages);
+            stageTimes[m] = new StageTimes.Recorder(o.reps);
+        }
         double[][] ms = new double[count][o.reps];
         double[][] cpu = new double[count][o.reps];
         double[][] alloc = new double[count][o.reps];
@@ -171,6 +198,7 @@ public final class DecodeBench {
                 if (i == 0) {
                     model.meter().reset();
                 }
+                model.stages().reset();
                 long c0 = javaThreadsCpuNanos();
                 long a0 = ThreadAllocation.allThreadsBytes();
                 long t0 = System.nanoTime();
@@ -181,6 +209,7 @@ public final class DecodeBench {
                     ms[m][i] = (t1 - t0) / 1e6;
                     cpu[m][i] = (javaThreadsCpuNanos() - c0) / 1e6;
                     alloc[m][i] = (a1 - a0) / 1e3;
+                    stageTimes[m].record(i, model.stages());
                 }
             }
             if (i >= 0) {
@@ -194,7 +223,8 @@ public final class DecodeBench {
             double bytes = model.meter().total() / (double) model.meter().steps();
             double median = median(ms[m]);
             points.add(new Point(MODELS[m], batch, median, batch * 1000.0 / median, bytes,
-                    bytes / gbs / 1e6, median(cpu[m]), gbs, median(alloc[m])));
+                    bytes / gbs / 1e6, median(cpu[m]), gbs, median(alloc[m]),
+                    o.stages ? stageTimes[m].medians() : null));
         }
         return points;
     }
@@ -244,6 +274,11 @@ public final class DecodeBench {
             md.append("- ").append(n).append('\n');
         }
         md.append('\n').append(markdown(points, o.batches));
+        String stages = StageTimes.markdown(points);
+        if (!stages.isEmpty()) {
+            md.append("\nStages (median ms per step and the GB/s each streamed; --stages):\n\n")
+                    .append(stages);
+        }
         AtomicFiles.write(o.outDir.resolve("decode.md"), md.toString()
                 .getBytes(StandardCharsets.UTF_8));
         LinePlot latency = new LinePlot("Decode step latency", "batch size", "ms per step")
@@ -315,6 +350,9 @@ public final class DecodeBench {
             n.put("cpu_ms", p.cpuMs);
             n.put("bandwidth_gbs", p.bandwidthGbs);
             n.put("alloc_kb_per_step", p.allocKb);
+            if (p.stages != null) {
+                p.stages.putJson(n.putObject("stages"));
+            }
         }
         return ConfigJson.toCompactJson(root);
     }

@@ -45,6 +45,11 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     @Option(names = "--kv-precision", defaultValue = "bf16", description = "KV-cache storage of all four models: f32 or bf16 (fp32 accumulation either way; default: ${DEFAULT-VALUE}).")
     String kvPrecision;
 
+    @Option(names = "--stages", description = "Also time each stage of every step (embedding,"
+            + " attention, memory layers, FFN / experts, logits) with the MB it read: a table per"
+            + " point, and a \"stages\" object per JSON point.")
+    boolean stages;
+
     @Override
     public Integer call() throws Exception {
         int[] b = batches != null ? batches : DecodeBench.defaultBatches(quick);
@@ -57,7 +62,8 @@ public final class BenchDecodeCommand implements Callable<Integer> {
                     + ") >= 5");
         }
         DecodeBench.run(new DecodeBench.Options(b, kv, quick ? 5 : reps,
-                Precision.parse(precision), Precision.parse(kvPrecision), out, json), System.out);
+                Precision.parse(precision), Precision.parse(kvPrecision), out, json, stages),
+                System.out);
         return 0;
     }
 }

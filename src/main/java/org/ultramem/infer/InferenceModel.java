@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.ultramem.infer.DecodeArchitecture.MemorySlot;
+import org.ultramem.infer.StageClock.Stage;
 import org.ultramem.infer.TrafficMeter.Component;
 import org.ultramem.io.DType;
 import org.ultramem.io.MemoryBudget;
@@ -45,6 +46,7 @@ public final class InferenceModel implements AutoCloseable {
     /** UltraMemV2's shared tables, or null without V2 layers. */
     private final UltraMemV2Tables v2Tables;
     private final TrafficMeter meter = new TrafficMeter();
+    private final StageClock stages = new StageClock();
     private final Precision precision;
 
     /** Builds the engine over {@code store}; the store must outlive the model (closed with it). */
@@ -205,6 +207,11 @@ public final class InferenceModel implements AutoCloseable {
     /** Bytes read per step and component (reset it to measure a window). */
     public TrafficMeter meter() {
         return meter;
+    }
+
+    /** Time and bytes per stage of the passes (off until {@link StageClock#enable}). */
+    public StageClock stages() {
+        return stages;
     }
 
     /** A state for {@code batch} sequences of up to {@code capacity} positions each, fp32 KV. */
@@ -426,24 +433,31 @@ public final class InferenceModel implements AutoCloseable {
      */
     private void forward(DecodeState s, int rows, int logitCount, boolean asAlone) {
         int d = cfg.hiddenSize();
+        stages.start(meter.total());
         for (int r = 0; r < rows; r++) {
             embedding.readRow(kern, s.x, r * d, s.ids[r]);
         }
         meter.add(Component.EMBEDDING, rows * embedding.rowBytes());
+        stages.lap(Stage.EMBEDDING, meter.total());
         for (int l = 0; l < blocks.length; l++) {
             blocks[l].attention(s, l, rows, meter);
+            stages.lap(Stage.ATTENTION, meter.total());
             blocks[l].ffnInput(s, rows);
+            stages.lap(Stage.FFN, meter.total());
             for (MemorySlot m : arch.memory()) {
                 if (m.source() == l) {
                     memory[m.index()].apply(s.pending[m.index()], s.normed, rows, meter);
                 }
             }
+            stages.lap(Stage.MEMORY, meter.total());
             blocks[l].ffn(s, rows, asAlone, meter);
+            stages.lap(Stage.FFN, meter.total());
             for (MemorySlot m : arch.memory()) {
                 if (m.target() == l) {
                     kern.add(s.x, s.x, s.pending[m.index()], rows * d);
                 }
             }
+            stages.lap(Stage.MEMORY, meter.total());
         }
         if (logitCount == 0) {
             return;
@@ -460,6 +474,7 @@ public final class InferenceModel implements AutoCloseable {
             embedding.apply(kern, s.logits, e * vocab, vocab, s.normed, e * d, d, g);
             meter.add(Component.EMBEDDING, embedding.bytes());
         }
+        stages.lap(Stage.LOGITS, meter.total());
     }
 
     private int checkToken(int id) {

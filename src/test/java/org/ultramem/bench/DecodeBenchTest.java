@@ -43,4 +43,26 @@ class DecodeBenchTest {
         }
         assertTrue(root.path("random_weights").asBoolean());
     }
+
+    @Test
+    void stageTableAndJsonCarryEachStagesTimeAndRate() throws Exception {
+        // attention 2 ms for 20 MB: 10.0 GB/s; logits 0.5 ms for 4 MB: 8.0 GB/s
+        StageTimes t = new StageTimes(new double[] {0.01, 2.0, 0.0, 1.0, 0.5},
+                new double[] {0.01, 20.0, 0.0, 6.0, 4.0});
+        List<DecodeBench.Point> points = List.of(new DecodeBench.Point("ultramem", 4, 3.6, 1100,
+                30e6, 0.9, 7.0, 33.0, 0.1, t));
+        String md = StageTimes.markdown(points);
+        String row = md.lines().filter(l -> l.startsWith("| 4 | ultramem |")).findFirst()
+                .orElseThrow();
+        assertTrue(row.contains("| 2.000 (10.0) |"), row);
+        assertTrue(row.contains("| 0.500 (8.0) | 3.600 | 33.0 |"), row);
+        assertTrue(StageTimes.markdown(POINTS).isEmpty(), "no stage table without --stages");
+        DecodeBench.Options o = new DecodeBench.Options(new int[] {4}, 512, 5, Precision.F32,
+                Precision.BF16, Path.of("unused"), true, true);
+        JsonNode p = new ObjectMapper().readTree(DecodeBench.json(points, o, 31.0, List.of()))
+                .path("points").get(0).path("stages");
+        assertEquals(2.0, p.path("attention").path("ms").asDouble(), 1e-12);
+        assertEquals(20.0, p.path("attention").path("mb").asDouble(), 1e-12);
+        assertEquals(5, p.size(), "one object per stage");
+    }
 }
