@@ -86,7 +86,8 @@ final class DenseBlockDecoder {
     /** x += Attn(RMS_attn(x)) for the pass's rows; appends each row's k, v to its sequence. */
     void attention(DecodeState s, int layer, int rows, TrafficMeter meter) {
         kern.rmsNormForward(s.normed, s.rstd, s.x, attnNorm, rows, dModel, eps);
-        applyAll(kern, s.normed, rows, new Matrix[] {wq, wk, wv}, new float[][] {s.q, s.k, s.v});
+        applyAll(kern, s.normed, rows, new Matrix[] {wq, wk, wv}, new float[][] {s.q, s.k, s.v},
+                null);
         meter.add(Component.DENSE, wq.bytes() + wk.bytes() + wv.bytes() + wo.bytes());
         kern.rope(s.q, rows, heads, headDim, s.pos, theta, false);
         kern.rope(s.k, rows, heads, headDim, s.pos, theta, false);
@@ -129,13 +130,21 @@ final class DenseBlockDecoder {
     /**
      * x += FFN(normed) (dense SwiGLU or MoE). With {@code expertsPerSequence} MoE experts run one
      * GEMM per sequence of the pass (as a pass of its own would sum them under the
-     * row-count-dependent GEMM path; {@link InferenceModel#extend}).
+     * row-count-dependent GEMM path; {@link InferenceModel#extend}). {@code alongside} (or null):
+     * work that reads {@code normed} and writes nothing the FFN reads (the memory layers sourced
+     * at this block), run as one more task of the gate/up region where {@link #applyAll} has
+     * one, else first; its results are the same either way.
      */
-    void ffn(DecodeState s, int rows, boolean expertsPerSequence, TrafficMeter meter) {
+    void ffn(DecodeState s, int rows, boolean expertsPerSequence, TrafficMeter meter,
+             Runnable alongside) {
         if (moe != null) {
+            if (alongside != null) {
+                alongside.run();
+            }
             moe.apply(s.branch, s.normed, rows, expertsPerSequence ? s.seq : null, meter);
         } else {
-            applyAll(kern, s.normed, rows, new Matrix[] {gate, up}, new float[][] {s.gate, s.up});
+            applyAll(kern, s.normed, rows, new Matrix[] {gate, up}, new float[][] {s.gate, s.up},
+                    alongside);
             kern.swigluForward(s.act, s.gate, s.up, rows * gate.rows());
             down.apply(kern, s.branch, s.act, rows);
             meter.add(Component.DENSE, gate.bytes() + up.bytes() + down.bytes());
@@ -155,10 +164,20 @@ final class DenseBlockDecoder {
      * matrix with the same kernel call the single-matrix path makes per column block, so every
      * output bit is unchanged. Rows that take the batched (transposed) path run per matrix: its x
      * packing would repeat per slice.
+     *
+     * <p>{@code alongside} (or null) is one more task of the region, claimed first, so one thread
+     * runs it (its own parallel regions inline) while the other streams slices, and then joins
+     * them: UltraMem's retrieval is a chain of memory latencies that leaves a core idle, the
+     * slices a stream that keeps one busy (batch-1 decode: see docs/results/speed-2026-12-07f).
+     * Without a region (the transposed path) it runs first.
      */
-    static void applyAll(Kernels kern, float[] x, int rows, Matrix[] ms, float[][] outs) {
+    static void applyAll(Kernels kern, float[] x, int rows, Matrix[] ms, float[][] outs,
+                         Runnable alongside) {
         if (rows >= SegmentKernels.transposedMinRows() || rows == 0
                 || SegmentKernels.rowPath() == SegmentKernels.RowPath.TRANSPOSED) {
+            if (alongside != null) {
+                alongside.run();
+            }
             for (int m = 0; m < ms.length; m++) {
                 ms[m].apply(kern, outs[m], x, rows);
             }
@@ -174,10 +193,17 @@ final class DenseBlockDecoder {
             }
             firstUnit[m + 1] = firstUnit[m] + (ms[m].rows() + SLICE - 1) / SLICE;
         }
-        int units = firstUnit[ms.length];
-        int minUnits = (int) Math.max(1, Math.min(units,
+        int slices = firstUnit[ms.length];
+        int extra = alongside == null ? 0 : 1;
+        int units = slices + extra;
+        int minUnits = (int) Math.max(1, Math.min(slices,
                 MIN_TASK_MACS / ((long) SLICE * Math.max(1, cols) * rows)));
-        Parallel.forChunks(units, Parallel.piece(units, minUnits), (u0, u1) -> {
+        Parallel.forChunks(units, Parallel.piece(units, minUnits), (c0, c1) -> {
+            if (c0 == 0 && extra == 1) {
+                alongside.run();
+            }
+            int u0 = Math.max(0, c0 - extra);
+            int u1 = c1 - extra;
             for (int m = 0; m < ms.length; m++) {
                 int from = Math.max(u0, firstUnit[m]);
                 int to = Math.min(u1, firstUnit[m + 1]);

@@ -27,6 +27,8 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  *   for block l: x += Attn(RMS_attn(x)) with the KV cache; a = RMS_ff(x)
  *                memory layers sourced at l: pending = Mem(a)  (UltraMem, UltraMemV2 or PKM)
  *                x += FFN(a)  (SwiGLU or MoE);  memory layers targeting l: x += pending
+ *                (Mem(a) runs as a task beside FFN(a)'s gate/up GEMVs where they are one
+ *                parallel region: the same bits, DenseBlockDecoder#applyAll)
  *   logits = RMS_final(x)·Eᵀ (tied)                     [rows wanted, V]
  * </pre>
  * Every weight matrix is read once per step as a GEMM over the step's rows. The {@link #meter()}
@@ -47,6 +49,7 @@ public final class InferenceModel implements AutoCloseable {
     private final UltraMemV2Tables v2Tables;
     private final TrafficMeter meter = new TrafficMeter();
     private final StageClock stages = new StageClock();
+    private boolean overlapMemory = true;
     private final Precision precision;
 
     /** Builds the engine over {@code store}; the store must outlive the model (closed with it). */
@@ -444,13 +447,17 @@ public final class InferenceModel implements AutoCloseable {
             stages.lap(Stage.ATTENTION, meter.total());
             blocks[l].ffnInput(s, rows);
             stages.lap(Stage.FFN, meter.total());
-            for (MemorySlot m : arch.memory()) {
-                if (m.source() == l) {
-                    memory[m.index()].apply(s.pending[m.index()], s.normed, rows, meter);
-                }
+            Runnable sourced = memorySourcedAt(s, l, rows);
+            if (sourced != null && !overlapMemory) {
+                sourced.run();
+                sourced = null;
             }
             stages.lap(Stage.MEMORY, meter.total());
-            blocks[l].ffn(s, rows, asAlone, meter);
+            // Memory layers sourced here read the FFN's input and write only their pending
+            // output, so they run as a task beside the FFN's gate/up GEMVs: one core waits on
+            // the retrieval's memory latencies while the other streams weights. Their time is
+            // then in the FFN stage.
+            blocks[l].ffn(s, rows, asAlone, meter, sourced);
             stages.lap(Stage.FFN, meter.total());
             for (MemorySlot m : arch.memory()) {
                 if (m.target() == l) {
@@ -475,6 +482,32 @@ public final class InferenceModel implements AutoCloseable {
             meter.add(Component.EMBEDDING, embedding.bytes());
         }
         stages.lap(Stage.LOGITS, meter.total());
+    }
+
+    /** The memory layers whose input is block l's FFN input, as one task, or null if none. */
+    private Runnable memorySourcedAt(DecodeState s, int l, int rows) {
+        boolean any = false;
+        for (MemorySlot m : arch.memory()) {
+            any |= m.source() == l;
+        }
+        if (!any) {
+            return null;
+        }
+        return () -> {
+            for (MemorySlot m : arch.memory()) {
+                if (m.source() == l) {
+                    memory[m.index()].apply(s.pending[m.index()], s.normed, rows, meter);
+                }
+            }
+        };
+    }
+
+    /**
+     * Whether memory layers run beside their source block's FFN (default) or before it (the
+     * sequential order, for tests that compare the two: the same bits).
+     */
+    void overlapMemory(boolean overlap) {
+        overlapMemory = overlap;
     }
 
     private int checkToken(int id) {

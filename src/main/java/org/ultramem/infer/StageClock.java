@@ -16,9 +16,14 @@ public final class StageClock {
         EMBEDDING("embedding"),
         /** Attention norm, q/k/v, RoPE, KV-cache append, attention over the cache, output proj. */
         ATTENTION("attention"),
-        /** The memory layers (PKM, UltraMem, UltraMemV2): retrieval, value rows, projections. */
+        /**
+         * The memory layers (PKM, UltraMem, UltraMemV2): retrieval, value rows, projections, and
+         * adding their outputs. Where they run beside their source block's FFN (passes on the
+         * per-token GEMV path, {@code InferenceModel}), only the adds: the rest is in
+         * {@link #FFN}.
+         */
         MEMORY("memory layers"),
-        /** FFN norm and the dense SwiGLU or the MoE experts. */
+        /** FFN norm and the dense SwiGLU or the MoE experts (and memory layers run beside). */
         FFN("FFN / experts"),
         /** Final norm and the tied output embedding's logits. */
         LOGITS("logits");

@@ -6,7 +6,8 @@ import java.util.Locale;
  * Bytes a decode step reads from memory, per component, counted by the decoders as they run (so
  * the count follows the actual routing and retrieval, not a formula). Each distinct weight byte
  * is counted once per step, however many tokens use it; that is what the batched step streams.
- * Not thread-safe: the decoders add from the orchestrating thread only.
+ * Not thread-safe: the decoders add from one thread at a time (the orchestrating thread, or the
+ * one task of a parallel region that runs the memory layers, ordered by the region's join).
  */
 public final class TrafficMeter {
 

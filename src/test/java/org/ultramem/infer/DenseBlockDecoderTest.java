@@ -1,6 +1,7 @@
 package org.ultramem.infer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -48,15 +50,21 @@ class DenseBlockDecoderTest {
                     ms[m].apply(kern, expected[m], x, rows);
                 }
                 for (int threads = 1; threads <= 3; threads++) {
-                    float[][] outs = new float[ms.length][];
-                    for (int m = 0; m < ms.length; m++) {
-                        outs[m] = new float[rows * SIZES[m]];
-                    }
-                    Parallel.withThreads(threads,
-                            () -> DenseBlockDecoder.applyAll(kern, x, rows, ms, outs));
-                    for (int m = 0; m < ms.length; m++) {
-                        assertArrayEquals(expected[m], outs[m], "matrix " + m + ", " + threads
-                                + " threads, rows " + rows + ", bf16 " + bf16);
+                    for (boolean withTask : new boolean[] {false, true}) {
+                        float[][] outs = new float[ms.length][];
+                        for (int m = 0; m < ms.length; m++) {
+                            outs[m] = new float[rows * SIZES[m]];
+                        }
+                        AtomicInteger runs = new AtomicInteger();
+                        Runnable alongside = withTask ? runs::incrementAndGet : null;
+                        Parallel.withThreads(threads, () -> DenseBlockDecoder.applyAll(kern, x,
+                                rows, ms, outs, alongside));
+                        String what = threads + " threads, rows " + rows + ", bf16 " + bf16
+                                + ", task alongside " + withTask;
+                        for (int m = 0; m < ms.length; m++) {
+                            assertArrayEquals(expected[m], outs[m], "matrix " + m + ", " + what);
+                        }
+                        assertEquals(withTask ? 1 : 0, runs.get(), "task runs once: " + what);
                     }
                 }
             }
@@ -69,7 +77,7 @@ class DenseBlockDecoderTest {
             Matrix[] ms = {random(arena, "a", 4, K, false, 1), random(arena, "b", 4, K + 1, false, 2)};
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> DenseBlockDecoder.applyAll(KernelProvider.scalar(), new float[K + 1], 1,
-                            ms, new float[][] {new float[4], new float[4]}));
+                            ms, new float[][] {new float[4], new float[4]}, null));
             assertTrue(e.getMessage().contains("`b`"), e.getMessage());
         }
     }
