@@ -13,7 +13,8 @@
  * {@code infer.cluster}; the V2 layers share one {@code UltraMemV2Tables}; UltraMem and
  * UltraMemV2 run one key search, {@code CandidateSearch}, which selects cells with the training
  * code's {@code nn.memory.CandidateRetrieval} over keys the training code prepares),
- * {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component) and
+ * {@link org.ultramem.infer.TrafficMeter} (bytes read per step and component),
+ * {@link org.ultramem.infer.StageClock} (time and bytes per stage of a pass, off by default) and
  * {@link org.ultramem.infer.Generator} (one sequence: prefill, sample, decode). The architecture comes from the training
  * {@code ModelConfig} ({@link org.ultramem.infer.DecodeArchitecture#of}); checkpoint names are the
  * training model's (phase-2 schema), buffers included.
@@ -24,6 +25,8 @@
  * from the {@code Kernels} the model was built with (default {@code KernelProvider.get()}), so a
  * test can decode on either twin; big weights stay in their segments (never copied to the heap)
  * unless a precision conversion is asked for; the engine's math equals the training layers'
- * (tests compare logits to 1e-4). One pass at a time per model; a state belongs to one model.
+ * (tests compare logits to 1e-4); a memory layer may run as a task beside its source block's FFN
+ * GEMVs, never changing a bit (it reads only the FFN's input). One pass at a time per model; a
+ * state belongs to one model.
  */
 package org.ultramem.infer;
