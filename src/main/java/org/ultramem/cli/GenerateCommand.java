@@ -53,7 +53,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--greedy", description = "Always take the most likely token.")
     boolean greedy;
 
-    @Option(names = "--stats", description = "Print bytes read per decode step, per component, on stderr.")
+    @Option(names = "--stats", description = "Print bytes read per decode step, per component,"
+            + " and time per decode step, per stage (attention, memory layers, FFN / experts,"
+            + " logits), on stderr.")
     boolean stats;
 
     @Option(names = "--warmup", defaultValue = "0", description = "Untimed decode steps before"
@@ -96,11 +98,15 @@ public final class GenerateCommand implements Callable<Integer> {
                 System.err.printf(Locale.ROOT, "warm-up: %d decode steps in %.1f s%n", n,
                         (System.nanoTime() - t0) / 1e9);
             }
+            m.stages().enable(stats);
             String text = generate(m, kv, tok, prompt, maxTokens, settings, seed, System.out,
                     System.err);
             if (stats) {
                 System.err.print("bytes read per decode step (memory-mapped weights):\n"
                         + m.meter().report());
+                System.err.print("time per decode step by stage (means; memory retrieval run"
+                        + " beside the FFN counts as FFN):\n"
+                        + m.stages().report(m.meter().steps()));
             }
             return text == null ? 1 : 0;
         }

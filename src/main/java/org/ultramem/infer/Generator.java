@@ -52,8 +52,8 @@ public final class Generator {
      * (java-engineering.md: first passes run 6-20x slower), and compilation needs a few hundred
      * steps. The prefill matters: a multi-token pass met only afterwards deoptimizes kernels
      * compiled for one row. Each step's logits also go through a throwaway {@code sampler} (its
-     * sort runs interpreted at first too). Leaves the traffic meter reset. Returns the decode
-     * steps run.
+     * sort runs interpreted at first too). Leaves the traffic meter and the stage clock reset.
+     * Returns the decode steps run.
      */
     public int warmUp(int steps, Sampler sampler) {
         if (steps < 0) {
@@ -72,6 +72,7 @@ public final class Generator {
             }
         }
         model.meter().reset();
+        model.stages().reset();
         return done;
     }
 
@@ -101,6 +102,7 @@ public final class Generator {
         float[] logits = model.prefill(state, 0, prompt);
         long t1 = System.nanoTime();
         model.meter().reset();
+        model.stages().reset();
         int[] out = new int[budget];
         long[] steps = new long[budget];
         int stepCount = 0;

@@ -84,4 +84,18 @@ public final class StageClock {
     public long bytes(Stage stage) {
         return bytes[stage.ordinal()];
     }
+
+    /** Per-step means over {@code steps} passes as aligned lines: ms, MB and GB/s per stage. */
+    public String report(long steps) {
+        long n = Math.max(1, steps);
+        StringBuilder sb = new StringBuilder();
+        for (Stage s : Stage.values()) {
+            double ms = nanos[s.ordinal()] / 1e6 / n;
+            double mb = bytes[s.ordinal()] / 1e6 / n;
+            sb.append(String.format(java.util.Locale.ROOT,
+                    "  %-18s %9.3f ms/step %10.3f MB/step %8.1f GB/s%n", s.label, ms, mb,
+                    ms > 0 ? mb / ms : 0));
+        }
+        return sb.toString();
+    }
 }

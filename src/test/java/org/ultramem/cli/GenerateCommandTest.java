@@ -87,6 +87,8 @@ class GenerateCommandTest {
         assertEquals(0, r.code(), r.err() + stats);
         assertTrue(out.size() > 0, "no text generated");
         assertTrue(stats.contains("value rows") && stats.contains("pre-value rows"), stats);
+        assertTrue(stats.contains("time per decode step by stage") && stats.contains("attention")
+                && stats.contains("ms/step"), stats);
     }
 
     @Test
