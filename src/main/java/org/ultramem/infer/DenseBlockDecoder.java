@@ -131,9 +131,9 @@ final class DenseBlockDecoder {
      * x += FFN(normed) (dense SwiGLU or MoE). With {@code expertsPerSequence} MoE experts run one
      * GEMM per sequence of the pass (as a pass of its own would sum them under the
      * row-count-dependent GEMM path; {@link InferenceModel#extend}). {@code alongside} (or null):
-     * work that reads {@code normed} and writes nothing the FFN reads (the memory layers sourced
-     * at this block), run as one more task of the gate/up region where {@link #applyAll} has
-     * one, else first; its results are the same either way.
+     * work that may read {@code normed} and touches no other buffer of the FFN (the memory layers
+     * sourced at this block, writing their own outputs), run as one more task of the gate/up
+     * region where {@link #applyAll} has one, else first; its results are the same either way.
      */
     void ffn(DecodeState s, int rows, boolean expertsPerSequence, TrafficMeter meter,
              Runnable alongside) {

@@ -447,16 +447,16 @@ public final class InferenceModel implements AutoCloseable {
             stages.lap(Stage.ATTENTION, meter.total());
             blocks[l].ffnInput(s, rows);
             stages.lap(Stage.FFN, meter.total());
+            // Memory layers sourced here read the FFN's input and write only their pending
+            // output, so they run as a task beside the FFN's gate/up GEMVs: one core waits on
+            // the retrieval's memory latencies while the other streams weights. Their time is
+            // then in the FFN stage.
             Runnable sourced = memorySourcedAt(s, l, rows);
             if (sourced != null && !overlapMemory) {
                 sourced.run();
                 sourced = null;
             }
             stages.lap(Stage.MEMORY, meter.total());
-            // Memory layers sourced here read the FFN's input and write only their pending
-            // output, so they run as a task beside the FFN's gate/up GEMVs: one core waits on
-            // the retrieval's memory latencies while the other streams weights. Their time is
-            // then in the FFN stage.
             blocks[l].ffn(s, rows, asAlone, meter, sourced);
             stages.lap(Stage.FFN, meter.total());
             for (MemorySlot m : arch.memory()) {
