@@ -161,7 +161,8 @@ final class CandidateSearch {
             // score key columns, then both retrieve (token, head) pairs: at batch 1 a token per
             // task left one core waiting through the whole retrieval. A token's step runs on
             // the thread that finishes its last head (the atomic decrement orders the other
-            // heads' writes before it).
+            // heads' writes before it). Where the engine runs the layer as a task beside the
+            // FFN (InferenceModel), these regions run inline on that task's thread.
             coarseScores(qHat, rows);
             AtomicIntegerArray pending = headsPending;
             for (int b = 0; b < rows; b++) {
