@@ -152,6 +152,21 @@ final class DenseBlockDecoder {
         kern.add(s.x, s.x, s.branch, rows * dModel);
     }
 
+    /**
+     * Whether {@link #ffn} runs an {@code alongside} task beside its gate/up GEMVs for a pass of
+     * {@code rows} (a dense FFN on the per-token GEMV path, {@link #applyAll}); otherwise it runs
+     * the task first.
+     */
+    boolean runsBeside(int rows) {
+        return moe == null && perTokenPath(rows);
+    }
+
+    /** Whether {@link #applyAll} computes {@code rows} in one region of 32-column slices. */
+    private static boolean perTokenPath(int rows) {
+        return rows > 0 && rows < SegmentKernels.transposedMinRows()
+                && SegmentKernels.rowPath() != SegmentKernels.RowPath.TRANSPOSED;
+    }
+
     /** Output columns per unit of {@link #applyAll}: the column block of the GEMV kernel. */
     private static final int SLICE = 32;
     /** Multiply-adds a task of {@link #applyAll} gets at least (as the GEMV kernel's rule). */
@@ -173,8 +188,7 @@ final class DenseBlockDecoder {
      */
     static void applyAll(Kernels kern, float[] x, int rows, Matrix[] ms, float[][] outs,
                          Runnable alongside) {
-        if (rows >= SegmentKernels.transposedMinRows() || rows == 0
-                || SegmentKernels.rowPath() == SegmentKernels.RowPath.TRANSPOSED) {
+        if (!perTokenPath(rows)) {
             if (alongside != null) {
                 alongside.run();
             }

@@ -452,7 +452,7 @@ public final class InferenceModel implements AutoCloseable {
             // the retrieval's memory latencies while the other streams weights. Their time is
             // then in the FFN stage.
             Runnable sourced = memorySourcedAt(s, l, rows);
-            if (sourced != null && !overlapMemory) {
+            if (sourced != null && !(overlapMemory && blocks[l].runsBeside(rows))) {
                 sourced.run();
                 sourced = null;
             }

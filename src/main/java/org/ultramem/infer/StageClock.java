@@ -18,9 +18,9 @@ public final class StageClock {
         ATTENTION("attention"),
         /**
          * The memory layers (PKM, UltraMem, UltraMemV2): retrieval, value rows, projections, and
-         * adding their outputs. Where they run beside their source block's FFN (passes on the
-         * per-token GEMV path, {@code InferenceModel}), only the adds: the rest is in
-         * {@link #FFN}.
+         * adding their outputs. Where they run beside their source block's dense FFN (passes on
+         * the per-token GEMV path, {@code DenseBlockDecoder#runsBeside}), only the adds: the rest
+         * is in {@link #FFN}.
          */
         MEMORY("memory layers"),
         /** FFN norm and the dense SwiGLU or the MoE experts (and memory layers run beside). */

@@ -34,6 +34,44 @@ class StageClockTest {
     }
 
     /** On the engine: the stages' bytes add up to the meter's count of the step, by component. */
+    /**
+     * A memory layer's bytes are in the FFN stage only where it ran beside the FFN's GEMVs: at
+     * batch 1 against the sequential order, UltraMem's (sourced at TinySparse's dense block 0)
+     * move from the memory stage to the FFN stage; on the batched path (transposedMinRows rows)
+     * both orders run it first and charge it to the memory stage.
+     */
+    @Test
+    void memoryIsInTheFfnStageOnlyWhereItRanBesideIt() {
+        ModelConfig cfg = org.ultramem.model.TinySparse.config(0.3, "");
+        Transformer t = new Transformer(cfg, 1, 16, 9);
+        try (InferenceModel beside = InferenceModel.of(t, Precision.F32);
+             InferenceModel first = InferenceModel.of(t, Precision.F32)) {
+            first.overlapMemory(false);
+            int batched = org.ultramem.tensor.kernel.SegmentKernels.transposedMinRows();
+            for (int batch : new int[] {1, batched}) {
+                long[][] bytes = new long[2][];
+                int i = 0;
+                for (InferenceModel m : new InferenceModel[] {beside, first}) {
+                    DecodeState s = m.newState(batch, 8);
+                    s.fillRandom(2, 3);
+                    m.stages().enable(true);
+                    m.stages().reset();
+                    m.decode(s, new int[batch]);
+                    bytes[i++] = new long[] {m.stages().bytes(Stage.MEMORY),
+                            m.stages().bytes(Stage.FFN)};
+                }
+                if (batch == 1) {
+                    assertTrue(bytes[0][0] < bytes[1][0] && bytes[0][1] > bytes[1][1],
+                            "batch 1: memory " + bytes[0][0] + " / " + bytes[1][0] + ", FFN "
+                                    + bytes[0][1] + " / " + bytes[1][1]);
+                } else {
+                    assertEquals(bytes[1][0], bytes[0][0], "batched: memory stage");
+                    assertEquals(bytes[1][1], bytes[0][1], "batched: FFN stage");
+                }
+            }
+        }
+    }
+
     @Test
     void engineStagesSplitTheMetersBytesOfAStep() {
         Transformer t = new Transformer(CFG, 1, 16, 2);
