@@ -47,22 +47,23 @@ public final class ServeBench {
 
     /**
      * Options of one run: {@code model} null means a family, the configs' ({@code configs}) or,
-     * with {@code decodeModels}, {@code bench decode}'s ({@link RandomModels}).
+     * with {@code decodeModels}, {@code bench decode}'s ({@link RandomModels}); {@code
+     * engineNice} as {@code serve --engine-nice} ({@link ServeOptions#engineNice}).
      */
     public record Options(Path model, Path configs, boolean decodeModels, int[] clients,
                           double seconds, double warmupSeconds, int reps, int maxTokens,
                           Path outDir, boolean json, List<String> only, int promptVariants,
-                          double jitWarmupSeconds) {
+                          double jitWarmupSeconds, int engineNice) {
 
         /**
          * All models of the family or the decode set, {@link #PROMPT_VARIANTS} prompts, no JIT
-         * warm-up beyond each point's.
+         * warm-up beyond each point's, the engine's threads at the process's priority.
          */
         public Options(Path model, Path configs, boolean decodeModels, int[] clients,
                        double seconds, double warmupSeconds, int reps, int maxTokens,
                        Path outDir, boolean json) {
             this(model, configs, decodeModels, clients, seconds, warmupSeconds, reps, maxTokens,
-                    outDir, json, List.of(), PROMPT_VARIANTS, 0);
+                    outDir, json, List.of(), PROMPT_VARIANTS, 0, 0);
         }
     }
 
@@ -137,8 +138,15 @@ public final class ServeBench {
                              double max) {
     }
 
-    /** The points and the same-round ratios of one run. */
-    public record Result(List<Point> points, List<RoundRatio> ratios) {
+    /**
+     * The points and the same-round ratios of one run, and the engine threads' priority
+     * ({@link org.ultramem.serve.EnginePriority#describe}).
+     */
+    public record Result(List<Point> points, List<RoundRatio> ratios, String enginePriority) {
+
+        public Result(List<Point> points, List<RoundRatio> ratios) {
+            this(points, ratios, "");
+        }
     }
 
     /** Runs every model and client count, writes the reports, prints a table (or JSON). */
@@ -225,7 +233,8 @@ public final class ServeBench {
                           PrintStream log) throws Exception {
         int count = names.size();
         int maxClients = Arrays.stream(o.clients()).max().orElseThrow();
-        ServeOptions options = ServeOptions.of("127.0.0.1", 0, maxClients, 2 * maxClients);
+        ServeOptions options = ServeOptions.of("127.0.0.1", 0, maxClients, 2 * maxClients)
+                .withEngineNice(o.engineNice());
         List<ServingServer> servers = new ArrayList<>();
         try {
             List<LoadClient> clients = new ArrayList<>();
@@ -245,6 +254,8 @@ public final class ServeBench {
                 clients.add(new LoadClient(URI.create("http://127.0.0.1:" + server.port()),
                         bodies));
             }
+            String priority = servers.get(0).enginePriority().describe();
+            log.printf(Locale.ROOT, "  %s%n", priority);
             List<Point> points = new ArrayList<>();
             List<RoundRatio> ratios = new ArrayList<>();
             // Once per model, at the largest client count: on 2 cores the JVM has one C2 thread,
@@ -298,7 +309,7 @@ public final class ServeBench {
                         + " connection closed under them (LoadClient.STALE_CONNECTION)%n",
                         names.get(m), clients.get(m).staleConnectionRetries());
             }
-            return new Result(points, ratios);
+            return new Result(points, ratios, priority);
         } finally {
             for (ServingServer server : servers) {
                 server.close();
@@ -370,7 +381,9 @@ public final class ServeBench {
 
     static String markdown(Result result) {
         List<Point> points = result.points();
-        StringBuilder sb = new StringBuilder("| model | clients | tokens/s | p50 ms | p95 ms |"
+        StringBuilder sb = new StringBuilder(result.enginePriority().isEmpty() ? ""
+                : "Engine: " + result.enginePriority() + ".\n\n");
+        sb.append("| model | clients | tokens/s | p50 ms | p95 ms |"
                 + " p99 ms | TTFT p50 ms | TTFT p95 ms | requests | errors | KB alloc/token |\n"
                 + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Point p : points) {
@@ -400,6 +413,8 @@ public final class ServeBench {
         root.put("seconds_per_point", o.seconds());
         root.put("windows", o.reps());
         root.put("max_tokens", o.maxTokens());
+        root.put("engine_nice", o.engineNice());
+        root.put("engine_priority", result.enginePriority());
         ArrayNode arr = root.putArray("points");
         for (Point p : points) {
             ObjectNode n = arr.addObject();

@@ -79,6 +79,11 @@ public final class BenchServeCommand implements Callable<Integer> {
             + " e.g. --only moe,ultramem (default: all).")
     List<String> only = List.of();
 
+    @Option(names = "--engine-nice", defaultValue = "-10", paramLabel = "N", description = "Nice"
+            + " value of the engine's threads, as for `ultramem serve` (default: ${DEFAULT-VALUE};"
+            + " 0: the process's priority).")
+    int engineNice;
+
     @Option(names = "--prompt-variants", defaultValue = "256", paramLabel = "N", description =
             "Distinct prompts the clients send in turn (the same words in seeded orders; 1: every"
             + " request sends the same prompt; default: ${DEFAULT-VALUE}).")
@@ -107,7 +112,7 @@ public final class BenchServeCommand implements Callable<Integer> {
         }
         ServeBench.run(new ServeBench.Options(target.model, configs, target.decodeModels,
                 clients, duration, warmup, reps, maxTokens, out, json, only, promptVariants,
-                jitWarmup),
+                jitWarmup, engineNice),
                 System.out);
         return 0;
     }

@@ -53,6 +53,12 @@ public final class ServeCommand implements Callable<Integer> {
             description = "KV cache storage: f32 or bf16 (default: ${DEFAULT-VALUE}).")
     String kvPrecision;
 
+    @Option(names = "--engine-nice", defaultValue = "-10", paramLabel = "N", description = "Nice"
+            + " value (-20 to 0) of the engine's threads, so that HTTP work waits for them instead"
+            + " of stalling a pass; needs root or CAP_SYS_NICE, else they keep the process's"
+            + " priority and the server says so (default: ${DEFAULT-VALUE}; 0: leave them alone).")
+    int engineNice;
+
     @Option(names = "--cluster", paramLabel = "CLUSTER.yaml", description = "Read the value"
             + " tables from this cluster's members (loaded by `ultramem cluster load`; docs/cluster.md).")
     Path cluster;
@@ -74,7 +80,8 @@ public final class ServeCommand implements Callable<Integer> {
         ClusterConfig clusterConfig = cluster == null ? null : ClusterConfig.load(cluster);
         ServeOptions options = ServeOptions.of(host, port, maxBatch, maxQueue)
                 .withTimeout(Duration.ofSeconds(timeoutSeconds))
-                .withKvPrecision(Precision.parse(kvPrecision));
+                .withKvPrecision(Precision.parse(kvPrecision))
+                .withEngineNice(engineNice);
         CountDownLatch stopped = new CountDownLatch(1);
         try (ServingServer server = ServingServer.start(options, () -> LoadedModel.load(model,
                 weights, clusterConfig, line -> System.err.println("ultramem serve: " + line)))) {
@@ -85,6 +92,7 @@ public final class ServeCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             System.err.println("ultramem serve: listening on http://" + host + ":" + server.port()
                     + " (playground at /); loading " + model + " ...");
+            System.err.println("ultramem serve: " + server.enginePriority().describe());
             if (!server.awaitModel(Long.MAX_VALUE)) {
                 Runtime.getRuntime().removeShutdownHook(hook);
                 throw new IllegalArgumentException("cannot serve " + model + ": "

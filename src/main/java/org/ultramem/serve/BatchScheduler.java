@@ -31,6 +31,9 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  */
 final class BatchScheduler implements AutoCloseable {
 
+    /** The scheduler thread's name ({@link EnginePriority} finds the engine's threads by it). */
+    static final String THREAD_NAME = "ultramem-scheduler";
+
     /** Prompt rows each pass has room for beside the decode rows (the engine's prefill chunk). */
     static final int PREFILL_ROWS = DecodeState.PREFILL_CHUNK;
 
@@ -93,7 +96,7 @@ final class BatchScheduler implements AutoCloseable {
         this.metrics = metrics;
         this.hook = hook;
         this.previousPath = SegmentKernels.setRowPath(SegmentKernels.fixedRowPath(maxBatch));
-        this.thread = Thread.ofPlatform().name("ultramem-scheduler").daemon(true)
+        this.thread = Thread.ofPlatform().name(THREAD_NAME).daemon(true)
                 .start(this::loop);
     }
 

@@ -8,11 +8,12 @@ import org.ultramem.infer.Precision;
  * running batch ({@code maxBatch} KV slots) and the wait queue ({@code maxQueue}; a request past
  * it gets 429), how long one request may take from arrival to its last token (queueing
  * included), the largest request body, how often an idle stream sends a keep-alive comment (how
- * soon a vanished client is noticed while queued) and the KV cache precision.
+ * soon a vanished client is noticed while queued), the KV cache precision and the nice value of
+ * the engine's threads ({@link EnginePriority}; 0 leaves them alone).
  */
 public record ServeOptions(String host, int port, int maxBatch, int maxQueue,
                            Duration requestTimeout, int maxBodyBytes, Duration heartbeat,
-                           Precision kvPrecision) {
+                           Precision kvPrecision, int engineNice) {
 
     /** Body cap: a prompt as long as any context fits many times over. */
     public static final int DEFAULT_MAX_BODY = 1 << 20;
@@ -36,26 +37,36 @@ public record ServeOptions(String host, int port, int maxBatch, int maxQueue,
         if (maxBodyBytes < 1024) {
             throw new IllegalArgumentException("max body " + maxBodyBytes + " bytes must be >= 1024");
         }
+        if (engineNice < -20 || engineNice > 0) {
+            throw new IllegalArgumentException("--engine-nice " + engineNice + " must be in"
+                    + " [-20, 0] (0: leave the engine's threads alone)");
+        }
     }
 
     /** Defaults for everything but the address and the batch. */
     public static ServeOptions of(String host, int port, int maxBatch, int maxQueue) {
         return new ServeOptions(host, port, maxBatch, maxQueue, Duration.ofMinutes(10),
-                DEFAULT_MAX_BODY, Duration.ofSeconds(1), Precision.F32);
+                DEFAULT_MAX_BODY, Duration.ofSeconds(1), Precision.F32, 0);
     }
 
     public ServeOptions withTimeout(Duration timeout) {
         return new ServeOptions(host, port, maxBatch, maxQueue, timeout, maxBodyBytes, heartbeat,
-                kvPrecision);
+                kvPrecision, engineNice);
     }
 
     public ServeOptions withHeartbeat(Duration every) {
         return new ServeOptions(host, port, maxBatch, maxQueue, requestTimeout, maxBodyBytes,
-                every, kvPrecision);
+                every, kvPrecision, engineNice);
     }
 
     public ServeOptions withKvPrecision(Precision kv) {
         return new ServeOptions(host, port, maxBatch, maxQueue, requestTimeout, maxBodyBytes,
-                heartbeat, kv);
+                heartbeat, kv, engineNice);
+    }
+
+    /** The engine's threads at {@code nice} (-20 to 0), ahead of the HTTP threads. */
+    public ServeOptions withEngineNice(int nice) {
+        return new ServeOptions(host, port, maxBatch, maxQueue, requestTimeout, maxBodyBytes,
+                heartbeat, kvPrecision, nice);
     }
 }

@@ -16,6 +16,7 @@ public final class ServingServer implements AutoCloseable {
     private final ModelHost host;
     private final ServeMetrics metrics;
     private final Semaphore bodyPermits;
+    private final EnginePriority priority;
 
     private ServingServer(ServeOptions options, Callable<LoadedModel> load,
                           BatchScheduler.StepHook hook) {
@@ -56,6 +57,7 @@ public final class ServingServer implements AutoCloseable {
                     + options.port() + " (see the log above: address in use or not"
                     + " available?); pick another --port or --host");
         }
+        priority = EnginePriority.start(options.engineNice());
     }
 
     /** Helidon's system property for what to do when no JVM-wide serial filter is set. */
@@ -104,6 +106,11 @@ public final class ServingServer implements AutoCloseable {
         return bodyPermits.availablePermits();
     }
 
+    /** What priority the engine's threads run at ({@link ServeOptions#engineNice}). */
+    public EnginePriority enginePriority() {
+        return priority;
+    }
+
     /** Why the model failed to load, or null. */
     public String loadFailure() {
         return host.failure();
@@ -115,6 +122,7 @@ public final class ServingServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        priority.close();
         host.close();
         server.stop();
     }

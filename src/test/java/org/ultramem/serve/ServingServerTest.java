@@ -127,10 +127,9 @@ class ServingServerTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
                 java.net.InetAddress.getLoopbackAddress())) {
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    IllegalArgumentException.class, () -> ServingServer.start(new ServeOptions(
-                            "127.0.0.1", taken.getLocalPort(), 1, 1,
-                            java.time.Duration.ofSeconds(5), ServeOptions.DEFAULT_MAX_BODY,
-                            java.time.Duration.ofSeconds(1), org.ultramem.infer.Precision.F32),
+                    IllegalArgumentException.class, () -> ServingServer.start(ServeOptions.of(
+                            "127.0.0.1", taken.getLocalPort(), 1, 1)
+                            .withTimeout(java.time.Duration.ofSeconds(5)),
                             ServeFixtures.loader(dir.resolve("tiny"))));
             assertTrue(e.getMessage().contains("--port"), e.getMessage());
         }

@@ -31,6 +31,9 @@ public final class Parallel {
         void run(int start, int end);
     }
 
+    /** The worker threads' names: this prefix and a number (the server finds them by it). */
+    public static final String WORKER_NAME_PREFIX = "ultramem-kernel-";
+
     private static final int CONFIGURED = ThreadsSetting.configured();
     /**
      * Everything per thread that {@link #forRange} reads, behind one {@code ThreadLocal} lookup

@@ -70,7 +70,7 @@ final class SpinPool {
     synchronized void ensureWorkers(int count) {
         while (workers.length < count) {
             Worker w = new Worker();
-            Thread t = new Thread(w::loop, "ultramem-kernel-" + (workers.length + 1));
+            Thread t = new Thread(w::loop, Parallel.WORKER_NAME_PREFIX + (workers.length + 1));
             t.setDaemon(true);
             w.thread = t;
             Worker[] grown = Arrays.copyOf(workers, workers.length + 1);
