@@ -36,7 +36,15 @@ public final class SoakBench {
     /** Options of one run: {@code model} null means the family member {@code member}. */
     public record Options(Path model, Path configs, String member, double seconds, double load,
                           int maxBatch, int maxQueue, int maxTokens, double streamFraction,
-                          long seed, Path outDir, boolean json) {
+                          long seed, Path outDir, boolean json, int engineNice) {
+
+        /** The engine's threads at the process's priority (serve's --engine-nice 0). */
+        public Options(Path model, Path configs, String member, double seconds, double load,
+                       int maxBatch, int maxQueue, int maxTokens, double streamFraction,
+                       long seed, Path outDir, boolean json) {
+            this(model, configs, member, seconds, load, maxBatch, maxQueue, maxTokens,
+                    streamFraction, seed, outDir, json, 0);
+        }
 
         /** Requests the server holds before it sheds: running batch plus wait queue. */
         public int capacity() {
@@ -85,7 +93,7 @@ public final class SoakBench {
             throws Exception {
         AtomicReference<LoadedModel> loaded = new AtomicReference<>();
         ServeOptions so = ServeOptions.of("127.0.0.1", 0, o.maxBatch(), o.maxQueue())
-                .withTimeout(REQUEST_TIMEOUT);
+                .withTimeout(REQUEST_TIMEOUT).withEngineNice(o.engineNice());
         try (ServingServer server = ServingServer.start(so, () -> {
             LoadedModel m = load.call();
             loaded.set(m);
@@ -117,6 +125,7 @@ public final class SoakBench {
                     o.maxQueue(), o.clients(), o.load(), o.seconds(), maxTokens,
                     100 * o.streamFraction(),
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            log.printf(Locale.ROOT, "soak: %s%n", server.enginePriority().describe());
             return soak(o, name, maxTokens, client, base, log);
         }
     }

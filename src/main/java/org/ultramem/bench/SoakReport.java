@@ -53,10 +53,11 @@ final class SoakReport {
         StringBuilder sb = new StringBuilder("# Soak: ").append(r.model()).append("\n\n");
         sb.append(String.format(Locale.ROOT, "Capacity %d = max-batch %d + max-queue %d (defined,"
                 + " not measured); %d clients = %.2f x capacity for %.0f s (wall %.1f s),"
-                + " max_tokens %d, %.0f%% streamed, %.0f%% deliberately bad, seed %d.%n%n",
+                + " max_tokens %d, %.0f%% streamed, %.0f%% deliberately bad, seed %d; engine"
+                + " threads asked for nice %d.%n%n",
                 o.capacity(), o.maxBatch(), o.maxQueue(), o.clients(), o.load(), o.seconds(),
                 r.wallSeconds(), r.maxTokens(), 100 * o.streamFraction(),
-                100 * SoakRequest.BAD_FRACTION, o.seed()));
+                100 * SoakRequest.BAD_FRACTION, o.seed(), o.engineNice()));
         sb.append("| target condition | verdict | evidence |\n|---|---|---|\n");
         for (SoakResult.Verdict v : r.verdicts()) {
             sb.append("| ").append(v.condition()).append(" | ").append(v.state()).append(" | ")
@@ -108,6 +109,7 @@ final class SoakReport {
         root.put("max_tokens", r.maxTokens());
         root.put("stream_fraction", o.streamFraction());
         root.put("bad_fraction", SoakRequest.BAD_FRACTION);
+        root.put("engine_nice", o.engineNice());
         root.put("seed", o.seed());
         root.put("pass", r.pass());
         ArrayNode verdicts = root.putArray("verdicts");

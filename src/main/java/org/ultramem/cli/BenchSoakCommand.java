@@ -69,6 +69,11 @@ public final class BenchSoakCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--engine-nice", defaultValue = "-10", paramLabel = "N", description = "Nice"
+            + " value of the engine's threads, as for `ultramem serve` (default: ${DEFAULT-VALUE};"
+            + " 0: the process's priority).")
+    int engineNice;
+
     @Option(names = "--json", description = "Print soak.json on stdout instead of soak.md.")
     boolean json;
 
@@ -90,7 +95,8 @@ public final class BenchSoakCommand implements Callable<Integer> {
                     + " must be in [0, 1]");
         }
         SoakBench.Options o = new SoakBench.Options(target.model, configs, target.member,
-                duration, load, maxBatch, maxQueue, maxTokens, streamFraction, seed, out, json);
+                duration, load, maxBatch, maxQueue, maxTokens, streamFraction, seed, out, json,
+                engineNice);
         if (o.clients() > 10_000) {
             throw new IllegalArgumentException("--load " + load + " x capacity " + o.capacity()
                     + " is " + o.clients() + " clients; keep it at most 10000 (lower --load,"
