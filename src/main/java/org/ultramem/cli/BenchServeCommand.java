@@ -106,6 +106,10 @@ public final class BenchServeCommand implements Callable<Integer> {
                     + ") >= 5, --max-tokens (" + maxTokens + ") >= 1 and --prompt-variants ("
                     + promptVariants + ") in [1, 100000]");
         }
+        if (engineNice < -20 || engineNice > 0) {
+            throw new IllegalArgumentException("--engine-nice " + engineNice + " must be in"
+                    + " [-20, 0] (0: the process's priority)");
+        }
         if (target.model != null && !only.isEmpty()) {
             throw new IllegalArgumentException("--only selects members of --family or"
                     + " --decode-models; --model serves one checkpoint, so drop --only");

@@ -90,6 +90,10 @@ public final class BenchSoakCommand implements Callable<Integer> {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("--max-tokens " + maxTokens + " must be >= 1");
         }
+        if (engineNice < -20 || engineNice > 0) {
+            throw new IllegalArgumentException("--engine-nice " + engineNice + " must be in"
+                    + " [-20, 0] (0: the process's priority)");
+        }
         if (!(streamFraction >= 0 && streamFraction <= 1)) {
             throw new IllegalArgumentException("--stream-fraction " + streamFraction
                     + " must be in [0, 1]");

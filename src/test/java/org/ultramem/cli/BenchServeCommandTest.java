@@ -36,4 +36,12 @@ class BenchServeCommandTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--jit-warmup -1.0 must be in [0, 600] seconds"), r.err());
     }
+
+    @Test
+    void engineNiceMustBeInRange() {
+        CliRuns.Run r = CliRuns.main("bench", "serve", "--family", "--engine-nice", "3");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--engine-nice 3 must be in [-20, 0]")
+                && r.err().strip().lines().count() == 1, r.err());
+    }
 }

@@ -27,6 +27,9 @@ class BenchSoakCommandTest {
         CliRuns.Run r = CliRuns.main("bench", "soak", "--family-member", "ultramem", "--load", "0");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--load 0.0 must be in (0, 64]"), r.err());
+        r = CliRuns.main("bench", "soak", "--family-member", "ultramem", "--engine-nice", "-21");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--engine-nice -21 must be in [-20, 0]"), r.err());
         r = CliRuns.main("bench", "soak", "--family-member", "ultramem", "--stream-fraction", "2");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--stream-fraction 2.0 must be in [0, 1]"), r.err());

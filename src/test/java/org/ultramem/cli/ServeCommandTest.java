@@ -45,6 +45,17 @@ class ServeCommandTest {
     }
 
     @Test
+    void refusesAnEngineNiceOutsideItsRange() throws IOException {
+        Path m = CheckpointMutants.write(dir.resolve("m"));
+        Files.writeString(m.resolve("tokenizer.json"), "{}");
+        CliRuns.Run r = CliRuns.main("serve", "--model", m.toString(), "--port", "0",
+                "--engine-nice", "5");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--engine-nice 5 must be in [-20, 0]")
+                && r.err().strip().lines().count() == 1, r.err());
+    }
+
+    @Test
     void refusesABadClusterFileBeforeListening() throws IOException {
         Path m = CheckpointMutants.write(dir.resolve("m"));
         Files.writeString(m.resolve("tokenizer.json"), "{}");
