@@ -35,24 +35,17 @@ class ServeCommandTest {
     }
 
     @Test
-    void refusesAnEmptyBatch() throws IOException {
+    void refusesAnEmptyBatchAndAnEngineNiceOutsideItsRange() throws IOException {
         Path m = CheckpointMutants.write(dir.resolve("m"));
         Files.writeString(m.resolve("tokenizer.json"), "{}");
-        CliRuns.Run r = CliRuns.main("serve", "--model", m.toString(), "--port", "0",
-                "--max-batch", "0");
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--max-batch 0"), r.err());
-    }
-
-    @Test
-    void refusesAnEngineNiceOutsideItsRange() throws IOException {
-        Path m = CheckpointMutants.write(dir.resolve("m"));
-        Files.writeString(m.resolve("tokenizer.json"), "{}");
-        CliRuns.Run r = CliRuns.main("serve", "--model", m.toString(), "--port", "0",
-                "--engine-nice", "5");
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--engine-nice 5 must be in [-20, 0]")
-                && r.err().strip().lines().count() == 1, r.err());
+        String[][] cases = {{"--max-batch", "0", "--max-batch 0"},
+                {"--engine-nice", "5", "--engine-nice 5 must be in [-20, 0]"}};
+        for (String[] c : cases) {
+            CliRuns.Run r = CliRuns.main("serve", "--model", m.toString(), "--port", "0", c[0],
+                    c[1]);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(c[2]) && r.err().strip().lines().count() == 1, r.err());
+        }
     }
 
     @Test
