@@ -27,6 +27,7 @@ public final class ServeMetrics {
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger engineNice = new AtomicInteger();
     private final Counter tokensIn;
     private final Counter tokensOut;
     private final Timer stepLatency;
@@ -48,6 +49,9 @@ public final class ServeMetrics {
                 .description("requests in the running batch").register(registry);
         Gauge.builder("ultramem.queue.length", queued, AtomicInteger::get)
                 .description("requests waiting for a batch slot").register(registry);
+        Gauge.builder("ultramem.engine.nice", engineNice, AtomicInteger::get)
+                .description("nice value the engine's threads run at (0: the process's priority)")
+                .register(registry);
         stepLatency = Timer.builder("ultramem.step.latency").description("one batched decode step")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
@@ -138,6 +142,11 @@ public final class ServeMetrics {
 
     void firstToken(long nanos) {
         firstToken.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The nice value the engine's threads run at ({@link EnginePriority}). */
+    void engineNice(int nice) {
+        engineNice.set(nice);
     }
 
     public int running() {

@@ -58,6 +58,8 @@ public final class ServingServer implements AutoCloseable {
                     + " available?); pick another --port or --host");
         }
         priority = EnginePriority.start(options.engineNice());
+        boolean raised = priority.outcome() == EnginePriority.Outcome.RAISED;
+        metrics.engineNice(raised ? priority.nice() : 0);
     }
 
     /** Helidon's system property for what to do when no JVM-wide serial filter is set. */

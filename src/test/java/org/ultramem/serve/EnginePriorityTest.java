@@ -100,7 +100,10 @@ class EnginePriorityTest {
                 .withEngineNice(-2), ServeFixtures.loader(model))) {
             assertTrue(server.awaitModel(60_000), server.loadFailure());
             EnginePriority p = server.enginePriority();
-            if (p.outcome() != EnginePriority.Outcome.RAISED) {
+            boolean raised = p.outcome() == EnginePriority.Outcome.RAISED;
+            assertTrue(server.metrics().scrape().contains("ultramem_engine_nice "
+                    + (raised ? "-2.0" : "0.0")), "the /metrics gauge says what took effect");
+            if (!raised) {
                 assertEquals(EnginePriority.Outcome.NOT_PERMITTED, p.outcome());
                 return;
             }
