@@ -87,7 +87,8 @@ final class ThreadNice {
             int rc = (int) SET_PRIORITY.invokeExact(state, PRIO_PROCESS, tid, nice);
             return rc == 0 ? 0 : (int) ERRNO.get(state, 0L);
         } catch (Throwable t) {
-            throw new IllegalStateException("setpriority(" + tid + ", " + nice + ") failed: " + t, t);
+            throw new IllegalStateException("setpriority(" + tid + ", " + nice + ") failed: " + t,
+                    t);
         }
     }
 
