@@ -49,6 +49,8 @@ public final class EnginePriority implements AutoCloseable {
     private final Map<Integer, Integer> changed = new HashMap<>();
     private final Thread keeper;
     private volatile boolean closing;
+    /** Why the keeper stopped looking for new engine threads, or null. */
+    private volatile String stopped;
 
     private EnginePriority(int nice, Outcome outcome) {
         this.nice = nice;
@@ -89,7 +91,8 @@ public final class EnginePriority implements AutoCloseable {
     public String describe() {
         return switch (outcome) {
             case OFF -> "engine threads at the process's priority (--engine-nice 0)";
-            case RAISED -> "engine threads at nice " + nice + ", ahead of the HTTP threads";
+            case RAISED -> "engine threads at nice " + nice + ", ahead of the HTTP threads"
+                    + (stopped == null ? "" : " (no longer looking for new ones: " + stopped + ")");
             case NOT_PERMITTED -> "engine threads keep the process's priority: nice " + nice
                     + " needs root or CAP_SYS_NICE (e.g. setcap cap_sys_nice+ep on the java"
                     + " binary); --engine-nice 0 silences this";
@@ -133,13 +136,16 @@ public final class EnginePriority implements AutoCloseable {
     }
 
     private void keep() {
-        while (!closing) {
-            scan();
-            try {
+        try {
+            while (!closing) {
+                scan();
                 Thread.sleep(SCAN_MILLIS);
-            } catch (InterruptedException e) {
-                return;
             }
+        } catch (InterruptedException e) {
+            // closing
+        } catch (RuntimeException e) {
+            // /proc stopped answering: threads found so far keep their value until close()
+            stopped = e.getMessage();
         }
     }
 
