@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.ultramem.bench.ServeBench;
+import org.ultramem.serve.EnginePriority;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -106,10 +107,7 @@ public final class BenchServeCommand implements Callable<Integer> {
                     + ") >= 5, --max-tokens (" + maxTokens + ") >= 1 and --prompt-variants ("
                     + promptVariants + ") in [1, 100000]");
         }
-        if (engineNice < -20 || engineNice > 0) {
-            throw new IllegalArgumentException("--engine-nice " + engineNice + " must be in"
-                    + " [-20, 0] (0: the process's priority)");
-        }
+        EnginePriority.checkNice(engineNice);
         if (target.model != null && !only.isEmpty()) {
             throw new IllegalArgumentException("--only selects members of --family or"
                     + " --decode-models; --model serves one checkpoint, so drop --only");

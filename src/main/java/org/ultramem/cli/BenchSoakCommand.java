@@ -3,6 +3,7 @@ package org.ultramem.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ultramem.bench.SoakBench;
+import org.ultramem.serve.EnginePriority;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -90,10 +91,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("--max-tokens " + maxTokens + " must be >= 1");
         }
-        if (engineNice < -20 || engineNice > 0) {
-            throw new IllegalArgumentException("--engine-nice " + engineNice + " must be in"
-                    + " [-20, 0] (0: the process's priority)");
-        }
+        EnginePriority.checkNice(engineNice);
         if (!(streamFraction >= 0 && streamFraction <= 1)) {
             throw new IllegalArgumentException("--stream-fraction " + streamFraction
                     + " must be in [0, 1]");

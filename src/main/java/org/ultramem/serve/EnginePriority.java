@@ -49,8 +49,6 @@ public final class EnginePriority implements AutoCloseable {
     private final Map<Integer, Integer> changed = new HashMap<>();
     private final Thread keeper;
     private volatile boolean closing;
-    /** Why the keeper stopped looking for new engine threads, or null. */
-    private volatile String stopped;
 
     private EnginePriority(int nice, Outcome outcome) {
         this.nice = nice;
@@ -65,11 +63,7 @@ public final class EnginePriority implements AutoCloseable {
      * first that this process may raise priorities, by raising a new thread's own.
      */
     public static EnginePriority start(int nice) {
-        if (nice < -20 || nice > 0) {
-            throw new IllegalArgumentException("--engine-nice " + nice + " must be in [-20, 0]"
-                    + " (0: leave the engine's threads alone; lower runs them ahead of the HTTP"
-                    + " threads)");
-        }
+        checkNice(nice);
         if (nice == 0) {
             return new EnginePriority(0, Outcome.OFF);
         }
@@ -77,6 +71,16 @@ public final class EnginePriority implements AutoCloseable {
             return new EnginePriority(nice, Outcome.UNSUPPORTED);
         }
         return new EnginePriority(nice, mayRaise(nice) ? Outcome.RAISED : Outcome.NOT_PERMITTED);
+    }
+
+    /** Refuses a nice value outside [-20, 0], naming the option; returns it otherwise. */
+    public static int checkNice(int nice) {
+        if (nice < -20 || nice > 0) {
+            throw new IllegalArgumentException("--engine-nice " + nice + " must be in [-20, 0]"
+                    + " (0: leave the engine's threads alone; lower runs them ahead of the HTTP"
+                    + " threads)");
+        }
+        return nice;
     }
 
     public Outcome outcome() {
@@ -91,8 +95,7 @@ public final class EnginePriority implements AutoCloseable {
     public String describe() {
         return switch (outcome) {
             case OFF -> "engine threads at the process's priority (--engine-nice 0)";
-            case RAISED -> "engine threads at nice " + nice + ", ahead of the HTTP threads"
-                    + (stopped == null ? "" : " (no longer looking for new ones: " + stopped + ")");
+            case RAISED -> "engine threads at nice " + nice + ", ahead of the HTTP threads";
             case NOT_PERMITTED -> "engine threads keep the process's priority: nice " + nice
                     + " needs root or CAP_SYS_NICE (e.g. setcap cap_sys_nice+ep on the java"
                     + " binary); --engine-nice 0 silences this";
@@ -101,16 +104,13 @@ public final class EnginePriority implements AutoCloseable {
         };
     }
 
-    /** Sets every engine thread not yet at the target once; returns how many it changed. */
-    synchronized int scan() {
-        int count = 0;
+    /** Sets every engine thread not yet at the target, remembering the value it had. */
+    synchronized void scan() {
         for (ThreadNice.Task t : ThreadNice.tasks()) {
             if (t.nice() != nice && isEngine(t.name()) && ThreadNice.set(t.tid(), nice) == 0) {
                 changed.putIfAbsent(t.tid(), t.nice());
-                count++;
             }
         }
-        return count;
     }
 
     @Override
@@ -144,8 +144,8 @@ public final class EnginePriority implements AutoCloseable {
         } catch (InterruptedException e) {
             // closing
         } catch (RuntimeException e) {
-            // /proc stopped answering: threads found so far keep their value until close()
-            stopped = e.getMessage();
+            // /proc stopped answering: stop looking; the threads found so far keep their value
+            // until close(), and a daemon thread's stack trace would only alarm
         }
     }
 

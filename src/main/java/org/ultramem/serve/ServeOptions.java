@@ -37,10 +37,7 @@ public record ServeOptions(String host, int port, int maxBatch, int maxQueue,
         if (maxBodyBytes < 1024) {
             throw new IllegalArgumentException("max body " + maxBodyBytes + " bytes must be >= 1024");
         }
-        if (engineNice < -20 || engineNice > 0) {
-            throw new IllegalArgumentException("--engine-nice " + engineNice + " must be in"
-                    + " [-20, 0] (0: leave the engine's threads alone)");
-        }
+        EnginePriority.checkNice(engineNice);
     }
 
     /** Defaults for everything but the address and the batch. */

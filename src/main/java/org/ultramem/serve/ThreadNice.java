@@ -31,10 +31,6 @@ final class ThreadNice {
     }
 
     static final Path TASKS = Path.of("/proc/self/task");
-    /** errno values {@link #set} returns. */
-    static final int EPERM = 1;
-    static final int ESRCH = 3;
-    static final int EACCES = 13;
 
     private static final int PRIO_PROCESS = 0;
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -77,7 +73,7 @@ final class ThreadNice {
         }
     }
 
-    /** Sets thread {@code tid}'s nice value; returns 0, or the errno (EPERM, EACCES, ESRCH). */
+    /** Sets thread {@code tid}'s nice value; returns 0, or the errno (EPERM or EACCES: not allowed; ESRCH: no such thread). */
     static int set(int tid, int nice) {
         if (SET_PRIORITY == null) {
             throw new IllegalStateException("thread priorities are only set on Linux");

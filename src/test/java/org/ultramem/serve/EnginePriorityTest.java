@@ -41,13 +41,23 @@ class EnginePriorityTest {
     void readsThisProcessThreadsWithTheirNames() throws Exception {
         assumeTrue(ThreadNice.supported(), "Linux only");
         AtomicInteger tid = new AtomicInteger();
-        Thread t = Thread.ofPlatform().name("nice-reader-test").start(
-                () -> tid.set(ThreadNice.currentTid()));
-        t.join();
-        int self = ThreadNice.currentTid();
-        assertTrue(ThreadNice.tasks().stream().anyMatch(k -> k.tid() == self),
-                "the calling thread is in /proc/self/task");
-        assertTrue(tid.get() > 0 && tid.get() != self);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread t = Thread.ofPlatform().name("nice-reader-test-thread").start(
+                () -> parkAfter(tid, started, release));
+        try {
+            started.await();
+            int self = ThreadNice.currentTid();
+            assertTrue(tid.get() > 0 && tid.get() != self);
+            assertEquals("nice-reader-tes", ThreadNice.tasks().stream()
+                    .filter(k -> k.tid() == tid.get()).findFirst().orElseThrow().name(),
+                    "the Java name, cut to 15 bytes as /proc shows it");
+            assertTrue(ThreadNice.tasks().stream().anyMatch(k -> k.tid() == self),
+                    "the calling thread is in /proc/self/task");
+        } finally {
+            release.countDown();
+            t.join();
+        }
     }
 
     @Test
