@@ -16,7 +16,8 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  *   n = RMS_attn(x);  q = rope(n·Wqᵀ), k = rope(n·Wkᵀ), v = n·Wvᵀ  (one GEMM each: W read once)
  *   cache[seq][head][pos] ← k, v (fp32 or bf16);  per row and head, in parallel:
  *   ctx = softmax(q·Kᵀ/√hd over positions ≤ pos)·V  (Kernels.segmentAttend, fp32 accumulation)
- *   x += ctx·Woᵀ
+ *   x += ctx·Woᵀ     (the last block goes on from here with only the rows whose logits
+ *                    are wanted, every row's k, v being cached: InferenceModel.forward)
  *   a = RMS_ff(x)   (also the input of memory layers sourced here)
  *   x += SwiGLU(a)  or  MoE(a)
  * </pre>
@@ -83,27 +84,44 @@ final class DenseBlockDecoder {
         return moe == null ? 0 : moe.totalExpertBytes();
     }
 
-    /** x += Attn(RMS_attn(x)) for the pass's rows; appends each row's k, v to its sequence. */
-    void attention(DecodeState s, int layer, int rows, TrafficMeter meter) {
+    /**
+     * q = rope(RMS_attn(x)·Wqᵀ) for the pass's rows, and each row's k, v appended to its
+     * sequence's cache. {@link #attend} then finishes the block's attention for the rows that
+     * still matter (all of them, or in the last block only those whose logits are wanted).
+     */
+    void appendKv(DecodeState s, int layer, int rows, TrafficMeter meter) {
         kern.rmsNormForward(s.normed, s.rstd, s.x, attnNorm, rows, dModel, eps);
         applyAll(kern, s.normed, rows, new Matrix[] {wq, wk, wv}, new float[][] {s.q, s.k, s.v},
                 null);
-        meter.add(Component.DENSE, wq.bytes() + wk.bytes() + wv.bytes() + wo.bytes());
+        meter.add(Component.DENSE, wq.bytes() + wk.bytes() + wv.bytes());
         kern.rope(s.q, rows, heads, headDim, s.pos, theta, false);
         kern.rope(s.k, rows, heads, headDim, s.pos, theta, false);
         MemorySegment kc = s.keys[layer];
         MemorySegment vc = s.values[layer];
         boolean bf16 = s.kvBf16;
-        long kvBytes = 0;
         for (int r = 0; r < rows; r++) {
             for (int h = 0; h < heads; h++) {
                 long at = s.kvOffset(s.seq[r], h, s.pos[r]);
                 SegmentKernels.writeRow(kc, at, s.k, r * dModel + h * headDim, bf16, headDim);
                 SegmentKernels.writeRow(vc, at, s.v, r * dModel + h * headDim, bf16, headDim);
             }
+        }
+    }
+
+    /** x += softmax(q·Kᵀ/√hd)·V·Woᵀ for rows [0, rows), over their sequences' caches. */
+    void attend(DecodeState s, int layer, int rows, TrafficMeter meter) {
+        if (rows == 0) {
+            return;
+        }
+        MemorySegment kc = s.keys[layer];
+        MemorySegment vc = s.values[layer];
+        boolean bf16 = s.kvBf16;
+        long kvBytes = 0;
+        for (int r = 0; r < rows; r++) {
             kvBytes += 2L * (s.pos[r] + 1) * dModel * s.kvPrecision.bytes();
         }
         meter.add(Component.KV_CACHE, kvBytes);
+        meter.add(Component.DENSE, wo.bytes());
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int cap = s.capacity;
         // One (row, head) item per unit: contiguous K/V slices, no cross-item sharing; claimed

@@ -29,6 +29,8 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  *                x += FFN(a)  (SwiGLU or MoE);  memory layers targeting l: x += pending
  *                (Mem(a) runs as a task beside FFN(a)'s gate/up GEMVs where they are one
  *                parallel region: the same bits, DenseBlockDecoder#applyAll)
+ *                (the last block, once every row's k, v is cached, goes on with only the rows
+ *                whose logits are wanted: #keepLogitRows)
  *   logits = RMS_final(x)·Eᵀ (tied)                     [rows wanted, V]
  * </pre>
  * Every weight matrix is read once per step as a GEMM over the step's rows. The {@link #meter()}
@@ -50,6 +52,7 @@ public final class InferenceModel implements AutoCloseable {
     private final TrafficMeter meter = new TrafficMeter();
     private final StageClock stages = new StageClock();
     private boolean overlapMemory = true;
+    private boolean pruneLastBlock = true;
     private final Precision precision;
 
     /** Builds the engine over {@code store}; the store must outlive the model (closed with it). */
@@ -442,8 +445,18 @@ public final class InferenceModel implements AutoCloseable {
         }
         meter.add(Component.EMBEDDING, rows * embedding.rowBytes());
         stages.lap(Stage.EMBEDDING, meter.total());
+        int last = blocks.length - 1;
         for (int l = 0; l < blocks.length; l++) {
-            blocks[l].attention(s, l, rows, meter);
+            blocks[l].appendKv(s, l, rows, meter);
+            if (l == last && pruneLastBlock && rows > logitCount
+                    && (logitCount == 0 || !rowsDependOnCallSize())) {
+                if (logitCount == 0) {
+                    stages.lap(Stage.ATTENTION, meter.total());
+                    return; // a prompt chunk before the last: its k, v are all it leaves
+                }
+                rows = keepLogitRows(s, logitCount, last);
+            }
+            blocks[l].attend(s, l, rows, meter);
             stages.lap(Stage.ATTENTION, meter.total());
             blocks[l].ffnInput(s, rows);
             stages.lap(Stage.FFN, meter.total());
@@ -484,6 +497,39 @@ public final class InferenceModel implements AutoCloseable {
         stages.lap(Stage.LOGITS, meter.total());
     }
 
+    /**
+     * Moves the rows whose logits are wanted ({@code s.logitRows}, ascending) to the front of the
+     * pass, once the last block has cached every row's k, v: nothing after that point reads
+     * another row, so the last block attends, runs its FFN and memory layers for these rows
+     * only (the chunk rows of a prompt, all but its last, stop here, as llama.cpp's
+     * {@code inp_out_ids}). Moved with them: the residual x, the query q, the sequence and
+     * position, and the pending output of a memory layer sourced earlier that adds into this
+     * block. Returns the rows left ({@code logitCount}). Only where a row's bits do not depend on
+     * the rows beside it (a fixed GEMM row path), or when no logits are wanted, so no output
+     * changes by a bit. In serving it matters: {@code ultramem bench serve}'s scheduler line
+     * counts ~11 prompt rows per pass beside ~34 decode rows (2026-12-07, 16 and 64 clients).
+     */
+    private int keepLogitRows(DecodeState s, int logitCount, int block) {
+        int d = cfg.hiddenSize();
+        for (int e = 0; e < logitCount; e++) {
+            int r = s.logitRows[e];
+            if (r != e) {
+                System.arraycopy(s.x, r * d, s.x, e * d, d);
+                System.arraycopy(s.q, r * d, s.q, e * d, d);
+                s.seq[e] = s.seq[r];
+                s.pos[e] = s.pos[r];
+                for (MemorySlot m : arch.memory()) {
+                    if (m.target() == block && m.source() < block) {
+                        System.arraycopy(s.pending[m.index()], r * d, s.pending[m.index()], e * d,
+                                d);
+                    }
+                }
+            }
+            s.logitRows[e] = e;
+        }
+        return logitCount;
+    }
+
     /** The memory layers whose input is block l's FFN input, as one task, or null if none. */
     private Runnable memorySourcedAt(DecodeState s, int l, int rows) {
         boolean any = false;
@@ -508,6 +554,14 @@ public final class InferenceModel implements AutoCloseable {
      */
     void overlapMemory(boolean overlap) {
         overlapMemory = overlap;
+    }
+
+    /**
+     * Whether the last block goes on with only the rows whose logits are wanted (default) or
+     * with every row of the pass (for tests that compare the two: the same bits).
+     */
+    void pruneLastBlock(boolean prune) {
+        pruneLastBlock = prune;
     }
 
     private int checkToken(int id) {
