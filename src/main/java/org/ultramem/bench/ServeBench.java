@@ -10,10 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -103,30 +104,54 @@ public final class ServeBench {
     /** Distinct prompts the clients send in turn (default of {@code --prompt-variants}). */
     static final int PROMPT_VARIANTS = 256;
 
+    /**
+     * The words the prompts are drawn from (common English words, {@link #PROMPT}'s among them);
+     * the byte tokenizer of the random-weight models learns them, so a prompt of 16 words is
+     * about as many tokens as {@link #PROMPT}.
+     */
+    static final List<String> WORDS = List.of(("the quick brown fox jumps over lazy dog while cat"
+            + " sat on mat of and to in is was for that with as by at from his her it an were"
+            + " which are this be or had not but have they one all their there been has more when"
+            + " who will no would its into only some out other than time could after first also"
+            + " then two them can new about these may she like him up so any what most through"
+            + " our well where between very just both before each those much must people did such"
+            + " because long own under world life how still many work same day even year three"
+            + " great another last back never here made way city part old right name place small"
+            + " house water river road tree light night morning home family school friend book"
+            + " story music game table window door garden field mountain forest sea ship train"
+            + " bird horse fish child woman man king queen doctor teacher market village bridge"
+            + " winter summer spring autumn rain snow wind fire stone gold silver paper letter"
+            + " money food bread apple milk coffee tea red green blue white black young happy"
+            + " quiet early late open close walk run read write sing play build carry follow"
+            + " remember answer question evening north south east west").split(" "));
+
     private ServeBench() {
     }
 
     /**
-     * {@code count} prompts, each {@link #PROMPT}'s words in a seeded order (the first as
-     * written): the same words and about the same tokens, but concurrent requests differ, as a
-     * server's traffic does; 64 clients sending one prompt is a degenerate load. What it changes
-     * (decode models, 64 clients, 2026-12-06, docs/results/speed-2026-12-06e): MoE read 333 MB
-     * per pass with distinct prompts against 309 MB with one, and carried 47 decode rows per pass
-     * against 56.
+     * {@code count} prompts: {@link #PROMPT} first, then each a seeded draw of as many words
+     * from {@link #WORDS}, so concurrent requests carry different text, as a server's traffic
+     * does. Prompts that share their words are a degenerate load for MoE: attention averages
+     * each sequence's context, so sequences with the same tokens in their context route to the
+     * same experts. bench decode's MoE at 64 sequences (2026-12-07, 64 decode steps after
+     * 19-token prompts, the model sampling its own tokens) read 329 MB of experts per step
+     * with prompts that were orders of one set of 19 tokens (this method's earlier prompts),
+     * 593 MB with prompts of random tokens, 615 MB with every token random (bench decode's
+     * batch), and a trained router with a balance loss spreads tokens wider still.
      */
     static List<String> prompts(int count) {
-        List<String> words = List.of(PROMPT.split(" "));
+        int length = PROMPT.split(" ").length;
         SplittableRandom rnd = new SplittableRandom(2026);
-        List<String> out = new ArrayList<>();
+        Set<String> out = new LinkedHashSet<>();
         out.add(PROMPT);
         while (out.size() < count) {
-            List<String> w = new ArrayList<>(words);
-            for (int i = w.size() - 1; i > 0; i--) {
-                Collections.swap(w, i, rnd.nextInt(i + 1));
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < length; i++) {
+                sb.append(i == 0 ? "" : " ").append(WORDS.get(rnd.nextInt(WORDS.size())));
             }
-            out.add(String.join(" ", w));
+            out.add(sb.toString());
         }
-        return out;
+        return new ArrayList<>(out);
     }
 
     /**
@@ -209,11 +234,15 @@ public final class ServeBench {
         return new LoadedModel(name, engine, byteTokenizer());
     }
 
-    private static BpeTokenizer byteTokenizer() {
+    /** A byte-level BPE over {@link #WORDS} (vocabulary {@link #TOKENIZER_VOCAB}). */
+    static BpeTokenizer byteTokenizer() {
         BpeTrainer trainer = new BpeTrainer();
-        trainer.addDocument(PROMPT.repeat(20));
-        return trainer.train(300, line -> { });
+        trainer.addDocument((String.join(" ", WORDS) + " ").repeat(20));
+        return trainer.train(TOKENIZER_VOCAB, line -> { });
     }
+
+    /** Byte tokens plus merges: enough for most words of {@link #WORDS} to be one token. */
+    static final int TOKENIZER_VOCAB = 1024;
 
     /** {@link #measure(Options, List, List, PrintStream)} of one model. */
     static List<Point> measure(Options o, String name, Callable<LoadedModel> load,

@@ -86,8 +86,8 @@ public final class BenchServeCommand implements Callable<Integer> {
     int engineNice;
 
     @Option(names = "--prompt-variants", defaultValue = "256", paramLabel = "N", description =
-            "Distinct prompts the clients send in turn (the same words in seeded orders; 1: every"
-            + " request sends the same prompt; default: ${DEFAULT-VALUE}).")
+            "Distinct prompts the clients send in turn (seeded draws of common words, each as long"
+            + " as the first; 1: every request sends the same prompt; default: ${DEFAULT-VALUE}).")
     int promptVariants;
 
     @Override
