@@ -110,9 +110,6 @@ final class DenseBlockDecoder {
 
     /** x += softmax(q·Kᵀ/√hd)·V·Woᵀ for rows [0, rows), over their sequences' caches. */
     void attend(DecodeState s, int layer, int rows, TrafficMeter meter) {
-        if (rows == 0) {
-            return;
-        }
         MemorySegment kc = s.keys[layer];
         MemorySegment vc = s.values[layer];
         boolean bf16 = s.kvBf16;
