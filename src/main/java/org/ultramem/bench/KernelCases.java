@@ -23,7 +23,8 @@ import org.ultramem.tensor.kernel.SegmentKernels;
  *   <li>{@code gemm-shapes}: the training GEMM shapes (A·B, A·Bᵀ, Aᵀ·B; the dense-256x6 and logits
  *       shapes) on 1 thread, GFLOP/s and fraction of the 1-thread FMA peak
  *       ({@code Gemm}'s comments);</li>
- *   <li>{@code topk}: ns per row of the top-16 of 128 and 512 scores, scalar and vector twins,
+ *   <li>{@code topk}: ns per row of the top-16 of 128 and 512 scores and the top-32 of 500 and
+ *       1,024 (the family's top-m and grid), scalar and vector twins,
  *       with the rows in cache and streamed from a table larger than L3 ({@code TopK},
  *       {@code UltraMemLayer.COARSE_CHUNK});</li>
  *   <li>{@code parallel-region}: µs per empty {@link Parallel#forRange} region on 2 threads, the
@@ -118,8 +119,12 @@ public final class KernelCases {
     }
 
     private static void topK(PrintStream out, Size size) {
-        int k = 16;
-        for (int n : new int[] {128, 512}) {
+        // k 16 of 128 and 512: bench decode's and PKM's shapes; k 32 of 500 and 1,024: the
+        // family's top-m over 500 keys and top-k over the 32×32 candidate grid.
+        int[][] shapes = {{16, 128}, {16, 512}, {32, 500}, {32, 1024}};
+        for (int[] shape : shapes) {
+            int k = shape[0];
+            int n = shape[1];
             SplittableRandom rnd = new SplittableRandom(n);
             float[] cached = gaussian(rnd, size.topkRows() * n);
             int streamedRows = (int) Math.max(size.topkRows(), size.streamedBytes() / 4 / n);

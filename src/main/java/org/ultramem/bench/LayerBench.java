@@ -187,7 +187,8 @@ public final class LayerBench {
                     torch ? String.format(Locale.ROOT, "%.1f", r.torchFwdBwdMs()) : "null");
         } else if (torch) {
             out.printf(Locale.ROOT, "ultramem layer %s (%d tokens, %d threads, %s): fwd %.2f ms "
-                    + "(PyTorch %.1f, %.1fx), fwd+bwd %.2f ms (PyTorch %.1f, %.1fx)%n", r.preset(),
+                    + "(java-engineering.md's PyTorch %.1f, %.1fx), fwd+bwd %.2f ms (its %.1f,"
+                    + " %.1fx; time scripts/pytorch/ultramem_layer.py on this machine)%n", r.preset(),
                     r.tokens(), r.threads(), kernels, r.fwdMs(), r.torchFwdMs(),
                     r.torchFwdMs() / r.fwdMs(), r.fwdBwdMs(), r.torchFwdBwdMs(),
                     r.torchFwdBwdMs() / r.fwdBwdMs());

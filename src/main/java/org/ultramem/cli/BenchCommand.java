@@ -56,12 +56,19 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--steps", defaultValue = "10", description = "Timed steps (median; at least 5).")
         int steps;
 
+        @Option(names = "--baseline", paramLabel = "CONFIG", description = "Also train this"
+                + " config, its steps alternating with --config's in one JVM, and print the"
+                + " median over step pairs of the time per token relative to it (e.g."
+                + " --config configs/family-ultramem.json --baseline configs/family-dense.json).")
+        Path baseline;
+
         @Option(names = "--json", description = "Print one JSON object on stdout.")
         boolean json;
 
         @Override
         public Integer call() {
-            return TrainBench.run(config, steps, json, System.out);
+            return baseline == null ? TrainBench.run(config, steps, json, System.out)
+                    : TrainBench.runComparison(config, baseline, steps, json, System.out);
         }
     }
 

@@ -35,4 +35,35 @@ class TrainBenchTest {
         assertEquals(5, j.get("steps").asInt());
         assertTrue(j.get("allocated_mb_per_step").asDouble() >= 0, j.toString());
     }
+
+    @Test
+    void comparesTwoConfigsStepsAlternatingAsJson() throws Exception {
+        Path small = dir.resolve("small.json");
+        Files.writeString(small, """
+                {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
+                 "num_attention_heads": 2, "max_position_embeddings": 16,
+                 "training": {"batch_size": 2, "seq_len": 16, "lr": 1e-3, "max_steps": 10}}
+                """);
+        Path wide = dir.resolve("wide.json");
+        Files.writeString(wide, """
+                {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
+                 "num_attention_heads": 2, "max_position_embeddings": 16,
+                 "training": {"batch_size": 4, "seq_len": 16, "lr": 1e-3, "max_steps": 10}}
+                """);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        assertEquals(0, TrainBench.runComparison(wide, small, 7, true,
+                new PrintStream(buf, true, StandardCharsets.UTF_8)));
+        JsonNode j = new ObjectMapper().readTree(buf.toString(StandardCharsets.UTF_8));
+        assertEquals("wide.json", j.get("config").asText());
+        assertEquals(64, j.get("batch_tokens").asLong());
+        assertEquals(7, j.get("steps").asInt());
+        JsonNode base = j.get("baseline");
+        assertEquals("small.json", base.get("config").asText());
+        assertEquals(32, base.get("batch_tokens").asLong());
+        assertEquals(7, base.get("steps").asInt());
+        double ratio = j.get("token_time_ratio").asDouble();
+        assertTrue(j.get("token_time_ratio_min").asDouble() <= ratio
+                && ratio <= j.get("token_time_ratio_max").asDouble(), j.toString());
+        assertTrue(ratio > 0 && Double.isFinite(ratio), j.toString());
+    }
 }

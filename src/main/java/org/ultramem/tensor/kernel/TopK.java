@@ -51,21 +51,24 @@ final class TopK {
     }
 
     /**
-     * The Vector API twin of {@link #selectScalar}: identical results. When k ≤ 2·lanes it first
+     * The Vector API twin of {@link #selectScalar}: identical results. When k ≤ 4·lanes it first
      * finds a lower bound on the k-th largest score ({@code VectorBody.lowerBound}); a vector
      * scan collects, in index order, every element at or above it (about 16-17 of 512 Gaussian
      * scores at k 16 and 16 lanes); each collected element's rank among them is counted in
      * vectors and the k best land in their sorted slots. Per row, k 16, 512-bit, against the
      * bisection and insertion sort over a looser bound before it (2026-12-06, `ultramem bench
      * kernels --case topk`, which times both twins): 512 scores 384 → 275 ns in cache, 842 → 362
-     * ns streamed; 128 scores 210 → 134 ns in cache, 642 → 202 ns streamed. More than
-     * {@link #MAX_RANKED} collected elements (heavy ties) or fewer than k (NaN) take the
-     * insertion scan of {@link #selectScalar}.
+     * ns streamed; 128 scores 210 → 134 ns in cache, 642 → 202 ns streamed. At 256 bits
+     * (2026-12-07, AVX2, the same command), starting the bisection from the second largest at
+     * k 16 and taking k up to 4·lanes here: 512 scores 1,094-1,106 → 520-710 ns; the family's
+     * top-32 of 500 and 1,024, scalar before, 4.3-4.9 → 1.5-2.0 µs and 4.9-6.2 → 2.1-2.5 µs.
+     * More than {@link #MAX_RANKED} collected elements (heavy ties) or fewer than k (NaN) take
+     * the insertion scan of {@link #selectScalar}.
      */
     static void selectVector(float[] scores, int off, int n, int k, int[] idx, int idxOff,
                              float[] top, int topOff) {
         int lanes = VectorBody.SPECIES.length();
-        if (n < 4 * lanes || k > 2 * lanes) {
+        if (n < 4 * lanes || k > 4 * lanes) {
             selectScalar(scores, off, n, k, idx, idxOff, top, topOff);
             return;
         }
@@ -116,14 +119,11 @@ final class TopK {
         static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
 
         /**
-         * A lower bound on the k-th largest score (k ≤ 2·lanes) of scores[off .. off+n), n ≥ 2
-         * lanes: each lane tracks its two largest elements over all whole vectors; the minimum
-         * over lanes of the second largest has 2·lanes distinct elements at or above it. About
-         * 25 of 512 Gaussian scores pass it at 8 lanes (the older min over even/odd lane maxima:
-         * ~50). When k ≤ lanes the minimum over lanes of the largest is already a bound (lanes
-         * distinct elements at or above it) and a much tighter one: at 16 lanes with k 16 about
-         * 24 of the UltraMemV2 family's 446 coarse scores pass it against about 50 for the
-         * second largest, which halves the collect and bisection work that follows.
+         * A lower bound on the k-th largest score (k ≤ 4·lanes) of scores[off .. off+n), n ≥ 4
+         * lanes: each lane tracks its two largest elements over the even and over the odd whole
+         * vectors, 4·lanes distinct elements of the row, and the bound is the k-th largest of
+         * those, from below. At 8 lanes (AVX2) the family's top-32 of 500 keys and of the
+         * 1,024-cell grid took the scalar insertion scan before k ≤ 4·lanes came here.
          */
         static float lowerBound(float[] scores, int off, int n, int k) {
             int lanes = SPECIES.length();
@@ -146,38 +146,43 @@ final class TopK {
                 secondE = secondE.max(firstE.min(e));
                 firstE = firstE.max(e);
             }
+            // The k-th largest of the 4·lanes tracked values (each group's largest two, all
+            // distinct elements of the row), approached from below by bisection while k tracked
+            // values stay at or above the cut. It starts where enough tracked values are known
+            // to be above: the minimum over lanes of the groups' pairwise maximum (lanes of
+            // them), of each lane's second largest (2·lanes) or of all four (4·lanes). About
+            // 16-17 of 512 Gaussian scores pass it at k 16 and 16 lanes, against about 21 with
+            // the group maxima alone and 51 with the second largest; the collect and the
+            // ranking that follow scale with that count. Written here, not as a helper taking
+            // vectors: a helper C2 leaves out of line boxes them.
+            FloatVector both = firstE.max(firstO);
+            float lo;
             if (k <= lanes) {
-                // The k-th largest of the 4·lanes tracked values (each group's largest two, all
-                // distinct elements of the row), approached from below: from the minimum over
-                // lanes of the groups' pairwise maximum (lanes elements at or above it), raised by
-                // bisection while k tracked values stay at or above it. About 16-17 of 512
-                // Gaussian scores pass it, against about 21 with the group maxima alone and 51
-                // with the starting value; the collect and the ranking that follow scale with
-                // that count. Written here, not as a helper taking vectors: a helper C2 leaves
-                // out of line boxes them.
-                FloatVector both = firstE.max(firstO);
-                float lo = both.reduceLanes(VectorOperators.MIN);
-                float hi = both.reduceLanes(VectorOperators.MAX);
-                for (int iter = 0; iter < 8; iter++) {
-                    float mid = (float) (0.5 * ((double) lo + hi));
-                    if (!(mid > lo && mid < hi)) {
-                        break;
-                    }
-                    int c = Long.bitCount(firstE.compare(VectorOperators.GE, mid).toLong())
-                            + Long.bitCount(firstO.compare(VectorOperators.GE, mid).toLong())
-                            + Long.bitCount(secondE.compare(VectorOperators.GE, mid).toLong())
-                            + Long.bitCount(secondO.compare(VectorOperators.GE, mid).toLong());
-                    if (c >= k) {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                return lo;
+                lo = both.reduceLanes(VectorOperators.MIN);
+            } else if (k <= 2 * lanes) {
+                lo = firstE.min(firstO).max(secondE.max(secondO))
+                        .reduceLanes(VectorOperators.MIN);
+            } else {
+                lo = firstE.min(firstO).min(secondE.min(secondO))
+                        .reduceLanes(VectorOperators.MIN);
             }
-            // Second largest per lane of {firstE, secondE, firstO, secondO}.
-            FloatVector second = firstE.min(firstO).max(secondE.max(secondO));
-            return second.reduceLanes(VectorOperators.MIN);
+            float hi = both.reduceLanes(VectorOperators.MAX);
+            for (int iter = 0; iter < 8; iter++) {
+                float mid = (float) (0.5 * ((double) lo + hi));
+                if (!(mid > lo && mid < hi)) {
+                    break;
+                }
+                int c = Long.bitCount(firstE.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(firstO.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(secondE.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(secondO.compare(VectorOperators.GE, mid).toLong());
+                if (c >= k) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
         }
 
         /**

@@ -42,11 +42,13 @@ class TopKTest {
                         : Math.round(rnd.nextGaussian() * (trial == 4 ? 8 : 32))
                                 / (trial == 4 ? 8f : 32f);
             }
-            // k around the lane counts (8, 16): at most one lane's worth takes the bound of the
-            // lane maxima, up to two lanes' worth the second-largest bound.
+            // k around the lane counts (8, 16) and their doubles and quadruples: the bound
+            // starts from the lane maxima up to one lane's worth, from the second largest up to
+            // two and from all tracked values up to four; past four the scalar scan.
             for (int k : new int[] {1, Math.min(3, n), Math.min(7, n), Math.min(8, n),
                     Math.min(9, n), Math.min(15, n), Math.min(16, n), Math.min(17, n),
-                    Math.min(32, n), n}) {
+                    Math.min(31, n), Math.min(32, n), Math.min(33, n), Math.min(63, n),
+                    Math.min(64, n), Math.min(65, n), n}) {
                 int[] expect = reference(s, off, n, k);
                 int[] a = new int[k + 2];
                 float[] ta = new float[k + 2];
