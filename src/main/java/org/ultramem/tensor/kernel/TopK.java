@@ -74,13 +74,25 @@ final class TopK {
         }
         checkArgs(n, k);
         Buffer buf = BUFFER.get();
-        float bound = VectorBody.lowerBound(scores, off, n, k);
+        float bound = vectorLowerBound(scores, off, n, k);
         int count = VectorBody.collect(scores, off, n, bound, buf);
         if (count < k || count > MAX_RANKED) {
             selectScalar(scores, off, n, k, idx, idxOff, top, topOff);
             return;
         }
         VectorBody.selectCollected(count, k, bound, buf, idx, idxOff, top, topOff);
+    }
+
+    /**
+     * The vector twin's lower bound on the k-th largest of scores[off .. off+n) (4·lanes ≤ n,
+     * k ≤ 4·lanes): at most the k-th largest score, and the closer the fewer elements the
+     * collect and the ranking handle. {@code TopKTest} holds both.
+     */
+    static float vectorLowerBound(float[] scores, int off, int n, int k) {
+        int lanes = VectorBody.SPECIES.length();
+        return k > 2 * lanes && n >= 8 * lanes
+                ? VectorBody.lowerBoundFourGroups(scores, off, n, k)
+                : VectorBody.lowerBound(scores, off, n, k);
     }
 
     /** Most collected elements the vector twin keeps (more: heavy ties, take the scalar scan). */
@@ -176,6 +188,65 @@ final class TopK {
                         + Long.bitCount(firstO.compare(VectorOperators.GE, mid).toLong())
                         + Long.bitCount(secondE.compare(VectorOperators.GE, mid).toLong())
                         + Long.bitCount(secondO.compare(VectorOperators.GE, mid).toLong());
+                if (c >= k) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        /**
+         * {@link #lowerBound} for 2·lanes < k ≤ 4·lanes, n ≥ 8 lanes: the vectors are dealt to
+         * four groups instead of two, so 8·lanes distinct elements are tracked and the k-th
+         * largest of them bisects from the least group maximum (4·lanes elements at or above
+         * it). With two groups k would need every tracked value, and the bound was each lane's
+         * second largest of 2·n/lanes elements at best: at 8 lanes the family's top-32 of the
+         * 1,024-cell grid then collected more than 64 elements and cut them by bisection
+         * (2026-12-07, AVX2, `ultramem bench kernels --case topk`).
+         */
+        static float lowerBoundFourGroups(float[] scores, int off, int n, int k) {
+            int lanes = SPECIES.length();
+            FloatVector f0 = FloatVector.fromArray(SPECIES, scores, off);
+            FloatVector f1 = FloatVector.fromArray(SPECIES, scores, off + lanes);
+            FloatVector f2 = FloatVector.fromArray(SPECIES, scores, off + 2 * lanes);
+            FloatVector f3 = FloatVector.fromArray(SPECIES, scores, off + 3 * lanes);
+            FloatVector s0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+            FloatVector s1 = s0;
+            FloatVector s2 = s0;
+            FloatVector s3 = s0;
+            int i = 4 * lanes;
+            for (; i + 4 * lanes <= n; i += 4 * lanes) {
+                FloatVector a = FloatVector.fromArray(SPECIES, scores, off + i);
+                FloatVector b = FloatVector.fromArray(SPECIES, scores, off + i + lanes);
+                FloatVector c = FloatVector.fromArray(SPECIES, scores, off + i + 2 * lanes);
+                FloatVector d = FloatVector.fromArray(SPECIES, scores, off + i + 3 * lanes);
+                s0 = s0.max(f0.min(a));
+                f0 = f0.max(a);
+                s1 = s1.max(f1.min(b));
+                f1 = f1.max(b);
+                s2 = s2.max(f2.min(c));
+                f2 = f2.max(c);
+                s3 = s3.max(f3.min(d));
+                f3 = f3.max(d);
+            }
+            FloatVector firsts = f0.min(f1).min(f2.min(f3));
+            float lo = firsts.reduceLanes(VectorOperators.MIN);
+            float hi = f0.max(f1).max(f2.max(f3)).reduceLanes(VectorOperators.MAX);
+            for (int iter = 0; iter < 8; iter++) {
+                float mid = (float) (0.5 * ((double) lo + hi));
+                if (!(mid > lo && mid < hi)) {
+                    break;
+                }
+                int c = Long.bitCount(f0.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(f1.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(f2.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(f3.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(s0.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(s1.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(s2.compare(VectorOperators.GE, mid).toLong())
+                        + Long.bitCount(s3.compare(VectorOperators.GE, mid).toLong());
                 if (c >= k) {
                     lo = mid;
                 } else {
