@@ -18,14 +18,20 @@ class TrainBenchTest {
     @TempDir
     Path dir;
 
+    /** A dense model of {@code layers} blocks trained on batches of {@code batch} × 16 tokens. */
+    private Path tinyConfig(String name, int layers, int batch) throws Exception {
+        Path cfg = dir.resolve(name);
+        Files.writeString(cfg, """
+                {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": %d,
+                 "num_attention_heads": 2, "max_position_embeddings": 16,
+                 "training": {"batch_size": %d, "seq_len": 16, "lr": 1e-3, "max_steps": 10}}
+                """.formatted(layers, batch));
+        return cfg;
+    }
+
     @Test
     void reportsTokensPerSecondAsJson() throws Exception {
-        Path cfg = dir.resolve("tiny.json");
-        Files.writeString(cfg, """
-                {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
-                 "num_attention_heads": 2, "max_position_embeddings": 16,
-                 "training": {"batch_size": 2, "seq_len": 16, "lr": 1e-3, "max_steps": 10}}
-                """);
+        Path cfg = tinyConfig("tiny.json", 1, 2);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         assertEquals(0, TrainBench.run(cfg, 5, true, new PrintStream(buf, true, StandardCharsets.UTF_8)));
         JsonNode j = new ObjectMapper().readTree(buf.toString(StandardCharsets.UTF_8));
@@ -38,18 +44,8 @@ class TrainBenchTest {
 
     @Test
     void comparesTwoConfigsStepsAlternatingAsJson() throws Exception {
-        Path small = dir.resolve("small.json");
-        Files.writeString(small, """
-                {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
-                 "num_attention_heads": 2, "max_position_embeddings": 16,
-                 "training": {"batch_size": 2, "seq_len": 16, "lr": 1e-3, "max_steps": 10}}
-                """);
-        Path wide = dir.resolve("wide.json");
-        Files.writeString(wide, """
-                {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
-                 "num_attention_heads": 2, "max_position_embeddings": 16,
-                 "training": {"batch_size": 4, "seq_len": 16, "lr": 1e-3, "max_steps": 10}}
-                """);
+        Path small = tinyConfig("small.json", 1, 2);
+        Path wide = tinyConfig("wide.json", 2, 4);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         assertEquals(0, TrainBench.runComparison(wide, small, 7, true,
                 new PrintStream(buf, true, StandardCharsets.UTF_8)));
