@@ -59,11 +59,12 @@ final class TopK {
      * bisection and insertion sort over a looser bound before it (2026-12-06, `ultramem bench
      * kernels --case topk`, which times both twins): 512 scores 384 → 275 ns in cache, 842 → 362
      * ns streamed; 128 scores 210 → 134 ns in cache, 642 → 202 ns streamed. At 256 bits
-     * (2026-12-07, AVX2, the same command), starting the bisection from the second largest at
-     * k 16 and taking k up to 4·lanes here: 512 scores 1,094-1,106 → 520-710 ns; the family's
-     * top-32 of 500 and 1,024, scalar before, 4.3-4.9 → 1.5-2.0 µs and 4.9-6.2 → 2.1-2.5 µs.
-     * More than {@link #MAX_RANKED} collected elements (heavy ties) or fewer than k (NaN) take
-     * the insertion scan of {@link #selectScalar}.
+     * (2026-12-07, AVX2, the same command, two rounds against the jar before), bisecting from
+     * the second largest at k 16 and taking k up to 4·lanes here ({@link #vectorLowerBound}):
+     * top-16 of 512 831-1,224 → 438-700 ns; the family's top-32 of 500 5.1-5.7 → 0.66-1.22 µs
+     * and of 1,024 7.2-7.6 → 1.17-1.66 µs (before, k 32 fell back to the scalar scan). More
+     * than {@link #MAX_RANKED} collected elements (heavy ties) or fewer than k (NaN) take the
+     * insertion scan of {@link #selectScalar}.
      */
     static void selectVector(float[] scores, int off, int n, int k, int[] idx, int idxOff,
                              float[] top, int topOff) {
@@ -134,8 +135,8 @@ final class TopK {
          * A lower bound on the k-th largest score (k ≤ 4·lanes) of scores[off .. off+n), n ≥ 4
          * lanes: each lane tracks its two largest elements over the even and over the odd whole
          * vectors, 4·lanes distinct elements of the row, and the bound is the k-th largest of
-         * those, from below. At 8 lanes (AVX2) the family's top-32 of 500 keys and of the
-         * 1,024-cell grid took the scalar insertion scan before k ≤ 4·lanes came here.
+         * those, from below. For k > 2·lanes it serves only rows shorter than 8·lanes; longer
+         * ones take {@link #lowerBoundFourGroups}.
          */
         static float lowerBound(float[] scores, int off, int n, int k) {
             int lanes = SPECIES.length();
@@ -201,10 +202,11 @@ final class TopK {
          * {@link #lowerBound} for 2·lanes < k ≤ 4·lanes, n ≥ 8 lanes: the vectors are dealt to
          * four groups instead of two, so 8·lanes distinct elements are tracked and the k-th
          * largest of them bisects from the least group maximum (4·lanes elements at or above
-         * it). With two groups k would need every tracked value, and the bound was each lane's
-         * second largest of 2·n/lanes elements at best: at 8 lanes the family's top-32 of the
-         * 1,024-cell grid then collected more than 64 elements and cut them by bisection
-         * (2026-12-07, AVX2, `ultramem bench kernels --case topk`).
+         * it). With two groups such k needs nearly every tracked value, so the bound stays near
+         * the least of them: at 8 lanes a Gaussian row's top-32 collected 64-81 elements and
+         * cut them by a second bisection; with four groups 36-37 ({@code TopKTest}; 2026-12-07,
+         * AVX2, `ultramem bench kernels --case topk`: top-32 of 1,024 in cache 1.9-2.5 → 1.2-1.3
+         * µs).
          */
         static float lowerBoundFourGroups(float[] scores, int off, int n, int k) {
             int lanes = SPECIES.length();
