@@ -26,6 +26,8 @@ final class CandidateSearch {
      * makes 8 chunks, which the cores claim one at a time ({@link Parallel#forChunks}).
      */
     static final int MAX_CHUNK = 8;
+    /** Floats per 64-byte cache line. */
+    private static final int LINE_FLOATS = 16;
 
     /** What the decoder does with token b once all its cells are chosen, on that thread. */
     @FunctionalInterface
@@ -33,8 +35,11 @@ final class CandidateSearch {
         void accept(int b);
     }
 
-    /** One thread's scratch: the retrieval grid and a side's top-m scores. */
-    private record Scratch(float[] retrieval, float[] top) {
+    /**
+     * One thread's scratch: the retrieval grid, a side's top-m scores, and where the candidate
+     * rows' touched values go ({@link #touchCandidates}: stored, so the reads are not dropped).
+     */
+    private record Scratch(float[] retrieval, float[] top, float[] sink) {
     }
 
     private final Kernels kern;
@@ -104,7 +109,8 @@ final class CandidateSearch {
             }
         }
         distinctKeys = new DistinctKeys(heads, n, m);
-        scratch = ThreadLocal.withInitial(() -> new Scratch(retrieval.newScratch(), new float[m]));
+        scratch = ThreadLocal.withInitial(() -> new Scratch(retrieval.newScratch(), new float[m],
+                new float[1]));
     }
 
     /** Keys of group g: its heads' n keys each (the last group may hold fewer heads). */
@@ -229,6 +235,29 @@ final class CandidateSearch {
                 kFoldPacked, packedOff(side, g), groupKeys(g), dk, j0, j1);
     }
 
+    /**
+     * Reads one float per cache line of the m candidate rows of K̂ (head h, side; r·D_k floats
+     * each) in one tight loop of independent loads, before the exact scores read them in full:
+     * K̂ (2 MB per layer of the decode benchmark) is out of cache by then, and the exact scores'
+     * dot products, row after row, kept only a few of those misses in flight (JFR: 23% of the
+     * memory layers' samples in those dot products). With the touch the memory-layer stage took
+     * 0.56-0.61 of the attention stage's time, against 0.63-0.64 without (`ultramem bench decode
+     * --batches 1,64 --stages`, batch 64, four rounds alternating, AVX2, 2026-12-07). Returns the
+     * sum of the values read.
+     */
+    private float touchCandidates(int h, int side, int co) {
+        int rowFloats = rank * dk;
+        int base = (h * 2 + side) * n * rowFloats;
+        float sum = 0;
+        for (int a = 0; a < m; a++) {
+            int row = base + cand[co + a] * rowFloats;
+            for (int f = 0; f < rowFloats; f += LINE_FLOATS) {
+                sum += kHat[row + f];
+            }
+        }
+        return sum;
+    }
+
     /** Token b: top-m candidates per head and side, the shared retrieval, then the step. */
     private void retrieve(float[] qHat, int b, int rows, Scratch sc, TokenStep step) {
         for (int h = 0; h < heads; h++) {
@@ -239,10 +268,13 @@ final class CandidateSearch {
 
     /** Token b, head h: top-m candidates per side, then the shared retrieval of that head. */
     private void retrieveHead(float[] qHat, int b, int h, int rows, Scratch sc) {
+        float touched = 0;
         for (int side = 0; side < 2; side++) {
-            kern.topK(coarse, ((side * rows + b) * heads + h) * n, n, m, cand,
-                    retrieval.candOff(b, h, side), sc.top(), 0);
+            int co = retrieval.candOff(b, h, side);
+            kern.topK(coarse, ((side * rows + b) * heads + h) * n, n, m, cand, co, sc.top(), 0);
+            touched += touchCandidates(h, side, co);
         }
+        sc.sink()[0] = touched;
         retrieval.retrieveHead(b, h, qHat, kHat, cand, exact, sel, selScore, weights, cells,
                 coreSum, coreData, sc.retrieval());
     }

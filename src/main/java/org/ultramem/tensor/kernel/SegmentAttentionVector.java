@@ -8,8 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API body of {@link SegmentKernels#attend}: one query row against one (sequence, head)
  * slice of a KV cache, K and V [span, hd] contiguous at the same byte offset of their segments
- * (fp32, or bf16 widened in registers). Scores are dot products: bf16 keys L at a time (four
- * per pass over q), their lane sums reduced together ({@link Lanes#sumRows}); fp32 keys (and
+ * (fp32, or bf16 widened in registers). bf16 caches whose head width is a multiple of 2·L go to
+ * {@link Bf16PairAttention} (rows read as int pairs). Otherwise scores are dot products: bf16
+ * keys L at a time (four per pass over q), their lane sums reduced together
+ * ({@link Lanes#sumRows}); fp32 keys (and
  * head widths that are not whole vectors) four at a time with one lane reduction per key; the
  * softmax uses {@link VectorRows}' {@link VectorExp}; the weighted sum of V rows is broadcast-FMA
  * into up to four accumulators per chunk of 4·L dimensions, so no reductions.
@@ -31,6 +33,11 @@ final class SegmentAttentionVector {
         // the bf16 row loads of the one it compiled last. fp32 keys stay with one reduction per
         // key: blocked, they took 1.06-1.11x the time (`ultramem bench kernels --case
         // decode-attention`, five alternating runs, 2026-12-07).
+        if (bf16 && Bf16PairAttention.applies(hd)) {
+            Bf16PairAttention.attend(out, outOff, q, qOff, k, v, base, span, hd, scale, scores,
+                    sOff);
+            return;
+        }
         if (bf16 && hd % L == 0 && Lanes.supported()) {
             scoresBlocked(q, qOff, k, base, bf16, span, hd, scale, scores, sOff);
         } else {
