@@ -30,6 +30,9 @@ final class GemvVector {
             VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Per thread: [max(8, L)][L] floats, the bf16 tiles' accumulators ({@link #storeSums}). */
+    private static final ThreadLocal<float[]> STAGED =
+            ThreadLocal.withInitial(() -> new float[Math.max(8, L) * L]);
     /** Weight rows per cache block: 32 rows of k ≤ 2048 floats is ≤ 256 KiB, inside L2. */
     static final int BLOCK = 32;
 
@@ -43,6 +46,7 @@ final class GemvVector {
             return;
         }
         long es = bf16 ? 2 : 4;
+        float[] staged = bf16 && rows > 1 ? STAGED.get() : null;
         for (int n0 = nStart; n0 < nEnd; n0 += BLOCK) {
             int n1 = Math.min(nEnd, n0 + BLOCK);
             // The first token meets the block in memory: it reads the rows one after another,
@@ -70,7 +74,7 @@ final class GemvVector {
                     long wb = wOff + (long) j * k * es;
                     int xb = xOff + r * ldx;
                     int ob = outOff + r * ldo + j;
-                    tile2x4Bf16(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 2, k);
+                    tile2x4Bf16(out, ob, ldo, x, xb, ldx, w, wb, (long) k * 2, k, staged);
                 }
                 for (; j < n1; j++) {
                     for (int rr = r; rr < r + 2; rr++) {
@@ -85,7 +89,7 @@ final class GemvVector {
                     long wb = wOff + (long) j * k * es;
                     int ob = outOff + r * ldo + j;
                     if (bf16) {
-                        tile1x4Bf16(out, ob, x, xOff + r * ldx, w, wb, (long) k * 2, k);
+                        tile1x4Bf16(out, ob, x, xOff + r * ldx, w, wb, (long) k * 2, k, staged);
                     } else {
                         tile1x4F32(out, ob, x, xOff + r * ldx, w, wb, (long) k * 4, k);
                     }
@@ -405,7 +409,8 @@ final class GemvVector {
     }
 
     private static void tile2x4Bf16(float[] out, int ob, int ldo, float[] x, int xb, int ldx,
-                                    MemorySegment w, long wb, long rowBytes, int k) {
+                                    MemorySegment w, long wb, long rowBytes, int k,
+                                    float[] staged) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         int kv = k - k % L;
@@ -420,16 +425,11 @@ final class GemvVector {
             FloatVector x1 = FloatVector.fromArray(S, x, xb + ldx + i);
             a10 = x1.fma(w0, a10); a11 = x1.fma(w1, a11); a12 = x1.fma(w2, a12); a13 = x1.fma(w3, a13);
         }
-        // The sums stored inline in each tile: a 37-byte helper taking four vectors was left out
-        // of line by C2 in one JVM and boxed them (MoE, 25.8 MB per decode step; Lanes.sum).
-        out[ob] = Lanes.sum(a00);
-        out[ob + 1] = Lanes.sum(a01);
-        out[ob + 2] = Lanes.sum(a02);
-        out[ob + 3] = Lanes.sum(a03);
-        out[ob + ldo] = Lanes.sum(a10);
-        out[ob + ldo + 1] = Lanes.sum(a11);
-        out[ob + ldo + 2] = Lanes.sum(a12);
-        out[ob + ldo + 3] = Lanes.sum(a13);
+        a00.intoArray(staged, 0); a01.intoArray(staged, L);
+        a02.intoArray(staged, 2 * L); a03.intoArray(staged, 3 * L);
+        a10.intoArray(staged, 4 * L); a11.intoArray(staged, 5 * L);
+        a12.intoArray(staged, 6 * L); a13.intoArray(staged, 7 * L);
+        storeSums(staged, out, ob, ldo, 2);
         tail4x4(out, ob, ldo, x, xb, ldx, w, wb, true, k, kv, 2);
     }
 
@@ -467,7 +467,7 @@ final class GemvVector {
     }
 
     private static void tile1x4Bf16(float[] out, int ob, float[] x, int xb, MemorySegment w,
-                                    long wb, long rowBytes, int k) {
+                                    long wb, long rowBytes, int k, float[] staged) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         int kv = k - k % L;
         for (int i = 0; i < kv; i += L) {
@@ -478,11 +478,35 @@ final class GemvVector {
             a2 = x0.fma(widen(w, o + 2 * rowBytes), a2);
             a3 = x0.fma(widen(w, o + 3 * rowBytes), a3);
         }
-        out[ob] = Lanes.sum(a0);
-        out[ob + 1] = Lanes.sum(a1);
-        out[ob + 2] = Lanes.sum(a2);
-        out[ob + 3] = Lanes.sum(a3);
+        a0.intoArray(staged, 0); a1.intoArray(staged, L);
+        a2.intoArray(staged, 2 * L); a3.intoArray(staged, 3 * L);
+        storeSums(staged, out, ob, 0, 1);
         tail4x4(out, ob, 0, x, xb, 0, w, wb, true, k, kv, 1);
+    }
+
+    /**
+     * out[ob + t·ldo + j] = the lane sum of staged row 4t + j, t < tokens (1 or 2), j < 4, bit
+     * for bit {@link Lanes#sum}: the bf16 tiles' accumulators, stored and reduced here. With a
+     * {@code Lanes.sum} per accumulator inline, C2 spent the tiles' inlining budget and compiled
+     * {@code tile2x4Bf16} with the Vector API's Java fallback, boxing every vector (JFR
+     * allocation samples): the MoE model allocated 5,987-6,921 KB per batch-64 step in seven of
+     * seven JVMs, 1,076-1,863 KB in four with this (`ultramem bench decode --batches 1,64
+     * --precision bf16`, AVX2, 2026-12-07; where the rest comes from is not traced).
+     */
+    private static void storeSums(float[] staged, float[] out, int ob, int ldo, int tokens) {
+        int rows = 4 * tokens;
+        if (Lanes.supported()) {
+            // Rows past `rows` hold stale sums; each lane's result depends on its row only.
+            int last = (L - 1) * L;
+            Lanes.sumRows(staged, staged, last, 1f);
+            for (int r = 0; r < rows; r++) {
+                out[ob + r / 4 * ldo + r % 4] = staged[last + r];
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                out[ob + r / 4 * ldo + r % 4] = Lanes.sumInPlace(staged, r * L);
+            }
+        }
     }
 
     /** Adds the scalar k tail [kv, k) into a tokens×4 tile already holding the vector sums. */
