@@ -153,6 +153,21 @@ final class Lanes {
         row(stage, 0).mul(scale).intoArray(out, outOff);
     }
 
+    /**
+     * out[outOff + j] = scale · sum(row j of stage), j < count ≤ L: {@link #sumRows} for a block
+     * of count rows, the last one of a span short of L. Overwrites stage.
+     */
+    static void sumFirstRows(float[] stage, int count, float[] out, int outOff, float scale) {
+        if (count == L) {
+            sumRows(stage, out, outOff, scale);
+        } else {
+            // Rows past count hold stale sums; each lane's result depends on its row only.
+            int last = (L - 1) * L;
+            sumRows(stage, stage, last, scale);
+            System.arraycopy(stage, last, out, outOff, count);
+        }
+    }
+
     private static FloatVector row(float[] stage, int j) {
         return FloatVector.fromArray(S, stage, j * L);
     }

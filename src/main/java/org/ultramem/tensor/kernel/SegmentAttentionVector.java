@@ -76,14 +76,7 @@ final class SegmentAttentionVector {
                 }
                 a0.intoArray(stage, j * L);
             }
-            if (count == L) {
-                Lanes.sumRows(stage, scores, sOff + t, scale);
-            } else {
-                // Rows past count hold stale sums; each lane's result depends on its row only.
-                int last = (L - 1) * L;
-                Lanes.sumRows(stage, stage, last, scale);
-                System.arraycopy(stage, last, scores, sOff + t, count);
-            }
+            Lanes.sumFirstRows(stage, count, scores, sOff + t, scale);
         }
     }
 
