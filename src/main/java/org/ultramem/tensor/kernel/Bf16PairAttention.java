@@ -15,7 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * 4,844-7,515 (median 5,325) for the widening loops, span 100 a median 1,915 against 2,105 and
  * span 32 582 against 676 (`ultramem bench kernels --case decode-attention`, five rounds
  * alternating, AVX2, 2026-12-07); the decode step reads its whole KV cache through these loops.
- * The even/odd lanes need q in the same order, permuted once per call into a scratch.
+ * The even/odd lanes need q in the same order, permuted once per call into a scratch. The loads
+ * and widenings are written out at each use, not in helpers: a 12-byte helper returning a vector
+ * was left out of line by C2 in some JVMs ("already compiled into a medium method", "low call
+ * site frequency", {@code -XX:+PrintInlining}) and boxed its vector on every call, where the
+ * Vector API's own methods are always inlined.
  * <ul>
  *   <li>scores: per key one FMA chain per lane j over the pairs (2Lc + 2j, 2Lc + 2j + 1), c in
  *       order, then the lane sums of L keys together ({@link Lanes#sumRows}). The order differs
@@ -30,6 +34,7 @@ final class Bf16PairAttention {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     private static final int L = S.length();
     private static final int HIGH = 0xFFFF0000;
+    private static final java.nio.ByteOrder LE = GemvVector.LE;
 
     /** Per thread: q in pair order, then 4·L floats to interleave the weighted sums through. */
     private static final ThreadLocal<float[][]> SCRATCH =
@@ -90,14 +95,18 @@ final class Bf16PairAttention {
             FloatVector qe = FloatVector.fromArray(S, qp, c);
             FloatVector qo = FloatVector.fromArray(S, qp, c + L);
             long o = kb + 2L * c;
-            IntVector x0 = pairs(k, o);
-            IntVector x1 = pairs(k, o + rowBytes);
-            IntVector x2 = pairs(k, o + 2 * rowBytes);
-            IntVector x3 = pairs(k, o + 3 * rowBytes);
-            a0 = qo.fma(odd(x0), qe.fma(even(x0), a0));
-            a1 = qo.fma(odd(x1), qe.fma(even(x1), a1));
-            a2 = qo.fma(odd(x2), qe.fma(even(x2), a2));
-            a3 = qo.fma(odd(x3), qe.fma(even(x3), a3));
+            IntVector x0 = IntVector.fromMemorySegment(I, k, o, LE);
+            IntVector x1 = IntVector.fromMemorySegment(I, k, o + rowBytes, LE);
+            IntVector x2 = IntVector.fromMemorySegment(I, k, o + 2 * rowBytes, LE);
+            IntVector x3 = IntVector.fromMemorySegment(I, k, o + 3 * rowBytes, LE);
+            a0 = qe.fma(x0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+            a0 = qo.fma(x0.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats(), a0);
+            a1 = qe.fma(x1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a1);
+            a1 = qo.fma(x1.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats(), a1);
+            a2 = qe.fma(x2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a2);
+            a2 = qo.fma(x2.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats(), a2);
+            a3 = qe.fma(x3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a3);
+            a3 = qo.fma(x3.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats(), a3);
         }
         a0.intoArray(stage, j * L);
         a1.intoArray(stage, (j + 1) * L);
@@ -110,9 +119,11 @@ final class Bf16PairAttention {
                                int hd) {
         FloatVector a0 = FloatVector.zero(S);
         for (int c = 0; c < hd; c += 2 * L) {
-            IntVector x = pairs(k, kb + 2L * c);
-            a0 = FloatVector.fromArray(S, qp, c + L).fma(odd(x),
-                    FloatVector.fromArray(S, qp, c).fma(even(x), a0));
+            IntVector x = IntVector.fromMemorySegment(I, k, kb + 2L * c, LE);
+            FloatVector xe = x.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xo = x.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats();
+            a0 = FloatVector.fromArray(S, qp, c).fma(xe, a0);
+            a0 = FloatVector.fromArray(S, qp, c + L).fma(xo, a0);
         }
         a0.intoArray(stage, j * L);
     }
@@ -127,12 +138,12 @@ final class Bf16PairAttention {
             long o = base + 2L * d;
             for (int t = 0; t < span; t++, o += rowBytes) {
                 FloatVector pt = FloatVector.broadcast(S, p[pOff + t]);
-                IntVector x0 = pairs(v, o);
-                IntVector x1 = pairs(v, o + 4L * L);
-                e0 = even(x0).fma(pt, e0);
-                o0 = odd(x0).fma(pt, o0);
-                e1 = even(x1).fma(pt, e1);
-                o1 = odd(x1).fma(pt, o1);
+                IntVector x0 = IntVector.fromMemorySegment(I, v, o, LE);
+                IntVector x1 = IntVector.fromMemorySegment(I, v, o + 4L * L, LE);
+                e0 = x0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(pt, e0);
+                o0 = x0.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats().fma(pt, o0);
+                e1 = x1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(pt, e1);
+                o1 = x1.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats().fma(pt, o1);
             }
             e0.intoArray(lanes, 0);
             o0.intoArray(lanes, L);
@@ -145,9 +156,9 @@ final class Bf16PairAttention {
             long o = base + 2L * d;
             for (int t = 0; t < span; t++, o += rowBytes) {
                 FloatVector pt = FloatVector.broadcast(S, p[pOff + t]);
-                IntVector x0 = pairs(v, o);
-                e0 = even(x0).fma(pt, e0);
-                o0 = odd(x0).fma(pt, o0);
+                IntVector x0 = IntVector.fromMemorySegment(I, v, o, LE);
+                e0 = x0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(pt, e0);
+                o0 = x0.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats().fma(pt, o0);
             }
             e0.intoArray(lanes, 0);
             o0.intoArray(lanes, L);
@@ -167,17 +178,5 @@ final class Bf16PairAttention {
             out[off + 2 * j] = lanes[from + j];
             out[off + 2 * j + 1] = lanes[from + L + j];
         }
-    }
-
-    private static IntVector pairs(MemorySegment s, long byteOff) {
-        return IntVector.fromMemorySegment(I, s, byteOff, GemvVector.LE);
-    }
-
-    private static FloatVector even(IntVector x) {
-        return x.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static FloatVector odd(IntVector x) {
-        return x.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats();
     }
 }
