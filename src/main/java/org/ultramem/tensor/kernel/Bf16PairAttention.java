@@ -1,6 +1,7 @@
 package org.ultramem.tensor.kernel;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -34,7 +35,7 @@ final class Bf16PairAttention {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     private static final int L = S.length();
     private static final int HIGH = 0xFFFF0000;
-    private static final java.nio.ByteOrder LE = GemvVector.LE;
+    private static final ByteOrder LE = GemvVector.LE;
 
     /** Per thread: q in pair order, then 4·L floats to interleave the weighted sums through. */
     private static final ThreadLocal<float[][]> SCRATCH =
