@@ -20,9 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Packing absorbs the transposes and the leading dimensions and pads edges with zeros; edge tiles
  * go through a scratch tile, so the micro-kernel has no edge cases.
  *
- * <p>Threads own disjoint row ranges of C when C is at least as tall as wide, sharing one packed
- * B ({@link #rowsSharingB}), else column ranges; every element is reduced over k in the same KC
- * slices and the same FMA order whatever the split (and whatever the tile height), so results
+ * <p>When C is at least as tall as wide the threads share one packed B and claim row pieces of
+ * C one at a time ({@link #rowsSharingB}); else each thread takes a column range and packs its
+ * own B (a column piece would pack all of A again). Every element is reduced over k in the same
+ * KC slices and the same FMA order whatever the split (and whatever the tile height), so results
  * are bit-identical for any thread count. A single-row A (decode) takes a GEMV path
  * that reads B once; with B stored [k][n] it matches the packed path bit for bit.
  *
@@ -162,10 +163,15 @@ final class Gemm {
     }
 
     /**
-     * Threads own disjoint row ranges of C and share one packed B per column block: the threads
-     * first pack its KC slices between them, then each runs the loop nest over its rows against
-     * it. Each thread packing all of B for itself doubled the packing work and the packed B's
-     * footprint in the shared L3.
+     * Threads share one packed B per column block: they first pack its KC slices between them,
+     * then claim row pieces of C (at most MC rows, at least two pieces per thread) and run the
+     * loop nest over them against it. A is packed per MC rows either way, so pieces cost no
+     * packing. On a shared VM one vCPU often runs slower for seconds at a time, and with fixed
+     * halves the fast thread then waited for the slow one: claimed pieces ran 2-thread GEMMs at a
+     * median of 0.99-1.17x the halves' rate per shape (three runs of five shapes, interleaved in
+     * one JVM, AVX2, 2026-12-08; 1.14-1.17x on the logits' Aᵀ·B 8192×256×2048;
+     * docs/results/speed-2026-12-08). Each thread packing all of B for itself doubled the packing
+     * work and the packed B's footprint in the shared L3.
      */
     private static void rowsSharingB(boolean transA, boolean transB, int m, int n, int k,
                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -188,9 +194,11 @@ final class Gemm {
             });
             long flopsPerPanel = 2L * mr * nc * k;
             int minPanels = (int) Math.max(1, (1L << 22) / flopsPerPanel + 1);
-            Parallel.forRange(rowPanels, minPanels, (r0, r1) -> multiplyColumnBlock(transA,
-                    r0 * mr, Math.min(m, r1 * mr), col, nc, k, a, aOff, lda, bPack, c, cOff, ldc,
-                    accumulate, mr));
+            int twoPerThread = (rowPanels + 2 * Parallel.threads() - 1) / (2 * Parallel.threads());
+            int piece = Math.max(minPanels, Math.min(MC / mr, twoPerThread));
+            Parallel.forChunks(rowPanels, piece, (r0, r1) ->
+                    multiplyColumnBlock(transA, r0 * mr, Math.min(m, r1 * mr), col, nc, k, a,
+                            aOff, lda, bPack, c, cOff, ldc, accumulate, mr));
         }
     }
 
