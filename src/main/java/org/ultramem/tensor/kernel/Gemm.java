@@ -164,14 +164,14 @@ final class Gemm {
 
     /**
      * Threads share one packed B per column block: they first pack its KC slices between them,
-     * then claim row pieces of C (at most MC rows, at least two pieces per thread) and run the
+     * then claim row pieces of C ({@link Parallel#piece}, capped at MC rows) and run the
      * loop nest over them against it. A is packed per MC rows either way, so pieces cost no
      * packing. On a shared VM one vCPU often runs slower for seconds at a time, and with fixed
      * halves the fast thread then waited for the slow one: claimed pieces ran 2-thread GEMMs at a
-     * median of 0.99-1.17x the halves' rate per shape (three runs of five shapes, interleaved in
-     * one JVM, AVX2, 2026-12-08; 1.14-1.17x on the logits' Aᵀ·B 8192×256×2048;
-     * docs/results/speed-2026-12-08). Each thread packing all of B for itself doubled the packing
-     * work and the packed B's footprint in the shared L3.
+     * median of 0.99-1.17x the halves' rate per shape (pieces of MC rows; three runs of five
+     * shapes, interleaved in one JVM, AVX2, 2026-12-08; 1.14-1.17x on the logits' Aᵀ·B
+     * 8192×256×2048; docs/results/speed-2026-12-08). Each thread packing all of B for itself
+     * doubled the packing work and the packed B's footprint in the shared L3.
      */
     private static void rowsSharingB(boolean transA, boolean transB, int m, int n, int k,
                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -194,8 +194,8 @@ final class Gemm {
             });
             long flopsPerPanel = 2L * mr * nc * k;
             int minPanels = (int) Math.max(1, (1L << 22) / flopsPerPanel + 1);
-            int twoPerThread = (rowPanels + 2 * Parallel.threads() - 1) / (2 * Parallel.threads());
-            int piece = Math.max(minPanels, Math.min(MC / mr, twoPerThread));
+            int piece = Math.min(Parallel.piece(rowPanels, minPanels),
+                    Math.max(minPanels, MC / mr));
             Parallel.forChunks(rowPanels, piece, (r0, r1) ->
                     multiplyColumnBlock(transA, r0 * mr, Math.min(m, r1 * mr), col, nc, k, a,
                             aOff, lda, bPack, c, cOff, ldc, accumulate, mr));
